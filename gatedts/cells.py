@@ -1,0 +1,150 @@
+"""The three cells as seen by ``functional``: gate count, buffers, kernel calls.
+
+Each cell runs one layer's recurrence on a time-major input projection
+``xp = x W_ihᵀ + b_ih`` of shape (T, B, G·H) and, going back, turns
+dL/dh_t into dL/dxp plus the gradients of the recurrent parameters. What is
+common to all cells (the input GEMMs, the head, stacking, dropout, losses)
+lives in ``functional``; what differs lives here, next to the kernel call.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .kernels.cpu_gru import gru_backward, gru_forward
+from .kernels.cpu_lstm import lstm_backward, lstm_forward
+from .kernels.cpu_rnn import rnn_backward, rnn_forward
+
+
+@dataclass
+class LayerCache:
+    """What one layer's forward pass keeps for its backward pass."""
+
+    x: np.ndarray  # (T, B, I) the layer input
+    hs: np.ndarray  # (T+1, B, H) hidden states, hs[0] = h0
+    gates: np.ndarray | None  # (T, B, G·H) gate activations (None for the RNN)
+    extra: np.ndarray | None  # GRU: hn (T, B, H); LSTM: cell states (T+1, B, H)
+
+
+@dataclass
+class LayerGrads:
+    dxp: np.ndarray  # (T, B, G·H) dL/d(x W_ihᵀ + b_ih)
+    w_hh: np.ndarray
+    b_hh: np.ndarray
+    peephole: np.ndarray | None
+    h0: np.ndarray
+    c0: np.ndarray | None
+    dh: np.ndarray  # (T, B, H) full dL/dh_t
+
+
+def _recurrent_grads(d_pre, inputs):
+    """dW = Σ_t d_preᵀ · input and db = Σ_t d_pre, over (T, B, ·) buffers."""
+    d2 = d_pre.reshape(-1, d_pre.shape[-1])
+    return d2.T @ inputs.reshape(-1, inputs.shape[-1]), d2.sum(axis=0)
+
+
+class GRU:
+    name = "gru"
+    n_gates = 3
+    has_cell_state = False
+    gate_names = ("r", "z", "n")
+
+    def __init__(self, reset_after=True):
+        self.reset_after = bool(reset_after)
+
+    def forward(self, x, xp, w_hh, b_hh, peep, h0, c0):
+        T, B, _ = xp.shape
+        H = w_hh.shape[1]
+        hs = np.empty((T + 1, B, H), dtype=xp.dtype)
+        gates = np.empty_like(xp)
+        hn = np.empty((T, B, H), dtype=xp.dtype)
+        gru_forward(xp, w_hh, b_hh, h0, self.reset_after, hs, gates, hn)
+        return LayerCache(x, hs, gates, hn)
+
+    def backward(self, cache, w_hh, peep, dhs):
+        B, H = dhs.shape[1:]
+        dxp = np.empty_like(cache.gates)
+        dhn = np.empty_like(dhs)
+        dh0 = np.empty((B, H), dtype=dhs.dtype)
+        dh = np.empty_like(dhs)
+        gru_backward(w_hh, self.reset_after, cache.hs, cache.gates, cache.extra, dhs,
+                     dxp, dhn, dh0, dh)
+        h_prev = cache.hs[:-1]
+        # r and z see h_{t-1}; n sees h_{t-1} (reset_after) or r ⊙ h_{t-1} (Cho).
+        dw_rz, db_rz = _recurrent_grads(np.ascontiguousarray(dxp[..., : 2 * H]), h_prev)
+        dw_n, db_n = _recurrent_grads(dhn, h_prev if self.reset_after else cache.extra)
+        return LayerGrads(dxp, np.concatenate([dw_rz, dw_n]), np.concatenate([db_rz, db_n]),
+                          None, dh0, None, dh)
+
+
+class LSTM:
+    name = "lstm"
+    n_gates = 4
+    has_cell_state = True
+    gate_names = ("i", "f", "g", "o")
+
+    def forward(self, x, xp, w_hh, b_hh, peep, h0, c0):
+        T, B, _ = xp.shape
+        H = w_hh.shape[1]
+        hs = np.empty((T + 1, B, H), dtype=xp.dtype)
+        cs = np.empty((T + 1, B, H), dtype=xp.dtype)
+        gates = np.empty_like(xp)
+        lstm_forward(xp, w_hh, b_hh, _peep_or_zeros(peep, H, xp.dtype), peep is not None,
+                     h0, c0, hs, cs, gates)
+        return LayerCache(x, hs, gates, cs)
+
+    def backward(self, cache, w_hh, peep, dhs):
+        B, H = dhs.shape[1:]
+        da = np.empty_like(cache.gates)
+        dpeep = np.empty((3, H), dtype=dhs.dtype)
+        dh0 = np.empty((B, H), dtype=dhs.dtype)
+        dc0 = np.empty((B, H), dtype=dhs.dtype)
+        dh = np.empty_like(dhs)
+        lstm_backward(w_hh, _peep_or_zeros(peep, H, dhs.dtype), peep is not None, cache.hs,
+                      cache.extra, cache.gates, dhs, da, dpeep, dh0, dc0, dh)
+        dw, db = _recurrent_grads(da, cache.hs[:-1])
+        return LayerGrads(da, dw, db, dpeep if peep is not None else None, dh0, dc0, dh)
+
+
+class RNN:
+    name = "rnn"
+    n_gates = 1
+    has_cell_state = False
+    gate_names = ()
+
+    def forward(self, x, xp, w_hh, b_hh, peep, h0, c0):
+        T, B, H = xp.shape
+        hs = np.empty((T + 1, B, H), dtype=xp.dtype)
+        rnn_forward(xp, w_hh, b_hh, h0, hs)
+        return LayerCache(x, hs, None, None)
+
+    def backward(self, cache, w_hh, peep, dhs):
+        B, H = dhs.shape[1:]
+        da = np.empty_like(dhs)
+        dh0 = np.empty((B, H), dtype=dhs.dtype)
+        dh = np.empty_like(dhs)
+        rnn_backward(w_hh, cache.hs, dhs, da, dh0, dh)
+        dw, db = _recurrent_grads(da, cache.hs[:-1])
+        return LayerGrads(da, dw, db, None, dh0, None, dh)
+
+
+def _peep_or_zeros(peep, H, dtype):
+    # The kernels take a (3, H) array either way, so one compiled version serves both.
+    return peep if peep is not None else np.zeros((3, H), dtype=dtype)
+
+
+CELL_NAMES = ("gru", "lstm", "rnn")
+
+
+def make_cell(name, *, reset_after=True):
+    """The cell object for ``name`` ("gru", "lstm" or "rnn").
+
+    An LSTM has peepholes when its parameters hold ``weight_peephole_l{k}``.
+    """
+    if name == "gru":
+        return GRU(reset_after)
+    if name == "lstm":
+        return LSTM()
+    if name == "rnn":
+        return RNN()
+    raise ValueError(f"unknown cell {name!r}; expected one of {', '.join(CELL_NAMES)}")

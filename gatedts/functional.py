@@ -1,0 +1,498 @@
+"""The functional core: parameters in, predictions and exact gradients out.
+
+Parameters are a plain ``dict[str, np.ndarray]`` named and shaped exactly like
+the ``state_dict()`` of ``torch.nn.GRU / LSTM / RNN(batch_first=True)``
+followed by an ``nn.Linear`` head whose keys are renamed ``head.*``:
+
+====================  ===================  ==================================
+key                   shape                meaning
+====================  ===================  ==================================
+``weight_ih_l{k}``    (G·H_k, I_k)         input weights of layer k
+``weight_hh_l{k}``    (G·H_k, H_k)         recurrent weights of layer k
+``bias_ih_l{k}``      (G·H_k,)             input bias
+``bias_hh_l{k}``      (G·H_k,)             recurrent bias
+``weight_peephole_l{k}`` (3, H_k)          LSTM only, optional: i, f, o peepholes
+``head.weight``       (O, H_top)           linear head on the last hidden state
+``head.bias``         (O,)
+====================  ===================  ==================================
+
+G is 3 for the GRU (gates r, z, n), 4 for the LSTM (i, f, g, o) and 1 for the
+RNN; ``I_0`` is the number of input features and ``I_k = H_{k-1}`` above it.
+The dict alone says how many layers there are and how wide each is, so a
+PyTorch ``state_dict`` loads with a dict copy (``{k: v.numpy() ...}``).
+
+Inputs are batch-first ``(batch, time, features)`` like ``batch_first=True``;
+the kernels run time-major internally. All arithmetic is done in the dtype of
+the parameters (float32 or float64).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .cells import CELL_NAMES, make_cell
+
+N_GATES = {"gru": 3, "lstm": 4, "rnn": 1}
+LOSSES = ("mse", "mae", "huber")
+
+
+# ------------------------------------------------------------------ parameters
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """The architecture a parameter dict describes (see :func:`model_spec`)."""
+
+    cell: str
+    input_size: int
+    hidden_sizes: tuple[int, ...]
+    output_size: int
+    peephole: bool
+    dtype: np.dtype
+
+    @property
+    def num_layers(self):
+        return len(self.hidden_sizes)
+
+
+def _check_cell(cell):
+    if cell not in CELL_NAMES:
+        raise ValueError(f"unknown cell {cell!r}; expected one of {', '.join(CELL_NAMES)}")
+
+
+def _shape(params, key):
+    return np.shape(params[key])
+
+
+def _check_shape(params, key, expected, context):
+    if _shape(params, key) != expected:
+        raise ValueError(f"{key} has shape {_shape(params, key)}, expected {expected}{context}")
+
+
+def model_spec(cell, params):
+    """Validate ``params`` for ``cell`` and return the :class:`ModelSpec` it describes.
+
+    Raises
+    ------
+    TypeError
+        ``params`` is not a mapping.
+    ValueError
+        Unknown cell, missing or unexpected keys, wrong shapes, mixed dtypes,
+        or non-finite values, with the offending key named.
+    """
+    _check_cell(cell)
+    if not hasattr(params, "keys"):
+        raise TypeError(f"params must be a dict of arrays, got {type(params).__name__}")
+    if "weight_ih_l0" not in params:
+        raise ValueError("params has no 'weight_ih_l0': not a gatedts/PyTorch parameter dict")
+    num_layers = 0
+    while f"weight_ih_l{num_layers}" in params:
+        num_layers += 1
+    layer_keys = [(f"weight_ih_l{k}", f"weight_hh_l{k}", f"bias_ih_l{k}", f"bias_hh_l{k}")
+                  for k in range(num_layers)]
+    required = [key for keys in layer_keys for key in keys] + ["head.weight", "head.bias"]
+    for key in required:
+        if key not in params:
+            raise ValueError(f"params is missing {key!r}")
+    dtypes = sorted({str(np.asarray(v).dtype) for v in params.values()})
+    if dtypes not in (["float32"], ["float64"]):
+        raise ValueError(f"params must all be float32 or all float64, got {dtypes}")
+    n_gates = N_GATES[cell]
+    input_size = in_size = _shape(params, "weight_ih_l0")[-1]
+    peephole = "weight_peephole_l0" in params
+    hidden = []
+    for k, (w_ih, w_hh, b_ih, b_hh) in enumerate(layer_keys):
+        H = _shape(params, w_hh)[-1]
+        GH = n_gates * H
+        context = (f" for {cell.upper()} layer {k} (input size {in_size}, hidden size {H},"
+                   f" {n_gates} gate(s))")
+        for key, expected in ((w_hh, (GH, H)), (w_ih, (GH, in_size)), (b_ih, (GH,)),
+                              (b_hh, (GH,))):
+            _check_shape(params, key, expected, context)
+        peep = f"weight_peephole_l{k}"
+        if (peep in params) != peephole:
+            raise ValueError("peephole weights must be given for every LSTM layer or for none")
+        if peephole:
+            if cell != "lstm":
+                raise ValueError(f"{peep!r} is only valid for an LSTM, not a {cell.upper()}")
+            _check_shape(params, peep, (3, H), context)
+        hidden.append(H)
+        in_size = H
+    output_size = _shape(params, "head.bias")[0] if len(_shape(params, "head.bias")) else 0
+    _check_shape(params, "head.weight", (output_size, in_size), " (outputs, top hidden size)")
+    expected = set(required) | {f"weight_peephole_l{k}" for k in range(num_layers) if peephole}
+    unexpected = sorted(set(params) - expected)
+    if unexpected:
+        raise ValueError(
+            f"unexpected parameter(s) {unexpected} for a {cell.upper()}: bidirectional, "
+            "projected (proj_size) and bias-free PyTorch layers are not supported"
+        )
+    for key, value in params.items():
+        if not np.all(np.isfinite(value)):
+            raise ValueError(f"parameter {key!r} contains NaN or infinity")
+    return ModelSpec(cell, input_size, tuple(hidden), output_size, peephole, np.dtype(dtypes[0]))
+
+
+def _as_rng(random_state):
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(2**31 - 1))
+    return np.random.default_rng(random_state)
+
+
+def _orthogonal(rng, n):
+    q, r = np.linalg.qr(rng.standard_normal((n, n)))
+    return q * np.sign(np.diag(r))
+
+
+def _glorot(rng, fan_out, fan_in):
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, size=(fan_out, fan_in))
+
+
+def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
+                random_state=None, dtype=np.float32, reset_after=True, peephole=False):
+    """Fresh parameters for a stacked ``cell`` network with a linear head.
+
+    The initialisation is the Keras one, chosen over PyTorch's uniform
+    ±1/√H because it trains recurrent forecasters more reliably:
+
+    * each gate's input block of ``weight_ih`` is Glorot-uniform;
+    * each gate's recurrent block of ``weight_hh`` is a random orthogonal
+      matrix, so at initialisation a step neither shrinks nor grows the
+      gradient flowing back through ``W_hh`` (Saxe et al. 2014);
+    * biases are zero, except the LSTM forget gate whose total bias is 1
+      (Jozefowicz et al. 2015), so the cell starts by remembering;
+    * peephole weights start at zero (a plain LSTM); the head is Glorot-uniform.
+
+    Parameters
+    ----------
+    cell : {"gru", "lstm", "rnn"}
+    input_size : int
+        Number of input features.
+    hidden_size : int or sequence of int
+        Hidden size of every layer, or one size per layer (e.g. ``(128, 64)``).
+    num_layers : int, default 1
+        Number of stacked layers when ``hidden_size`` is an int; with a
+        sequence it must be 1 or ``len(hidden_size)``.
+    output_size : int, default 1
+        Width of the linear head (e.g. the forecast horizon).
+    random_state : None, int, numpy Generator or RandomState
+    dtype : float32 or float64
+    reset_after : bool, default True
+        Accepted for symmetry with the other functions; both GRU forms share
+        one parameter layout.
+    peephole : bool, default False
+        Add ``weight_peephole_l{k}`` (LSTM only).
+
+    Returns
+    -------
+    dict of str to ndarray
+    """
+    _check_cell(cell)
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+    if peephole and cell != "lstm":
+        raise ValueError(f"peephole=True is only valid for an LSTM, not a {cell.upper()}")
+    sizes = [hidden_size] * num_layers if np.ndim(hidden_size) == 0 else list(hidden_size)
+    if np.ndim(hidden_size) and num_layers not in (1, len(sizes)):
+        raise ValueError(f"num_layers={num_layers} contradicts hidden_size={tuple(sizes)}")
+    for name, value in [("input_size", input_size), ("output_size", output_size),
+                        ("num_layers", num_layers)] + [("hidden_size", s) for s in sizes]:
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if not sizes:
+        raise ValueError("hidden_size must name at least one layer")
+    rng = _as_rng(random_state)
+    G = N_GATES[cell]
+    params = {}
+    in_size = int(input_size)
+    for k, H in enumerate(int(s) for s in sizes):
+        params[f"weight_ih_l{k}"] = np.concatenate([_glorot(rng, H, in_size) for _ in range(G)])
+        params[f"weight_hh_l{k}"] = np.concatenate([_orthogonal(rng, H) for _ in range(G)])
+        params[f"bias_ih_l{k}"] = np.zeros(G * H)
+        params[f"bias_hh_l{k}"] = np.zeros(G * H)
+        if cell == "lstm":
+            params[f"bias_ih_l{k}"][H : 2 * H] = 1.0
+        if peephole:
+            params[f"weight_peephole_l{k}"] = np.zeros((3, H))
+        in_size = H
+    params["head.weight"] = _glorot(rng, int(output_size), in_size)
+    params["head.bias"] = np.zeros(int(output_size))
+    return {key: value.astype(dtype) for key, value in params.items()}
+
+
+# ------------------------------------------------------------------ inputs
+
+
+def _check_X(X, spec):
+    X = np.asarray(X)
+    if X.dtype.kind not in "biuf":
+        raise TypeError(f"X must be a real numeric array, got dtype {X.dtype}")
+    if X.ndim != 3:
+        raise ValueError(f"X must be 3-D (batch, time, features), got shape {X.shape}")
+    if X.size == 0:
+        raise ValueError(f"X is empty: shape {X.shape}")
+    if X.shape[2] != spec.input_size:
+        raise ValueError(
+            f"X has {X.shape[2]} feature(s) but the parameters expect {spec.input_size} "
+            f"(weight_ih_l0 has {spec.input_size} columns)"
+        )
+    X = X.astype(spec.dtype, copy=False)
+    bad = ~np.isfinite(X)
+    if bad.any():
+        first = np.argwhere(bad)[0].tolist()
+        raise ValueError(f"X contains NaN or infinity, first at index {first}")
+    return X
+
+
+def _check_states(states, name, spec, batch):
+    """Initial states as a list of (B, H_k) arrays, one per layer (zeros when None)."""
+    if states is None:
+        return [np.zeros((batch, H), dtype=spec.dtype) for H in spec.hidden_sizes]
+    if len(states) != spec.num_layers:
+        raise ValueError(
+            f"{name} must hold one state per layer ({spec.num_layers}), got {len(states)}"
+        )
+    out = []
+    for k, (state, H) in enumerate(zip(states, spec.hidden_sizes, strict=True)):
+        state = np.asarray(state)
+        if state.shape != (batch, H):
+            raise ValueError(f"{name}[{k}] has shape {state.shape}, expected {(batch, H)}")
+        if not np.all(np.isfinite(state)):
+            raise ValueError(f"{name}[{k}] contains NaN or infinity")
+        out.append(np.ascontiguousarray(state, dtype=spec.dtype))
+    return out
+
+
+def _prepare(cell, params, X, h0, c0, check_input):
+    if check_input:
+        spec = model_spec(cell, params)
+        X = _check_X(X, spec)
+    else:
+        spec = _spec_unchecked(cell, params)
+    if cell != "lstm" and c0 is not None:
+        raise ValueError(f"c0 is only used by an LSTM, not a {cell.upper()}")
+    batch = X.shape[0]
+    return spec, X, _check_states(h0, "h0", spec, batch), _check_states(c0, "c0", spec, batch)
+
+
+def _spec_unchecked(cell, params):
+    k, hidden = 0, []
+    while f"weight_hh_l{k}" in params:
+        hidden.append(params[f"weight_hh_l{k}"].shape[1])
+        k += 1
+    w = params["weight_ih_l0"]
+    return ModelSpec(cell, w.shape[1], tuple(hidden), params["head.weight"].shape[0],
+                     "weight_peephole_l0" in params, w.dtype)
+
+
+# ------------------------------------------------------------------ forward
+
+
+@dataclass
+class Forward:
+    """Result of :func:`forward`.
+
+    Attributes
+    ----------
+    prediction : ndarray (batch, output_size)
+        The head applied to the top layer's last hidden state.
+    sequence : ndarray (batch, time, hidden_size of the top layer)
+        Every hidden state of the top layer.
+    h_n, c_n : tuple of ndarray (batch, H_k), one per layer
+        Final hidden (and, for an LSTM, cell) states: pass them as ``h0``/``c0``
+        to continue the sequence. ``c_n`` is None for the GRU and the RNN.
+    """
+
+    prediction: np.ndarray
+    sequence: np.ndarray
+    h_n: tuple
+    c_n: tuple | None
+
+
+def _layer_weights(params, k):
+    return (params[f"weight_ih_l{k}"], params[f"weight_hh_l{k}"], params[f"bias_ih_l{k}"],
+            params[f"bias_hh_l{k}"], params.get(f"weight_peephole_l{k}"))
+
+
+def _run_layers(cell_obj, params, spec, X, h0, c0, keep_masks):
+    """Forward through every layer; returns the per-layer caches (time-major)."""
+    x = np.ascontiguousarray(X.transpose(1, 0, 2))  # (T, B, I)
+    caches = []
+    for k in range(spec.num_layers):
+        w_ih, w_hh, b_ih, b_hh, peep = _layer_weights(params, k)
+        if k > 0 and keep_masks is not None:
+            x = x * keep_masks[k - 1]
+        n_steps, batch, n_in = x.shape
+        xp = (x.reshape(-1, n_in) @ w_ih.T + b_ih).reshape(n_steps, batch, -1)
+        cache = cell_obj.forward(x, xp, w_hh, b_hh, peep, h0[k], c0[k])
+        caches.append(cache)
+        x = cache.hs[1:]
+    return caches
+
+
+def _head(params, h_last):
+    return h_last @ params["head.weight"].T + params["head.bias"]
+
+
+def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, check_input=True):
+    """Run the network over ``X`` and return a :class:`Forward`.
+
+    Parameters
+    ----------
+    cell : {"gru", "lstm", "rnn"}
+    params : dict of str to ndarray
+        See the module docstring for names and shapes.
+    X : array-like (batch, time, features)
+    h0, c0 : sequence of arrays (batch, H_k), one per layer, optional
+        Initial hidden / cell states (zeros by default). A 3-D array
+        ``(num_layers, batch, H)`` like PyTorch's also works.
+    reset_after : bool, default True
+        GRU only: PyTorch/cuDNN form (True) or Cho et al. 2014 (False).
+    check_input : bool, default True
+        Validate ``params`` and ``X``. Turn off only for inputs that were
+        already checked (the estimators do, once per fit).
+    """
+    spec, X, h0, c0 = _prepare(cell, params, X, h0, c0, check_input)
+    cell_obj = make_cell(cell, reset_after=reset_after)
+    caches = _run_layers(cell_obj, params, spec, X, h0, c0, None)
+    top = caches[-1].hs
+    h_n = tuple(c.hs[-1] for c in caches)
+    c_n = tuple(c.extra[-1] for c in caches) if cell == "lstm" else None
+    return Forward(_head(params, top[-1]), np.ascontiguousarray(top[1:].transpose(1, 0, 2)),
+                   h_n, c_n)
+
+
+def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, check_input=True):
+    """The head on the top layer's last hidden state, shape ``(batch, output_size)``.
+
+    Same arguments as :func:`forward`; use :func:`forward` for the whole
+    hidden-state sequence and the final states.
+    """
+    return forward(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
+                   check_input=check_input).prediction
+
+
+# ------------------------------------------------------------------ loss and gradient
+
+
+def loss_value(prediction, y, loss="mse", huber_delta=1.0):
+    """Mean loss over all elements and its gradient with respect to ``prediction``.
+
+    ``"mse"`` is ``mean((ŷ − y)²)`` like ``torch.nn.functional.mse_loss``;
+    ``"mae"`` is ``mean(|ŷ − y|)`` (gradient 0 at 0, like PyTorch); ``"huber"`` is
+    ``mean(½e² if |e| ≤ δ else δ(|e| − ½δ))`` like ``torch.nn.functional.huber_loss``.
+    """
+    e = prediction - y
+    n = e.size
+    if loss == "mse":
+        return float(np.mean(np.square(e, dtype=np.float64))), (2.0 / n) * e
+    if loss == "mae":
+        return float(np.mean(np.abs(e), dtype=np.float64)), np.sign(e) / n
+    if loss == "huber":
+        small = np.abs(e) <= huber_delta
+        value = np.where(small, 0.5 * e * e, huber_delta * (np.abs(e) - 0.5 * huber_delta))
+        grad = np.where(small, e, huber_delta * np.sign(e)) / n
+        return float(np.mean(value, dtype=np.float64)), grad.astype(e.dtype, copy=False)
+    raise ValueError(f"unknown loss {loss!r}; expected one of {', '.join(LOSSES)}")
+
+
+def _check_y(y, spec, batch):
+    y = np.asarray(y)
+    if y.dtype.kind not in "biuf":
+        raise TypeError(f"y must be a real numeric array, got dtype {y.dtype}")
+    if y.ndim == 1 and spec.output_size == 1:
+        y = y[:, None]
+    if y.shape != (batch, spec.output_size):
+        raise ValueError(
+            f"y has shape {y.shape}, expected ({batch}, {spec.output_size}) to match X's batch "
+            f"and the head's {spec.output_size} output(s)"
+        )
+    if not np.all(np.isfinite(y)):
+        raise ValueError("y contains NaN or infinity")
+    return y.astype(spec.dtype, copy=False)
+
+
+def _dropout_masks(spec, batch, n_steps, dropout, random_state):
+    """Inverted-dropout keep masks for the inputs of layers 1..L-1 (PyTorch semantics)."""
+    if dropout == 0.0 or spec.num_layers == 1:
+        return None
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+    rng = _as_rng(random_state)
+    scale = spec.dtype.type(1.0 / (1.0 - dropout))
+    return [(rng.random((n_steps, batch, H)) >= dropout).astype(spec.dtype) * scale
+            for H in spec.hidden_sizes[:-1]]
+
+
+def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, h0=None, c0=None,
+                  reset_after=True, dropout=0.0, random_state=None,
+                  return_input_grads=False, check_input=True):
+    """Mean loss of the network on ``(X, y)`` and its exact gradient (BPTT).
+
+    Parameters
+    ----------
+    cell, params, X, h0, c0, reset_after, check_input
+        As in :func:`forward`.
+    y : array-like (batch, output_size), or (batch,) for one output
+    loss : {"mse", "mae", "huber"}, default "mse"
+        Mean over all elements; see :func:`loss_value`.
+    huber_delta : float, default 1.0
+    dropout : float in [0, 1), default 0.0
+        Dropout on the inputs of layers above the first (training only), as
+        ``nn.GRU(dropout=...)``; masks drawn from ``random_state``.
+    return_input_grads : bool, default False
+        Also return a dict with ``"X"`` (batch, time, features), ``"h0"`` and
+        ``"c0"`` (tuples per layer), and ``"dh"``: per layer, the full
+        dL/dh_t of shape (batch, time, H_k) — how far back the gradient reaches.
+
+    Returns
+    -------
+    loss : float
+    grads : dict of str to ndarray
+        Same keys, shapes and dtype as ``params``.
+    input_grads : dict, only with ``return_input_grads=True``
+    """
+    spec, X, h0, c0 = _prepare(cell, params, X, h0, c0, check_input)
+    y = _check_y(y, spec, X.shape[0]) if check_input else y.reshape(X.shape[0], -1)
+    batch, n_steps, _ = X.shape
+    masks = _dropout_masks(spec, batch, n_steps, dropout, random_state)
+    cell_obj = make_cell(cell, reset_after=reset_after)
+    caches = _run_layers(cell_obj, params, spec, X, h0, c0, masks)
+    h_last = caches[-1].hs[-1]
+    value, d_pred = loss_value(_head(params, h_last), y, loss, huber_delta)
+    d_pred = d_pred.astype(spec.dtype, copy=False)
+    grads = {"head.weight": d_pred.T @ h_last, "head.bias": d_pred.sum(axis=0)}
+    dhs = np.zeros_like(caches[-1].hs[1:])
+    dhs[-1] = d_pred @ params["head.weight"]
+    dh0, dc0, dh_seq = [None] * spec.num_layers, [None] * spec.num_layers, [None] * spec.num_layers
+    for k in reversed(range(spec.num_layers)):
+        w_ih, w_hh, _, _, peep = _layer_weights(params, k)
+        cache = caches[k]
+        g = cell_obj.backward(cache, w_hh, peep, dhs)
+        n_in = cache.x.shape[-1]
+        dxp2 = g.dxp.reshape(-1, g.dxp.shape[-1])
+        grads[f"weight_ih_l{k}"] = dxp2.T @ cache.x.reshape(-1, n_in)
+        grads[f"weight_hh_l{k}"] = g.w_hh
+        grads[f"bias_ih_l{k}"] = dxp2.sum(axis=0)
+        grads[f"bias_hh_l{k}"] = g.b_hh
+        if peep is not None:
+            grads[f"weight_peephole_l{k}"] = g.peephole
+        dh0[k], dc0[k], dh_seq[k] = g.h0, g.c0, g.dh
+        if k > 0 or return_input_grads:
+            dhs = (dxp2 @ w_ih).reshape(cache.x.shape)
+            if k > 0 and masks is not None:
+                dhs *= masks[k - 1]
+    grads = {key: np.ascontiguousarray(grads[key], dtype=spec.dtype) for key in params}
+    if not return_input_grads:
+        return value, grads
+    input_grads = {
+        "X": np.ascontiguousarray(dhs.transpose(1, 0, 2)),
+        "h0": tuple(dh0),
+        "c0": tuple(dc0) if cell == "lstm" else None,
+        "dh": tuple(np.ascontiguousarray(d.transpose(1, 0, 2)) for d in dh_seq),
+    }
+    return value, grads, input_grads

@@ -1,0 +1,229 @@
+"""Slow, obviously-correct pure-numpy GRU / LSTM / RNN: forward and BPTT.
+
+Everything here is written one time step and one equation at a time, straight
+from the gate equations, with no buffers shared between steps and no fused
+loops. The Numba kernels are checked against it; it is checked against finite
+differences and (when installed) PyTorch autograd.
+
+Parameters follow PyTorch's ``state_dict`` layout (see ``gatedts.functional``).
+"""
+
+import numpy as np
+
+
+def sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def n_layers(params):
+    return sum(1 for key in params if key.startswith("weight_ih_l"))
+
+
+def layer(params, k):
+    """The weights of layer ``k``, with the peephole row (i, f, o) or None."""
+    return (
+        params[f"weight_ih_l{k}"],
+        params[f"weight_hh_l{k}"],
+        params[f"bias_ih_l{k}"],
+        params[f"bias_hh_l{k}"],
+        params.get(f"weight_peephole_l{k}"),
+    )
+
+
+# ---------------------------------------------------------------- one step
+
+
+def gru_step(x, h, w_ih, w_hh, b_ih, b_hh, reset_after):
+    H = h.shape[1]
+    W_ir, W_iz, W_in = w_ih[:H], w_ih[H : 2 * H], w_ih[2 * H :]
+    W_hr, W_hz, W_hn = w_hh[:H], w_hh[H : 2 * H], w_hh[2 * H :]
+    b_ir, b_iz, b_in = b_ih[:H], b_ih[H : 2 * H], b_ih[2 * H :]
+    b_hr, b_hz, b_hn = b_hh[:H], b_hh[H : 2 * H], b_hh[2 * H :]
+    r = sigmoid(x @ W_ir.T + b_ir + h @ W_hr.T + b_hr)
+    z = sigmoid(x @ W_iz.T + b_iz + h @ W_hz.T + b_hz)
+    if reset_after:
+        n = np.tanh(x @ W_in.T + b_in + r * (h @ W_hn.T + b_hn))
+    else:
+        n = np.tanh(x @ W_in.T + b_in + (r * h) @ W_hn.T + b_hn)
+    h_new = (1.0 - z) * n + z * h
+    return h_new, (x, h, r, z, n)
+
+
+def gru_step_back(dh, cache, w_ih, w_hh, b_hh, reset_after):
+    """Gradients of one GRU step given dL/dh_new."""
+    x, h, r, z, n = cache
+    H = h.shape[1]
+    W_hr, W_hz, W_hn = w_hh[:H], w_hh[H : 2 * H], w_hh[2 * H :]
+    b_hn = b_hh[2 * H :]
+    dz = dh * (h - n)
+    dn = dh * (1.0 - z)
+    dh_prev = dh * z
+    da_n = dn * (1.0 - n**2)
+    da_z = dz * z * (1.0 - z)
+    if reset_after:
+        hn = h @ W_hn.T + b_hn
+        dr = da_n * hn
+        d_hn = da_n * r  # gradient w.r.t. (W_hn h + b_hn)
+        dW_hn = d_hn.T @ h
+        dh_prev = dh_prev + d_hn @ W_hn
+    else:
+        d_rh = da_n @ W_hn
+        dr = d_rh * h
+        d_hn = da_n
+        dW_hn = da_n.T @ (r * h)
+        dh_prev = dh_prev + d_rh * r
+    da_r = dr * r * (1.0 - r)
+    dh_prev = dh_prev + da_r @ W_hr + da_z @ W_hz
+    da_x = np.concatenate([da_r, da_z, da_n], axis=1)
+    grads = {
+        "w_ih": da_x.T @ x,
+        "b_ih": da_x.sum(0),
+        "w_hh": np.concatenate([da_r.T @ h, da_z.T @ h, dW_hn], axis=0),
+        "b_hh": np.concatenate([da_r.sum(0), da_z.sum(0), d_hn.sum(0)]),
+    }
+    dx = da_x @ w_ih
+    return dx, dh_prev, grads
+
+
+def lstm_step(x, h, c, w_ih, w_hh, b_ih, b_hh, peep):
+    H = h.shape[1]
+    a = x @ w_ih.T + b_ih + h @ w_hh.T + b_hh
+    a_i, a_f, a_g, a_o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
+    if peep is not None:
+        a_i = a_i + peep[0] * c
+        a_f = a_f + peep[1] * c
+    i = sigmoid(a_i)
+    f = sigmoid(a_f)
+    g = np.tanh(a_g)
+    c_new = f * c + i * g
+    if peep is not None:
+        a_o = a_o + peep[2] * c_new
+    o = sigmoid(a_o)
+    h_new = o * np.tanh(c_new)
+    return h_new, c_new, (x, h, c, i, f, g, o, c_new)
+
+
+def lstm_step_back(dh, dc_next, cache, w_ih, w_hh, peep):
+    x, h, c, i, f, g, o, c_new = cache
+    tc = np.tanh(c_new)
+    do = dh * tc
+    da_o = do * o * (1.0 - o)
+    dc = dc_next + dh * o * (1.0 - tc**2)
+    if peep is not None:
+        dc = dc + da_o * peep[2]
+    da_i = dc * g * i * (1.0 - i)
+    da_f = dc * c * f * (1.0 - f)
+    da_g = dc * i * (1.0 - g**2)
+    dc_prev = dc * f
+    if peep is not None:
+        dc_prev = dc_prev + da_i * peep[0] + da_f * peep[1]
+    da = np.concatenate([da_i, da_f, da_g, da_o], axis=1)
+    grads = {
+        "w_ih": da.T @ x,
+        "b_ih": da.sum(0),
+        "w_hh": da.T @ h,
+        "b_hh": da.sum(0),
+    }
+    if peep is not None:
+        grads["peep"] = np.stack(
+            [(da_i * c).sum(0), (da_f * c).sum(0), (da_o * c_new).sum(0)]
+        )
+    return da @ w_ih, da @ w_hh, dc_prev, grads
+
+
+def rnn_step(x, h, w_ih, w_hh, b_ih, b_hh):
+    h_new = np.tanh(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh)
+    return h_new, (x, h, h_new)
+
+
+def rnn_step_back(dh, cache, w_ih, w_hh):
+    x, h, h_new = cache
+    da = dh * (1.0 - h_new**2)
+    grads = {"w_ih": da.T @ x, "b_ih": da.sum(0), "w_hh": da.T @ h, "b_hh": da.sum(0)}
+    return da @ w_ih, da @ w_hh, grads
+
+
+# ---------------------------------------------------------------- whole model
+
+
+def forward(cell, params, X, h0=None, c0=None, reset_after=True):
+    """Returns (prediction (B, O), top-layer sequence (B, T, H), caches, h_n, c_n)."""
+    X = np.asarray(X, dtype=np.float64)
+    B, T, _ = X.shape
+    seq = [X[:, t, :] for t in range(T)]
+    caches, h_n, c_n = [], [], []
+    for k in range(n_layers(params)):
+        w_ih, w_hh, b_ih, b_hh, peep = layer(params, k)
+        H = w_hh.shape[1]
+        h = np.zeros((B, H)) if h0 is None else np.array(h0[k], dtype=np.float64)
+        c = np.zeros((B, H)) if c0 is None else np.array(c0[k], dtype=np.float64)
+        out, layer_caches = [], []
+        for t in range(T):
+            if cell == "gru":
+                h, cache = gru_step(seq[t], h, w_ih, w_hh, b_ih, b_hh, reset_after)
+            elif cell == "lstm":
+                h, c, cache = lstm_step(seq[t], h, c, w_ih, w_hh, b_ih, b_hh, peep)
+            else:
+                h, cache = rnn_step(seq[t], h, w_ih, w_hh, b_ih, b_hh)
+            out.append(h)
+            layer_caches.append(cache)
+        caches.append(layer_caches)
+        h_n.append(h)
+        c_n.append(c)
+        seq = out
+    pred = seq[-1] @ params["head.weight"].T + params["head.bias"]
+    return pred, np.stack(seq, axis=1), caches, h_n, c_n
+
+
+def loss_value(pred, y, loss, delta=1.0):
+    e = pred - y
+    if loss == "mse":
+        return np.mean(e**2), 2.0 * e / e.size
+    if loss == "mae":
+        return np.mean(np.abs(e)), np.sign(e) / e.size
+    quad = np.abs(e) <= delta
+    value = np.where(quad, 0.5 * e**2, delta * (np.abs(e) - 0.5 * delta))
+    return np.mean(value), np.where(quad, e, delta * np.sign(e)) / e.size
+
+
+def loss_and_grad(cell, params, X, y, loss="mse", h0=None, c0=None, reset_after=True):
+    """Returns (loss, grads, dX, dh0 per layer, dc0 per layer)."""
+    params = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
+    pred, seq, caches, _, _ = forward(cell, params, X, h0, c0, reset_after)
+    y = np.asarray(y, dtype=np.float64).reshape(pred.shape)
+    value, dpred = loss_value(pred, y, loss)
+    grads = {"head.weight": dpred.T @ seq[:, -1, :], "head.bias": dpred.sum(0)}
+    L = n_layers(params)
+    T = seq.shape[1]
+    d_out = [np.zeros_like(seq[:, t, :]) for t in range(T)]
+    d_out[-1] = dpred @ params["head.weight"]
+    dh0, dc0 = [None] * L, [None] * L
+    for k in reversed(range(L)):
+        w_ih, w_hh, _, b_hh, peep = layer(params, k)
+        H = w_hh.shape[1]
+        acc = {"w_ih": 0.0, "b_ih": 0.0, "w_hh": 0.0, "b_hh": 0.0, "peep": 0.0}
+        dh_next = np.zeros((seq.shape[0], H))
+        dc_next = np.zeros((seq.shape[0], H))
+        d_in = [None] * T
+        for t in reversed(range(T)):
+            dh = d_out[t] + dh_next
+            cache = caches[k][t]
+            if cell == "gru":
+                dx, dh_next, g = gru_step_back(dh, cache, w_ih, w_hh, b_hh, reset_after)
+            elif cell == "lstm":
+                dx, dh_next, dc_next, g = lstm_step_back(dh, dc_next, cache, w_ih, w_hh, peep)
+            else:
+                dx, dh_next, g = rnn_step_back(dh, cache, w_ih, w_hh)
+            for name, value_ in g.items():
+                acc[name] = acc[name] + value_
+            d_in[t] = dx
+        grads[f"weight_ih_l{k}"] = acc["w_ih"]
+        grads[f"weight_hh_l{k}"] = acc["w_hh"]
+        grads[f"bias_ih_l{k}"] = acc["b_ih"]
+        grads[f"bias_hh_l{k}"] = acc["b_hh"]
+        if peep is not None:
+            grads[f"weight_peephole_l{k}"] = acc["peep"]
+        dh0[k], dc0[k] = dh_next, dc_next
+        d_out = d_in
+    dX = np.stack(d_out, axis=1)
+    return value, grads, dX, dh0, dc0

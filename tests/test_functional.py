@@ -1,0 +1,257 @@
+"""The functional core against the pure-numpy reference and finite differences."""
+
+import numpy as np
+import pytest
+import reference as ref
+from conftest import random_model, random_states
+
+from gatedts import functional as F
+
+LAYERS = [(4,), (5, 3)]
+
+
+def _case(variant, hidden, *, batch=3, n_steps=6, n_in=2, n_out=2, seed=0):
+    cell, reset_after, peephole = variant
+    params = random_model(cell, n_in, hidden, n_out, peephole=peephole, seed=seed)
+    rng = np.random.default_rng(seed + 10)
+    X = rng.standard_normal((batch, n_steps, n_in))
+    y = rng.standard_normal((batch, n_out))
+    h0, c0 = random_states(cell, batch, hidden, seed)
+    return cell, reset_after, params, X, y, h0, c0
+
+
+@pytest.mark.parametrize("hidden", LAYERS, ids=["1layer", "2layers"])
+@pytest.mark.parametrize("loss", ["mse", "mae", "huber"])
+def test_kernels_match_reference(variant, hidden, loss):
+    cell, reset_after, params, X, y, h0, c0 = _case(variant, hidden)
+    fwd = F.forward(cell, params, X, h0=h0, c0=c0, reset_after=reset_after)
+    pred, seq, _, h_n, c_n = ref.forward(cell, params, X, h0, c0, reset_after)
+    np.testing.assert_allclose(fwd.prediction, pred, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(fwd.sequence, seq, rtol=1e-12, atol=1e-14)
+    for a, b in zip(fwd.h_n, h_n, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    if cell == "lstm":
+        for a, b in zip(fwd.c_n, c_n, strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+    value, grads, inputs = F.loss_and_grad(cell, params, X, y, loss=loss, h0=h0, c0=c0,
+                                           reset_after=reset_after, return_input_grads=True)
+    r_value, r_grads, r_dX, r_dh0, r_dc0 = ref.loss_and_grad(
+        cell, params, X, y, loss, h0, c0, reset_after)
+    assert value == pytest.approx(r_value, rel=1e-12)
+    assert grads.keys() == params.keys()
+    for key, g in grads.items():
+        assert g.shape == params[key].shape and g.dtype == params[key].dtype
+        np.testing.assert_allclose(g, r_grads[key], rtol=1e-12, atol=1e-14, err_msg=key)
+    np.testing.assert_allclose(inputs["X"], r_dX, rtol=1e-12, atol=1e-14)
+    for k in range(len(hidden)):
+        np.testing.assert_allclose(inputs["h0"][k], r_dh0[k], rtol=1e-12, atol=1e-14)
+        if cell == "lstm":
+            np.testing.assert_allclose(inputs["c0"][k], r_dc0[k], rtol=1e-12, atol=1e-14)
+
+
+def _rel_err(analytic, numeric):
+    scale = np.maximum(np.abs(analytic) + np.abs(numeric), 1e-7)
+    return float(np.max(np.abs(analytic - numeric) / scale))
+
+
+def _central_difference(f, array, eps=1e-5):
+    grad = np.zeros_like(array)
+    for idx in np.ndindex(array.shape):
+        saved = array[idx]
+        array[idx] = saved + eps
+        plus = f()
+        array[idx] = saved - eps
+        minus = f()
+        array[idx] = saved
+        grad[idx] = (plus - minus) / (2 * eps)
+    return grad
+
+
+@pytest.mark.parametrize("hidden", LAYERS, ids=["1layer", "2layers"])
+def test_gradients_match_central_differences(variant, hidden):
+    cell, reset_after, params, X, y, h0, c0 = _case(variant, hidden, batch=2, n_steps=5)
+    _, grads, inputs = F.loss_and_grad(cell, params, X, y, h0=h0, c0=c0,
+                                       reset_after=reset_after, return_input_grads=True)
+
+    def loss():
+        return F.loss_and_grad(cell, params, X, y, h0=h0, c0=c0, reset_after=reset_after)[0]
+
+    worst = {key: _rel_err(grads[key], _central_difference(loss, params[key])) for key in params}
+    worst["X"] = _rel_err(inputs["X"], _central_difference(loss, X))
+    for k in range(len(hidden)):
+        worst[f"h0[{k}]"] = _rel_err(inputs["h0"][k], _central_difference(loss, h0[k]))
+        if cell == "lstm":
+            worst[f"c0[{k}]"] = _rel_err(inputs["c0"][k], _central_difference(loss, c0[k]))
+    assert max(worst.values()) < 1e-6, worst
+
+
+def test_step_by_step_equals_one_call(variant):
+    cell, reset_after, params, X, _, h0, c0 = _case(variant, (5, 3), n_steps=7)
+    whole = F.forward(cell, params, X, h0=h0, c0=c0, reset_after=reset_after)
+    h, c, outputs = h0, c0, []
+    for t in range(X.shape[1]):
+        step = F.forward(cell, params, X[:, t : t + 1], h0=h, c0=c, reset_after=reset_after)
+        h, c = step.h_n, step.c_n
+        outputs.append(step.sequence[:, 0])
+    np.testing.assert_array_equal(np.stack(outputs, axis=1), whole.sequence)
+    np.testing.assert_array_equal(step.prediction, whole.prediction)
+
+
+def test_float32_agrees_with_float64(variant):
+    cell, reset_after, params, X, y, h0, c0 = _case(variant, (6, 4), n_steps=12)
+    p32 = {k: v.astype(np.float32) for k, v in params.items()}
+    v64, g64 = F.loss_and_grad(cell, params, X, y, h0=h0, c0=c0, reset_after=reset_after)
+    v32, g32 = F.loss_and_grad(cell, p32, X, y, h0=h0, c0=c0, reset_after=reset_after)
+    assert v32 == pytest.approx(v64, rel=1e-5)
+    for key in params:
+        assert g32[key].dtype == np.float32
+        scale = np.max(np.abs(g64[key])) + 1e-3
+        np.testing.assert_allclose(g32[key], g64[key], atol=2e-5 * scale, err_msg=key)
+    pred32 = F.predict(cell, p32, X.astype(np.float32), reset_after=reset_after)
+    assert pred32.dtype == np.float32
+    np.testing.assert_allclose(pred32, F.predict(cell, params, X, reset_after=reset_after),
+                               rtol=1e-5, atol=1e-5)
+
+
+def test_gru_forms_differ():
+    params = random_model("gru", 2, 4)
+    X = np.random.default_rng(0).standard_normal((3, 5, 2))
+    a = F.predict("gru", params, X, reset_after=True)
+    b = F.predict("gru", params, X, reset_after=False)
+    assert not np.allclose(a, b)
+
+
+def test_dropout_masks_and_gradients():
+    params = random_model("lstm", 2, (4, 3))
+    rng = np.random.default_rng(1)
+    X, y = rng.standard_normal((4, 5, 2)), rng.standard_normal(4)
+    plain = F.loss_and_grad("lstm", params, X, y)
+    same = F.loss_and_grad("lstm", params, X, y, dropout=0.0, random_state=3)
+    assert plain[0] == same[0]
+    a = F.loss_and_grad("lstm", params, X, y, dropout=0.5, random_state=3)
+    b = F.loss_and_grad("lstm", params, X, y, dropout=0.5, random_state=3)
+    assert a[0] == b[0] and a[0] != plain[0]
+
+    def loss():
+        return F.loss_and_grad("lstm", params, X, y, dropout=0.5, random_state=3)[0]
+
+    for key in ("weight_ih_l0", "weight_hh_l1"):
+        assert _rel_err(a[1][key], _central_difference(loss, params[key])) < 1e-6
+
+
+def test_init_params_layout_and_init():
+    p = F.init_params("lstm", 3, (8, 6), output_size=2, random_state=0, peephole=True)
+    assert {k: v.shape for k, v in p.items()} == {
+        "weight_ih_l0": (32, 3), "weight_hh_l0": (32, 8), "bias_ih_l0": (32,),
+        "bias_hh_l0": (32,), "weight_peephole_l0": (3, 8),
+        "weight_ih_l1": (24, 8), "weight_hh_l1": (24, 6), "bias_ih_l1": (24,),
+        "bias_hh_l1": (24,), "weight_peephole_l1": (3, 6),
+        "head.weight": (2, 6), "head.bias": (2,),
+    }
+    assert all(v.dtype == np.float32 for v in p.values())
+    w = p["weight_hh_l0"].astype(np.float64)
+    for gate in range(4):  # each gate's recurrent block is orthogonal
+        block = w[gate * 8 : (gate + 1) * 8]
+        np.testing.assert_allclose(block @ block.T, np.eye(8), atol=1e-6)
+    forget = p["bias_ih_l0"][8:16] + p["bias_hh_l0"][8:16]
+    np.testing.assert_array_equal(forget, 1.0)
+    spec = F.model_spec("lstm", p)
+    summary = (spec.input_size, spec.hidden_sizes, spec.output_size, spec.peephole)
+    assert summary == (3, (8, 6), 2, True)
+    again = F.init_params("lstm", 3, (8, 6), output_size=2, random_state=0, peephole=True)
+    assert all(np.array_equal(p[k], again[k]) for k in p)
+    uniform = F.init_params("gru", 1, 4, num_layers=3, dtype=np.float64)
+    assert F.model_spec("gru", uniform).hidden_sizes == (4, 4, 4)
+
+
+def test_initial_state_as_3d_array():
+    params = random_model("gru", 2, (4, 4))
+    X = np.random.default_rng(0).standard_normal((3, 5, 2))
+    h0 = np.random.default_rng(1).standard_normal((2, 3, 4))
+    a = F.predict("gru", params, X, h0=h0)
+    b = F.predict("gru", params, X, h0=[h0[0], h0[1]])
+    np.testing.assert_array_equal(a, b)
+
+
+def _bad(message, **overrides):
+    return pytest.param(overrides, message, id=message[:30])
+
+
+GOOD = {"cell": "gru", "X": np.zeros((2, 3, 1))}
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    _bad("unknown cell 'lstmm'", cell="lstmm"),
+    _bad(r"X must be 3-D \(batch, time, features\), got shape \(2, 3\)", X=np.zeros((2, 3))),
+    _bad("X has 2 feature", X=np.zeros((2, 3, 2))),
+    _bad("X contains NaN or infinity, first at index \\[1, 2, 0\\]",
+         X=np.where(np.arange(6).reshape(2, 3, 1) == 5, np.nan, 0.0)),
+    _bad("X contains NaN or infinity", X=np.full((2, 3, 1), np.inf)),
+    _bad("X is empty", X=np.zeros((0, 3, 1))),
+    _bad("h0 must hold one state per layer", h0=[np.zeros((2, 4))] * 2),
+    _bad(r"h0\[0\] has shape \(3, 4\), expected \(2, 4\)", h0=[np.zeros((3, 4))]),
+    _bad("c0 is only used by an LSTM", c0=[np.zeros((2, 4))]),
+])
+def test_bad_input_messages(overrides, message):
+    args = {**GOOD, **overrides}
+    params = F.init_params("gru", 1, 4)
+    with pytest.raises(ValueError, match=message):
+        F.predict(args.pop("cell"), params, args.pop("X"), **args)
+
+
+def test_bad_input_types():
+    params = F.init_params("gru", 1, 4)
+    with pytest.raises(TypeError, match="X must be a real numeric array, got dtype <U1"):
+        F.predict("gru", params, np.full((2, 3, 1), "a"))
+    with pytest.raises(TypeError, match="complex"):
+        F.predict("gru", params, np.zeros((2, 3, 1), dtype=complex))
+    with pytest.raises(TypeError, match="params must be a dict"):
+        F.predict("gru", [1, 2], np.zeros((2, 3, 1)))
+
+
+@pytest.mark.parametrize(("mutate", "message"), [
+    (lambda p: p.pop("weight_hh_l0"), "params is missing 'weight_hh_l0'"),
+    (lambda p: p.pop("head.bias"), "params is missing 'head.bias'"),
+    (lambda p: p.update({"weight_hh_l0": np.zeros((12, 5), np.float32)}),
+     r"weight_hh_l0 has shape \(12, 5\), expected \(15, 5\) for GRU layer 0"),
+    (lambda p: p.update({"weight_ih_l1": np.zeros((12, 3), np.float32)}),
+     r"weight_ih_l1 has shape \(12, 3\), expected \(12, 4\)"),
+    (lambda p: p.update({"bias_hh_l1": np.zeros(11, np.float32)}),
+     r"bias_hh_l1 has shape \(11,\), expected \(12,\)"),
+    (lambda p: p.update({"weight_ih_l0_reverse": p["weight_ih_l0"]}),
+     "unexpected parameter.*weight_ih_l0_reverse.*bidirectional"),
+    (lambda p: p.update({"head.weight": np.zeros((1, 5), np.float32)}),
+     r"head.weight has shape \(1, 5\), expected \(1, 4\)"),
+    (lambda p: p.update({"head.bias": np.zeros(1)}), "must all be float32 or all float64"),
+    (lambda p: p["weight_hh_l1"].__setitem__((0, 0), np.nan),
+     "parameter 'weight_hh_l1' contains NaN"),
+    (lambda p: p.update({"weight_peephole_l0": np.zeros((3, 4), np.float32)}),
+     "only valid for an LSTM"),
+    (lambda p: p.clear(), "no 'weight_ih_l0'"),
+], ids=lambda x: x if isinstance(x, str) else "")
+def test_bad_params_messages(mutate, message):
+    params = F.init_params("gru", 1, 4, num_layers=2)
+    mutate(params)
+    with pytest.raises(ValueError, match=message):
+        F.predict("gru", params, np.zeros((2, 3, 1)))
+
+
+def test_bad_targets_and_options():
+    params = F.init_params("gru", 1, 4, output_size=2)
+    X = np.zeros((3, 5, 1))
+    with pytest.raises(ValueError, match=r"y has shape \(3,\), expected \(3, 2\)"):
+        F.loss_and_grad("gru", params, X, np.zeros(3))
+    with pytest.raises(ValueError, match="y contains NaN"):
+        F.loss_and_grad("gru", params, X, np.full((3, 2), np.nan))
+    with pytest.raises(ValueError, match="unknown loss 'l2'"):
+        F.loss_and_grad("gru", params, X, np.zeros((3, 2)), loss="l2")
+    with pytest.raises(ValueError, match=r"dropout must be in \[0, 1\)"):
+        F.loss_and_grad("gru", F.init_params("gru", 1, 4, num_layers=2), X, np.zeros(3),
+                        dropout=1.0)
+    with pytest.raises(ValueError, match="hidden_size must be a positive integer, got 0"):
+        F.init_params("gru", 1, 0)
+    with pytest.raises(ValueError, match="peephole=True is only valid for an LSTM"):
+        F.init_params("gru", 1, 4, peephole=True)
+    with pytest.raises(ValueError, match="dtype must be float32 or float64"):
+        F.init_params("gru", 1, 4, dtype=np.float16)
