@@ -1,3 +1,7 @@
 """gatedts: GRU, LSTM and RNN forecasters in Numba."""
 
 __version__ = "0.1.0"
+
+from .estimators import GRURegressor, LSTMRegressor, RNNRegressor
+
+__all__ = ["GRURegressor", "LSTMRegressor", "RNNRegressor"]

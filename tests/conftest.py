@@ -1,3 +1,9 @@
+import os
+
+# Lets scikit-learn's check_array_api_input run instead of skipping; must be set
+# before scipy is imported.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
 import numpy as np
 import pytest
 

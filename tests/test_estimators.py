@@ -1,0 +1,311 @@
+"""GRURegressor / LSTMRegressor / RNNRegressor: scikit-learn contract and training behaviour."""
+
+import pickle
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from gatedts import GRURegressor, LSTMRegressor, RNNRegressor
+from gatedts import estimators as E
+
+ESTIMATORS = [GRURegressor, LSTMRegressor, RNNRegressor]
+
+
+def _small(cls, **kw):
+    return cls(hidden_size=8, learning_rate_init=0.01, max_iter=50, random_state=0, **kw)
+
+
+@parametrize_with_checks([_small(cls) for cls in ESTIMATORS])
+def test_sklearn_compatible(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        check(estimator)
+
+
+def noisy_sine_windows(n_points=700, window=24, period=25.0, noise=0.1, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n_points)
+    series = np.sin(2 * np.pi * t / period) + noise * rng.standard_normal(n_points)
+    X = np.lib.stride_tricks.sliding_window_view(series[:-1], window)
+    y = series[window:]
+    return X.copy(), y
+
+
+@pytest.mark.parametrize("cls", [GRURegressor, LSTMRegressor])
+def test_learns_noisy_sine(cls):
+    X, y = noisy_sine_windows()
+    n_train = int(0.8 * len(X))
+    model = cls(hidden_size=16, learning_rate_init=0.01, max_iter=40, random_state=0)
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X[:n_train], y[:n_train])
+    seconds = time.perf_counter() - start
+    r2 = model.score(X[n_train:], y[n_train:])
+    # Noise variance 0.01 against signal variance 0.5 caps R² near 0.98.
+    assert r2 > 0.95, (r2, seconds)
+    print(f"{cls.__name__}: held-out R² {r2:.4f}, fit {seconds:.2f} s")
+
+
+def _xy(n=60, steps=6, features=None, outputs=None, seed=0):
+    rng = np.random.default_rng(seed)
+    shape = (n, steps) if features is None else (n, steps, features)
+    X = rng.standard_normal(shape)
+    y = X.reshape(n, -1)[:, -3:].sum(axis=1)
+    if outputs:
+        y = np.stack([y * (k + 1) for k in range(outputs)], axis=1)
+    return X, y
+
+
+def test_same_seed_gives_identical_weights():
+    X, y = _xy()
+    a = GRURegressor(hidden_size=6, max_iter=5, random_state=3, dropout=0.2, num_layers=2)
+    b = clone(a)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a.fit(X, y)
+        b.fit(X, y)
+    for key in a.params_:
+        np.testing.assert_array_equal(a.params_[key], b.params_[key])
+
+
+def test_three_d_input_multi_output_and_dtype():
+    X, y = _xy(features=3, outputs=2)
+    model = LSTMRegressor(hidden_size=(8, 4), max_iter=3, random_state=0, dtype="float64",
+                          peephole=True)
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X, y)
+    assert model.predict(X).shape == (60, 2)
+    assert model.params_["weight_ih_l0"].shape == (32, 3)
+    assert model.params_["weight_peephole_l1"].shape == (3, 4)
+    assert all(v.dtype == np.float64 for v in model.params_.values())
+    with pytest.raises(ValueError, match="X has 2 feature"):
+        model.predict(X[:, :, :2])
+
+
+def test_early_stopping_restores_best_weights():
+    X, y = _xy(n=120)
+    model = GRURegressor(hidden_size=8, learning_rate_init=0.05, max_iter=300,
+                         early_stopping=True, n_iter_no_change=3, validation_fraction=0.25,
+                         random_state=0)
+    model.fit(X, y)
+    assert model.n_iter_ < 300
+    assert len(model.validation_scores_) == model.n_iter_ == len(model.loss_curve_)
+    assert model.best_loss_ is None
+    n_val = 30
+    best = max(model.validation_scores_)
+    assert model.best_validation_score_ == best
+    # The restored weights are those of the best epoch, not of the last one.
+    assert model.score(X[-n_val:], y[-n_val:]) == pytest.approx(best, abs=1e-9)
+    assert model.validation_scores_[-1] < best
+
+
+def test_convergence_warning_and_tol_stop():
+    X, y = _xy()
+    with pytest.warns(ConvergenceWarning, match="maximum iterations"):
+        GRURegressor(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
+    model = GRURegressor(hidden_size=4, max_iter=200, tol=10.0, n_iter_no_change=2,
+                         random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model.fit(X, y)
+    assert model.n_iter_ == 4  # the first epoch sets the best loss; 3 more without gain
+
+
+def test_warm_start_continues():
+    X, y = _xy()
+    model = GRURegressor(hidden_size=8, max_iter=10, warm_start=True, random_state=0,
+                         learning_rate_init=0.01)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+        first = list(model.loss_curve_)
+        weights = {k: v.copy() for k, v in model.params_.items()}
+        model.fit(X, y)
+    assert model.n_iter_ == 20 and model.loss_curve_[:10] == first
+    assert model.loss_curve_[10] < first[0]
+    assert not np.array_equal(weights["weight_hh_l0"], model.params_["weight_hh_l0"])
+    cold = clone(model).set_params(warm_start=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        cold.fit(X, y)
+    assert cold.n_iter_ == 10
+
+
+def test_partial_fit_equals_fit_epoch_by_epoch():
+    X, y = _xy()
+    model = RNNRegressor(hidden_size=8, max_iter=3, random_state=0, tol=0.0)
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X, y)
+    incremental = RNNRegressor(hidden_size=8, random_state=0)
+    for epoch in range(3):
+        incremental.partial_fit(X, y)
+        assert incremental.n_iter_ == epoch + 1
+    for key in model.params_:
+        np.testing.assert_array_equal(model.params_[key], incremental.params_[key])
+    assert incremental.t_ == 3 * len(X)
+
+
+def test_gradient_clipping_bounds_the_step():
+    X, y = _xy(n=16)
+    y = 100.0 * y  # large errors: large gradients
+    model = GRURegressor(hidden_size=4, solver="sgd", momentum=0.0, learning_rate_init=1.0,
+                         alpha=0.0, clip_norm=1e-3, batch_size=16, max_iter=1, random_state=0)
+    start = clone(model).set_params(max_iter=1, learning_rate_init=1e-300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        start.fit(X, y)
+        model.fit(X, y)
+    step = np.sqrt(sum(np.sum((model.params_[k].astype(float) - start.params_[k]) ** 2)
+                       for k in model.params_))
+    assert model.grad_norm_curve_[0] > 1.0  # the raw gradient was large ...
+    assert step == pytest.approx(1e-3, rel=1e-3)  # ... but the step was clipped
+
+
+@pytest.mark.parametrize(("schedule", "check"), [
+    ("constant", lambda lr: np.allclose(lr, 0.01)),
+    ("invscaling", lambda lr: np.allclose(lr, 0.01 / np.sqrt(np.arange(1, 9)))),
+    ("cosine", lambda lr: lr[0] == 0.01 and np.all(np.diff(lr) < 0)),
+])
+def test_learning_rate_schedules(schedule, check):
+    X, y = _xy()
+    model = GRURegressor(hidden_size=4, learning_rate=schedule, learning_rate_init=0.01,
+                         max_iter=8, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    assert check(np.array(model.learning_rate_curve_)), model.learning_rate_curve_
+
+
+def test_plateau_schedule_cuts_the_rate():
+    X, y = _xy()
+    model = GRURegressor(hidden_size=4, learning_rate="plateau", learning_rate_init=0.5,
+                         solver="sgd", max_iter=40, tol=0.0, n_iter_no_change=1000,
+                         random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    assert model.learning_rate_curve_[0] == 0.5
+    assert min(model.learning_rate_curve_) < 0.5
+
+
+def test_divergence_keeps_finite_weights():
+    X, y = _xy()
+    model = RNNRegressor(hidden_size=8, solver="sgd", learning_rate_init=1e6, clip_norm=None,
+                         momentum=0.0, max_iter=50, random_state=0)
+    with pytest.warns(E.TrainingDivergedWarning, match="diverged in epoch"):
+        model.fit(1e3 * X, 1e6 * y)
+    assert all(np.isfinite(v).all() for v in model.params_.values())
+    assert np.isfinite(model.predict(X)).all()
+
+
+def test_keyboard_interrupt_keeps_a_usable_model(monkeypatch):
+    X, y = _xy()
+    real = E.F.loss_and_grad
+    calls = {"n": 0}
+
+    def interrupt_on_10th_batch(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 10:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(E.F, "loss_and_grad", interrupt_on_10th_batch)
+    model = GRURegressor(hidden_size=4, max_iter=100, random_state=0)
+    with pytest.warns(RuntimeWarning, match="interrupted after 4 epoch"):
+        model.fit(X, y)
+    assert model.n_iter_ == 4
+    assert np.isfinite(model.predict(X)).all()
+
+
+def test_pandas_input_pickle_and_clone():
+    X, y = _xy()
+    frame = pd.DataFrame(X, columns=[f"lag_{k}" for k in range(X.shape[1])])
+    model = GRURegressor(hidden_size=4, max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(frame, pd.Series(y))
+    assert list(model.feature_names_in_) == list(frame.columns)
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.predict(frame), model.predict(frame))
+    assert clone(model).get_params() == model.get_params()
+
+
+def test_verbose_prints_progress(capsys):
+    X, y = _xy()
+    model = GRURegressor(hidden_size=4, max_iter=2, random_state=0, verbose=1,
+                         early_stopping=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2 and lines[0].startswith("Epoch    1: loss ")
+    assert "val R2" in lines[0]
+
+
+def test_grid_search_pipeline_with_time_series_split():
+    X, y = noisy_sine_windows(n_points=200, window=12)
+    pipe = Pipeline([("scale", StandardScaler()),
+                     ("gru", GRURegressor(max_iter=5, random_state=0))])
+    search = GridSearchCV(pipe, {"gru__hidden_size": [4, 8]}, cv=TimeSeriesSplit(3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X, y)
+        scores = cross_val_score(search.best_estimator_, X, y, cv=TimeSeriesSplit(3))
+    assert search.best_params_["gru__hidden_size"] in (4, 8)
+    assert np.isfinite(scores).all()
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"hidden_size": 0}, "hidden_size must be an integer >= 1, got 0"),
+    ({"hidden_size": ()}, "hidden_size must be a positive integer or a non-empty tuple"),
+    ({"hidden_size": (4, 4), "num_layers": 3}, "num_layers=3 contradicts"),
+    ({"loss": "l1"}, "loss must be one of 'mse', 'mae', 'huber', got 'l1'"),
+    ({"solver": "lbfgs"}, "solver must be one of"),
+    ({"learning_rate": "step"}, "learning_rate must be one of"),
+    ({"learning_rate_init": 0.0}, "learning_rate_init must be a number > 0"),
+    ({"dropout": 1.0}, "dropout must be a number >= 0.0 and <= 0.99"),
+    ({"clip_norm": -1.0}, "clip_norm must be a number > 0"),
+    ({"batch_size": 0}, "batch_size must be an integer >= 1"),
+    ({"max_iter": 2.5}, "max_iter must be an integer >= 1, got 2.5"),
+    ({"validation_fraction": 0.0}, "validation_fraction must be a number > 0"),
+    ({"dtype": "float16"}, "dtype must be 'float32' or 'float64', got 'float16'"),
+    ({"device": "tpu"}, "device must be one of"),
+])
+def test_bad_hyperparameters(params, message):
+    X, y = _xy()
+    with pytest.raises(ValueError, match=message):
+        GRURegressor(**params).fit(X, y)
+
+
+def test_bad_data_messages():
+    X, y = _xy()
+    model = GRURegressor(hidden_size=4, max_iter=1)
+    with pytest.raises(ValueError, match="requires y to be passed"):
+        model.fit(X, None)
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        model.fit(np.where(X > 2, np.nan, X), y)
+    with pytest.raises(ValueError, match="Input y contains infinity"):
+        model.fit(X, np.where(y > 1, np.inf, y))
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        model.fit(X, y[:-1])
+    with pytest.raises(ValueError, match="Complex data not supported"):
+        model.fit(X.astype(complex), y)
+    with pytest.raises(ValueError, match="early_stopping needs at least 2 samples"):
+        GRURegressor(early_stopping=True).fit(X[:1], y[:1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    with pytest.raises(ValueError, match="X has 5 features, but GRURegressor is expecting 6"):
+        model.predict(X[:, :5])
+    with pytest.raises(ValueError, match="y has 2 output"):
+        model.set_params(warm_start=True).fit(X, np.stack([y, y], axis=1))
