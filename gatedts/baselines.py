@@ -1,0 +1,103 @@
+"""Reference forecasts every model has to beat."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from ._validation import as_float_array, check_positive_int, check_series_index
+from .windows import future_index
+
+__all__ = ["SeasonalNaive"]
+
+
+class SeasonalNaive(BaseEstimator):
+    """Repeat the last observed season: ``ŷ[T + h] = y[T + h - m * ceil(h / m)]``.
+
+    With ``seasonal_period=1`` this is the naive (random walk) forecast, the
+    last value repeated.
+
+    Parameters
+    ----------
+    seasonal_period : int, default 1
+        Season length ``m`` in time steps (12 for monthly data with a yearly
+        pattern, 24 for hourly data with a daily one).
+
+    Attributes
+    ----------
+    last_season_ : numpy.ndarray of shape (seasonal_period,)
+        The last ``m`` observations.
+    index_ : pandas.Index or None
+        Index of the fitted series (``None`` for array input).
+    name_ : hashable or None
+        Name of the fitted series.
+
+    Examples
+    --------
+    >>> y = pd.Series([1.0, 2, 3, 4], index=pd.period_range("2020Q1", periods=4, freq="Q"))
+    >>> SeasonalNaive(2).fit(y).predict(3)
+    2021Q1    3.0
+    2021Q2    4.0
+    2021Q3    3.0
+    Freq: Q-DEC, dtype: float64
+    """
+
+    def __init__(self, seasonal_period: int = 1):
+        self.seasonal_period = seasonal_period
+
+    def fit(self, y, X=None):
+        """Remember the last season of ``y``.
+
+        Parameters
+        ----------
+        y : array-like of shape (n_obs,) or pandas.Series
+            A pandas index must be a ``DatetimeIndex`` with a frequency (set or
+            inferable), a ``PeriodIndex`` or an integer index, so forecasts can
+            be dated.
+        X : ignored
+            Present for API consistency.
+
+        Returns
+        -------
+        self
+        """
+        m = check_positive_int(self.seasonal_period, "seasonal_period")
+        if isinstance(y, pd.Series):
+            check_series_index(y.index, "y")
+        values = as_float_array(y, "y", ndim=1)
+        if values.shape[0] < m:
+            raise ValueError(
+                f"y has {values.shape[0]} observations, shorter than one season "
+                f"(seasonal_period={m})"
+            )
+        if isinstance(y, pd.Series):
+            future_index(y.index, 1)  # fail now, not at predict, if it cannot be dated
+            self.index_, self.name_ = y.index, y.name
+        else:
+            self.index_, self.name_ = None, None
+        self.last_season_ = values[-m:].copy()
+        return self
+
+    def predict(self, horizon: int):
+        """Forecast the next ``horizon`` steps.
+
+        Parameters
+        ----------
+        horizon : int
+            Number of steps after the end of the fitted series.
+
+        Returns
+        -------
+        pandas.Series or numpy.ndarray of shape (horizon,)
+            A Series indexed by the next time labels (see
+            :func:`gatedts.windows.future_index`) when fitted on a Series,
+            otherwise an array.
+        """
+        check_is_fitted(self)
+        horizon = check_positive_int(horizon, "horizon")
+        values = np.resize(self.last_season_, horizon)
+        if self.index_ is None:
+            return values
+        return pd.Series(values, index=future_index(self.index_, horizon), name=self.name_)

@@ -1,0 +1,88 @@
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from gatedts.baselines import SeasonalNaive
+
+
+def test_naive_repeats_the_last_value():
+    forecast = SeasonalNaive().fit(np.array([3.0, 1.0, 4.0])).predict(3)
+    assert isinstance(forecast, np.ndarray)
+    np.testing.assert_array_equal(forecast, [4, 4, 4])
+
+
+def test_seasonal_naive_repeats_the_last_season():
+    y = np.arange(10.0)  # last season of 4: 6, 7, 8, 9
+    np.testing.assert_array_equal(SeasonalNaive(4).fit(y).predict(6), [6, 7, 8, 9, 6, 7])
+    np.testing.assert_array_equal(SeasonalNaive(4).fit(y).predict(2), [6, 7])
+
+
+def test_exactly_one_season_is_enough():
+    np.testing.assert_array_equal(SeasonalNaive(3).fit([1.0, 2.0, 3.0]).predict(4), [1, 2, 3, 1])
+
+
+def test_datetime_index_forecast_is_dated():
+    idx = pd.date_range("2020-01-01", periods=24, freq="MS")
+    y = pd.Series(np.arange(24.0), index=idx, name="passengers")
+    forecast = SeasonalNaive(12).fit(y).predict(3)
+    assert isinstance(forecast, pd.Series) and forecast.name == "passengers"
+    pd.testing.assert_index_equal(forecast.index, pd.date_range("2022-01-01", periods=3, freq="MS"))
+    np.testing.assert_array_equal(forecast, [12, 13, 14])
+
+
+def test_inferred_freq_period_and_range_indexes():
+    idx = pd.DatetimeIndex(["2021-03-01", "2021-03-02", "2021-03-03"])  # no freq set
+    out = SeasonalNaive().fit(pd.Series([1.0, 2.0, 3.0], index=idx)).predict(2)
+    assert list(out.index) == list(pd.to_datetime(["2021-03-04", "2021-03-05"]))
+    y = pd.Series([1.0, 2.0], index=pd.period_range("2020Q3", periods=2, freq="Q"))
+    out = SeasonalNaive().fit(y).predict(2)
+    pd.testing.assert_index_equal(out.index, pd.PeriodIndex(["2021Q1", "2021Q2"], freq="Q"))
+    out = SeasonalNaive().fit(pd.Series([5.0, 6.0])).predict(2)
+    pd.testing.assert_index_equal(out.index, pd.RangeIndex(2, 4))
+
+
+def test_errors():
+    with pytest.raises(ValueError, match=r"y has 3 observations, shorter than one season \(s"):
+        SeasonalNaive(4).fit(np.arange(3.0))
+    irregular = pd.DatetimeIndex(["2020-01-01", "2020-01-02", "2020-01-06", "2020-01-07"])
+    with pytest.raises(ValueError, match=r"cannot determine the frequency.*asfreq"):
+        SeasonalNaive().fit(pd.Series(np.ones(4), index=irregular))  # fails at fit time
+    with pytest.raises(ValueError, match="seasonal_period must be a positive integer, got 0"):
+        SeasonalNaive(0).fit(np.ones(3))
+    with pytest.raises(ValueError, match="y contains NaN at position 1"):
+        SeasonalNaive().fit([1.0, np.nan])
+    with pytest.raises(ValueError, match="y index is not monotonic increasing"):
+        SeasonalNaive().fit(pd.Series([1.0, 2.0], index=[2, 1]))
+    with pytest.raises(ValueError, match="horizon must be a positive integer, got 0"):
+        SeasonalNaive().fit(np.ones(3)).predict(0)
+    with pytest.raises(NotFittedError):
+        SeasonalNaive().predict(2)
+
+
+def test_sklearn_basics():
+    model = SeasonalNaive(7)
+    assert model.get_params() == {"seasonal_period": 7}
+    assert clone(model).seasonal_period == 7
+    assert model.fit(np.arange(10.0)) is model
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    arrays(np.float64, st.integers(1, 40), elements=st.floats(-1e6, 1e6)),
+    st.integers(1, 12),
+    st.integers(1, 30),
+)
+def test_forecast_is_periodic_and_continues_the_last_season(y, m, horizon):
+    if len(y) < m:
+        with pytest.raises(ValueError, match="shorter than one season"):
+            SeasonalNaive(m).fit(y)
+        return
+    forecast = SeasonalNaive(m).fit(y).predict(horizon)
+    assert forecast.shape == (horizon,)
+    for h in range(1, horizon + 1):  # ŷ[T+h] = y[T + h - m*ceil(h/m)]
+        assert forecast[h - 1] == y[len(y) - 1 + h - m * -(-h // m)]
