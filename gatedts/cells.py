@@ -96,14 +96,19 @@ class LSTM:
     def backward(self, cache, w_hh, peep, dhs):
         B, H = dhs.shape[1:]
         da = np.empty_like(cache.gates)
-        dpeep = np.empty((3, H), dtype=dhs.dtype)
         dh0 = np.empty((B, H), dtype=dhs.dtype)
         dc0 = np.empty((B, H), dtype=dhs.dtype)
         dh = np.empty_like(dhs)
-        lstm_backward(w_hh, _peep_or_zeros(peep, H, dhs.dtype), peep is not None, cache.hs,
-                      cache.extra, cache.gates, dhs, da, dpeep, dh0, dc0, dh)
+        cs = cache.extra
+        lstm_backward(w_hh, _peep_or_zeros(peep, H, dhs.dtype), peep is not None, cs,
+                      cache.gates, dhs, da, dh0, dc0, dh)
         dw, db = _recurrent_grads(da, cache.hs[:-1])
-        return LayerGrads(da, dw, db, dpeep if peep is not None else None, dh0, dc0, dh)
+        dpeep = None
+        if peep is not None:  # i and f look at c_{t-1}, o at c_t
+            dpeep = np.stack([np.einsum("tbh,tbh->h", da[..., :H], cs[:-1]),
+                              np.einsum("tbh,tbh->h", da[..., H : 2 * H], cs[:-1]),
+                              np.einsum("tbh,tbh->h", da[..., 3 * H :], cs[1:])])
+        return LayerGrads(da, dw, db, dpeep, dh0, dc0, dh)
 
 
 class RNN:

@@ -30,198 +30,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .cells import CELL_NAMES, make_cell
+from .cells import make_cell
+from .params import ModelSpec, as_rng, init_params, model_spec
 
-N_GATES = {"gru": 3, "lstm": 4, "rnn": 1}
+__all__ = ["Forward", "ModelSpec", "forward", "init_params", "loss_and_grad", "loss_value",
+           "model_spec", "predict"]
+
 LOSSES = ("mse", "mae", "huber")
-
-
-# ------------------------------------------------------------------ parameters
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """The architecture a parameter dict describes (see :func:`model_spec`)."""
-
-    cell: str
-    input_size: int
-    hidden_sizes: tuple[int, ...]
-    output_size: int
-    peephole: bool
-    dtype: np.dtype
-
-    @property
-    def num_layers(self):
-        return len(self.hidden_sizes)
-
-
-def _check_cell(cell):
-    if cell not in CELL_NAMES:
-        raise ValueError(f"unknown cell {cell!r}; expected one of {', '.join(CELL_NAMES)}")
-
-
-def _shape(params, key):
-    return np.shape(params[key])
-
-
-def _check_shape(params, key, expected, context):
-    if _shape(params, key) != expected:
-        raise ValueError(f"{key} has shape {_shape(params, key)}, expected {expected}{context}")
-
-
-def model_spec(cell, params):
-    """Validate ``params`` for ``cell`` and return the :class:`ModelSpec` it describes.
-
-    Raises
-    ------
-    TypeError
-        ``params`` is not a mapping.
-    ValueError
-        Unknown cell, missing or unexpected keys, wrong shapes, mixed dtypes,
-        or non-finite values, with the offending key named.
-    """
-    _check_cell(cell)
-    if not hasattr(params, "keys"):
-        raise TypeError(f"params must be a dict of arrays, got {type(params).__name__}")
-    if "weight_ih_l0" not in params:
-        raise ValueError("params has no 'weight_ih_l0': not a gatedts/PyTorch parameter dict")
-    num_layers = 0
-    while f"weight_ih_l{num_layers}" in params:
-        num_layers += 1
-    layer_keys = [(f"weight_ih_l{k}", f"weight_hh_l{k}", f"bias_ih_l{k}", f"bias_hh_l{k}")
-                  for k in range(num_layers)]
-    required = [key for keys in layer_keys for key in keys] + ["head.weight", "head.bias"]
-    for key in required:
-        if key not in params:
-            raise ValueError(f"params is missing {key!r}")
-    dtypes = sorted({str(np.asarray(v).dtype) for v in params.values()})
-    if dtypes not in (["float32"], ["float64"]):
-        raise ValueError(f"params must all be float32 or all float64, got {dtypes}")
-    n_gates = N_GATES[cell]
-    input_size = in_size = _shape(params, "weight_ih_l0")[-1]
-    peephole = "weight_peephole_l0" in params
-    hidden = []
-    for k, (w_ih, w_hh, b_ih, b_hh) in enumerate(layer_keys):
-        H = _shape(params, w_hh)[-1]
-        GH = n_gates * H
-        context = (f" for {cell.upper()} layer {k} (input size {in_size}, hidden size {H},"
-                   f" {n_gates} gate(s))")
-        for key, expected in ((w_hh, (GH, H)), (w_ih, (GH, in_size)), (b_ih, (GH,)),
-                              (b_hh, (GH,))):
-            _check_shape(params, key, expected, context)
-        peep = f"weight_peephole_l{k}"
-        if (peep in params) != peephole:
-            raise ValueError("peephole weights must be given for every LSTM layer or for none")
-        if peephole:
-            if cell != "lstm":
-                raise ValueError(f"{peep!r} is only valid for an LSTM, not a {cell.upper()}")
-            _check_shape(params, peep, (3, H), context)
-        hidden.append(H)
-        in_size = H
-    output_size = _shape(params, "head.bias")[0] if len(_shape(params, "head.bias")) else 0
-    _check_shape(params, "head.weight", (output_size, in_size), " (outputs, top hidden size)")
-    expected = set(required) | {f"weight_peephole_l{k}" for k in range(num_layers) if peephole}
-    unexpected = sorted(set(params) - expected)
-    if unexpected:
-        raise ValueError(
-            f"unexpected parameter(s) {unexpected} for a {cell.upper()}: bidirectional, "
-            "projected (proj_size) and bias-free PyTorch layers are not supported"
-        )
-    for key, value in params.items():
-        if not np.all(np.isfinite(value)):
-            raise ValueError(f"parameter {key!r} contains NaN or infinity")
-    return ModelSpec(cell, input_size, tuple(hidden), output_size, peephole, np.dtype(dtypes[0]))
-
-
-def _as_rng(random_state):
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if isinstance(random_state, np.random.RandomState):
-        return np.random.default_rng(random_state.randint(2**31 - 1))
-    return np.random.default_rng(random_state)
-
-
-def _orthogonal(rng, n):
-    q, r = np.linalg.qr(rng.standard_normal((n, n)))
-    return q * np.sign(np.diag(r))
-
-
-def _glorot(rng, fan_out, fan_in):
-    limit = np.sqrt(6.0 / (fan_in + fan_out))
-    return rng.uniform(-limit, limit, size=(fan_out, fan_in))
-
-
-def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
-                random_state=None, dtype=np.float32, reset_after=True, peephole=False):
-    """Fresh parameters for a stacked ``cell`` network with a linear head.
-
-    The initialisation is the Keras one, chosen over PyTorch's uniform
-    ±1/√H because it trains recurrent forecasters more reliably:
-
-    * each gate's input block of ``weight_ih`` is Glorot-uniform;
-    * each gate's recurrent block of ``weight_hh`` is a random orthogonal
-      matrix, so at initialisation a step neither shrinks nor grows the
-      gradient flowing back through ``W_hh`` (Saxe et al. 2014);
-    * biases are zero, except the LSTM forget gate whose total bias is 1
-      (Jozefowicz et al. 2015), so the cell starts by remembering;
-    * peephole weights start at zero (a plain LSTM); the head is Glorot-uniform.
-
-    Parameters
-    ----------
-    cell : {"gru", "lstm", "rnn"}
-    input_size : int
-        Number of input features.
-    hidden_size : int or sequence of int
-        Hidden size of every layer, or one size per layer (e.g. ``(128, 64)``).
-    num_layers : int, default 1
-        Number of stacked layers when ``hidden_size`` is an int; with a
-        sequence it must be 1 or ``len(hidden_size)``.
-    output_size : int, default 1
-        Width of the linear head (e.g. the forecast horizon).
-    random_state : None, int, numpy Generator or RandomState
-    dtype : float32 or float64
-    reset_after : bool, default True
-        Accepted for symmetry with the other functions; both GRU forms share
-        one parameter layout.
-    peephole : bool, default False
-        Add ``weight_peephole_l{k}`` (LSTM only).
-
-    Returns
-    -------
-    dict of str to ndarray
-    """
-    _check_cell(cell)
-    dtype = np.dtype(dtype)
-    if dtype not in (np.float32, np.float64):
-        raise ValueError(f"dtype must be float32 or float64, got {dtype}")
-    if peephole and cell != "lstm":
-        raise ValueError(f"peephole=True is only valid for an LSTM, not a {cell.upper()}")
-    sizes = [hidden_size] * num_layers if np.ndim(hidden_size) == 0 else list(hidden_size)
-    if np.ndim(hidden_size) and num_layers not in (1, len(sizes)):
-        raise ValueError(f"num_layers={num_layers} contradicts hidden_size={tuple(sizes)}")
-    for name, value in [("input_size", input_size), ("output_size", output_size),
-                        ("num_layers", num_layers)] + [("hidden_size", s) for s in sizes]:
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if not sizes:
-        raise ValueError("hidden_size must name at least one layer")
-    rng = _as_rng(random_state)
-    G = N_GATES[cell]
-    params = {}
-    in_size = int(input_size)
-    for k, H in enumerate(int(s) for s in sizes):
-        params[f"weight_ih_l{k}"] = np.concatenate([_glorot(rng, H, in_size) for _ in range(G)])
-        params[f"weight_hh_l{k}"] = np.concatenate([_orthogonal(rng, H) for _ in range(G)])
-        params[f"bias_ih_l{k}"] = np.zeros(G * H)
-        params[f"bias_hh_l{k}"] = np.zeros(G * H)
-        if cell == "lstm":
-            params[f"bias_ih_l{k}"][H : 2 * H] = 1.0
-        if peephole:
-            params[f"weight_peephole_l{k}"] = np.zeros((3, H))
-        in_size = H
-    params["head.weight"] = _glorot(rng, int(output_size), in_size)
-    params["head.bias"] = np.zeros(int(output_size))
-    return {key: value.astype(dtype) for key, value in params.items()}
 
 
 # ------------------------------------------------------------------ inputs
@@ -422,7 +237,7 @@ def _dropout_masks(spec, batch, n_steps, dropout, random_state):
         return None
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must be in [0, 1), got {dropout}")
-    rng = _as_rng(random_state)
+    rng = as_rng(random_state)
     scale = spec.dtype.type(1.0 / (1.0 - dropout))
     return [(rng.random((n_steps, batch, H)) >= dropout).astype(spec.dtype) * scale
             for H in spec.hidden_sizes[:-1]]

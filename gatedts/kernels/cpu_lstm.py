@@ -15,100 +15,109 @@ The peephole terms (Gers & Schmidhuber 2000; diagonal weights ``peep`` of shape
 
 Buffers are time-major: ``xp`` (T, B, 4H), ``hs`` and ``cs`` (T+1, B, H) with
 the initial states at index 0, ``gates`` (T, B, 4H) holding i, f, g, o after
-their non-linearities. Only ``h W_hhᵀ`` is computed inside the time loop.
+their non-linearities. Parallel batch chunks, one BLAS call per step and SIMD
+gate loops, as in ``cpu_gru``.
 """
 
-import math
-
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
-from .cpu_common import sigmoid
+from .cpu_common import KERNEL_OPTIONS, batch_chunks, sigmoid, tanh
 
 
-@njit(cache=True)
+@njit(**KERNEL_OPTIONS)
+def _lstm_forward_rows(xp, w_hh, b_hh, peep, peephole, h0, c0, hs, cs, gates, lo, hi):
+    n_steps = xp.shape[0]
+    H = h0.shape[1]
+    zero = xp.dtype.type(0.0)
+    hh = np.empty((hi - lo, 4 * H), dtype=xp.dtype)
+    hs[0, lo:hi] = h0[lo:hi]
+    cs[0, lo:hi] = c0[lo:hi]
+    for t in range(n_steps):
+        np.dot(hs[t, lo:hi], w_hh.T, hh)
+        for b in range(hi - lo):
+            x, rec, g = xp[t, lo + b], hh[b], gates[t, lo + b]
+            c_prev, c_new, h_new = cs[t, lo + b], cs[t + 1, lo + b], hs[t + 1, lo + b]
+            for j in range(H):
+                p_i = peep[0, j] if peephole else zero
+                p_f = peep[1, j] if peephole else zero
+                p_o = peep[2, j] if peephole else zero
+                i = sigmoid(x[j] + rec[j] + b_hh[j] + p_i * c_prev[j])
+                f = sigmoid(x[H + j] + rec[H + j] + b_hh[H + j] + p_f * c_prev[j])
+                gg = tanh(x[2 * H + j] + rec[2 * H + j] + b_hh[2 * H + j])
+                c = f * c_prev[j] + i * gg
+                o = sigmoid(x[3 * H + j] + rec[3 * H + j] + b_hh[3 * H + j] + p_o * c)
+                g[j] = i
+                g[H + j] = f
+                g[2 * H + j] = gg
+                g[3 * H + j] = o
+                c_new[j] = c
+                h_new[j] = o * tanh(c)
+
+
+@njit(parallel=True, **KERNEL_OPTIONS)
 def lstm_forward(xp, w_hh, b_hh, peep, peephole, h0, c0, hs, cs, gates):
     """Run the recurrence, filling ``hs``, ``cs`` and ``gates`` in place."""
-    n_steps, batch, _ = xp.shape
-    H = h0.shape[1]
-    hs[0] = h0
-    cs[0] = c0
-    hh = np.empty((batch, 4 * H), dtype=xp.dtype)
-    for t in range(n_steps):
-        np.dot(hs[t], w_hh.T, hh)
-        for b in range(batch):
+    bounds = batch_chunks(h0.shape[0])
+    if len(bounds) == 2:  # one chunk: skip the parallel region's start-up cost
+        _lstm_forward_rows(xp, w_hh, b_hh, peep, peephole, h0, c0, hs, cs, gates, 0, bounds[1])
+        return
+    for c in prange(len(bounds) - 1):
+        _lstm_forward_rows(xp, w_hh, b_hh, peep, peephole, h0, c0, hs, cs, gates,
+                           bounds[c], bounds[c + 1])
+
+
+@njit(**KERNEL_OPTIONS)
+def _lstm_backward_rows(w_hh, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_total, lo, hi):
+    n_steps, _, H = dhs.shape
+    nb = hi - lo
+    dtype = dhs.dtype
+    one, zero = dtype.type(1.0), dtype.type(0.0)
+    dh_next = np.zeros((nb, H), dtype=dtype)
+    dc_next = np.zeros((nb, H), dtype=dtype)
+    for t in range(n_steps - 1, -1, -1):
+        for b in range(nb):
+            g, d = gates[t, lo + b], da[t, lo + b]
+            d_out, d_tot = dhs[t, lo + b], dh_total[t, lo + b]
+            c_prev, c_new, dnext, dcnext = cs[t, lo + b], cs[t + 1, lo + b], dh_next[b], dc_next[b]
             for j in range(H):
-                c_prev = cs[t, b, j]
-                a_i = xp[t, b, j] + hh[b, j] + b_hh[j]
-                a_f = xp[t, b, H + j] + hh[b, H + j] + b_hh[H + j]
-                a_g = xp[t, b, 2 * H + j] + hh[b, 2 * H + j] + b_hh[2 * H + j]
-                a_o = xp[t, b, 3 * H + j] + hh[b, 3 * H + j] + b_hh[3 * H + j]
-                if peephole:
-                    a_i += peep[0, j] * c_prev
-                    a_f += peep[1, j] * c_prev
-                i = sigmoid(a_i)
-                f = sigmoid(a_f)
-                g = math.tanh(a_g)
-                c = f * c_prev + i * g
-                if peephole:
-                    a_o += peep[2, j] * c
-                o = sigmoid(a_o)
-                gates[t, b, j] = i
-                gates[t, b, H + j] = f
-                gates[t, b, 2 * H + j] = g
-                gates[t, b, 3 * H + j] = o
-                cs[t + 1, b, j] = c
-                hs[t + 1, b, j] = o * math.tanh(c)
+                p_i = peep[0, j] if peephole else zero
+                p_f = peep[1, j] if peephole else zero
+                p_o = peep[2, j] if peephole else zero
+                dh = d_out[j] + dnext[j]
+                d_tot[j] = dh
+                i, f, gg, o = g[j], g[H + j], g[2 * H + j], g[3 * H + j]
+                c = c_new[j]
+                tc = tanh(c)
+                da_o = dh * tc * o * (one - o)
+                dc = dcnext[j] + dh * o * (one - tc * tc) + da_o * p_o
+                da_i = dc * gg * i * (one - i)
+                da_f = dc * c_prev[j] * f * (one - f)
+                d[j] = da_i
+                d[H + j] = da_f
+                d[2 * H + j] = dc * i * (one - gg * gg)
+                d[3 * H + j] = da_o
+                dcnext[j] = dc * f + da_i * p_i + da_f * p_f
+        np.dot(da[t, lo:hi], w_hh, dh_next)
+    dh0[lo:hi] = dh_next
+    dc0[lo:hi] = dc_next
 
 
-@njit(cache=True)
-def lstm_backward(w_hh, peep, peephole, hs, cs, gates, dhs, da, dpeep, dh0, dc0, dh_total):
+@njit(parallel=True, **KERNEL_OPTIONS)
+def lstm_backward(w_hh, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_total):
     """Exact BPTT through the recurrence.
 
     ``dhs`` (T, B, H) is dL/dh_t from outside the layer. Fills ``da`` (T, B, 4H)
-    = dL/d(gate pre-activations), which is both dL/dxp and dL/d(W_hh h + b_hh);
-    ``dpeep`` (3, H); ``dh0``, ``dc0`` (B, H); and ``dh_total`` (T, B, H), the
-    full dL/dh_t including the path through later steps.
+    = dL/d(gate pre-activations), which is both dL/dxp and dL/d(W_hh h + b_hh)
+    (the peephole gradient follows from it: Σ da_i ⊙ c_{t-1}, Σ da_f ⊙ c_{t-1},
+    Σ da_o ⊙ c_t); ``dh0``, ``dc0`` (B, H); and ``dh_total`` (T, B, H), the full
+    dL/dh_t including the path through later steps.
     """
-    n_steps, batch, H = dhs.shape
-    dtype = dhs.dtype
-    dh_next = np.zeros((batch, H), dtype=dtype)
-    dc_next = np.zeros((batch, H), dtype=dtype)
-    d_rec = np.empty((batch, H), dtype=dtype)
-    dpeep[:] = 0.0
-    for t in range(n_steps - 1, -1, -1):
-        for b in range(batch):
-            for j in range(H):
-                dh = dhs[t, b, j] + dh_next[b, j]
-                dh_total[t, b, j] = dh
-                i = gates[t, b, j]
-                f = gates[t, b, H + j]
-                g = gates[t, b, 2 * H + j]
-                o = gates[t, b, 3 * H + j]
-                c = cs[t + 1, b, j]
-                c_prev = cs[t, b, j]
-                tc = math.tanh(c)
-                da_o = dh * tc * o * (1.0 - o)
-                dc = dc_next[b, j] + dh * o * (1.0 - tc * tc)
-                if peephole:
-                    dc += da_o * peep[2, j]
-                da_i = dc * g * i * (1.0 - i)
-                da_f = dc * c_prev * f * (1.0 - f)
-                da_g = dc * i * (1.0 - g * g)
-                dc_prev = dc * f
-                if peephole:
-                    dc_prev += da_i * peep[0, j] + da_f * peep[1, j]
-                    dpeep[0, j] += da_i * c_prev
-                    dpeep[1, j] += da_f * c_prev
-                    dpeep[2, j] += da_o * c
-                dc_next[b, j] = dc_prev
-                da[t, b, j] = da_i
-                da[t, b, H + j] = da_f
-                da[t, b, 2 * H + j] = da_g
-                da[t, b, 3 * H + j] = da_o
-        np.dot(da[t], w_hh, d_rec)
-        for b in range(batch):
-            for j in range(H):
-                dh_next[b, j] = d_rec[b, j]
-    dh0[:] = dh_next
-    dc0[:] = dc_next
+    bounds = batch_chunks(dh0.shape[0])
+    if len(bounds) == 2:
+        _lstm_backward_rows(w_hh, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_total,
+                            0, bounds[1])
+        return
+    for c in prange(len(bounds) - 1):
+        _lstm_backward_rows(w_hh, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_total,
+                            bounds[c], bounds[c + 1])

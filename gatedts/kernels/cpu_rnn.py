@@ -5,39 +5,63 @@ With ``xp = x W_ihᵀ + b_ih`` computed for all time steps beforehand::
     h_t = tanh(xp_t + W_hh h_{t-1} + b_hh)
 
 Buffers are time-major: ``xp`` (T, B, H), ``hs`` (T+1, B, H) with ``hs[0] = h0``.
+Parallel batch chunks, one BLAS call per step and SIMD loops, as in ``cpu_gru``.
 """
 
-import math
-
 import numpy as np
-from numba import njit
+from numba import njit, prange
+
+from .cpu_common import KERNEL_OPTIONS, batch_chunks, tanh
 
 
-@njit(cache=True)
+@njit(**KERNEL_OPTIONS)
+def _rnn_forward_rows(xp, w_hh, b_hh, h0, hs, lo, hi):
+    n_steps, _, H = xp.shape
+    hh = np.empty((hi - lo, H), dtype=xp.dtype)
+    hs[0, lo:hi] = h0[lo:hi]
+    for t in range(n_steps):
+        np.dot(hs[t, lo:hi], w_hh.T, hh)
+        for b in range(hi - lo):
+            x, rec, h_new = xp[t, lo + b], hh[b], hs[t + 1, lo + b]
+            for j in range(H):
+                h_new[j] = tanh(x[j] + rec[j] + b_hh[j])
+
+
+@njit(parallel=True, **KERNEL_OPTIONS)
 def rnn_forward(xp, w_hh, b_hh, h0, hs):
     """Run the recurrence, filling ``hs`` in place."""
-    n_steps, batch, H = xp.shape
-    hs[0] = h0
-    hh = np.empty((batch, H), dtype=xp.dtype)
-    for t in range(n_steps):
-        np.dot(hs[t], w_hh.T, hh)
-        for b in range(batch):
+    bounds = batch_chunks(h0.shape[0])
+    if len(bounds) == 2:  # one chunk: skip the parallel region's start-up cost
+        _rnn_forward_rows(xp, w_hh, b_hh, h0, hs, 0, bounds[1])
+        return
+    for c in prange(len(bounds) - 1):
+        _rnn_forward_rows(xp, w_hh, b_hh, h0, hs, bounds[c], bounds[c + 1])
+
+
+@njit(**KERNEL_OPTIONS)
+def _rnn_backward_rows(w_hh, hs, dhs, da, dh0, dh_total, lo, hi):
+    n_steps, _, H = dhs.shape
+    one = dhs.dtype.type(1.0)
+    dh_next = np.zeros((hi - lo, H), dtype=dhs.dtype)
+    for t in range(n_steps - 1, -1, -1):
+        for b in range(hi - lo):
+            d_out, d_tot, d = dhs[t, lo + b], dh_total[t, lo + b], da[t, lo + b]
+            h, dnext = hs[t + 1, lo + b], dh_next[b]
             for j in range(H):
-                hs[t + 1, b, j] = math.tanh(xp[t, b, j] + hh[b, j] + b_hh[j])
+                dh = d_out[j] + dnext[j]
+                d_tot[j] = dh
+                d[j] = dh * (one - h[j] * h[j])
+        np.dot(da[t, lo:hi], w_hh, dh_next)
+    dh0[lo:hi] = dh_next
 
 
-@njit(cache=True)
+@njit(parallel=True, **KERNEL_OPTIONS)
 def rnn_backward(w_hh, hs, dhs, da, dh0, dh_total):
     """Exact BPTT: fills ``da`` (T, B, H) = dL/d(pre-activation), ``dh0`` and
     ``dh_total`` (T, B, H), the full dL/dh_t."""
-    n_steps, batch, H = dhs.shape
-    dh_next = np.zeros((batch, H), dtype=dhs.dtype)
-    for t in range(n_steps - 1, -1, -1):
-        for b in range(batch):
-            for j in range(H):
-                dh = dhs[t, b, j] + dh_next[b, j]
-                dh_total[t, b, j] = dh
-                h = hs[t + 1, b, j]
-                da[t, b, j] = dh * (1.0 - h * h)
-        np.dot(da[t], w_hh, dh_next)
-    dh0[:] = dh_next
+    bounds = batch_chunks(dh0.shape[0])
+    if len(bounds) == 2:
+        _rnn_backward_rows(w_hh, hs, dhs, da, dh0, dh_total, 0, bounds[1])
+        return
+    for c in prange(len(bounds) - 1):
+        _rnn_backward_rows(w_hh, hs, dhs, da, dh0, dh_total, bounds[c], bounds[c + 1])
