@@ -37,6 +37,16 @@ class LayerGrads:
     dh: np.ndarray  # (T, B, H) full dL/dh_t
 
 
+def _traces(cache, gate_names, extra_name=None):
+    """Gate activations and states of one layer, batch-first (B, T, H) arrays."""
+    H = cache.hs.shape[-1]
+    out = {name: cache.gates[..., k * H : (k + 1) * H] for k, name in enumerate(gate_names)}
+    if extra_name is not None:
+        out[extra_name] = cache.extra[1:]
+    out["h"] = cache.hs[1:]
+    return {name: np.ascontiguousarray(a.transpose(1, 0, 2)) for name, a in out.items()}
+
+
 def _recurrent_grads(d_pre, inputs):
     """dW = Σ_t d_preᵀ · input and db = Σ_t d_pre, over (T, B, ·) buffers."""
     d2 = d_pre.reshape(-1, d_pre.shape[-1])
@@ -48,6 +58,10 @@ class GRU:
     n_gates = 3
     has_cell_state = False
     gate_names = ("r", "z", "n")
+
+    def traces(self, cache):
+        """r, z, n and h of one layer, each (B, T, H)."""
+        return _traces(cache, self.gate_names)
 
     def __init__(self, reset_after=True):
         self.reset_after = bool(reset_after)
@@ -83,6 +97,10 @@ class LSTM:
     has_cell_state = True
     gate_names = ("i", "f", "g", "o")
 
+    def traces(self, cache):
+        """i, f, g, o, the cell state c and h of one layer, each (B, T, H)."""
+        return _traces(cache, self.gate_names, "c")
+
     def forward(self, x, xp, w_hh, b_hh, peep, h0, c0):
         T, B, _ = xp.shape
         H = w_hh.shape[1]
@@ -116,6 +134,10 @@ class RNN:
     n_gates = 1
     has_cell_state = False
     gate_names = ()
+
+    def traces(self, cache):
+        """h of one layer, (B, T, H): the RNN has no gates."""
+        return _traces(cache, self.gate_names)
 
     def forward(self, x, xp, w_hh, b_hh, peep, h0, c0):
         T, B, H = xp.shape

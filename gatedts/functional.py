@@ -120,12 +120,18 @@ class Forward:
     h_n, c_n : tuple of ndarray (batch, H_k), one per layer
         Final hidden (and, for an LSTM, cell) states: pass them as ``h0``/``c0``
         to continue the sequence. ``c_n`` is None for the GRU and the RNN.
+    gates : tuple of dict, one per layer, or None
+        With ``return_gates=True``: every activation per time step, each
+        ``(batch, time, H_k)``: GRU ``r``, ``z``, ``n`` (candidate), ``h``;
+        LSTM ``i``, ``f``, ``g``, ``o``, ``c`` (cell state), ``h``; RNN ``h``.
+        Sigmoid gates lie in (0, 1); ``n``, ``g`` and the RNN's ``h`` in (-1, 1).
     """
 
     prediction: np.ndarray
     sequence: np.ndarray
     h_n: tuple
     c_n: tuple | None
+    gates: tuple | None = None
 
 
 def _layer_weights(params, k):
@@ -153,7 +159,8 @@ def _head(params, h_last):
     return h_last @ params["head.weight"].T + params["head.bias"]
 
 
-def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, check_input=True):
+def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, return_gates=False,
+            check_input=True):
     """Run the network over ``X`` and return a :class:`Forward`.
 
     Parameters
@@ -167,6 +174,8 @@ def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, check_input=
         ``(num_layers, batch, H)`` like PyTorch's also works.
     reset_after : bool, default True
         GRU only: PyTorch/cuDNN form (True) or Cho et al. 2014 (False).
+    return_gates : bool, default False
+        Also return every gate activation (see :class:`Forward`).
     check_input : bool, default True
         Validate ``params`` and ``X``. Turn off only for inputs that were
         already checked (the estimators do, once per fit).
@@ -177,8 +186,9 @@ def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, check_input=
     top = caches[-1].hs
     h_n = tuple(c.hs[-1] for c in caches)
     c_n = tuple(c.extra[-1] for c in caches) if cell == "lstm" else None
+    gates = tuple(cell_obj.traces(c) for c in caches) if return_gates else None
     return Forward(_head(params, top[-1]), np.ascontiguousarray(top[1:].transpose(1, 0, 2)),
-                   h_n, c_n)
+                   h_n, c_n, gates)
 
 
 def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, check_input=True):
