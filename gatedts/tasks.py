@@ -1,0 +1,119 @@
+"""Synthetic long-dependency tasks: where do RNN, GRU and LSTM stop learning?
+
+Two classic probes of memory, as regression problems for the estimators:
+
+* **adding problem** (Hochreiter & Schmidhuber 1997): each step carries a
+  random number in [0, 1] and a marker; exactly two steps are marked, one in
+  the first half and one in the second; the target is the sum of the two
+  marked numbers. Predicting the mean (1.0) gives R² = 0.
+* **recall**: each step carries a random number in [-1, 1]; the target is the
+  number at the first step, ``lag`` steps before the end, with a marker on
+  that step. Only a network that carries it through ``lag`` steps of
+  distraction can score.
+
+:func:`compare_cells` trains the three cells with (nearly) the same number of
+parameters on the same data and reports held-out R² per task and length.
+"""
+
+import math
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.exceptions import ConvergenceWarning
+
+from .estimators import GRURegressor, LSTMRegressor, RNNRegressor
+from .params import N_GATES
+
+ESTIMATORS = {"rnn": RNNRegressor, "gru": GRURegressor, "lstm": LSTMRegressor}
+
+
+def adding_problem(n_samples, length, *, random_state=None):
+    """``X`` (n, length, 2): values and markers; ``y`` (n,): the sum of the marked values."""
+    rng = np.random.default_rng(random_state)
+    if length < 2:
+        raise ValueError(f"length must be at least 2, got {length}")
+    values = rng.uniform(0.0, 1.0, size=(n_samples, length))
+    half = length // 2
+    first = rng.integers(0, half, size=n_samples)
+    second = rng.integers(half, length, size=n_samples)
+    markers = np.zeros((n_samples, length))
+    rows = np.arange(n_samples)
+    markers[rows, first] = 1.0
+    markers[rows, second] = 1.0
+    y = values[rows, first] + values[rows, second]
+    return np.stack([values, markers], axis=2), y
+
+
+def recall_task(n_samples, lag, *, random_state=None):
+    """``X`` (n, lag + 1, 2): values and a marker on step 0; ``y``: the value at step 0."""
+    rng = np.random.default_rng(random_state)
+    if lag < 1:
+        raise ValueError(f"lag must be at least 1, got {lag}")
+    values = rng.uniform(-1.0, 1.0, size=(n_samples, lag + 1))
+    markers = np.zeros_like(values)
+    markers[:, 0] = 1.0
+    return np.stack([values, markers], axis=2), values[:, 0].copy()
+
+
+TASKS = {"adding": adding_problem, "recall": recall_task}
+
+
+def n_parameters(cell, input_size, hidden_size, output_size=1):
+    """Weights of a one-layer ``cell`` network with a linear head."""
+    G = N_GATES[cell]
+    return G * hidden_size * (input_size + hidden_size + 2) + (hidden_size + 1) * output_size
+
+
+def hidden_size_for_budget(cell, n_params, input_size, output_size=1):
+    """The hidden size whose one-layer network comes closest to ``n_params`` weights."""
+    G = N_GATES[cell]
+    # G·H² + (G·(I + 2) + O)·H + O = n_params
+    b = G * (input_size + 2) + output_size
+    root = (-b + math.sqrt(b * b + 4 * G * (n_params - output_size))) / (2 * G)
+    candidates = [max(1, math.floor(root)), max(1, math.ceil(root))]
+    return min(candidates, key=lambda h: abs(n_parameters(cell, input_size, h, output_size)
+                                             - n_params))
+
+
+def compare_cells(task="adding", lengths=(10, 50, 100, 200), *, budget=2000,
+                  cells=("rnn", "gru", "lstm"), n_train=2000, n_test=500, max_iter=30,
+                  learning_rate_init=0.01, batch_size=64, random_state=0, solved_r2=0.9,
+                  verbose=False):
+    """Train each cell on ``task`` at each length with the same parameter budget.
+
+    Every cell sees the same training and test sets and the same training
+    schedule (Adam, global-norm clipping at 1, ``max_iter`` epochs). A cell
+    "solves" a length when its held-out R² reaches ``solved_r2``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (length, cell): hidden size, parameter count, held-out R²,
+        solved, seconds per epoch.
+    """
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
+    rows = []
+    for length in lengths:
+        X, y = TASKS[task](n_train + n_test, length, random_state=random_state)
+        for cell in cells:
+            hidden = hidden_size_for_budget(cell, budget, X.shape[2])
+            model = ESTIMATORS[cell](hidden_size=hidden, learning_rate_init=learning_rate_init,
+                                     batch_size=batch_size, max_iter=max_iter, tol=0.0,
+                                     random_state=random_state)
+            start = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                model.fit(X[:n_train], y[:n_train])
+            seconds = time.perf_counter() - start
+            r2 = model.score(X[n_train:], y[n_train:])
+            rows.append({"task": task, "length": length, "cell": cell, "hidden_size": hidden,
+                         "parameters": n_parameters(cell, X.shape[2], hidden),
+                         "test_r2": r2, "solved": r2 >= solved_r2,
+                         "seconds_per_epoch": seconds / model.n_iter_})
+            if verbose:
+                print(f"{task} length {length:>4} {cell:>4}: R² {r2:6.3f} "
+                      f"({seconds:.1f} s)", flush=True)
+    return pd.DataFrame(rows)
