@@ -49,7 +49,7 @@ def _traces(cache, gate_names, extra_name=None):
 
 def _recurrent_grads(d_pre, inputs):
     """dW = Σ_t d_preᵀ · input and db = Σ_t d_pre, over (T, B, ·) buffers."""
-    d2 = d_pre.reshape(-1, d_pre.shape[-1])
+    d2 = d_pre.reshape(-1, d_pre.shape[-1])  # a copy when d_pre is a slice
     return d2.T @ inputs.reshape(-1, inputs.shape[-1]), d2.sum(axis=0)
 
 
@@ -78,17 +78,20 @@ class GRU:
     def backward(self, cache, w_hh, peep, dhs):
         B, H = dhs.shape[1:]
         dxp = np.empty_like(cache.gates)
-        dhn = np.empty_like(dhs)
+        # In Cho's form dL/d(recurrent pre-activation) equals dL/dxp: one buffer.
+        dhp = np.empty_like(dxp) if self.reset_after else dxp
         dh0 = np.empty((B, H), dtype=dhs.dtype)
         dh = np.empty_like(dhs)
         gru_backward(w_hh, self.reset_after, cache.hs, cache.gates, cache.extra, dhs,
-                     dxp, dhn, dh0, dh)
+                     dxp, dhp, dh0, dh)
         h_prev = cache.hs[:-1]
-        # r and z see h_{t-1}; n sees h_{t-1} (reset_after) or r ⊙ h_{t-1} (Cho).
-        dw_rz, db_rz = _recurrent_grads(np.ascontiguousarray(dxp[..., : 2 * H]), h_prev)
-        dw_n, db_n = _recurrent_grads(dhn, h_prev if self.reset_after else cache.extra)
-        return LayerGrads(dxp, np.concatenate([dw_rz, dw_n]), np.concatenate([db_rz, db_n]),
-                          None, dh0, None, dh)
+        if self.reset_after:
+            dw, db = _recurrent_grads(dhp, h_prev)
+        else:  # r and z see h_{t-1}, n sees r ⊙ h_{t-1}
+            dw_rz, db_rz = _recurrent_grads(dxp[..., : 2 * H], h_prev)
+            dw_n, db_n = _recurrent_grads(dxp[..., 2 * H :], cache.extra)
+            dw, db = np.concatenate([dw_rz, dw_n]), np.concatenate([db_rz, db_n])
+        return LayerGrads(dxp, dw, db, None, dh0, None, dh)
 
 
 class LSTM:

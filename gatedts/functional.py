@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .cells import make_cell
+from .kernels.cpu_common import project_inputs
 from .params import ModelSpec, as_rng, init_params, model_spec
 
 __all__ = ["Forward", "ModelSpec", "forward", "init_params", "loss_and_grad", "loss_value",
@@ -147,8 +148,8 @@ def _run_layers(cell_obj, params, spec, X, h0, c0, keep_masks):
         w_ih, w_hh, b_ih, b_hh, peep = _layer_weights(params, k)
         if k > 0 and keep_masks is not None:
             x = x * keep_masks[k - 1]
-        n_steps, batch, n_in = x.shape
-        xp = (x.reshape(-1, n_in) @ w_ih.T + b_ih).reshape(n_steps, batch, -1)
+        xp = np.empty((*x.shape[:2], w_ih.shape[0]), dtype=x.dtype)
+        project_inputs(x, w_ih, b_ih, xp)
         cache = cell_obj.forward(x, xp, w_hh, b_hh, peep, h0[k], c0[k])
         caches.append(cache)
         x = cache.hs[1:]
@@ -160,7 +161,7 @@ def _head(params, h_last):
 
 
 def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, return_gates=False,
-            check_input=True):
+            check_input=True, device="cpu"):
     """Run the network over ``X`` and return a :class:`Forward`.
 
     Parameters
@@ -179,7 +180,14 @@ def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, return_gates
     check_input : bool, default True
         Validate ``params`` and ``X``. Turn off only for inputs that were
         already checked (the estimators do, once per fit).
+    device : {"cpu", "cuda", "auto"}, default "cpu"
+        "cuda" runs on the GPU through :mod:`gatedts.cuda` (same results);
+        "auto" does when a GPU is available.
     """
+    if device != "cpu":
+        from . import cuda
+        return cuda.forward(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
+                            return_gates=return_gates, check_input=check_input, device=device)
     spec, X, h0, c0 = _prepare(cell, params, X, h0, c0, check_input)
     cell_obj = make_cell(cell, reset_after=reset_after)
     caches = _run_layers(cell_obj, params, spec, X, h0, c0, None)
@@ -191,12 +199,17 @@ def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, return_gates
                    h_n, c_n, gates)
 
 
-def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, check_input=True):
+def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, check_input=True,
+            device="cpu"):
     """The head on the top layer's last hidden state, shape ``(batch, output_size)``.
 
     Same arguments as :func:`forward`; use :func:`forward` for the whole
     hidden-state sequence and the final states.
     """
+    if device != "cpu":
+        from . import cuda
+        return cuda.predict(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
+                            check_input=check_input, device=device)
     return forward(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
                    check_input=check_input).prediction
 
@@ -255,12 +268,12 @@ def _dropout_masks(spec, batch, n_steps, dropout, random_state):
 
 def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, h0=None, c0=None,
                   reset_after=True, dropout=0.0, random_state=None,
-                  return_input_grads=False, check_input=True):
+                  return_input_grads=False, check_input=True, device="cpu"):
     """Mean loss of the network on ``(X, y)`` and its exact gradient (BPTT).
 
     Parameters
     ----------
-    cell, params, X, h0, c0, reset_after, check_input
+    cell, params, X, h0, c0, reset_after, check_input, device
         As in :func:`forward`.
     y : array-like (batch, output_size), or (batch,) for one output
     loss : {"mse", "mae", "huber"}, default "mse"
@@ -281,6 +294,13 @@ def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, h0=None, c
         Same keys, shapes and dtype as ``params``.
     input_grads : dict, only with ``return_input_grads=True``
     """
+    if device != "cpu":
+        from . import cuda
+        return cuda.loss_and_grad(cell, params, X, y, loss=loss, huber_delta=huber_delta, h0=h0,
+                                  c0=c0, reset_after=reset_after, dropout=dropout,
+                                  random_state=random_state,
+                                  return_input_grads=return_input_grads,
+                                  check_input=check_input, device=device)
     spec, X, h0, c0 = _prepare(cell, params, X, h0, c0, check_input)
     y = _check_y(y, spec, X.shape[0]) if check_input else y.reshape(X.shape[0], -1)
     batch, n_steps, _ = X.shape

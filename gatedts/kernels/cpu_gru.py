@@ -12,152 +12,156 @@ all time steps beforehand (one GEMM, in ``gatedts.functional``)::
 Buffers are time-major: ``xp`` (T, B, 3H), ``hs`` (T+1, B, H) with ``hs[0] = h0``,
 ``gates`` (T, B, 3H) holding r, z, n after their non-linearities, and ``hn``
 (T, B, H) holding ``W_hn h_{t-1} + b_hn`` (reset_after) or ``r_t ⊙ h_{t-1}``
-(Cho), the one extra quantity each form needs for its backward pass.
+(Cho), the one extra quantity each form needs for its backward pass. Going
+back, ``dxp`` is dL/dxp and ``dhp`` dL/d(the recurrent pre-activation ``W_hh h
++ b_hh``, or for Cho's n gate ``W_hn (r ⊙ h) + b_hn``); in Cho's form the two
+are equal and the caller may pass one array for both.
 
 The batch is cut into fixed chunks of rows (``batch_chunks``) that run their
 whole time loop independently, in parallel; chunking depends only on the
 batch size, so results are bit-identical for any number of threads. Within a
-chunk only ``h W_hhᵀ`` (one BLAS call per step) is done inside the time loop,
+chunk only ``h W_hhᵀ`` (``cpu_common.matmul``) is done inside the time loop,
 and the gate arithmetic runs in loops over contiguous rows that compile to
-SIMD code.
+SIMD code. Each of those loops writes every array at one position per
+iteration and reads arrays it writes only at that position: LLVM cannot rule
+out overlap between, say, ``g[j]`` and ``g[H + j]`` for an unknown ``H`` and
+would otherwise leave the loop scalar. Hence one loop per equation, with
+small scratch rows where an equation needs another's result.
 """
 
 import numpy as np
 from numba import njit, prange
 
-from .cpu_common import KERNEL_OPTIONS, batch_chunks, sigmoid, tanh
+from .cpu_common import KERNEL_OPTIONS, batch_chunks, matmul, sigmoid, tanh
 
 
 @njit(**KERNEL_OPTIONS)
-def _gru_forward_rows(xp, w_hh, b_hh, h0, reset_after, hs, gates, hn, lo, hi):
+def _gru_forward_rows(xp, w_rec, w_n, b_hh, h0, reset_after, hs, gates, hn, lo, hi):
     n_steps = xp.shape[0]
     H = h0.shape[1]
-    hh = np.empty((hi - lo, 3 * H if reset_after else 2 * H), dtype=xp.dtype)
-    hh_n = np.empty((hi - lo, H), dtype=xp.dtype)
-    w_rz = w_hh[: 2 * H]
-    w_n = w_hh[2 * H :]
+    rec = np.empty((hi - lo, w_rec.shape[1]), dtype=xp.dtype)  # h W_hhᵀ of this step
+    rec_n = np.empty((hi - lo, H), dtype=xp.dtype)  # Cho: (r ⊙ h) W_hnᵀ
+    r = np.empty(H, dtype=xp.dtype)
+    h_new = np.empty(H, dtype=xp.dtype)
     hs[0, lo:hi] = h0[lo:hi]
     for t in range(n_steps):
-        np.dot(hs[t, lo:hi], (w_hh if reset_after else w_rz).T, hh)
+        matmul(hs[t, lo:hi], w_rec, rec)
         for b in range(hi - lo):
-            x, rec, g, h = xp[t, lo + b], hh[b], gates[t, lo + b], hs[t, lo + b]
-            extra, h_new = hn[t, lo + b], hs[t + 1, lo + b]
+            x, a, g, h, e = xp[t, lo + b], rec[b], gates[t, lo + b], hs[t, lo + b], hn[t, lo + b]
+            for j in range(H):
+                r[j] = sigmoid(x[j] + a[j] + b_hh[j])
+            for j in range(H):
+                g[j] = r[j]
+            for j in range(H):
+                g[H + j] = sigmoid(x[H + j] + a[H + j] + b_hh[H + j])
             if reset_after:
                 for j in range(H):
-                    r = sigmoid(x[j] + rec[j] + b_hh[j])
-                    z = sigmoid(x[H + j] + rec[H + j] + b_hh[H + j])
-                    a = rec[2 * H + j] + b_hh[2 * H + j]
-                    n = tanh(x[2 * H + j] + r * a)
-                    g[j] = r
-                    g[H + j] = z
-                    g[2 * H + j] = n
-                    extra[j] = a
-                    h_new[j] = n + z * (h[j] - n)
+                    e[j] = a[2 * H + j] + b_hh[2 * H + j]
+                for j in range(H):
+                    g[2 * H + j] = tanh(x[2 * H + j] + r[j] * e[j])
             else:
                 for j in range(H):
-                    r = sigmoid(x[j] + rec[j] + b_hh[j])
-                    g[j] = r
-                    g[H + j] = sigmoid(x[H + j] + rec[H + j] + b_hh[H + j])
-                    extra[j] = r * h[j]
+                    e[j] = r[j] * h[j]
         if not reset_after:
-            np.dot(hn[t, lo:hi], w_n.T, hh_n)
+            matmul(hn[t, lo:hi], w_n, rec_n)
             for b in range(hi - lo):
-                x, rec, g, h = xp[t, lo + b], hh_n[b], gates[t, lo + b], hs[t, lo + b]
-                h_new = hs[t + 1, lo + b]
+                x, a, g = xp[t, lo + b], rec_n[b], gates[t, lo + b]
                 for j in range(H):
-                    n = tanh(x[2 * H + j] + rec[j] + b_hh[2 * H + j])
-                    z = g[H + j]
-                    g[2 * H + j] = n
-                    h_new[j] = n + z * (h[j] - n)
+                    g[2 * H + j] = tanh(x[2 * H + j] + a[j] + b_hh[2 * H + j])
+        for b in range(hi - lo):
+            g, h, out = gates[t, lo + b], hs[t, lo + b], hs[t + 1, lo + b]
+            for j in range(H):  # h_t = (1 − z) n + z h_{t-1}
+                h_new[j] = g[2 * H + j] + g[H + j] * (h[j] - g[2 * H + j])
+            for j in range(H):
+                out[j] = h_new[j]
 
 
 @njit(parallel=True, **KERNEL_OPTIONS)
 def gru_forward(xp, w_hh, b_hh, h0, reset_after, hs, gates, hn):
     """Run the recurrence, filling ``hs``, ``gates`` and ``hn`` in place."""
+    H = h0.shape[1]
+    # Transposed copies, so the step's product reads weights row by row.
+    w_rec = np.ascontiguousarray((w_hh if reset_after else w_hh[: 2 * H]).T)
+    w_n = np.ascontiguousarray(w_hh[2 * H :].T)
     bounds = batch_chunks(h0.shape[0])
     if len(bounds) == 2:  # one chunk: skip the parallel region's start-up cost
-        _gru_forward_rows(xp, w_hh, b_hh, h0, reset_after, hs, gates, hn, 0, bounds[1])
+        _gru_forward_rows(xp, w_rec, w_n, b_hh, h0, reset_after, hs, gates, hn, 0, bounds[1])
         return
     for c in prange(len(bounds) - 1):
-        _gru_forward_rows(xp, w_hh, b_hh, h0, reset_after, hs, gates, hn,
+        _gru_forward_rows(xp, w_rec, w_n, b_hh, h0, reset_after, hs, gates, hn,
                           bounds[c], bounds[c + 1])
 
 
 @njit(**KERNEL_OPTIONS)
-def _gru_backward_rows(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhn, dh0, dh_total, lo, hi):
+def _gru_backward_rows(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_total, lo, hi):
     n_steps, _, H = dhs.shape
     nb = hi - lo
-    dtype = dhs.dtype
-    one = dtype.type(1.0)
-    dh_next = np.zeros((nb, H), dtype=dtype)
-    da_rz = np.empty((nb, 2 * H), dtype=dtype)
-    da_n = np.empty((nb, H), dtype=dtype)
-    d_rec = np.empty((nb, H), dtype=dtype)  # via W_hn: dL/dh (reset_after) or dL/d(r ⊙ h)
-    d_rz = np.empty((nb, H), dtype=dtype)
+    one = dhs.dtype.type(1.0)
+    dh_next = np.zeros((nb, H), dtype=dhs.dtype)  # dL/dh_{t-1} through step t
+    d_rec = np.empty((nb, H), dtype=dhs.dtype)  # (d recurrent pre-activation) W_hh
+    d_rh = np.empty((nb, H), dtype=dhs.dtype)  # Cho: dL/d(r ⊙ h)
     w_rz = w_hh[: 2 * H]
     w_n = w_hh[2 * H :]
     for t in range(n_steps - 1, -1, -1):
         for b in range(nb):
-            g, h = gates[t, lo + b], hs[t, lo + b]
-            d_out, d_tot = dhs[t, lo + b], dh_total[t, lo + b]
-            dn, drz, dnext = da_n[b], da_rz[b], dh_next[b]
+            g, h, e = gates[t, lo + b], hs[t, lo + b], hn[t, lo + b]
+            d_out, dh, dnext = dhs[t, lo + b], dh_total[t, lo + b], dh_next[b]
+            dx, dp = dxp[t, lo + b], dhp[t, lo + b]
             for j in range(H):
-                dh = d_out[j] + dnext[j]
-                d_tot[j] = dh
-                z = g[H + j]
-                n = g[2 * H + j]
-                dn[j] = dh * (one - z) * (one - n * n)
-                drz[H + j] = dh * (h[j] - n) * z * (one - z)
-                dnext[j] = dh * z
+                dh[j] = d_out[j] + dnext[j]
+            for j in range(H):  # da_n = dh (1 − z)(1 − n²)
+                dx[2 * H + j] = dh[j] * (one - g[H + j]) * (one - g[2 * H + j] * g[2 * H + j])
+            for j in range(H):  # da_z = dh (h − n) z (1 − z)
+                dx[H + j] = dh[j] * (h[j] - g[2 * H + j]) * g[H + j] * (one - g[H + j])
+            for j in range(H):
+                dnext[j] = dh[j] * g[H + j]
+            if reset_after:  # a_n = xp_n + r ⊙ e, e = W_hn h + b_hn
+                for j in range(H):
+                    da_n = dh[j] * (one - g[H + j]) * (one - g[2 * H + j] * g[2 * H + j])
+                    dx[j] = da_n * e[j] * g[j] * (one - g[j])
+                for j in range(H):
+                    dp[j] = dx[j]
+                for j in range(H):
+                    dp[H + j] = dx[H + j]
+                for j in range(H):
+                    dp[2 * H + j] = dx[2 * H + j] * g[j]
         if reset_after:
+            matmul(dhp[t, lo:hi], w_hh, d_rec)
+        else:  # a_n = xp_n + W_hn (r ⊙ h) + b_hn
+            matmul(dxp[t, lo:hi, 2 * H :], w_n, d_rh)
             for b in range(nb):
-                g, extra, d_extra = gates[t, lo + b], hn[t, lo + b], dhn[t, lo + b]
-                dn, drz = da_n[b], da_rz[b]
+                g, h, dx, drh, dnext = gates[t, lo + b], hs[t, lo + b], dxp[t, lo + b], d_rh[b], \
+                    dh_next[b]
                 for j in range(H):
-                    r = g[j]
-                    drz[j] = dn[j] * extra[j] * r * (one - r)
-                    d_extra[j] = dn[j] * r
-            np.dot(dhn[t, lo:hi], w_n, d_rec)
+                    dx[j] = drh[j] * h[j] * g[j] * (one - g[j])
+                for j in range(H):
+                    dnext[j] += drh[j] * g[j]
+            matmul(dxp[t, lo:hi, : 2 * H], w_rz, d_rec)
             for b in range(nb):
-                dnext, drec = dh_next[b], d_rec[b]
-                for j in range(H):
-                    dnext[j] += drec[j]
-        else:
-            np.dot(da_n, w_n, d_rec)
-            for b in range(nb):
-                g, h, d_extra = gates[t, lo + b], hs[t, lo + b], dhn[t, lo + b]
-                dn, drz, dnext, drec = da_n[b], da_rz[b], dh_next[b], d_rec[b]
-                for j in range(H):
-                    r = g[j]
-                    drz[j] = drec[j] * h[j] * r * (one - r)
-                    d_extra[j] = dn[j]
-                    dnext[j] += drec[j] * r
-        np.dot(da_rz, w_rz, d_rz)
+                dx, dp = dxp[t, lo + b], dhp[t, lo + b]
+                for j in range(3 * H):  # a no-op when the caller passed dhp = dxp
+                    dp[j] = dx[j]
         for b in range(nb):
-            dx, drz, dn, dnext, d2 = dxp[t, lo + b], da_rz[b], da_n[b], dh_next[b], d_rz[b]
-            for j in range(2 * H):
-                dx[j] = drz[j]
+            dnext, drec = dh_next[b], d_rec[b]
             for j in range(H):
-                dx[2 * H + j] = dn[j]
-                dnext[j] += d2[j]
+                dnext[j] += drec[j]
     dh0[lo:hi] = dh_next
 
 
 @njit(parallel=True, **KERNEL_OPTIONS)
-def gru_backward(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhn, dh0, dh_total):
+def gru_backward(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_total):
     """Exact BPTT through the recurrence.
 
     ``dhs`` (T, B, H) is dL/dh_t from outside the layer (the head, or the layer
-    above). Fills ``dxp`` (T, B, 3H) = dL/dxp, ``dhn`` (T, B, H) = dL/d(the
-    recurrent n term, ``W_hn h + b_hn`` or ``W_hn (r ⊙ h) + b_hn``), ``dh0``
-    (B, H) and ``dh_total`` (T, B, H) = the full dL/dh_t, including the path
-    through later steps.
+    above). Fills ``dxp`` and ``dhp`` (T, B, 3H) (see the module docstring),
+    ``dh0`` (B, H) and ``dh_total`` (T, B, H) = the full dL/dh_t, including
+    the path through later steps.
     """
     bounds = batch_chunks(dh0.shape[0])
     if len(bounds) == 2:
-        _gru_backward_rows(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhn, dh0, dh_total,
+        _gru_backward_rows(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_total,
                            0, bounds[1])
         return
     for c in prange(len(bounds) - 1):
-        _gru_backward_rows(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhn, dh0, dh_total,
+        _gru_backward_rows(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_total,
                            bounds[c], bounds[c + 1])

@@ -15,55 +15,59 @@ The peephole terms (Gers & Schmidhuber 2000; diagonal weights ``peep`` of shape
 
 Buffers are time-major: ``xp`` (T, B, 4H), ``hs`` and ``cs`` (T+1, B, H) with
 the initial states at index 0, ``gates`` (T, B, 4H) holding i, f, g, o after
-their non-linearities. Parallel batch chunks, one BLAS call per step and SIMD
-gate loops, as in ``cpu_gru``.
+their non-linearities. Parallel batch chunks, one small product per step and
+one SIMD loop per equation, as in ``cpu_gru``.
 """
 
 import numpy as np
 from numba import njit, prange
 
-from .cpu_common import KERNEL_OPTIONS, batch_chunks, sigmoid, tanh
+from .cpu_common import KERNEL_OPTIONS, batch_chunks, matmul, sigmoid, tanh
 
 
 @njit(**KERNEL_OPTIONS)
-def _lstm_forward_rows(xp, w_hh, b_hh, peep, peephole, h0, c0, hs, cs, gates, lo, hi):
+def _lstm_forward_rows(xp, w_rec, b_hh, peep, peephole, h0, c0, hs, cs, gates, lo, hi):
     n_steps = xp.shape[0]
     H = h0.shape[1]
     zero = xp.dtype.type(0.0)
-    hh = np.empty((hi - lo, 4 * H), dtype=xp.dtype)
+    rec = np.empty((hi - lo, 4 * H), dtype=xp.dtype)  # h W_hhᵀ of this step
+    c = np.empty(H, dtype=xp.dtype)
     hs[0, lo:hi] = h0[lo:hi]
     cs[0, lo:hi] = c0[lo:hi]
     for t in range(n_steps):
-        np.dot(hs[t, lo:hi], w_hh.T, hh)
+        matmul(hs[t, lo:hi], w_rec, rec)
         for b in range(hi - lo):
-            x, rec, g = xp[t, lo + b], hh[b], gates[t, lo + b]
-            c_prev, c_new, h_new = cs[t, lo + b], cs[t + 1, lo + b], hs[t + 1, lo + b]
+            x, a, g = xp[t, lo + b], rec[b], gates[t, lo + b]
+            c_prev, c_out, h_out = cs[t, lo + b], cs[t + 1, lo + b], hs[t + 1, lo + b]
+            for j in range(H):  # i
+                p = peep[0, j] if peephole else zero
+                g[j] = sigmoid(x[j] + a[j] + b_hh[j] + p * c_prev[j])
+            for j in range(H):  # f
+                p = peep[1, j] if peephole else zero
+                g[H + j] = sigmoid(x[H + j] + a[H + j] + b_hh[H + j] + p * c_prev[j])
+            for j in range(H):  # g
+                g[2 * H + j] = tanh(x[2 * H + j] + a[2 * H + j] + b_hh[2 * H + j])
             for j in range(H):
-                p_i = peep[0, j] if peephole else zero
-                p_f = peep[1, j] if peephole else zero
-                p_o = peep[2, j] if peephole else zero
-                i = sigmoid(x[j] + rec[j] + b_hh[j] + p_i * c_prev[j])
-                f = sigmoid(x[H + j] + rec[H + j] + b_hh[H + j] + p_f * c_prev[j])
-                gg = tanh(x[2 * H + j] + rec[2 * H + j] + b_hh[2 * H + j])
-                c = f * c_prev[j] + i * gg
-                o = sigmoid(x[3 * H + j] + rec[3 * H + j] + b_hh[3 * H + j] + p_o * c)
-                g[j] = i
-                g[H + j] = f
-                g[2 * H + j] = gg
-                g[3 * H + j] = o
-                c_new[j] = c
-                h_new[j] = o * tanh(c)
+                c[j] = g[H + j] * c_prev[j] + g[j] * g[2 * H + j]
+            for j in range(H):
+                c_out[j] = c[j]
+            for j in range(H):  # o
+                p = peep[2, j] if peephole else zero
+                g[3 * H + j] = sigmoid(x[3 * H + j] + a[3 * H + j] + b_hh[3 * H + j] + p * c[j])
+            for j in range(H):
+                h_out[j] = g[3 * H + j] * tanh(c[j])
 
 
 @njit(parallel=True, **KERNEL_OPTIONS)
 def lstm_forward(xp, w_hh, b_hh, peep, peephole, h0, c0, hs, cs, gates):
     """Run the recurrence, filling ``hs``, ``cs`` and ``gates`` in place."""
+    w_rec = np.ascontiguousarray(w_hh.T)  # the step's product reads it row by row
     bounds = batch_chunks(h0.shape[0])
     if len(bounds) == 2:  # one chunk: skip the parallel region's start-up cost
-        _lstm_forward_rows(xp, w_hh, b_hh, peep, peephole, h0, c0, hs, cs, gates, 0, bounds[1])
+        _lstm_forward_rows(xp, w_rec, b_hh, peep, peephole, h0, c0, hs, cs, gates, 0, bounds[1])
         return
     for c in prange(len(bounds) - 1):
-        _lstm_forward_rows(xp, w_hh, b_hh, peep, peephole, h0, c0, hs, cs, gates,
+        _lstm_forward_rows(xp, w_rec, b_hh, peep, peephole, h0, c0, hs, cs, gates,
                            bounds[c], bounds[c + 1])
 
 
@@ -73,32 +77,36 @@ def _lstm_backward_rows(w_hh, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_t
     nb = hi - lo
     dtype = dhs.dtype
     one, zero = dtype.type(1.0), dtype.type(0.0)
-    dh_next = np.zeros((nb, H), dtype=dtype)
-    dc_next = np.zeros((nb, H), dtype=dtype)
+    dh_next = np.zeros((nb, H), dtype=dtype)  # dL/dh_{t-1} through step t
+    dc_next = np.zeros((nb, H), dtype=dtype)  # dL/dc_t, then dL/dc_{t-1}
+    tc = np.empty(H, dtype=dtype)  # tanh(c_t)
     for t in range(n_steps - 1, -1, -1):
         for b in range(nb):
             g, d = gates[t, lo + b], da[t, lo + b]
-            d_out, d_tot = dhs[t, lo + b], dh_total[t, lo + b]
-            c_prev, c_new, dnext, dcnext = cs[t, lo + b], cs[t + 1, lo + b], dh_next[b], dc_next[b]
+            c_prev, c_new = cs[t, lo + b], cs[t + 1, lo + b]
+            d_out, dh, dnext, dc = dhs[t, lo + b], dh_total[t, lo + b], dh_next[b], dc_next[b]
             for j in range(H):
+                dh[j] = d_out[j] + dnext[j]
+            for j in range(H):
+                tc[j] = tanh(c_new[j])
+            for j in range(H):  # da_o = dh tanh(c) o (1 − o)
+                d[3 * H + j] = dh[j] * tc[j] * g[3 * H + j] * (one - g[3 * H + j])
+            for j in range(H):  # dc += dh o (1 − tanh² c) + da_o p_o
+                p = peep[2, j] if peephole else zero
+                dc[j] += (dh[j] * g[3 * H + j] * (one - tc[j] * tc[j])
+                          + dh[j] * tc[j] * g[3 * H + j] * (one - g[3 * H + j]) * p)
+            for j in range(H):  # da_i = dc g i (1 − i)
+                d[j] = dc[j] * g[2 * H + j] * g[j] * (one - g[j])
+            for j in range(H):  # da_f = dc c_{t-1} f (1 − f)
+                d[H + j] = dc[j] * c_prev[j] * g[H + j] * (one - g[H + j])
+            for j in range(H):  # da_g = dc i (1 − g²)
+                d[2 * H + j] = dc[j] * g[j] * (one - g[2 * H + j] * g[2 * H + j])
+            for j in range(H):  # dc_{t-1} = dc f + da_i p_i + da_f p_f
                 p_i = peep[0, j] if peephole else zero
                 p_f = peep[1, j] if peephole else zero
-                p_o = peep[2, j] if peephole else zero
-                dh = d_out[j] + dnext[j]
-                d_tot[j] = dh
-                i, f, gg, o = g[j], g[H + j], g[2 * H + j], g[3 * H + j]
-                c = c_new[j]
-                tc = tanh(c)
-                da_o = dh * tc * o * (one - o)
-                dc = dcnext[j] + dh * o * (one - tc * tc) + da_o * p_o
-                da_i = dc * gg * i * (one - i)
-                da_f = dc * c_prev[j] * f * (one - f)
-                d[j] = da_i
-                d[H + j] = da_f
-                d[2 * H + j] = dc * i * (one - gg * gg)
-                d[3 * H + j] = da_o
-                dcnext[j] = dc * f + da_i * p_i + da_f * p_f
-        np.dot(da[t, lo:hi], w_hh, dh_next)
+                dc[j] = dc[j] * (g[H + j] + p_i * g[2 * H + j] * g[j] * (one - g[j])
+                                 + p_f * c_prev[j] * g[H + j] * (one - g[H + j]))
+        matmul(da[t, lo:hi], w_hh, dh_next)
     dh0[lo:hi] = dh_next
     dc0[lo:hi] = dc_next
 

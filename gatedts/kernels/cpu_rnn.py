@@ -5,22 +5,23 @@ With ``xp = x W_ihᵀ + b_ih`` computed for all time steps beforehand::
     h_t = tanh(xp_t + W_hh h_{t-1} + b_hh)
 
 Buffers are time-major: ``xp`` (T, B, H), ``hs`` (T+1, B, H) with ``hs[0] = h0``.
-Parallel batch chunks, one BLAS call per step and SIMD loops, as in ``cpu_gru``.
+Parallel batch chunks, one small product per step and SIMD loops, as in
+``cpu_gru``.
 """
 
 import numpy as np
 from numba import njit, prange
 
-from .cpu_common import KERNEL_OPTIONS, batch_chunks, tanh
+from .cpu_common import KERNEL_OPTIONS, batch_chunks, matmul, tanh
 
 
 @njit(**KERNEL_OPTIONS)
-def _rnn_forward_rows(xp, w_hh, b_hh, h0, hs, lo, hi):
+def _rnn_forward_rows(xp, w_rec, b_hh, h0, hs, lo, hi):
     n_steps, _, H = xp.shape
     hh = np.empty((hi - lo, H), dtype=xp.dtype)
     hs[0, lo:hi] = h0[lo:hi]
     for t in range(n_steps):
-        np.dot(hs[t, lo:hi], w_hh.T, hh)
+        matmul(hs[t, lo:hi], w_rec, hh)
         for b in range(hi - lo):
             x, rec, h_new = xp[t, lo + b], hh[b], hs[t + 1, lo + b]
             for j in range(H):
@@ -30,12 +31,13 @@ def _rnn_forward_rows(xp, w_hh, b_hh, h0, hs, lo, hi):
 @njit(parallel=True, **KERNEL_OPTIONS)
 def rnn_forward(xp, w_hh, b_hh, h0, hs):
     """Run the recurrence, filling ``hs`` in place."""
+    w_rec = np.ascontiguousarray(w_hh.T)  # the step's product reads it row by row
     bounds = batch_chunks(h0.shape[0])
     if len(bounds) == 2:  # one chunk: skip the parallel region's start-up cost
-        _rnn_forward_rows(xp, w_hh, b_hh, h0, hs, 0, bounds[1])
+        _rnn_forward_rows(xp, w_rec, b_hh, h0, hs, 0, bounds[1])
         return
     for c in prange(len(bounds) - 1):
-        _rnn_forward_rows(xp, w_hh, b_hh, h0, hs, bounds[c], bounds[c + 1])
+        _rnn_forward_rows(xp, w_rec, b_hh, h0, hs, bounds[c], bounds[c + 1])
 
 
 @njit(**KERNEL_OPTIONS)
@@ -45,13 +47,13 @@ def _rnn_backward_rows(w_hh, hs, dhs, da, dh0, dh_total, lo, hi):
     dh_next = np.zeros((hi - lo, H), dtype=dhs.dtype)
     for t in range(n_steps - 1, -1, -1):
         for b in range(hi - lo):
-            d_out, d_tot, d = dhs[t, lo + b], dh_total[t, lo + b], da[t, lo + b]
+            d_out, dh, d = dhs[t, lo + b], dh_total[t, lo + b], da[t, lo + b]
             h, dnext = hs[t + 1, lo + b], dh_next[b]
             for j in range(H):
-                dh = d_out[j] + dnext[j]
-                d_tot[j] = dh
-                d[j] = dh * (one - h[j] * h[j])
-        np.dot(da[t, lo:hi], w_hh, dh_next)
+                dh[j] = d_out[j] + dnext[j]
+            for j in range(H):
+                d[j] = dh[j] * (one - h[j] * h[j])
+        matmul(da[t, lo:hi], w_hh, dh_next)
     dh0[lo:hi] = dh_next
 
 
