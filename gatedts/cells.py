@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .kernels.cpu_gru import gru_backward, gru_forward
-from .kernels.cpu_lstm import lstm_backward, lstm_forward
-from .kernels.cpu_rnn import rnn_backward, rnn_forward
+from .kernels.cpu_gru import gru_backward, gru_forward, gru_predict
+from .kernels.cpu_lstm import lstm_backward, lstm_forward, lstm_predict
+from .kernels.cpu_rnn import rnn_backward, rnn_forward, rnn_predict
 
 
 @dataclass
@@ -59,6 +59,10 @@ class GRU:
     has_cell_state = False
     gate_names = ("r", "z", "n")
 
+    def predict(self, x, params, n_layers):
+        return gru_predict(x, _layer_tuples(params, n_layers), params["head.weight"],
+                           params["head.bias"], self.reset_after)
+
     def traces(self, cache):
         """r, z, n and h of one layer, each (B, T, H)."""
         return _traces(cache, self.gate_names)
@@ -100,6 +104,14 @@ class LSTM:
     has_cell_state = True
     gate_names = ("i", "f", "g", "o")
 
+    def predict(self, x, params, n_layers):
+        peephole = "weight_peephole_l0" in params
+        layers = tuple(
+            (*layer, params[f"weight_peephole_l{k}"] if peephole
+             else np.zeros((3, layer[1].shape[1]), dtype=x.dtype))
+            for k, layer in enumerate(_layer_tuples(params, n_layers)))
+        return lstm_predict(x, layers, params["head.weight"], params["head.bias"], peephole)
+
     def traces(self, cache):
         """i, f, g, o, the cell state c and h of one layer, each (B, T, H)."""
         return _traces(cache, self.gate_names, "c")
@@ -138,6 +150,10 @@ class RNN:
     has_cell_state = False
     gate_names = ()
 
+    def predict(self, x, params, n_layers):
+        return rnn_predict(x, _layer_tuples(params, n_layers), params["head.weight"],
+                           params["head.bias"])
+
     def traces(self, cache):
         """h of one layer, (B, T, H): the RNN has no gates."""
         return _traces(cache, self.gate_names)
@@ -156,6 +172,12 @@ class RNN:
         rnn_backward(w_hh, cache.hs, dhs, da, dh0, dh)
         dw, db = _recurrent_grads(da, cache.hs[:-1])
         return LayerGrads(da, dw, db, None, dh0, None, dh)
+
+
+def _layer_tuples(params, n_layers):
+    """(w_ih, w_hh, b_ih, b_hh) of every layer, for the one-call predict kernels."""
+    return tuple((params[f"weight_ih_l{k}"], params[f"weight_hh_l{k}"], params[f"bias_ih_l{k}"],
+                  params[f"bias_hh_l{k}"]) for k in range(n_layers))
 
 
 def _peep_or_zeros(peep, H, dtype):

@@ -143,7 +143,7 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         _check_number("n_iter_no_change", self.n_iter_no_change, 1, integer=True)
         if self.dtype not in ("float32", "float64", np.float32, np.float64):
             raise ValueError(f"dtype must be 'float32' or 'float64', got {self.dtype!r}")
-        _check_choice("device", self.device, ("cpu",))
+        _check_choice("device", self.device, ("cpu", "cuda", "auto"))
 
     def _validate_X(self, X, y=None, reset=True):
         dtype = np.dtype(self.dtype)
@@ -261,6 +261,11 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
             self._schedule = make_schedule(self.learning_rate, self.learning_rate_init,
                                            max_iter=self.max_iter, power_t=self.power_t)
         options = {"loss": self.loss, "check_input": False, **self._cell_options()}
+        runner = None  # the GPU path keeps the parameters on the device (gatedts.cuda)
+        if self.device != "cpu":
+            from .cuda import training_runner
+            runner = training_runner(self.device, self._cell, self.params_, X_train, y_train,
+                                     self._optimizer, self.clip_norm, **options)
         last_good = {k: v.copy() for k, v in self.params_.items()}
         best = last_good
         converged = False
@@ -271,16 +276,22 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
                 loss_sum, norms = 0.0, []
                 for first in range(0, n, batch):
                     idx = order[first : first + batch]
-                    with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked
-                        loss, grads = F.loss_and_grad(
-                            self._cell, self.params_, X_train[idx], y_train[idx],
-                            dropout=self.dropout, random_state=self._rng, **options)
-                    norm = clip_grad_norm(grads, self.clip_norm)
+                    if runner is not None:  # same step on the device; loss and norm come back
+                        loss, norm = runner.loss_and_clip(idx, self.dropout, self._rng)
+                        grads = None
+                    else:
+                        with np.errstate(over="ignore", invalid="ignore"):  # checked below
+                            loss, grads = F.loss_and_grad(
+                                self._cell, self.params_, X_train[idx], y_train[idx],
+                                dropout=self.dropout, random_state=self._rng, **options)
+                        norm = clip_grad_norm(grads, self.clip_norm)
                     if not (math.isfinite(loss) and math.isfinite(norm)):
                         raise _Diverged(f"loss {loss:.4g}, gradient norm {norm:.4g}")
-                    self._optimizer.step(self.params_, grads, lr=self._schedule.lr)
+                    (runner or self._optimizer).step(self.params_, grads, lr=self._schedule.lr)
                     loss_sum += loss * len(idx)
                     norms.append(norm)
+                if runner is not None:
+                    runner.sync()  # weights and optimizer state to the host, once an epoch
                 if not all(np.isfinite(p).all() for p in self.params_.values()):
                     raise _Diverged("the weights overflowed")
                 self.n_iter_ += 1
@@ -323,7 +334,9 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
 
     def _update_best(self, X_val, y_val):
         """Track the best epoch; returns (improved, value for the plateau schedule)."""
-        if X_val is None:
+        if X_val is None:  # no hold-out (also partial_fit with early_stopping)
+            if self.best_loss_ is None:
+                self.best_loss_ = math.inf
             current = self.loss_curve_[-1]
             improved = current < self.best_loss_ - self.tol
             self.best_loss_ = min(self.best_loss_, current)
@@ -350,15 +363,28 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
     # ------------------------------------------------------------ prediction
 
     def _predict_3d(self, X):
-        # Predictions are computed in float64 whatever the training dtype: then
-        # a sample's prediction does not depend on which other samples share its
-        # batch (float32 BLAS rounds differently for different batch sizes).
-        params = {k: v.astype(np.float64) for k, v in self.params_.items()}
-        X = X.astype(np.float64, copy=False)
-        out = [F.predict(self._cell, params, X[i : i + _PREDICT_CHUNK], check_input=False,
-                         **self._cell_options())
+        out = [F.predict(self._cell, self.params_, X[i : i + _PREDICT_CHUNK],
+                         check_input=False, **self._cell_options())
                for i in range(0, len(X), _PREDICT_CHUNK)]
-        return np.concatenate(out)
+        return np.concatenate(out).astype(np.float64)
+
+    def _clean_X(self, X):
+        """``X`` as an (n, T, F) array if it already is a clean one, else None.
+
+        Skips scikit-learn's validation (tens of µs, most of the time of a
+        one-window prediction) for a finite ndarray of the model's dtype and
+        shape; anything else goes through ``_validate_X`` and its messages.
+        """
+        if type(X) is not np.ndarray or X.dtype != self.params_["head.bias"].dtype \
+                or hasattr(self, "feature_names_in_"):
+            return None
+        if X.ndim == 2:
+            X = X[:, :, None]
+        if X.ndim != 3 or X.shape[0] == 0 or X.shape[1] != self.n_features_in_ \
+                or X.shape[2] != self.params_["weight_ih_l0"].shape[1]:
+            return None
+        X = np.ascontiguousarray(X)
+        return X if np.isfinite(X).all() else None
 
     def predict(self, X):
         """Predict with the fitted network.
@@ -370,12 +396,13 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         Returns
         -------
         ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            float64: X is rounded to the model's dtype as in training, then the
-            network runs in float64, so that a sample's prediction does not
-            depend on how samples are batched.
+            float64. The network runs in the model's dtype; a sample's
+            prediction is the same bits whichever samples share its batch.
         """
-        check_is_fitted(self, "params_")
-        X = self._validate_X(X, reset=False)
+        if not hasattr(self, "params_"):
+            check_is_fitted(self, "params_")  # raises NotFittedError
+        X_clean = self._clean_X(X)
+        X = X_clean if X_clean is not None else self._validate_X(X, reset=False)
         pred = self._predict_3d(X)
         return pred[:, 0] if self.n_outputs_ == 1 else pred
 
@@ -429,7 +456,10 @@ class GRURegressor(_RecurrentRegressor):
         Seeds initialisation, shuffling and dropout: the same seed gives
         bit-identical weights.
     dtype : {"float32", "float64"}, default "float32"
-    device : {"cpu"}, default "cpu"
+    device : {"cpu", "cuda", "auto"}, default "cpu"
+        Where ``fit`` trains: "cuda" keeps the weights on the GPU (Numba CUDA
+        kernels, same results as the CPU up to rounding; a clear error without a
+        GPU), "auto" uses the GPU when there is one. ``predict`` runs on the CPU.
     verbose : int, default 0
         Print one line per epoch (loss, gradient norm, learning rate,
         validation score, time).

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .cells import make_cell
-from .kernels.cpu_common import project_inputs
-from .params import ModelSpec, as_rng, init_params, model_spec
+from .kernels.cpu_common import CHUNK_ROWS, all_finite, linear_head, project_inputs
+from .params import ModelSpec, as_rng, check_finite_params, init_params, model_spec
 
 __all__ = ["Forward", "ModelSpec", "forward", "init_params", "loss_and_grad", "loss_value",
            "model_spec", "predict"]
@@ -56,10 +56,9 @@ def _check_X(X, spec):
             f"X has {X.shape[2]} feature(s) but the parameters expect {spec.input_size} "
             f"(weight_ih_l0 has {spec.input_size} columns)"
         )
-    X = X.astype(spec.dtype, copy=False)
-    bad = ~np.isfinite(X)
-    if bad.any():
-        first = np.argwhere(bad)[0].tolist()
+    X = np.ascontiguousarray(X, dtype=spec.dtype)
+    if not all_finite(X):
+        first = np.argwhere(~np.isfinite(X))[0].tolist()
         raise ValueError(f"X contains NaN or infinity, first at index {first}")
     return X
 
@@ -83,26 +82,31 @@ def _check_states(states, name, spec, batch):
     return out
 
 
-def _prepare(cell, params, X, h0, c0, check_input):
+def _prepare(cell, params, X, h0, c0, check_input, states=True):
+    if hasattr(params, "values") and not all(
+            type(v) is np.ndarray and v.flags.c_contiguous for v in params.values()):
+        params = {key: np.ascontiguousarray(value) for key, value in params.items()}
+    # The structure is checked (cached) always; NaN/inf in the parameters shows
+    # up in the outputs, which _check_outputs inspects, so they are not scanned here.
+    spec = model_spec(cell, params, check_finite=False)
     if check_input:
-        spec = model_spec(cell, params)
         X = _check_X(X, spec)
-    else:
-        spec = _spec_unchecked(cell, params)
     if cell != "lstm" and c0 is not None:
         raise ValueError(f"c0 is only used by an LSTM, not a {cell.upper()}")
+    if not states:
+        return params, spec, X
     batch = X.shape[0]
-    return spec, X, _check_states(h0, "h0", spec, batch), _check_states(c0, "c0", spec, batch)
+    return (params, spec, X, _check_states(h0, "h0", spec, batch),
+            _check_states(c0, "c0", spec, batch))
 
 
-def _spec_unchecked(cell, params):
-    k, hidden = 0, []
-    while f"weight_hh_l{k}" in params:
-        hidden.append(params[f"weight_hh_l{k}"].shape[1])
-        k += 1
-    w = params["weight_ih_l0"]
-    return ModelSpec(cell, w.shape[1], tuple(hidden), params["head.weight"].shape[0],
-                     "weight_peephole_l0" in params, w.dtype)
+def _check_outputs(values, params, what):
+    """Turn a NaN/inf result into an error naming its cause, instead of returning it."""
+    if np.isfinite(values).all():
+        return
+    check_finite_params(params)
+    raise ValueError(f"the {what} overflowed to NaN/infinity although the inputs and all "
+                     "parameters are finite: the weights are too large for this input")
 
 
 # ------------------------------------------------------------------ forward
@@ -157,7 +161,9 @@ def _run_layers(cell_obj, params, spec, X, h0, c0, keep_masks):
 
 
 def _head(params, h_last):
-    return h_last @ params["head.weight"].T + params["head.bias"]
+    # In the kernels' own arithmetic, so a window's prediction does not depend on
+    # the batch it is in (BLAS may round differently for different batch sizes).
+    return linear_head(h_last, params["head.weight"], params["head.bias"])
 
 
 def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, return_gates=False,
@@ -188,15 +194,18 @@ def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, return_gates
         from . import cuda
         return cuda.forward(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
                             return_gates=return_gates, check_input=check_input, device=device)
-    spec, X, h0, c0 = _prepare(cell, params, X, h0, c0, check_input)
+    params, spec, X, h0, c0 = _prepare(cell, params, X, h0, c0, check_input)
     cell_obj = make_cell(cell, reset_after=reset_after)
     caches = _run_layers(cell_obj, params, spec, X, h0, c0, None)
     top = caches[-1].hs
+    prediction = _head(params, top[-1])
+    if check_input:
+        _check_outputs(prediction, params, "prediction")
     h_n = tuple(c.hs[-1] for c in caches)
     c_n = tuple(c.extra[-1] for c in caches) if cell == "lstm" else None
     gates = tuple(cell_obj.traces(c) for c in caches) if return_gates else None
-    return Forward(_head(params, top[-1]), np.ascontiguousarray(top[1:].transpose(1, 0, 2)),
-                   h_n, c_n, gates)
+    return Forward(prediction, np.ascontiguousarray(top[1:].transpose(1, 0, 2)), h_n, c_n,
+                   gates)
 
 
 def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, check_input=True,
@@ -210,8 +219,16 @@ def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, check_input=
         from . import cuda
         return cuda.predict(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
                             check_input=check_input, device=device)
-    return forward(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
-                   check_input=check_input).prediction
+    if h0 is not None or c0 is not None or len(X) > CHUNK_ROWS:
+        return forward(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
+                       check_input=check_input).prediction
+    # The latency path for a few windows: every layer and the head in one call.
+    params, spec, X = _prepare(cell, params, X, None, None, check_input, states=False)
+    x = np.ascontiguousarray(X.transpose(1, 0, 2))
+    prediction = make_cell(cell, reset_after=reset_after).predict(x, params, spec.num_layers)
+    if check_input:
+        _check_outputs(prediction, params, "prediction")
+    return prediction
 
 
 # ------------------------------------------------------------------ loss and gradient
@@ -301,7 +318,7 @@ def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, h0=None, c
                                   random_state=random_state,
                                   return_input_grads=return_input_grads,
                                   check_input=check_input, device=device)
-    spec, X, h0, c0 = _prepare(cell, params, X, h0, c0, check_input)
+    params, spec, X, h0, c0 = _prepare(cell, params, X, h0, c0, check_input)
     y = _check_y(y, spec, X.shape[0]) if check_input else y.reshape(X.shape[0], -1)
     batch, n_steps, _ = X.shape
     masks = _dropout_masks(spec, batch, n_steps, dropout, random_state)
@@ -309,6 +326,8 @@ def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, h0=None, c
     caches = _run_layers(cell_obj, params, spec, X, h0, c0, masks)
     h_last = caches[-1].hs[-1]
     value, d_pred = loss_value(_head(params, h_last), y, loss, huber_delta)
+    if check_input:
+        _check_outputs(value, params, "loss")
     d_pred = d_pred.astype(spec.dtype, copy=False)
     grads = {"head.weight": d_pred.T @ h_last, "head.bias": d_pred.sum(axis=0)}
     dhs = np.zeros_like(caches[-1].hs[1:])

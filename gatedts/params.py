@@ -43,8 +43,15 @@ def _check_shape(params, key, expected, context):
         raise ValueError(f"{key} has shape {_shape(params, key)}, expected {expected}{context}")
 
 
-def model_spec(cell, params):
+_SPEC_CACHE = {}  # (cell, keys, shapes, dtypes) -> ModelSpec: predict validates cheaply
+
+
+def model_spec(cell, params, *, check_finite=True):
     """Validate ``params`` for ``cell`` and return the :class:`ModelSpec` it describes.
+
+    The structural checks are cached by the keys, shapes and dtypes of
+    ``params``; ``check_finite=False`` skips the scan of every value for
+    NaN/inf (callers then check their outputs instead).
 
     Raises
     ------
@@ -54,9 +61,29 @@ def model_spec(cell, params):
         Unknown cell, missing or unexpected keys, wrong shapes, mixed dtypes,
         or non-finite values, with the offending key named.
     """
-    _check_cell(cell)
     if not hasattr(params, "keys"):
         raise TypeError(f"params must be a dict of arrays, got {type(params).__name__}")
+    signature = (cell, *((key, np.shape(v), np.asarray(v).dtype.str) for key, v in params.items()))
+    spec = _SPEC_CACHE.get(signature)
+    if spec is None:
+        spec = _validate_structure(cell, params)
+        if len(_SPEC_CACHE) > 256:
+            _SPEC_CACHE.clear()
+        _SPEC_CACHE[signature] = spec
+    if check_finite:
+        check_finite_params(params)
+    return spec
+
+
+def check_finite_params(params):
+    """Raise ValueError naming the first parameter that holds NaN or infinity."""
+    for key, value in params.items():
+        if not np.isfinite(value).all():
+            raise ValueError(f"parameter {key!r} contains NaN or infinity")
+
+
+def _validate_structure(cell, params):
+    _check_cell(cell)
     if "weight_ih_l0" not in params:
         raise ValueError("params has no 'weight_ih_l0': not a gatedts/PyTorch parameter dict")
     num_layers = 0
@@ -101,9 +128,6 @@ def model_spec(cell, params):
             f"unexpected parameter(s) {unexpected} for a {cell.upper()}: bidirectional, "
             "projected (proj_size) and bias-free PyTorch layers are not supported"
         )
-    for key, value in params.items():
-        if not np.all(np.isfinite(value)):
-            raise ValueError(f"parameter {key!r} contains NaN or infinity")
     return ModelSpec(cell, input_size, tuple(hidden), output_size, peephole, np.dtype(dtypes[0]))
 
 

@@ -124,6 +124,7 @@ def _tanh_overload(x):
 
 
 CHUNK_ROWS = 32
+PARALLEL_MIN_SIZE = 1 << 16  # elements below which a parallel region does not pay
 
 
 @njit(**KERNEL_OPTIONS)
@@ -144,13 +145,21 @@ def batch_chunks(batch):
 
 @njit(**KERNEL_OPTIONS)
 def _matmul_rows(a, b, out, first, n_rows):
+    # Row by row, with the same grouping of terms as the 4-row blocks of
+    # ``matmul``: every row's result is the same bits wherever it sits.
     K, N = b.shape
     zero = out.dtype.type(0.0)
+    K4 = K - K % 4
     for i in range(first, first + n_rows):
         o, a_i = out[i], a[i]
         for j in range(N):
             o[j] = zero
-        for k in range(K):
+        for k in range(0, K4, 4):
+            b0, b1, b2, b3 = b[k], b[k + 1], b[k + 2], b[k + 3]
+            s0, s1, s2, s3 = a_i[k], a_i[k + 1], a_i[k + 2], a_i[k + 3]
+            for j in range(N):
+                o[j] += s0 * b0[j] + s1 * b1[j] + s2 * b2[j] + s3 * b3[j]
+        for k in range(K4, K):
             s, b_k = a_i[k], b[k]
             for j in range(N):
                 o[j] += s * b_k[j]
@@ -164,7 +173,9 @@ def matmul(a, b, out):
     16 multiply-adds per pair of loads in a SIMD loop over ``N``: 65–90 % of
     OpenBLAS's speed at these sizes, without calling BLAS from inside a
     parallel region (OpenBLAS's pthreads build warns it may hang under OpenMP)
-    and without its per-call overhead for one-row products.
+    and without its per-call overhead for one-row products. Each output row is
+    computed with the same operations whatever ``m`` is, so results do not
+    depend on how rows are batched.
     """
     m, K = a.shape
     N = b.shape[1]
@@ -211,11 +222,51 @@ def project_inputs(x, w_ih, b_ih, xp):
     (a few features) this beats a BLAS call, which is slow for an inner
     dimension of 1 and needs a second pass to add the bias.
     """
+    if xp.size < PARALLEL_MIN_SIZE:  # starting threads would cost more than the work
+        project_steps(x, w_ih, b_ih, xp)
+        return
     w = np.ascontiguousarray(w_ih.T)
-    n_steps, batch, _ = x.shape
-    for t in prange(n_steps):
-        matmul(x[t], w, xp[t])
-        for b in range(batch):
-            row = xp[t, b]
-            for j in range(row.shape[0]):
-                row[j] += b_ih[j]
+    for t in prange(xp.shape[0]):
+        _project_step(x[t], w, b_ih, xp[t])
+
+
+@njit(**KERNEL_OPTIONS)
+def project_steps(x, w_ih, b_ih, xp):
+    """``project_inputs`` in one thread. Compiled functions that are cached must
+    call this one: Numba's cache cannot reload a function that calls a
+    ``parallel=True`` function (the reloaded code crashes)."""
+    w = np.ascontiguousarray(w_ih.T)
+    for t in range(xp.shape[0]):
+        _project_step(x[t], w, b_ih, xp[t])
+
+
+@njit(**KERNEL_OPTIONS)
+def _project_step(x, w, b_ih, xp):
+    matmul(x, w, xp)
+    for b in range(xp.shape[0]):
+        row = xp[b]
+        for j in range(row.shape[0]):
+            row[j] += b_ih[j]
+
+
+@njit(**KERNEL_OPTIONS)
+def linear_head(h, weight, bias):
+    """``h @ weightᵀ + bias`` for the (B, H) last states: the network's output."""
+    out = np.empty((h.shape[0], weight.shape[0]), dtype=h.dtype)
+    matmul(h, np.ascontiguousarray(weight.T), out)
+    for b in range(out.shape[0]):
+        row = out[b]
+        for j in range(row.shape[0]):
+            row[j] += bias[j]
+    return out
+
+
+@njit(**KERNEL_OPTIONS)
+def all_finite(a):
+    """True when ``a`` holds no NaN or infinity (one pass, no temporary)."""
+    flat = a.reshape(-1)
+    zero = flat.dtype.type(0.0)
+    acc = zero
+    for i in range(flat.size):
+        acc += flat[i] * zero  # NaN and ±inf turn 0·x into NaN
+    return acc == zero

@@ -32,7 +32,15 @@ small scratch rows where an equation needs another's result.
 import numpy as np
 from numba import njit, prange
 
-from .cpu_common import KERNEL_OPTIONS, batch_chunks, matmul, sigmoid, tanh
+from .cpu_common import (
+    KERNEL_OPTIONS,
+    batch_chunks,
+    linear_head,
+    matmul,
+    project_steps,
+    sigmoid,
+    tanh,
+)
 
 
 @njit(**KERNEL_OPTIONS)
@@ -165,3 +173,28 @@ def gru_backward(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_total)
     for c in prange(len(bounds) - 1):
         _gru_backward_rows(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_total,
                            bounds[c], bounds[c + 1])
+
+
+@njit(**KERNEL_OPTIONS)
+def gru_predict(x, layers, head_weight, head_bias, reset_after):
+    """Inference in one serial call, for small batches.
+
+    ``x`` (T, B, I), ``layers`` a tuple of (w_ih, w_hh, b_ih, b_hh) per
+    layer, zero initial states. Returns the head on the top layer's last
+    state, (B, O).
+    """
+    n_steps, batch, _ = x.shape
+    inputs = x
+    for k in range(len(layers)):
+        w_ih, w_hh, b_ih, b_hh = layers[k]
+        H = w_hh.shape[1]
+        xp = np.empty((n_steps, batch, 3 * H), dtype=x.dtype)
+        project_steps(inputs, w_ih, b_ih, xp)
+        hs = np.empty((n_steps + 1, batch, H), dtype=x.dtype)
+        w_rec = np.ascontiguousarray((w_hh if reset_after else w_hh[: 2 * H]).T)
+        _gru_forward_rows(xp, w_rec, np.ascontiguousarray(w_hh[2 * H :].T), b_hh,
+                          np.zeros((batch, H), dtype=x.dtype), reset_after, hs,
+                          np.empty_like(xp), np.empty((n_steps, batch, H), dtype=x.dtype),
+                          0, batch)
+        inputs = hs[1:]
+    return linear_head(inputs[-1], head_weight, head_bias)

@@ -22,7 +22,15 @@ one SIMD loop per equation, as in ``cpu_gru``.
 import numpy as np
 from numba import njit, prange
 
-from .cpu_common import KERNEL_OPTIONS, batch_chunks, matmul, sigmoid, tanh
+from .cpu_common import (
+    KERNEL_OPTIONS,
+    batch_chunks,
+    linear_head,
+    matmul,
+    project_steps,
+    sigmoid,
+    tanh,
+)
 
 
 @njit(**KERNEL_OPTIONS)
@@ -129,3 +137,26 @@ def lstm_backward(w_hh, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_total):
     for c in prange(len(bounds) - 1):
         _lstm_backward_rows(w_hh, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_total,
                             bounds[c], bounds[c + 1])
+
+
+@njit(**KERNEL_OPTIONS)
+def lstm_predict(x, layers, head_weight, head_bias, peephole):
+    """Inference in one serial call, for small batches.
+
+    ``x`` (T, B, I), ``layers`` a tuple of (w_ih, w_hh, b_ih, b_hh, peep) per
+    layer, zero initial states. Returns the head on the top layer's last
+    state, (B, O).
+    """
+    n_steps, batch, _ = x.shape
+    inputs = x
+    for k in range(len(layers)):
+        w_ih, w_hh, b_ih, b_hh, peep = layers[k]
+        H = w_hh.shape[1]
+        xp = np.empty((n_steps, batch, 4 * H), dtype=x.dtype)
+        project_steps(inputs, w_ih, b_ih, xp)
+        hs = np.empty((n_steps + 1, batch, H), dtype=x.dtype)
+        zeros = np.zeros((batch, H), dtype=x.dtype)
+        _lstm_forward_rows(xp, np.ascontiguousarray(w_hh.T), b_hh, peep, peephole, zeros, zeros,
+                           hs, np.empty_like(hs), np.empty_like(xp), 0, batch)
+        inputs = hs[1:]
+    return linear_head(inputs[-1], head_weight, head_bias)

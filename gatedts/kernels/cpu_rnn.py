@@ -12,7 +12,7 @@ Parallel batch chunks, one small product per step and SIMD loops, as in
 import numpy as np
 from numba import njit, prange
 
-from .cpu_common import KERNEL_OPTIONS, batch_chunks, matmul, tanh
+from .cpu_common import KERNEL_OPTIONS, batch_chunks, linear_head, matmul, project_steps, tanh
 
 
 @njit(**KERNEL_OPTIONS)
@@ -67,3 +67,25 @@ def rnn_backward(w_hh, hs, dhs, da, dh0, dh_total):
         return
     for c in prange(len(bounds) - 1):
         _rnn_backward_rows(w_hh, hs, dhs, da, dh0, dh_total, bounds[c], bounds[c + 1])
+
+
+@njit(**KERNEL_OPTIONS)
+def rnn_predict(x, layers, head_weight, head_bias):
+    """Inference in one serial call, for small batches.
+
+    ``x`` (T, B, I), ``layers`` a tuple of (w_ih, w_hh, b_ih, b_hh) per
+    layer, zero initial states. Returns the head on the top layer's last
+    state, (B, O).
+    """
+    n_steps, batch, _ = x.shape
+    inputs = x
+    for k in range(len(layers)):
+        w_ih, w_hh, b_ih, b_hh = layers[k]
+        H = w_hh.shape[1]
+        xp = np.empty((n_steps, batch, H), dtype=x.dtype)
+        project_steps(inputs, w_ih, b_ih, xp)
+        hs = np.empty((n_steps + 1, batch, H), dtype=x.dtype)
+        _rnn_forward_rows(xp, np.ascontiguousarray(w_hh.T), b_hh,
+                          np.zeros((batch, H), dtype=x.dtype), hs, 0, batch)
+        inputs = hs[1:]
+    return linear_head(inputs[-1], head_weight, head_bias)

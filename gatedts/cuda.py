@@ -1,0 +1,503 @@
+"""The functional API and the training step on a CUDA device.
+
+:func:`forward`, :func:`predict` and :func:`loss_and_grad` take the arguments
+of their twins in :mod:`gatedts.functional` (which delegate here for
+``device="cuda"``) and return the same results: same losses, stacked layers,
+initial states, dropout masks drawn on the host from the same generator.
+The forward pass, the loss, BPTT and every gradient run on the device
+(kernels in ``gatedts.kernels.cuda_*``); the results are copied back.
+
+For a fit, the parameters stay on the device: :func:`to_device` packs a
+parameter dict into one flat device buffer with a view per key
+(:class:`DeviceParams`), gradients and optimizer moments get the same
+layout, and :class:`DeviceTraining` runs a mini-batch step whose only
+device-to-host copy is the loss and the squared gradient norm (16 bytes), so
+the host can stop on divergence before the update, as on the CPU. Clipping
+and the Adam/SGD updates are those of :mod:`gatedts.optim`, in the same
+order and dtype. The estimators use it through :func:`training_runner`.
+
+``import gatedts`` never imports this module; importing it imports
+``numba.cuda``. Set ``NUMBA_ENABLE_CUDASIM=1`` before numba is imported to
+run everything on Numba's CUDA simulator (how the tests run without a GPU).
+"""
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+from numba import config, cuda
+
+from . import functional as F
+from ._cuda_cells import Workspace, make_cell, rows
+from .cells import LayerCache
+from .cells import make_cell as make_host_cell
+from .kernels.cuda_common import (
+    colsum_cuda,
+    fill_cuda,
+    gather_time_major_cuda,
+    gemm_cuda,
+    multiply_cuda,
+    scale_cuda,
+)
+from .kernels.cuda_train import REDUCE_BLOCKS, adam_cuda, loss_cuda, sgd_cuda, sum_cuda
+from .optim import SGD, Adam, _check
+
+__all__ = ["DeviceParams", "DeviceTraining", "clip_grad_norm", "forward", "is_available",
+           "loss_and_grad", "predict", "resolve_device", "to_device", "to_host",
+           "training_runner"]
+
+DEVICES = ("cpu", "cuda", "auto")
+NO_GPU = ("device='cuda' but no CUDA GPU is available (numba.cuda.is_available() is False); "
+          "use device='cpu' or 'auto'")
+
+
+def is_available():
+    """True when a CUDA GPU (or, with ``NUMBA_ENABLE_CUDASIM=1``, the simulator) is usable."""
+    return bool(config.ENABLE_CUDASIM) or cuda.is_available()
+
+
+def resolve_device(device):
+    """``"cpu"`` or ``"cuda"`` for a ``device`` argument in ``("cpu", "cuda", "auto")``.
+
+    ``"auto"`` is the GPU when there is one, else the CPU; it never picks the
+    simulator, which only an explicit ``"cuda"`` uses.
+
+    Raises
+    ------
+    ValueError
+        ``device`` is not one of the three.
+    RuntimeError
+        ``"cuda"`` on a machine without a usable GPU (and not under the simulator).
+    """
+    if device not in DEVICES:
+        raise ValueError(f"device must be one of {', '.join(map(repr, DEVICES))}, got {device!r}")
+    if device == "cpu":
+        return "cpu"
+    if config.ENABLE_CUDASIM:
+        return "cuda" if device == "cuda" else "cpu"
+    if cuda.is_available():
+        return "cuda"
+    if device == "auto":
+        return "cpu"
+    raise RuntimeError(NO_GPU)
+
+
+# ------------------------------------------------------------------ parameters on the device
+
+
+class _Layout:
+    """Where each key of a parameter dict lives in the flat buffer.
+
+    Keys containing ``"weight"`` come first, so weight decay (which
+    ``gatedts.optim`` applies to those keys only) covers ``[0, n_decay)``.
+    """
+
+    def __init__(self, params):
+        self.keys = tuple(params)
+        self.dtype = np.dtype(next(iter(params.values())).dtype)
+        order = [k for k in self.keys if "weight" in k] + [k for k in self.keys
+                                                           if "weight" not in k]
+        self.shapes = {k: tuple(params[k].shape) for k in self.keys}
+        self.sizes = {k: int(np.prod(self.shapes[k], dtype=np.int64)) for k in self.keys}
+        self.offsets = dict(zip(order, np.cumsum([0] + [self.sizes[k] for k in order]).tolist(),
+                                strict=False))
+        self.size = sum(self.sizes.values())
+        self.n_decay = sum(self.sizes[k] for k in order if "weight" in k)
+        self.order = tuple(order)
+
+    def span(self, key):
+        return slice(self.offsets[key], self.offsets[key] + self.sizes[key])
+
+    def flatten(self, arrays):
+        flat = np.empty(self.size, dtype=self.dtype)
+        for k in self.order:
+            flat[self.span(k)] = np.ravel(arrays[k])
+        return flat
+
+    def unflatten(self, flat, out=None):
+        """The dict of ``flat``; written into the arrays of ``out`` when given."""
+        result = {} if out is None else out
+        for k in self.keys:
+            part = flat[self.span(k)].reshape(self.shapes[k])
+            if out is None:
+                result[k] = part.copy()
+            else:
+                np.copyto(out[k], part)
+        return result
+
+
+class DeviceParams(Mapping):
+    """A parameter (or gradient) dict on the device: one flat buffer, a view per key.
+
+    It is a read-only mapping from the PyTorch-style keys to device arrays of
+    the same shapes, so the shape logic of :mod:`gatedts.functional` applies.
+    """
+
+    def __init__(self, layout, flat):
+        self.layout, self.flat = layout, flat
+        self._views = {k: flat[layout.span(k)].reshape(layout.shapes[k]) for k in layout.keys}
+
+    def __getitem__(self, key):
+        return self._views[key]
+
+    def __iter__(self):
+        return iter(self.layout.keys)
+
+    def __len__(self):
+        return len(self.layout.keys)
+
+    @property
+    def dtype(self):
+        return self.layout.dtype
+
+    def empty_like(self):
+        flat = cuda.device_array(self.layout.size, dtype=self.dtype)
+        fill_cuda(flat.reshape(1, self.layout.size), 0.0)
+        return DeviceParams(self.layout, flat)
+
+
+def to_device(params):
+    """Copy a parameter dict to the device as a :class:`DeviceParams` (one transfer)."""
+    layout = _Layout(params)
+    return DeviceParams(layout, cuda.to_device(layout.flatten(params)))
+
+
+def to_host(dparams, out=None):
+    """The numpy dict of a :class:`DeviceParams` (one transfer); fills ``out`` in place if given."""
+    return dparams.layout.unflatten(dparams.flat.copy_to_host(), out)
+
+
+# ------------------------------------------------------------------ the network on the device
+
+
+def _layer_weights(params, k):
+    return (params[f"weight_ih_l{k}"], params[f"weight_hh_l{k}"], params[f"bias_ih_l{k}"],
+            params[f"bias_hh_l{k}"], params.get(f"weight_peephole_l{k}"))
+
+
+def _forward_layers(cell_obj, dp, spec, x_tm, h0, c0, masks, ws):
+    """Forward through every layer from the time-major device input (T, B, I)."""
+    T, B, _ = x_tm.shape
+    x = rows(x_tm)
+    caches = []
+    for k in range(spec.num_layers):
+        w_ih, w_hh, b_ih, b_hh, peep = _layer_weights(dp, k)
+        if k > 0 and masks is not None:
+            dropped = ws.get(f"x_dropped{k}", x.shape, spec.dtype)
+            multiply_cuda(x, masks[k - 1], dropped)
+            x = dropped
+        xp = ws.get(f"xp{k}", (T, B, w_ih.shape[0]), spec.dtype)
+        gemm_cuda(x, w_ih, rows(xp), trans_b=True, bias=b_ih)
+        caches.append(cell_obj.forward(ws, k, x, xp, w_hh, b_hh, peep, h0[k], c0[k]))
+        x = rows(caches[-1].hs)[B:]
+    return caches
+
+
+def _head(dp, caches, ws):
+    hs = caches[-1].hs
+    T, B = hs.shape[0] - 1, hs.shape[1]
+    h_last = rows(hs)[T * B :]
+    pred = ws.get("pred", (B, dp["head.weight"].shape[0]), dp.dtype)
+    gemm_cuda(h_last, dp["head.weight"], pred, trans_b=True, bias=dp["head.bias"])
+    return h_last, pred
+
+
+def _loss_and_backward(cell_obj, dp, spec, caches, y, loss, huber_delta, masks, grads, ws,
+                       want_input_grads):
+    """Loss sum into ``stats[0]`` and every gradient into ``grads``; returns the stats
+    buffer, the per-layer :class:`DeviceLayerGrads` and dL/dx of the first layer."""
+    h_last, pred = _head(dp, caches, ws)
+    B, n_out = pred.shape
+    d_pred = ws.get("d_pred", (B, n_out), spec.dtype)
+    values = ws.get("loss_values", (B, n_out), np.float64)
+    stats = ws.get("stats", (2,), np.float64)
+    loss_cuda(pred, y, loss, huber_delta, d_pred, values)
+    sum_cuda(values.reshape(B * n_out), stats, 0, ws.get("partials", (REDUCE_BLOCKS,), np.float64))
+    gemm_cuda(d_pred, h_last, grads["head.weight"], trans_a=True)
+    colsum_cuda(d_pred, grads["head.bias"])
+    T = caches[-1].hs.shape[0] - 1
+    dhs = ws.get("dhs_top", (T, B, spec.hidden_sizes[-1]), spec.dtype)
+    fill_cuda(rows(dhs), 0.0)
+    gemm_cuda(d_pred, dp["head.weight"], rows(dhs)[(T - 1) * B :])
+    layer_grads = [None] * spec.num_layers
+    for k in reversed(range(spec.num_layers)):
+        w_ih, w_hh, _, _, peep = _layer_weights(dp, k)
+        cache = caches[k]
+        g = cell_obj.backward(ws, k, cache, w_hh, peep, dhs, grads[f"weight_hh_l{k}"],
+                              grads[f"bias_hh_l{k}"], grads.get(f"weight_peephole_l{k}"))
+        dxp = rows(g.dxp)
+        gemm_cuda(dxp, cache.x, grads[f"weight_ih_l{k}"], trans_a=True)
+        colsum_cuda(dxp, grads[f"bias_ih_l{k}"])
+        layer_grads[k] = g
+        if k > 0 or want_input_grads:
+            dx = ws.get(f"dx{k}", (T, B, cache.x.shape[1]), spec.dtype)
+            gemm_cuda(dxp, w_ih, rows(dx))
+            if k > 0 and masks is not None:
+                multiply_cuda(rows(dx), masks[k - 1], rows(dx))
+            dhs = dx
+    return stats, layer_grads, dhs
+
+
+def _device_spec(cell, dparams):
+    """The :class:`~gatedts.functional.ModelSpec` of parameters already on the device."""
+    hidden = []
+    while f"weight_hh_l{len(hidden)}" in dparams:
+        hidden.append(dparams[f"weight_hh_l{len(hidden)}"].shape[1])
+    return F.ModelSpec(cell, dparams["weight_ih_l0"].shape[1], tuple(hidden),
+                       dparams["head.weight"].shape[0], "weight_peephole_l0" in dparams,
+                       dparams.dtype)
+
+
+def _prepare(cell, params, X, h0, c0, check_input):
+    """Spec, checked X (host), host initial states and the device parameters."""
+    if not isinstance(params, DeviceParams):
+        params, spec, X, h0, c0 = F._prepare(cell, params, X, h0, c0, check_input)
+        return spec, X, h0, c0, to_device(params)
+    spec = _device_spec(cell, params)
+    X = F._check_X(X, spec) if check_input else np.asarray(X, dtype=spec.dtype)
+    if cell != "lstm" and c0 is not None:
+        raise ValueError(f"c0 is only used by an LSTM, not a {cell.upper()}")
+    batch = X.shape[0]
+    return (spec, X, F._check_states(h0, "h0", spec, batch),
+            F._check_states(c0, "c0", spec, batch), params)
+
+
+def _check_outputs(values, dparams, what, check_input):
+    # As functional: a NaN/inf result becomes an error naming its cause.
+    if check_input and not np.all(np.isfinite(values)):
+        F._check_outputs(values, to_host(dparams), what)
+
+
+def _upload_inputs(X, h0, c0, spec):
+    x_tm = cuda.to_device(np.ascontiguousarray(X.transpose(1, 0, 2), dtype=spec.dtype))
+    return x_tm, [cuda.to_device(h) for h in h0], [cuda.to_device(c) for c in c0]
+
+
+def _upload_masks(masks, ws):
+    if masks is None:
+        return None
+    out = []
+    for k, mask in enumerate(masks):
+        buf = ws.get(f"mask{k}", (mask.shape[0] * mask.shape[1], mask.shape[2]), mask.dtype)
+        buf.copy_to_device(np.ascontiguousarray(mask).reshape(buf.shape))
+        out.append(buf)
+    return out
+
+
+def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, return_gates=False,
+            check_input=True, device="cuda"):
+    """:func:`gatedts.functional.forward` on the device; same arguments and result.
+
+    ``params`` may be a host dict or a :class:`DeviceParams`.
+    """
+    if resolve_device(device) == "cpu":
+        return F.forward(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
+                         return_gates=return_gates, check_input=check_input)
+    spec, X, h0, c0, dp = _prepare(cell, params, X, h0, c0, check_input)
+    ws = Workspace()
+    x_tm, h0, c0 = _upload_inputs(X, h0, c0, spec)
+    caches = _forward_layers(make_cell(cell, reset_after=reset_after), dp, spec, x_tm, h0, c0,
+                             None, ws)
+    _, pred = _head(dp, caches, ws)
+    prediction = pred.copy_to_host()
+    _check_outputs(prediction, dp, "prediction", check_input)
+    host = [LayerCache(None, c.hs.copy_to_host(),
+                       None if c.gates is None else c.gates.copy_to_host(),
+                       None if c.extra is None else c.extra.copy_to_host()) for c in caches]
+    c_n = tuple(c.extra[-1] for c in host) if cell == "lstm" else None
+    gates = None
+    if return_gates:
+        host_cell = make_host_cell(cell, reset_after=reset_after)
+        gates = tuple(host_cell.traces(c) for c in host)
+    return F.Forward(prediction, np.ascontiguousarray(host[-1].hs[1:].transpose(1, 0, 2)),
+                     tuple(c.hs[-1] for c in host), c_n, gates)
+
+
+def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, check_input=True,
+            device="cuda"):
+    """:func:`gatedts.functional.predict` on the device: ``(batch, output_size)`` on the host."""
+    if resolve_device(device) == "cpu":
+        return F.predict(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
+                         check_input=check_input)
+    spec, X, h0, c0, dp = _prepare(cell, params, X, h0, c0, check_input)
+    ws = Workspace()
+    x_tm, h0, c0 = _upload_inputs(X, h0, c0, spec)
+    caches = _forward_layers(make_cell(cell, reset_after=reset_after), dp, spec, x_tm, h0, c0,
+                             None, ws)
+    prediction = _head(dp, caches, ws)[1].copy_to_host()
+    _check_outputs(prediction, dp, "prediction", check_input)
+    return prediction
+
+
+def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, h0=None, c0=None,
+                  reset_after=True, dropout=0.0, random_state=None, return_input_grads=False,
+                  check_input=True, device="cuda"):
+    """:func:`gatedts.functional.loss_and_grad` on the device; same arguments and results.
+
+    With a host dict ``params`` the gradients come back as a host dict; with a
+    :class:`DeviceParams` they stay on the device (a :class:`DeviceParams`).
+    """
+    if resolve_device(device) == "cpu":
+        return F.loss_and_grad(cell, params, X, y, loss=loss, huber_delta=huber_delta, h0=h0,
+                               c0=c0, reset_after=reset_after, dropout=dropout,
+                               random_state=random_state,
+                               return_input_grads=return_input_grads, check_input=check_input)
+    if loss not in F.LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; expected one of {', '.join(F.LOSSES)}")
+    spec, X, h0, c0, dp = _prepare(cell, params, X, h0, c0, check_input)
+    batch, n_steps, _ = X.shape
+    y = (F._check_y(y, spec, batch) if check_input
+         else np.asarray(y, dtype=spec.dtype).reshape(batch, -1))
+    masks = F._dropout_masks(spec, batch, n_steps, dropout, random_state)
+    ws = Workspace()
+    x_tm, h0, c0 = _upload_inputs(X, h0, c0, spec)
+    cell_obj = make_cell(cell, reset_after=reset_after)
+    dmasks = _upload_masks(masks, ws)
+    caches = _forward_layers(cell_obj, dp, spec, x_tm, h0, c0, dmasks, ws)
+    grads = dp.empty_like()
+    stats, layer_grads, dx = _loss_and_backward(
+        cell_obj, dp, spec, caches, cuda.to_device(np.ascontiguousarray(y)), loss, huber_delta,
+        dmasks, grads, ws, return_input_grads)
+    value = float(stats.copy_to_host()[0]) / y.size
+    _check_outputs(value, dp, "loss", check_input)
+    if not isinstance(params, DeviceParams):
+        grads = to_host(grads)
+    if not return_input_grads:
+        return value, grads
+    return value, grads, {
+        "X": np.ascontiguousarray(dx.copy_to_host().transpose(1, 0, 2)),
+        "h0": tuple(g.h0.copy_to_host() for g in layer_grads),
+        "c0": tuple(g.c0.copy_to_host() for g in layer_grads) if cell == "lstm" else None,
+        "dh": tuple(np.ascontiguousarray(g.dh.copy_to_host().transpose(1, 0, 2))
+                    for g in layer_grads),
+    }
+
+
+# ------------------------------------------------------------------ optimisation on the device
+
+
+def global_norm(dgrads, ws=None):
+    """L2 norm of a :class:`DeviceParams` (float64 sum, as ``optim.global_norm``)."""
+    ws = Workspace() if ws is None else ws
+    stats = ws.get("norm", (1,), np.float64)
+    sum_cuda(dgrads.flat, stats, 0, ws.get("partials", (REDUCE_BLOCKS,), np.float64),
+             square=True)
+    return math.sqrt(float(stats.copy_to_host()[0]))
+
+
+def _clip(dgrads, norm, max_norm):
+    max_norm = math.inf if max_norm is None else max_norm
+    scale = _check("max_norm", max_norm, 0.0, math.inf, high_closed=True) / (norm + 1e-6)
+    if math.isfinite(norm) and scale < 1.0:
+        scale_cuda(dgrads.flat, scale)
+    return norm
+
+
+def clip_grad_norm(dgrads, max_norm):
+    """``optim.clip_grad_norm`` for a :class:`DeviceParams`; returns the norm before clipping."""
+    return _clip(dgrads, global_norm(dgrads), max_norm)
+
+
+class DeviceOptimizer:
+    """Steps an ``optim.Adam`` or ``optim.SGD`` on flat device buffers.
+
+    The host optimizer keeps its hyper-parameters and step count; its moment
+    buffers live on the device until :meth:`sync` copies them back.
+    """
+
+    def __init__(self, optimizer, dparams):
+        if not isinstance(optimizer, Adam | SGD):
+            raise TypeError(f"expected an optim.Adam or optim.SGD, got {type(optimizer).__name__}")
+        self.host, self.layout = optimizer, dparams.layout
+        self.state = {name: cuda.to_device(self.layout.flatten(arrays))
+                      for name, arrays in optimizer.state.items()}
+
+    def step(self, dparams, dgrads, lr=None):
+        opt = self.host
+        lr = opt.lr if lr is None else _check("lr", lr, 0.0)
+        opt.n_steps += 1
+        n_decay = self.layout.n_decay if opt.weight_decay > 0 else 0
+        if isinstance(opt, Adam):
+            adam_cuda(dparams.flat, dgrads.flat, self.state["exp_avg"], self.state["exp_avg_sq"],
+                      n_decay, weight_decay=opt.weight_decay, beta1=opt.beta1,
+                      beta2=opt.beta2, eps=opt.eps, lr=lr, n_steps=opt.n_steps)
+        else:
+            buf = self.state.get("momentum_buffer", dgrads.flat)
+            sgd_cuda(dparams.flat, dgrads.flat, buf, n_decay, weight_decay=opt.weight_decay,
+                     momentum=opt.momentum, nesterov=opt.nesterov, lr=lr)
+
+    def sync(self):
+        """Copy the moment buffers back into the host optimizer's state, in place."""
+        for name, flat in self.state.items():
+            self.layout.unflatten(flat.copy_to_host(), self.host.state[name])
+
+
+class DeviceTraining:
+    """Mini-batch training steps with the parameters kept on the device.
+
+    Built from the host ``params`` and ``optimizer`` (whose state it takes
+    over) and the whole training set, uploaded once. Each step gathers its
+    batch on the device; :meth:`sync` writes parameters and optimizer state
+    back into the host objects (the estimators do so once per epoch).
+    """
+
+    def __init__(self, cell, params, X, y, optimizer, clip_norm, *, loss="mse",
+                 reset_after=True, huber_delta=1.0, check_input=False):
+        self.cell, self.params, self.clip_norm = cell, params, clip_norm
+        self.loss, self.huber_delta = loss, huber_delta
+        self.cell_obj = make_cell(cell, reset_after=reset_after)
+        self.dparams = to_device(params)
+        self.spec = _device_spec(cell, self.dparams)
+        self.dgrads = self.dparams.empty_like()
+        self.optimizer = DeviceOptimizer(optimizer, self.dparams)
+        self.X = cuda.to_device(np.ascontiguousarray(X, dtype=self.spec.dtype))
+        y = np.ascontiguousarray(y, dtype=self.spec.dtype).reshape(len(y), 1, -1)
+        self.y = cuda.to_device(y)
+        self.ws = Workspace()
+
+    def loss_and_clip(self, idx, dropout=0.0, rng=None):
+        """Loss and gradient on the samples ``idx``, clipped; returns ``(loss, norm)``.
+
+        The gradient norm is the one before clipping, as ``optim.clip_grad_norm``.
+        """
+        spec, ws = self.spec, self.ws
+        batch, n_steps = len(idx), self.X.shape[1]
+        d_idx = ws.get("idx", (batch,), np.int64)
+        d_idx.copy_to_device(np.ascontiguousarray(idx, dtype=np.int64))
+        x_tm = ws.get("x_batch", (n_steps, batch, self.X.shape[2]), spec.dtype)
+        gather_time_major_cuda(self.X, d_idx, x_tm)
+        y = ws.get("y_batch", (1, batch, self.y.shape[2]), spec.dtype)
+        gather_time_major_cuda(self.y, d_idx, y)
+        states = [ws.zeros(f"zero_state{k}", (batch, H), spec.dtype)
+                  for k, H in enumerate(spec.hidden_sizes)]
+        masks = _upload_masks(F._dropout_masks(spec, batch, n_steps, dropout, rng), ws)
+        caches = _forward_layers(self.cell_obj, self.dparams, spec, x_tm, states, states, masks,
+                                 ws)
+        stats, _, _ = _loss_and_backward(self.cell_obj, self.dparams, spec, caches,
+                                         rows(y), self.loss, self.huber_delta, masks,
+                                         self.dgrads, ws, False)
+        sum_cuda(self.dgrads.flat, stats, 1, ws.get("partials", (REDUCE_BLOCKS,), np.float64),
+                 square=True)
+        loss_sum, norm_sq = stats.copy_to_host()
+        norm = _clip(self.dgrads, math.sqrt(norm_sq), self.clip_norm)
+        return loss_sum / (batch * self.y.shape[2]), norm
+
+    def step(self, params=None, grads=None, lr=None):
+        """The optimizer update on the device (the signature of ``optim.Adam.step``)."""
+        self.optimizer.step(self.dparams, self.dgrads, lr)
+
+    def sync(self):
+        """Write the parameters and the optimizer state back to the host objects."""
+        to_host(self.dparams, self.params)
+        self.optimizer.sync()
+
+
+def training_runner(device, cell, params, X, y, optimizer, clip_norm, **options):
+    """A :class:`DeviceTraining` for ``device`` ("cuda" or "auto"), or None for the CPU.
+
+    ``options`` are the estimator's functional options (``loss``,
+    ``reset_after``, ``check_input``).
+    """
+    if resolve_device(device) == "cpu":
+        return None
+    return DeviceTraining(cell, params, X, y, optimizer, clip_norm, **options)

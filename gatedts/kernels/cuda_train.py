@@ -1,0 +1,157 @@
+"""Training kernels on a CUDA device: loss, sums of squares, Adam and SGD updates.
+
+The device twins of ``functional.loss_value`` and of ``gatedts.optim``. They
+do the arithmetic of their numpy originals in the same order and dtype (every
+scalar is rounded to the array dtype on the host, as numpy does with a
+Python float), so that a fit on the device follows the CPU fit step for step.
+
+Parameters, gradients and optimizer moments live in flat device buffers with
+the ``"weight"`` keys first (see ``gatedts.cuda``): an update is one launch
+over the whole model, weight decay applies to the first ``n_decay`` elements,
+and the global gradient norm is one two-pass reduction (fixed block partials,
+then one block): deterministic, with the float64 accumulation of
+``optim.global_norm``.
+"""
+
+import functools
+import math
+
+import numpy as np
+from numba import cuda, float64
+
+from .cuda_common import SIMULATOR, THREADS, blocks_for
+
+REDUCE_BLOCKS = 2 if SIMULATOR else 128  # partial sums of the first reduction pass
+
+LOSS_KINDS = {"mse": 0, "mae": 1, "huber": 2}
+
+
+@functools.cache
+def _loss_kernel(dtype):
+    f = np.dtype(dtype).type
+    zero, one = f(0.0), f(1.0)
+
+    @cuda.jit
+    def loss(pred, y, kind, delta, half, half_delta, two_over_n, n, d_pred, values):
+        e = cuda.grid(1)
+        if e >= pred.shape[0] * pred.shape[1]:
+            return
+        i, o = e // pred.shape[1], e % pred.shape[1]
+        e = pred[i, o] - y[i, o]
+        sign = one if e > zero else (-one if e < zero else e)
+        if kind == 0:  # mse
+            d_pred[i, o] = two_over_n * e
+            values[i, o] = float64(e) * float64(e)
+        elif kind == 1:  # mae
+            d_pred[i, o] = sign / n
+            values[i, o] = float64(abs(e))
+        elif abs(e) <= delta:  # huber, quadratic part
+            d_pred[i, o] = e / n
+            values[i, o] = float64(half * e * e)
+        else:  # huber, linear part
+            d_pred[i, o] = delta * sign / n
+            values[i, o] = float64(delta * (abs(e) - half_delta))
+
+    return loss
+
+
+def loss_cuda(pred, y, loss, huber_delta, d_pred, values):
+    """Per-element loss (float64 ``values``) and its gradient ``d_pred`` (B, O)."""
+    f = pred.dtype.type
+    n = pred.shape[0] * pred.shape[1]
+    kernel = _loss_kernel(pred.dtype)[blocks_for(n, THREADS), THREADS]
+    kernel(pred, y, LOSS_KINDS[loss], f(huber_delta), f(0.5), f(0.5 * huber_delta), f(2.0 / n),
+           f(n), d_pred, values)
+
+
+@cuda.jit
+def _sum_partials(a, square, partials):
+    # Block b sums a fixed, strided subset of ``a`` (grid-stride order), then a tree.
+    part = cuda.shared.array(THREADS, float64)
+    tid = cuda.threadIdx.x
+    acc = float64(0.0)
+    for i in range(cuda.grid(1), a.shape[0], cuda.gridsize(1)):
+        v = float64(a[i])
+        acc += v * v if square else v
+    part[tid] = acc
+    cuda.syncthreads()
+    step = THREADS // 2
+    while step > 0:
+        if tid < step:
+            part[tid] += part[tid + step]
+        cuda.syncthreads()
+        step //= 2
+    if tid == 0:
+        partials[cuda.blockIdx.x] = part[0]
+
+
+@cuda.jit
+def _sum_finish(partials, out, slot):
+    part = cuda.shared.array(THREADS, float64)
+    tid = cuda.threadIdx.x
+    acc = float64(0.0)
+    for i in range(tid, partials.shape[0], THREADS):
+        acc += partials[i]
+    part[tid] = acc
+    cuda.syncthreads()
+    step = THREADS // 2
+    while step > 0:
+        if tid < step:
+            part[tid] += part[tid + step]
+        cuda.syncthreads()
+        step //= 2
+    if tid == 0:
+        out[slot] = part[0]
+
+
+def sum_cuda(a, out, slot, partials, square=False):
+    """``out[slot] = Σ a`` (or ``Σ a²``) in float64 over the 1-D device array ``a``.
+
+    ``partials`` is a float64 device scratch array of ``REDUCE_BLOCKS`` elements.
+    """
+    blocks = min(REDUCE_BLOCKS, blocks_for(a.shape[0], THREADS))
+    _sum_partials[blocks, THREADS](a, bool(square), partials[:blocks])
+    _sum_finish[1, THREADS](partials[:blocks], out, slot)
+
+
+@cuda.jit
+def _adam(p, g, m, v, n_decay, weight_decay, c1, beta2, c2, bias_correction2, eps, step_size):
+    i = cuda.grid(1)
+    if i >= p.shape[0]:
+        return
+    grad = g[i]
+    if i < n_decay:  # torch: grad + weight_decay * param
+        grad = p[i] * weight_decay + grad
+    m[i] += (grad - m[i]) * c1
+    v[i] = v[i] * beta2 + grad * grad * c2
+    denom = math.sqrt(v[i]) / bias_correction2 + eps
+    p[i] -= m[i] / denom * step_size
+
+
+def adam_cuda(p, g, m, v, n_decay, *, weight_decay, beta1, beta2, eps, lr, n_steps):
+    """One ``optim.Adam`` step over flat device buffers (``n_steps`` counts this one)."""
+    f = p.dtype.type
+    _adam[blocks_for(p.shape[0], THREADS), THREADS](
+        p, g, m, v, n_decay, f(weight_decay), f(1.0 - beta1), f(beta2), f(1.0 - beta2),
+        f(math.sqrt(1.0 - beta2**n_steps)), f(eps), f(lr / (1.0 - beta1**n_steps)))
+
+
+@cuda.jit
+def _sgd(p, g, buf, n_decay, weight_decay, momentum, nesterov, lr):
+    i = cuda.grid(1)
+    if i >= p.shape[0]:
+        return
+    grad = g[i]
+    if i < n_decay:
+        grad = p[i] * weight_decay + grad
+    if momentum > 0:
+        buf[i] = buf[i] * momentum + grad
+        grad = grad + buf[i] * momentum if nesterov else buf[i]
+    p[i] -= grad * lr
+
+
+def sgd_cuda(p, g, buf, n_decay, *, weight_decay, momentum, nesterov, lr):
+    """One ``optim.SGD`` step over flat device buffers (``buf`` unused without momentum)."""
+    f = p.dtype.type
+    _sgd[blocks_for(p.shape[0], THREADS), THREADS](p, g, buf, n_decay, f(weight_decay),
+                                                   f(momentum), bool(nesterov), f(lr))
