@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._blas import single_threaded_blas
 from .cells import make_cell
 from .kernels.cpu_common import CHUNK_ROWS, all_finite, linear_head, project_inputs
 from .params import ModelSpec, as_rng, check_finite_params, init_params, model_spec
@@ -318,6 +319,13 @@ def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, h0=None, c
                                   random_state=random_state,
                                   return_input_grads=return_input_grads,
                                   check_input=check_input, device=device)
+    with single_threaded_blas():  # the kernels bring their own threads (see _blas.py)
+        return _loss_and_grad(cell, params, X, y, loss, huber_delta, h0, c0, reset_after,
+                              dropout, random_state, return_input_grads, check_input)
+
+
+def _loss_and_grad(cell, params, X, y, loss, huber_delta, h0, c0, reset_after, dropout,
+                   random_state, return_input_grads, check_input):
     params, spec, X, h0, c0 = _prepare(cell, params, X, h0, c0, check_input)
     y = _check_y(y, spec, X.shape[0]) if check_input else y.reshape(X.shape[0], -1)
     batch, n_steps, _ = X.shape

@@ -144,16 +144,13 @@ def batch_chunks(batch):
 
 
 @njit(**KERNEL_OPTIONS)
-def _matmul_rows(a, b, out, first, n_rows):
+def _matmul_add_rows(a, b, out, first, n_rows):
     # Row by row, with the same grouping of terms as the 4-row blocks of
-    # ``matmul``: every row's result is the same bits wherever it sits.
+    # ``matmul_add``: every row's result is the same bits wherever it sits.
     K, N = b.shape
-    zero = out.dtype.type(0.0)
     K4 = K - K % 4
     for i in range(first, first + n_rows):
         o, a_i = out[i], a[i]
-        for j in range(N):
-            o[j] = zero
         for k in range(0, K4, 4):
             b0, b1, b2, b3 = b[k], b[k + 1], b[k + 2], b[k + 3]
             s0, s1, s2, s3 = a_i[k], a_i[k + 1], a_i[k + 2], a_i[k + 3]
@@ -166,30 +163,25 @@ def _matmul_rows(a, b, out, first, n_rows):
 
 
 @njit(**KERNEL_OPTIONS)
-def matmul(a, b, out):
-    """``out = a @ b`` for the small C-contiguous products of the time loop.
+def matmul_add(a, b, out):
+    """``out += a @ b`` for small C-contiguous ``b`` and ``out``.
 
     ``a`` (m, K), ``b`` (K, N), ``out`` (m, N). Blocks of 4 rows × 4 terms keep
     16 multiply-adds per pair of loads in a SIMD loop over ``N``: 65–90 % of
     OpenBLAS's speed at these sizes, without calling BLAS from inside a
-    parallel region (OpenBLAS's pthreads build warns it may hang under OpenMP)
-    and without its per-call overhead for one-row products. Each output row is
-    computed with the same operations whatever ``m`` is, so results do not
-    depend on how rows are batched.
+    parallel region (OpenBLAS's pthreads build warns it may hang under OpenMP,
+    and its thread pool fights Numba's for the cores) and without its per-call
+    overhead for one-row products. Each output row is computed with the same
+    operations whatever ``m`` is, so results do not depend on how rows are
+    batched.
     """
     m, K = a.shape
     N = b.shape[1]
-    zero = out.dtype.type(0.0)
     K4 = K - K % 4
     m4 = m - m % 4
     for i in range(0, m4, 4):
         o0, o1, o2, o3 = out[i], out[i + 1], out[i + 2], out[i + 3]
         a0, a1, a2, a3 = a[i], a[i + 1], a[i + 2], a[i + 3]
-        for j in range(N):
-            o0[j] = zero
-            o1[j] = zero
-            o2[j] = zero
-            o3[j] = zero
         for k in range(0, K4, 4):
             b0, b1, b2, b3 = b[k], b[k + 1], b[k + 2], b[k + 3]
             s00, s01, s02, s03 = a0[k], a0[k + 1], a0[k + 2], a0[k + 3]
@@ -210,7 +202,14 @@ def matmul(a, b, out):
                 o1[j] += s1 * b_k[j]
                 o2[j] += s2 * b_k[j]
                 o3[j] += s3 * b_k[j]
-    _matmul_rows(a, b, out, m4, m - m4)
+    _matmul_add_rows(a, b, out, m4, m - m4)
+
+
+@njit(**KERNEL_OPTIONS)
+def matmul(a, b, out):
+    """``out = a @ b`` (see ``matmul_add``): the products inside the time loop."""
+    out[:] = out.dtype.type(0.0)
+    matmul_add(a, b, out)
 
 
 @njit(parallel=True, **KERNEL_OPTIONS)
