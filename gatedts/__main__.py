@@ -1,0 +1,7 @@
+"""``python -m gatedts``: the same as the ``gatedts`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,145 @@
+"""Input checks of the Forecaster and backtests: series, index, exog, coverage.
+
+A forecast has to be dated, so the index of ``y`` must be regular: a
+DatetimeIndex with a frequency (set or inferable), a PeriodIndex without
+gaps, or an integer index with a constant step. Errors name the offending
+label and say how to fix the data (``y.asfreq(...)``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._validation import as_float_array, check_series_index
+from .windows import future_index
+
+__all__ = ["check_coverage", "check_exog", "check_y", "regular_index", "resolve_future"]
+
+
+def check_coverage(coverage):
+    if isinstance(coverage, bool) or not isinstance(coverage, (int, float, np.floating)) or not (
+            0 < coverage < 1):
+        raise ValueError(f"coverage must be a probability strictly between 0 and 1, "
+                         f"got {coverage!r}")
+    return float(coverage)
+
+
+def check_y(y):
+    """Float values, a regular index (DatetimeIndex with freq, PeriodIndex, RangeIndex), name."""
+    if isinstance(y, pd.DataFrame):
+        if y.shape[1] != 1:
+            raise ValueError(f"y must be a Series or 1-D array, got a DataFrame with "
+                             f"{y.shape[1]} columns; pick one, e.g. y = df['{y.columns[0]}']")
+        y = y.iloc[:, 0]
+    if isinstance(y, pd.Series):
+        values = as_float_array(y, "y", ndim=1)
+        return values, regular_index(y.index), y.name
+    values = as_float_array(y, "y", ndim=1)
+    return values, pd.RangeIndex(len(values)), None
+
+
+def regular_index(index) -> pd.Index:
+    """Check that a series index is regular and return it with its frequency set.
+
+    Parameters
+    ----------
+    index : pandas.Index
+        DatetimeIndex (``freq`` set or inferable), PeriodIndex without gaps,
+        or an integer index with a constant step.
+
+    Returns
+    -------
+    pandas.Index
+        A DatetimeIndex gets its inferred ``freq``; other kinds are returned as is.
+
+    Raises
+    ------
+    ValueError
+        Duplicated, unsorted or missing labels; gaps or an irregular spacing
+        (the message names the first irregular step and suggests ``asfreq``);
+        an unsupported index type.
+    """
+    index = check_series_index(index, "y")
+    if isinstance(index, pd.DatetimeIndex):
+        if index.freq is not None:
+            return index
+        if len(index) < 3:
+            raise ValueError(f"cannot infer the frequency of {len(index)} timestamps; set it, "
+                             "e.g. y = y.asfreq('D')")
+        inferred = pd.DatetimeIndex(index, freq="infer")
+        if inferred.freq is None:
+            raise ValueError(_irregularity(index))
+        return inferred
+    if isinstance(index, pd.PeriodIndex):
+        expected = pd.period_range(index[0], periods=len(index), freq=index.freq)
+        if not index.equals(expected):
+            first = int(np.flatnonzero(index != expected)[0])
+            raise ValueError(f"y index has a gap: {index[first - 1]} is followed by "
+                             f"{index[first]}; make it regular with y = y.asfreq('{index.freqstr}')"
+                             " and fill the gaps")
+        return index
+    if isinstance(index, pd.RangeIndex) or pd.api.types.is_integer_dtype(index.dtype):
+        future_index(index, 1)  # raises for a non-constant step
+        return index
+    raise ValueError(f"y index must be a DatetimeIndex, PeriodIndex or integer index, got "
+                     f"{type(index).__name__} of dtype {index.dtype}")
+
+
+def _stamp(ts):
+    return ts.date() if ts == ts.normalize() else ts
+
+
+def _irregularity(index) -> str:
+    """Say where a DatetimeIndex departs from the frequency of its first (or last) stamps."""
+    advice = ("make it regular, e.g. y = y.asfreq('D') (or 'h', 'MS', ...), and fill the "
+              "missing values")
+    for part in (index[:4], index[-4:]):
+        freq = pd.DatetimeIndex(part, freq="infer").freq
+        if freq is None:
+            continue
+        expected = pd.date_range(index[0], index[-1], freq=freq)
+        missing = expected.difference(index)
+        if len(missing):
+            before = index[index < missing[0]][-1]
+            return (f"y index has a gap at the {freq.freqstr} frequency: {_stamp(missing[0])} "
+                    f"is missing after {_stamp(before)}; {advice}")
+        extra = index.difference(expected)
+        if len(extra):
+            return (f"y index is irregular: {_stamp(extra[0])} is off the {freq.freqstr} "
+                    f"frequency of the other timestamps; {advice}")
+    return f"y index has no regular frequency (irregular spacing); {advice}"
+
+
+def check_exog(exog, y, n_obs):
+    """Float exog values (n_obs, n_exog) and column labels, or (None, [])."""
+    if exog is None:
+        return None, []
+    if isinstance(exog, pd.Series):
+        exog = exog.to_frame()
+    if isinstance(exog, pd.DataFrame):
+        if isinstance(y, (pd.Series, pd.DataFrame)) and not exog.index.equals(y.index):
+            raise ValueError("exog index does not match y index; align them first, e.g. "
+                             "exog = exog.reindex(y.index)")
+        values = as_float_array(exog, "exog", ndim=2)
+        columns = list(exog.columns)
+    else:
+        values = as_float_array(exog, "exog", ndim=(1, 2))
+        values = values[:, None] if values.ndim == 1 else values
+        columns = list(range(values.shape[1]))
+    if values.shape[0] != n_obs:
+        raise ValueError(f"exog has {values.shape[0]} rows but y has {n_obs} observations; "
+                         "they must be aligned in time")
+    return values, columns
+
+
+def resolve_future(future_exog, columns):
+    if future_exog is None or future_exog is False:
+        return []
+    if future_exog is True:
+        return list(columns)
+    names = [future_exog] if isinstance(future_exog, (str, int)) else list(future_exog)
+    missing = [c for c in names if c not in columns]
+    if missing:
+        raise ValueError(f"future_exog columns {missing} are not in exog (columns: {columns})")
+    return [c for c in columns if c in names]

@@ -1,0 +1,555 @@
+"""Forecaster: a dated series in, a dated forecast (and honest intervals) out.
+
+The pipeline, every step fitted on the training series only and inverted on
+the way out::
+
+    y ─ log ─ seasonal difference ─ differences ─ scaler ─ windows ─ network
+                                                                       │
+    forecast ◄─ exp ◄─ integrate ◄──────────────── inverse scaler ◄────┘
+
+The network sees windows of the last ``window`` transformed values (plus
+exogenous columns) and outputs the next ``horizon`` values at once (direct
+multi-output strategy) or one value that is fed back (recursive strategy).
+
+Future-known exogenous columns (calendar effects, planned prices) extend each
+input sequence by ``horizon`` steps: over those steps the target and the
+past-only columns are zero, the future-known columns hold their future
+values and a last feature flags the future part. A recurrent network then
+reads what it knows about the future after the past, before the head emits
+the forecast.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
+from sklearn.base import BaseEstimator, clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import get_tags
+from sklearn.utils.validation import check_is_fitted
+
+from ._series import check_exog, check_y, regular_index, resolve_future
+from ._validation import as_float_array, check_positive_int
+from .backtesting import BacktestResult, backtest
+from .conformal import ConformalIntervals
+from .estimators import GRURegressor, LSTMRegressor, RNNRegressor
+from .preprocessing import Differencer, make_scaler
+from .seasonality import (
+    KPSS_CRITICAL_5PCT,
+    SEASONAL_STRENGTH_THRESHOLD,
+    infer_seasonal_period,
+    kpss_statistic,
+    prefers_log,
+    seasonal_strength,
+)
+from .windows import future_index, make_windows, window_starts
+
+__all__ = ["BacktestResult", "Forecaster", "backtest", "default_estimator", "regular_index"]
+
+_CELLS = {"gru": GRURegressor, "lstm": LSTMRegressor, "rnn": RNNRegressor}
+# L2 prior strength of the default networks, relative to the summed squared error
+# of all training windows: weight decay alpha = _PRIOR / n_windows.
+_PRIOR = 4.0
+# Default training budget: at most this many window passes (epochs x windows).
+_WINDOW_PASSES = 100_000
+_MIN_WINDOWS = 10  # the "auto" window shrinks to keep at least this many training windows
+
+
+def default_estimator(cell: str = "gru", n_windows: int = 100, *, random_state=None,
+                      verbose: int = 0):
+    """The network a :class:`Forecaster` trains when ``estimator`` is a cell name.
+
+    One layer of 32 units, Adam at ``1e-3``, gradient-norm clipping at 1, and
+    three choices that depend on the number of training windows ``n``:
+
+    * L2 weight decay ``alpha = 4 / n``: a fixed Gaussian prior on the weights
+      against the *summed* squared error of the windows, so it matters less as
+      data grow. Small series are smoothed towards their mean instead of
+      extrapolating the last swings; this is what makes a 32-unit network
+      safe on 100 windows.
+    * ``max_iter = clip(100_000 / n, 5, 300)`` epochs (a budget of 100,000
+      window passes), stopping earlier when the training loss stalls
+      (``tol=1e-4`` for 10 epochs): seconds on a few hundred windows, and a
+      bounded cost on long series.
+    * shuffled mini-batches of ``clip(n // 32, 32, 256)`` windows: 32 on
+      short series, larger on long ones, where the cost of a step is mostly
+      per call rather than per window.
+
+    Parameters
+    ----------
+    cell : {"gru", "lstm", "rnn"}, default "gru"
+    n_windows : int, default 100
+        Number of training windows.
+    random_state : int, RandomState or None
+    verbose : int, default 0
+        Print one line per epoch.
+
+    Returns
+    -------
+    GRURegressor, LSTMRegressor or RNNRegressor
+    """
+    if cell not in _CELLS:
+        raise ValueError(f"unknown cell {cell!r}; choose one of {', '.join(map(repr, _CELLS))}")
+    n_windows = check_positive_int(n_windows, "n_windows")
+    return _CELLS[cell](
+        hidden_size=32, alpha=_PRIOR / n_windows, learning_rate_init=1e-3,
+        batch_size=int(np.clip(n_windows // 32, 32, 256)),
+        max_iter=int(np.clip(round(_WINDOW_PASSES / n_windows), 5, 300)), clip_norm=1.0,
+        random_state=random_state, verbose=verbose)
+
+
+class Forecaster(ConformalIntervals, BaseEstimator):
+    """Forecast a time series with a recurrent network (or any regressor).
+
+    Parameters
+    ----------
+    estimator : {"gru", "lstm", "rnn"}, regressor or None, default None
+        A cell name (``None`` means ``"gru"``) builds :func:`default_estimator`
+        sized for the data at ``fit``; any scikit-learn regressor is cloned and
+        used as is (regressors without 3-D input support get each window
+        flattened into one row, so ``Ridge()`` is a fine baseline).
+    window : int or "auto", default "auto"
+        Input length. "auto" is two seasons, at least ``1.25 * horizon``
+        (Hewamalage, Bergmeir & Bandara 2021) and at least 10 steps,
+        shortened if needed so that at least 10 training windows remain.
+    horizon : int, default 1
+        Steps forecast by :meth:`predict` by default. With the direct
+        strategy it is also the number of network outputs; forecasting
+        further iterates the model on its own output.
+    strategy : {"direct", "recursive"}, default "direct"
+        "direct": one network outputs all ``horizon`` steps. "recursive": a
+        one-step network is iterated, each forecast fed back as input.
+    scaler : {"standard", "minmax"}, None or transformer, default "standard"
+        Applied to the transformed target and to the exogenous columns.
+    seasonal_period : int or None, default None
+        Season length ``m``; None infers it from the index frequency
+        (:func:`gatedts.seasonality.infer_seasonal_period`: monthly 12,
+        quarterly 4, weekly 52, daily 7, hourly 24, yearly 1), 1 for an array.
+    seasonal_difference : bool or "auto", default "auto"
+        Take one seasonal difference ``x[t] - x[t-m]``. "auto": when ``m > 1``
+        and the seasonal strength (:func:`~gatedts.seasonality.seasonal_strength`)
+        is at least 0.64.
+    difference : int or "auto", default "auto"
+        Number of ordinary differences after the seasonal one. "auto": 1 when
+        the KPSS test rejects level stationarity at 5%
+        (:func:`~gatedts.seasonality.kpss_statistic`), else 0.
+    log : bool or "auto", default "auto"
+        Model ``log(y)``. "auto": when ``y`` is positive and its spread grows
+        with its level (:func:`~gatedts.seasonality.prefers_log`).
+    future_exog : list, True or None, default None
+        Columns of ``exog`` whose future values are known at forecast time
+        (calendar, planned prices). Their values over the forecast horizon are
+        given to :meth:`predict` as ``exog_future``. Other columns are used as
+        past covariates only. True means every column.
+    n_calibration : int, default 20
+        Forecast origins used to calibrate :meth:`predict_interval` (more
+        when the coverage asks for it).
+    random_state : int, RandomState or None, default None
+        Seed of the default network.
+    verbose : int, default 0
+        Print one line per training epoch of the default network.
+
+    Attributes
+    ----------
+    estimator_ : fitted regressor
+    seasonal_period_, window_ : int
+    log_, seasonal_difference_ : bool
+    difference_ : int
+        The resolved transform choices.
+    n_windows_ : int
+        Training windows.
+    index_ : pandas.Index
+        Index of the training series (a DatetimeIndex with its ``freq`` set);
+        a RangeIndex for array input.
+    name_ : hashable
+        Name of the training series.
+    exog_columns_, future_exog_ : list
+        All exogenous columns, and the future-known ones.
+    model_horizon_ : int
+        Outputs of the network: ``horizon`` (direct) or 1 (recursive).
+    differencer_, scaler_, exog_scaler_ : transformer or None
+        The fitted transforms (:class:`~gatedts.preprocessing.Differencer`, ...).
+    fit_time_ : float
+        Seconds spent in :meth:`fit`.
+    model_name : str
+        "GRU", "LSTM", "RNN" or the regressor's class name (a property).
+
+    Examples
+    --------
+    >>> from gatedts import Forecaster
+    >>> from gatedts.datasets import load_airline
+    >>> y = load_airline()
+    >>> f = Forecaster(horizon=12, random_state=0).fit(y)        # doctest: +SKIP
+    >>> f.predict().head(3)                                      # doctest: +SKIP
+    >>> f.predict_interval(coverage=0.9)                         # doctest: +SKIP
+    """
+
+    def __init__(self, estimator=None, *, window="auto", horizon=1, strategy="direct",
+                 scaler="standard", seasonal_period=None, seasonal_difference="auto",
+                 difference="auto", log="auto", future_exog=None, n_calibration=20,
+                 random_state=None, verbose=0):
+        self.estimator = estimator
+        self.window = window
+        self.horizon = horizon
+        self.strategy = strategy
+        self.scaler = scaler
+        self.seasonal_period = seasonal_period
+        self.seasonal_difference = seasonal_difference
+        self.difference = difference
+        self.log = log
+        self.future_exog = future_exog
+        self.n_calibration = n_calibration
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fit
+
+    def fit(self, y, exog=None):
+        """Choose the transforms, cut training windows and train the network.
+
+        Parameters
+        ----------
+        y : pandas.Series or array-like of shape (n_obs,)
+            The series, oldest first, without missing values. A Series index
+            must be a DatetimeIndex with a frequency (set, or regular enough
+            to infer), a PeriodIndex or an integer index with a constant step.
+        exog : pandas.DataFrame or array-like of shape (n_obs, n_exog), optional
+            Numeric exogenous columns aligned with ``y`` (same index).
+
+        Returns
+        -------
+        self
+        """
+        start = time.perf_counter()
+        horizon = check_positive_int(self.horizon, "horizon")
+        if self.strategy not in ("direct", "recursive"):
+            raise ValueError(f"strategy must be 'direct' or 'recursive', got {self.strategy!r}")
+        values, self.index_, self.name_ = check_y(y)
+        exog_values, self.exog_columns_ = check_exog(exog, y, len(values))
+        self.future_exog_ = resolve_future(self.future_exog, self.exog_columns_)
+        past_only = [c for c in self.exog_columns_ if c not in self.future_exog_]
+        if self.strategy == "recursive" and past_only:
+            raise ValueError(
+                f"strategy='recursive' needs future values of every exog column, but "
+                f"{past_only} are past-only; list them in future_exog or use strategy='direct'")
+        self._resolve_transforms(values)
+        self.model_horizon_ = horizon if self.strategy == "direct" else 1
+        self._fit_transforms(values, exog_values)
+        target, features = self._transform(values, exog_values)
+        self.window_ = self._resolve_window(len(values), len(target), horizon)
+        X, Y = self._training_windows(target, features)
+        self.n_windows_ = len(X)
+        self.estimator_ = self._make_estimator(self.n_windows_)
+        with warnings.catch_warnings():
+            if self._default_cell() is not None:  # the epoch budget is deliberate
+                warnings.filterwarnings("ignore", message=".*maximum iterations",
+                                        category=ConvergenceWarning)
+            self.estimator_.fit(self._model_input(X), Y[:, 0] if Y.shape[1] == 1 else Y)
+        self._y, self._exog = values, exog_values
+        self._calibration = {}
+        self.fit_time_ = time.perf_counter() - start
+        return self
+
+    def _default_cell(self):
+        if self.estimator is None:
+            return "gru"
+        if isinstance(self.estimator, str):
+            if self.estimator.lower() not in _CELLS:
+                raise ValueError(f"unknown estimator {self.estimator!r}; choose one of "
+                                 f"{', '.join(map(repr, _CELLS))} or pass a regressor")
+            return self.estimator.lower()
+        return None
+
+    def _make_estimator(self, n_windows):
+        cell = self._default_cell()
+        if cell is not None:
+            seed = self.random_state
+            if isinstance(seed, np.random.RandomState):
+                seed = seed.randint(2**31)
+            return default_estimator(cell, n_windows, random_state=seed, verbose=self.verbose)
+        if not hasattr(self.estimator, "fit") or not hasattr(self.estimator, "predict"):
+            raise TypeError("estimator must be 'gru', 'lstm', 'rnn', None or a regressor with "
+                            f"fit and predict, got {type(self.estimator).__name__}")
+        return clone(self.estimator)
+
+    @property
+    def model_name(self) -> str:
+        """Short name of the model: "GRU", "LSTM", "RNN" or the regressor's class."""
+        cell = self._default_cell()
+        return cell.upper() if cell else type(self.estimator).__name__
+
+    def _resolve_transforms(self, values):
+        """Resolve the "auto" choices on the training series."""
+        m = self.seasonal_period
+        self.seasonal_period_ = (infer_seasonal_period(self.index_) if m is None
+                                 else check_positive_int(m, "seasonal_period"))
+        m = self.seasonal_period_
+        if self.log == "auto":
+            self.log_ = prefers_log(values, m)
+        elif isinstance(self.log, (bool, np.bool_)):
+            self.log_ = bool(self.log)
+        else:
+            raise ValueError(f"log must be True, False or 'auto', got {self.log!r}")
+        if self.log_ and np.any(values <= 0):
+            pos = int(np.argmax(values <= 0))
+            raise ValueError(f"log=True needs a positive series, but y is {values[pos]!r} at "
+                             f"position {pos}; use log=False")
+        z = np.log(values) if self.log_ else values
+        if self.seasonal_difference == "auto":
+            self.seasonal_difference_ = (
+                m > 1 and seasonal_strength(z, m) >= SEASONAL_STRENGTH_THRESHOLD)
+        elif isinstance(self.seasonal_difference, (bool, np.bool_)):
+            self.seasonal_difference_ = bool(self.seasonal_difference)
+            if self.seasonal_difference_ and m == 1:
+                raise ValueError("seasonal_difference=True needs a seasonal_period > 1")
+        else:
+            raise ValueError("seasonal_difference must be True, False or 'auto', got "
+                             f"{self.seasonal_difference!r}")
+        if self.seasonal_difference_:
+            if len(z) <= m + 2:
+                raise ValueError(f"y has {len(z)} observations, too few for a seasonal "
+                                 f"difference of lag {m}")
+            z = z[m:] - z[:-m]
+        if self.difference == "auto":
+            self.difference_ = int(len(z) >= 3 and kpss_statistic(z) > KPSS_CRITICAL_5PCT)
+        else:
+            d = self.difference
+            if isinstance(d, (bool, np.bool_)) or not isinstance(d, (int, np.integer)) or d < 0:
+                raise ValueError(f"difference must be a non-negative integer or 'auto', got {d!r}")
+            self.difference_ = int(d)
+
+    def _fit_transforms(self, values, exog_values):
+        z = np.log(values) if self.log_ else values
+        lag = self.seasonal_period_ if self.seasonal_difference_ else None
+        self.differencer_ = None
+        if lag or self.difference_:
+            self.differencer_ = Differencer(order=self.difference_, seasonal_period=lag)
+            try:
+                z = self.differencer_.fit_transform(z[:, None])[:, 0]
+            except ValueError:
+                raise ValueError(f"y has {len(values)} observations, too few to difference "
+                                 f"with lags {list(self.differencer_._lags())}") from None
+        self.scaler_ = make_scaler(self.scaler).fit(z[:, None])
+        self.exog_scaler_ = None
+        if exog_values is not None:
+            self.exog_scaler_ = make_scaler(self.scaler).fit(exog_values[self._n_lost():])
+
+    def _n_lost(self):
+        return 0 if self.differencer_ is None else self.differencer_.n_lost_
+
+    def _resolve_window(self, n_obs, n_target, horizon):
+        h = self.model_horizon_
+        room = n_target - h + 1  # window + n_windows - 1
+        if self.window == "auto":
+            rule = max(2 * self.seasonal_period_, math.ceil(1.25 * horizon), 10)
+            # Shrunk for short series, but never below one season (or 2 steps).
+            floor = min(rule, max(2, self.seasonal_period_))
+            window = max(floor, min(rule, room - _MIN_WINDOWS))
+        else:
+            window = check_positive_int(self.window, "window")
+        if room - window < 1:  # fewer than 2 windows
+            lost = self._n_lost()
+            after = f" ({n_target} after differencing)" if lost else ""
+            raise ValueError(
+                f"y is too short: {n_obs} observations{after} cannot hold two training windows "
+                f"of window={window} plus horizon={h}; it needs at least "
+                f"{window + h + 1 + lost} (or use a smaller window or horizon)")
+        return window
+
+    # ------------------------------------------------------------ transforms
+
+    def _transform(self, values, exog_values):
+        """Scaled target and exog rows aligned with it, for a history of raw values."""
+        z = np.log(values) if self.log_ else values
+        if self.differencer_ is not None:
+            z = self.differencer_.transform(z[:, None])[:, 0]
+        target = self.scaler_.transform(z[:, None])[:, 0]
+        features = None
+        if exog_values is not None:
+            features = self.exog_scaler_.transform(exog_values[self._n_lost():])
+        return target, features
+
+    def _inverse(self, pred, values):
+        """Transformed-scale predictions following history ``values``, on the original scale."""
+        z = self.scaler_.inverse_transform(pred[:, None])
+        if self.differencer_ is not None:
+            history = np.log(values) if self.log_ else values
+            z = self.differencer_.inverse_transform(z, history=history[:, None])
+        z = z[:, 0]
+        return np.exp(z) if self.log_ else z
+
+    def _future_mask(self):
+        return np.array([c in self.future_exog_ for c in self.exog_columns_], dtype=bool)
+
+    def _training_windows(self, target, features):
+        X, Y = make_windows(target, self.window_, self.model_horizon_, exog=features)
+        if self.future_exog_:
+            starts = window_starts(len(target), self.window_, self.model_horizon_)
+            future = features * self._future_mask()  # past-only columns are unknown: 0
+            block = sliding_window_view(future[self.window_:], self.model_horizon_, axis=0)
+            X = _append_future(X, block[starts].transpose(0, 2, 1))
+        return X, Y
+
+    def _model_input(self, X):
+        if get_tags(self.estimator_).input_tags.three_d_array:
+            return X
+        return X.reshape(len(X), -1)
+
+    # ------------------------------------------------------------ forecasting
+
+    def _forecast_block(self, values, exog_values, future_rows):
+        """One model-horizon forecast following the raw history ``values``."""
+        target, features = self._transform(values, exog_values)
+        if len(target) < self.window_:
+            raise ValueError(f"the history has {len(values)} observations, fewer than the "
+                             f"window ({self.window_}) plus {self._n_lost()} lost to differencing")
+        X = target[-self.window_:, None]
+        if features is not None:
+            X = np.column_stack([X, features[-self.window_:]])
+        X = X[None]
+        if self.future_exog_:
+            # Past-only columns are NaN in future_rows: unknown, fed as 0 like in training.
+            future = self.exog_scaler_.transform(np.nan_to_num(future_rows)) * self._future_mask()
+            X = _append_future(X, future[None])
+        pred = np.reshape(self.estimator_.predict(self._model_input(X)), -1)
+        return self._inverse(np.asarray(pred, dtype=np.float64), values)
+
+    def _forecast_values(self, values, exog_values, future_rows, horizon):
+        """Forecast ``horizon`` steps after ``values``, iterating blocks when needed.
+
+        ``future_rows``: exog rows (all columns, past-only ones NaN) covering the
+        steps forecast, or None without future-known columns.
+        """
+        h = self.model_horizon_
+        out = []
+        while len(out) < horizon:
+            rows = None if future_rows is None else future_rows[len(out): len(out) + h]
+            block = self._forecast_block(values, exog_values, rows)
+            out.extend(block)
+            if len(out) < horizon:
+                values = np.concatenate([values, block])
+                if exog_values is not None:
+                    exog_values = np.vstack([exog_values, rows])
+        return np.asarray(out[:horizon])
+
+    def _check_horizon(self, horizon):
+        check_is_fitted(self, "estimator_")
+        horizon = check_positive_int(self.horizon if horizon is None else horizon, "horizon")
+        past_only = [c for c in self.exog_columns_ if c not in self.future_exog_]
+        if horizon > self.model_horizon_ and past_only:
+            raise ValueError(
+                f"horizon={horizon} exceeds the fitted horizon {self.model_horizon_}: the model "
+                f"would be iterated, which needs future values of the past-only exog columns "
+                f"{past_only}; refit with horizon={horizon} or list them in future_exog")
+        return horizon
+
+    def _rows_needed(self, horizon):
+        return -(-horizon // self.model_horizon_) * self.model_horizon_
+
+    def _check_exog_future(self, exog_future, horizon, index=None):
+        """exog rows for the forecast steps, all columns in fit order (unknown ones NaN)."""
+        if not self.future_exog_:
+            if exog_future is not None:
+                raise ValueError("exog_future was given, but the forecaster has no future-known "
+                                 "exog columns; set future_exog=[...] before fitting")
+            return None
+        needed = self._rows_needed(horizon)
+        if exog_future is None:
+            raise ValueError(f"this forecaster uses the future values of {self.future_exog_}; "
+                             f"pass exog_future with them for the next {needed} steps")
+        if isinstance(exog_future, pd.Series):
+            exog_future = exog_future.to_frame()
+        if isinstance(exog_future, pd.DataFrame):
+            missing = [c for c in self.future_exog_ if c not in exog_future.columns]
+            if missing:
+                raise ValueError(f"exog_future lacks the future_exog columns {missing}")
+            if index is not None and not isinstance(index, pd.RangeIndex) and len(
+                    exog_future) >= needed:
+                expected = future_index(index, needed)
+                if not exog_future.index[:needed].equals(expected):
+                    raise ValueError(
+                        f"exog_future must start right after the series, at {expected[0]}; "
+                        f"its index starts at {exog_future.index[0]}")
+            known = as_float_array(exog_future[self.future_exog_], "exog_future", ndim=2)
+        else:
+            known = as_float_array(exog_future, "exog_future", ndim=(1, 2))
+            known = known[:, None] if known.ndim == 1 else known
+            mask = self._future_mask()
+            if known.shape[1] == len(self.exog_columns_):
+                known = known[:, mask]
+            elif known.shape[1] != len(self.future_exog_):
+                raise ValueError(f"exog_future has {known.shape[1]} columns; expected the "
+                                 f"{len(self.future_exog_)} future_exog columns")
+        if len(known) < needed:
+            raise ValueError(f"exog_future has {len(known)} rows, but forecasting {horizon} "
+                             f"steps with a model of horizon {self.model_horizon_} needs "
+                             f"{needed}")
+        rows = np.full((needed, len(self.exog_columns_)), np.nan)
+        rows[:, self._future_mask()] = known[:needed]
+        return rows
+
+    def _future_rows(self, exog, origin, horizon):
+        """Rows of the known exog after ``origin`` as ``_forecast_values`` wants them.
+
+        Used where the future is in the data (calibration, backtests): past-only
+        columns are blanked, and the rows are padded with the last one where a
+        model horizon runs past the end of the data.
+        """
+        if not self.future_exog_:
+            return None
+        needed = self._rows_needed(horizon)
+        rows = exog[origin: origin + needed].copy()
+        if len(rows) < needed:
+            rows = np.vstack([rows, np.repeat(rows[-1:], needed - len(rows), axis=0)])
+        rows[:, ~self._future_mask()] = np.nan
+        return rows
+
+    def predict(self, horizon=None, exog_future=None) -> pd.Series:
+        """Forecast the steps after the training series.
+
+        Parameters
+        ----------
+        horizon : int, optional
+            Number of steps; defaults to the ``horizon`` parameter. Beyond the
+            fitted model horizon the model is iterated on its own forecasts.
+        exog_future : pandas.DataFrame or array-like, optional
+            Required with ``future_exog``: the future-known columns for the
+            forecast steps (at least the fitted horizon, rounded up to whole
+            model horizons), indexed from the first forecast timestamp.
+
+        Returns
+        -------
+        pandas.Series
+            Indexed by the ``horizon`` timestamps after the training series.
+        """
+        horizon = self._check_horizon(horizon)
+        rows = self._check_exog_future(exog_future, horizon, self.index_)
+        values = self._forecast_values(self._y, self._exog, rows, horizon)
+        return pd.Series(values, index=future_index(self.index_, horizon), name=self.name_)
+
+    # ------------------------------------------------------------ backtest
+
+    def backtest(self, y, exog=None, *, initial, step=None, horizon=None, refit=True,
+                 coverage=0.9) -> BacktestResult:
+        """Rolling-origin evaluation of this (unfitted) configuration; see :func:`backtest`."""
+        return backtest(self, y, exog=exog, initial=initial, step=step, horizon=horizon,
+                        refit=refit, coverage=coverage)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _append_future(X, future):
+    """Extend sequences ``X`` (n, window, F) by future exog rows (n, h, k) and a flag."""
+    n, window, n_features = X.shape
+    h, k = future.shape[1], future.shape[2]
+    out = np.zeros((n, window + h, n_features + 1))
+    out[:, :window, :n_features] = X
+    out[:, window:, n_features - k: n_features] = future
+    out[:, window:, n_features] = 1.0
+    return out

@@ -1,0 +1,130 @@
+"""Plots of forecasts and backtests (matplotlib, the ``plot`` extra).
+
+matplotlib is imported inside the functions, never with ``import gatedts``.
+The figures are built with :class:`matplotlib.figure.Figure` rather than
+pyplot, so they work headless (scripts, CI) without choosing a backend; pass
+``ax`` to draw into a figure of your own (e.g. from ``plt.subplots()``).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+__all__ = ["plot_backtest", "plot_forecast", "require_matplotlib", "save_figure"]
+
+
+def require_matplotlib():
+    """Import matplotlib, or raise ImportError saying how to install it."""
+    try:
+        import matplotlib  # noqa: F401
+        from matplotlib.figure import Figure
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise ImportError("plotting needs matplotlib: pip install 'gatedts[plot]' "
+                          "(or pip install matplotlib)") from None
+    return Figure
+
+
+def _axes(ax, figsize=(9, 4)):
+    if ax is not None:
+        return ax
+    Figure = require_matplotlib()
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig.subplots()
+
+
+def _x(index):
+    return index.to_timestamp() if isinstance(index, pd.PeriodIndex) else index
+
+
+def plot_forecast(y, forecast, *, actual=None, history=None, ax=None, title=None,
+                  label="forecast"):
+    """Plot a series, its forecast and (optionally) the prediction interval.
+
+    Parameters
+    ----------
+    y : pandas.Series
+        The observed series the forecast continues.
+    forecast : pandas.Series or pandas.DataFrame
+        :meth:`Forecaster.predict` output, or :meth:`Forecaster.predict_interval`
+        output (columns ``forecast``, ``lower``, ``upper``: the interval is shaded).
+    actual : pandas.Series, optional
+        Held-out observations over the forecast period, drawn for comparison.
+    history : int, optional
+        Plot only the last ``history`` observations of ``y``.
+    ax : matplotlib Axes, optional
+        Draw here; by default a new figure is made (``ax.figure``).
+    title : str, optional
+    label : str, default "forecast"
+        Legend label of the forecast line.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = _axes(ax)
+    shown = y if history is None else y.iloc[-history:]
+    ax.plot(_x(shown.index), shown.to_numpy(), color="0.2", lw=1.2, label="observed")
+    if isinstance(forecast, pd.DataFrame):
+        point = forecast["forecast"]
+        if {"lower", "upper"} <= set(forecast.columns):
+            ax.fill_between(_x(forecast.index), forecast["lower"].to_numpy(),
+                            forecast["upper"].to_numpy(), color="C0", alpha=0.2, lw=0,
+                            label="prediction interval")
+    else:
+        point = forecast
+    # Start the forecast line at the last observation so the two read as one path.
+    joined = pd.concat([shown.iloc[-1:], point]) if len(shown) else point
+    ax.plot(_x(joined.index), joined.to_numpy(), color="C0", lw=1.8, label=label)
+    if actual is not None:
+        ax.plot(_x(actual.index), actual.to_numpy(), color="C3", lw=1.2, ls="--",
+                label="actual")
+    ax.set_title(title if title is not None else (y.name or ""))
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", frameon=False)
+    return ax
+
+
+def plot_backtest(result, y, *, ax=None, title=None, baseline=True):
+    """Plot the forecasts of every backtest origin over the observed series.
+
+    Parameters
+    ----------
+    result : BacktestResult
+    y : pandas.Series
+        The series that was backtested.
+    ax : matplotlib Axes, optional
+    title : str, optional
+    baseline : bool, default True
+        Also draw the seasonal-naive forecasts (dotted).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = _axes(ax)
+    frame = result.forecasts
+    first = frame["origin"].iloc[0]
+    start = max(0, y.index.get_loc(first) - 3 * int(frame["step"].max()))
+    shown = y.iloc[start:]
+    ax.plot(_x(shown.index), shown.to_numpy(), color="0.2", lw=1.2, label="observed")
+    for k, (_, group) in enumerate(frame.groupby("origin", sort=False)):
+        times = _x(pd.Index(group["time"]))
+        ax.plot(times, group["forecast"].to_numpy(), color="C0", lw=1.5,
+                label=result.metrics.index[0] if k == 0 else None)
+        if group["lower"].notna().all():
+            ax.fill_between(times, group["lower"].to_numpy(), group["upper"].to_numpy(),
+                            color="C0", alpha=0.12, lw=0)
+        if baseline:
+            ax.plot(times, group["baseline"].to_numpy(), color="C1", lw=1, ls=":",
+                    label="seasonal naive" if k == 0 else None)
+    ax.set_title(title if title is not None else f"backtest: {y.name or ''}")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", frameon=False)
+    return ax
+
+
+def save_figure(ax, path, dpi=120):
+    """Save the figure holding ``ax`` (or a Figure) to ``path`` and return the path."""
+    fig = getattr(ax, "figure", ax)
+    fig.savefig(path, dpi=dpi)
+    return path
