@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._workspace import scratch
 from .kernels.cpu_gru import gru_backward, gru_forward, gru_predict
 from .kernels.cpu_lstm import lstm_backward, lstm_forward, lstm_predict
 from .kernels.cpu_rnn import rnn_backward, rnn_forward, rnn_predict
@@ -44,7 +45,7 @@ def _traces(cache, gate_names, extra_name=None):
     if extra_name is not None:
         out[extra_name] = cache.extra[1:]
     out["h"] = cache.hs[1:]
-    return {name: np.ascontiguousarray(a.transpose(1, 0, 2)) for name, a in out.items()}
+    return {name: a.transpose(1, 0, 2).copy() for name, a in out.items()}  # off the scratch
 
 
 def _recurrent_grads(d_pre, inputs):
@@ -70,22 +71,22 @@ class GRU:
     def __init__(self, reset_after=True):
         self.reset_after = bool(reset_after)
 
-    def forward(self, x, xp, w_hh, b_hh, peep, h0, c0):
+    def forward(self, x, xp, w_hh, b_hh, peep, h0, c0, layer=0):
         T, B, _ = xp.shape
         H = w_hh.shape[1]
-        hs = np.empty((T + 1, B, H), dtype=xp.dtype)
-        gates = np.empty_like(xp)
-        hn = np.empty((T, B, H), dtype=xp.dtype)
+        hs = scratch(("hs", layer), (T + 1, B, H), xp.dtype)
+        gates = scratch(("gates", layer), xp.shape, xp.dtype)
+        hn = scratch(("hn", layer), (T, B, H), xp.dtype)
         gru_forward(xp, w_hh, b_hh, h0, self.reset_after, hs, gates, hn)
         return LayerCache(x, hs, gates, hn)
 
-    def backward(self, cache, w_hh, peep, dhs):
+    def backward(self, cache, w_hh, peep, dhs, layer=0):
         B, H = dhs.shape[1:]
-        dxp = np.empty_like(cache.gates)
+        dxp = scratch("dxp", cache.gates.shape, dhs.dtype)
         # In Cho's form dL/d(recurrent pre-activation) equals dL/dxp: one buffer.
-        dhp = np.empty_like(dxp) if self.reset_after else dxp
+        dhp = scratch("dhp", dxp.shape, dhs.dtype) if self.reset_after else dxp
         dh0 = np.empty((B, H), dtype=dhs.dtype)
-        dh = np.empty_like(dhs)
+        dh = scratch(("dh", layer), dhs.shape, dhs.dtype)
         gru_backward(w_hh, self.reset_after, cache.hs, cache.gates, cache.extra, dhs,
                      dxp, dhp, dh0, dh)
         h_prev = cache.hs[:-1]
@@ -116,22 +117,22 @@ class LSTM:
         """i, f, g, o, the cell state c and h of one layer, each (B, T, H)."""
         return _traces(cache, self.gate_names, "c")
 
-    def forward(self, x, xp, w_hh, b_hh, peep, h0, c0):
+    def forward(self, x, xp, w_hh, b_hh, peep, h0, c0, layer=0):
         T, B, _ = xp.shape
         H = w_hh.shape[1]
-        hs = np.empty((T + 1, B, H), dtype=xp.dtype)
-        cs = np.empty((T + 1, B, H), dtype=xp.dtype)
-        gates = np.empty_like(xp)
+        hs = scratch(("hs", layer), (T + 1, B, H), xp.dtype)
+        cs = scratch(("cs", layer), (T + 1, B, H), xp.dtype)
+        gates = scratch(("gates", layer), xp.shape, xp.dtype)
         lstm_forward(xp, w_hh, b_hh, _peep_or_zeros(peep, H, xp.dtype), peep is not None,
                      h0, c0, hs, cs, gates)
         return LayerCache(x, hs, gates, cs)
 
-    def backward(self, cache, w_hh, peep, dhs):
+    def backward(self, cache, w_hh, peep, dhs, layer=0):
         B, H = dhs.shape[1:]
-        da = np.empty_like(cache.gates)
+        da = scratch("da", cache.gates.shape, dhs.dtype)
         dh0 = np.empty((B, H), dtype=dhs.dtype)
         dc0 = np.empty((B, H), dtype=dhs.dtype)
-        dh = np.empty_like(dhs)
+        dh = scratch(("dh", layer), dhs.shape, dhs.dtype)
         cs = cache.extra
         lstm_backward(w_hh, _peep_or_zeros(peep, H, dhs.dtype), peep is not None, cs,
                       cache.gates, dhs, da, dh0, dc0, dh)
@@ -158,17 +159,17 @@ class RNN:
         """h of one layer, (B, T, H): the RNN has no gates."""
         return _traces(cache, self.gate_names)
 
-    def forward(self, x, xp, w_hh, b_hh, peep, h0, c0):
+    def forward(self, x, xp, w_hh, b_hh, peep, h0, c0, layer=0):
         T, B, H = xp.shape
-        hs = np.empty((T + 1, B, H), dtype=xp.dtype)
+        hs = scratch(("hs", layer), (T + 1, B, H), xp.dtype)
         rnn_forward(xp, w_hh, b_hh, h0, hs)
         return LayerCache(x, hs, None, None)
 
-    def backward(self, cache, w_hh, peep, dhs):
+    def backward(self, cache, w_hh, peep, dhs, layer=0):
         B, H = dhs.shape[1:]
-        da = np.empty_like(dhs)
+        da = scratch("da", dhs.shape, dhs.dtype)
         dh0 = np.empty((B, H), dtype=dhs.dtype)
-        dh = np.empty_like(dhs)
+        dh = scratch(("dh", layer), dhs.shape, dhs.dtype)
         rnn_backward(w_hh, cache.hs, dhs, da, dh0, dh)
         dw, db = _recurrent_grads(da, cache.hs[:-1])
         return LayerGrads(da, dw, db, None, dh0, None, dh)

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._blas import single_threaded_blas
+from ._workspace import scratch
 from .cells import make_cell
 from .kernels.cpu_common import CHUNK_ROWS, all_finite, linear_head, project_inputs
 from .params import ModelSpec, as_rng, check_finite_params, init_params, model_spec
@@ -153,9 +154,9 @@ def _run_layers(cell_obj, params, spec, X, h0, c0, keep_masks):
         w_ih, w_hh, b_ih, b_hh, peep = _layer_weights(params, k)
         if k > 0 and keep_masks is not None:
             x = x * keep_masks[k - 1]
-        xp = np.empty((*x.shape[:2], w_ih.shape[0]), dtype=x.dtype)
+        xp = scratch(("xp", k), (*x.shape[:2], w_ih.shape[0]), x.dtype)
         project_inputs(x, w_ih, b_ih, xp)
-        cache = cell_obj.forward(x, xp, w_hh, b_hh, peep, h0[k], c0[k])
+        cache = cell_obj.forward(x, xp, w_hh, b_hh, peep, h0[k], c0[k], layer=k)
         caches.append(cache)
         x = cache.hs[1:]
     return caches
@@ -202,11 +203,11 @@ def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, return_gates
     prediction = _head(params, top[-1])
     if check_input:
         _check_outputs(prediction, params, "prediction")
-    h_n = tuple(c.hs[-1] for c in caches)
-    c_n = tuple(c.extra[-1] for c in caches) if cell == "lstm" else None
+    # Copies: the caches live in reused scratch arrays (see _workspace.py).
+    h_n = tuple(c.hs[-1].copy() for c in caches)
+    c_n = tuple(c.extra[-1].copy() for c in caches) if cell == "lstm" else None
     gates = tuple(cell_obj.traces(c) for c in caches) if return_gates else None
-    return Forward(prediction, np.ascontiguousarray(top[1:].transpose(1, 0, 2)), h_n, c_n,
-                   gates)
+    return Forward(prediction, top[1:].transpose(1, 0, 2).copy(), h_n, c_n, gates)
 
 
 def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, check_input=True,
@@ -344,7 +345,7 @@ def _loss_and_grad(cell, params, X, y, loss, huber_delta, h0, c0, reset_after, d
     for k in reversed(range(spec.num_layers)):
         w_ih, w_hh, _, _, peep = _layer_weights(params, k)
         cache = caches[k]
-        g = cell_obj.backward(cache, w_hh, peep, dhs)
+        g = cell_obj.backward(cache, w_hh, peep, dhs, layer=k)
         n_in = cache.x.shape[-1]
         dxp2 = g.dxp.reshape(-1, g.dxp.shape[-1])
         grads[f"weight_ih_l{k}"] = dxp2.T @ cache.x.reshape(-1, n_in)
@@ -365,6 +366,6 @@ def _loss_and_grad(cell, params, X, y, loss, huber_delta, h0, c0, reset_after, d
         "X": np.ascontiguousarray(dhs.transpose(1, 0, 2)),
         "h0": tuple(dh0),
         "c0": tuple(dc0) if cell == "lstm" else None,
-        "dh": tuple(np.ascontiguousarray(d.transpose(1, 0, 2)) for d in dh_seq),
+        "dh": tuple(d.transpose(1, 0, 2).copy() for d in dh_seq),
     }
     return value, grads, input_grads

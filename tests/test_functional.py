@@ -255,3 +255,18 @@ def test_bad_targets_and_options():
         F.init_params("gru", 1, 4, peephole=True)
     with pytest.raises(ValueError, match="dtype must be float32 or float64"):
         F.init_params("gru", 1, 4, dtype=np.float16)
+
+
+def test_results_do_not_alias_reused_scratch_buffers(variant):
+    cell, reset_after, params, X, y, h0, c0 = _case(variant, (5, 3), batch=1)
+    first = F.forward(cell, params, X, reset_after=reset_after, return_gates=True)
+    _, _, inputs = F.loss_and_grad(cell, params, X, y, reset_after=reset_after,
+                                   return_input_grads=True)
+    kept = [first.sequence.copy(), first.h_n[0].copy(), first.gates[0]["h"].copy(),
+            inputs["dh"][0].copy(), inputs["h0"][0].copy()]
+    for _ in range(2):  # same shapes: the same scratch arrays are reused
+        F.forward(cell, params, 2 * X, reset_after=reset_after, return_gates=True)
+        F.loss_and_grad(cell, params, 2 * X, y, reset_after=reset_after, return_input_grads=True)
+    now = [first.sequence, first.h_n[0], first.gates[0]["h"], inputs["dh"][0], inputs["h0"][0]]
+    for before, after in zip(kept, now, strict=True):
+        np.testing.assert_array_equal(before, after)
