@@ -160,20 +160,32 @@ def bench_compile():
 
 
 MEMORY = """
-import resource, sys, numpy as np
+import sys, numpy as np
 sys.path.insert(0, {here!r})
 from bench import make_problem
 import torch
 from gatedts import functional as F
 cell, lib = sys.argv[1], sys.argv[2]
 rnn, head, params, X, y = make_problem(cell, *{shape!r})
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+F.loss_and_grad(cell, params, X[:2], y[:2])  # compile outside the measurement
+
+def rss_peak():
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM"))
+
+def rss_now():
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS"))
+
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")  # reset the peak to the current resident size
+before = rss_now()
 if lib == "torch":
     out, _ = rnn(torch.from_numpy(X))
     torch.nn.functional.mse_loss(head(out[:, -1]), torch.from_numpy(y)).backward()
 else:
     F.loss_and_grad(cell, params, X, y)
-print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
+print((rss_peak() - before) / 1024)
 """
 
 

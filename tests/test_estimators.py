@@ -309,3 +309,17 @@ def test_bad_data_messages():
         model.predict(X[:, :5])
     with pytest.raises(ValueError, match="y has 2 output"):
         model.set_params(warm_start=True).fit(X, np.stack([y, y], axis=1))
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_learning_rate_10_never_leaves_nan(cls, solver):
+    X, y = _xy()
+    model = cls(hidden_size=8, solver=solver, learning_rate_init=10.0, clip_norm=None,
+                max_iter=20, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # includes TrainingDivergedWarning
+        model.fit(X, 100 * y)
+    assert all(np.isfinite(v).all() for v in model.params_.values())
+    assert np.isfinite(model.predict(X)).all()
+    assert all(np.isfinite(model.loss_curve_))
