@@ -63,7 +63,9 @@ def model_spec(cell, params, *, check_finite=True):
     """
     if not hasattr(params, "keys"):
         raise TypeError(f"params must be a dict of arrays, got {type(params).__name__}")
-    signature = (cell, *((key, np.shape(v), np.asarray(v).dtype.str) for key, v in params.items()))
+    signature = (cell, *((key, v.shape, v.dtype.char) if type(v) is np.ndarray
+                         else (key, np.shape(v), np.asarray(v).dtype.char)
+                         for key, v in params.items()))
     spec = _SPEC_CACHE.get(signature)
     if spec is None:
         spec = _validate_structure(cell, params)
