@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._blas import single_threaded_blas
+from ._threads import single_threaded_blas
 from ._workspace import scratch
 from .cells import make_cell
 from .kernels.cpu_common import CHUNK_ROWS, all_finite, linear_head, project_inputs
@@ -320,7 +320,7 @@ def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, h0=None, c
                                   random_state=random_state,
                                   return_input_grads=return_input_grads,
                                   check_input=check_input, device=device)
-    with single_threaded_blas():  # the kernels bring their own threads (see _blas.py)
+    with single_threaded_blas():  # the kernels bring their own threads (see _threads.py)
         return _loss_and_grad(cell, params, X, y, loss, huber_delta, h0, c0, reset_after,
                               dropout, random_state, return_input_grads, check_input)
 

@@ -124,7 +124,7 @@ def _tanh_overload(x):
 
 
 CHUNK_ROWS = 32
-PARALLEL_MIN_SIZE = 1 << 16  # elements below which a parallel region does not pay
+PARALLEL_MIN_SIZE = 1 << 21  # elements below which a parallel projection does not pay
 
 
 @njit(**KERNEL_OPTIONS)
@@ -221,7 +221,10 @@ def project_inputs(x, w_ih, b_ih, xp):
     (a few features) this beats a BLAS call, which is slow for an inner
     dimension of 1 and needs a second pass to add the bias.
     """
-    if xp.size < PARALLEL_MIN_SIZE:  # starting threads would cost more than the work
+    # A parallel region waits for every thread; when other jobs share the cores
+    # that can mean a descheduled thread's next time slice (milliseconds), far
+    # more than the projection itself costs unless it is large.
+    if xp.size < PARALLEL_MIN_SIZE:
         project_steps(x, w_ih, b_ih, xp)
         return
     w = np.ascontiguousarray(w_ih.T)
