@@ -1,4 +1,4 @@
-"""The ``gatedts`` command: ``gatedts forecast`` (more subcommands can be added).
+"""The ``gatedts`` command: ``gatedts forecast`` and ``gatedts compare``.
 
 Each subcommand is one ``add_<name>_parser`` function that registers its
 arguments and one ``cmd_<name>(args)`` function that does the work; ``main``
@@ -8,6 +8,7 @@ non-zero exit status, never a traceback.
     gatedts                                   # forecast the bundled airline series
     gatedts forecast --dataset airline --horizon 12 --plot airline_forecast.png
     gatedts forecast sales.csv --column units --date-column day --output fc.csv
+    gatedts compare --dataset sunspots --seeds 5 --plot sunspots_cells.png
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"gatedts {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     add_forecast_parser(commands)
+    add_compare_parser(commands)
     return parser
 
 
@@ -296,6 +298,68 @@ def _check_plot_path(path):
         raise UserError(f"cannot save the plot to {path}: folder {path.parent} does not exist")
     if path.suffix.lower() not in (".png", ".pdf", ".svg", ".jpg", ".jpeg"):
         raise UserError(f"--plot must end in .png, .pdf, .svg or .jpg, got {path.name}")
+
+
+# ---------------------------------------------------------------- compare
+
+
+def add_compare_parser(commands):
+    """Register ``gatedts compare`` (the work is done in :mod:`gatedts.compare`)."""
+    p = commands.add_parser(
+        "compare", help="RNN vs GRU vs LSTM vs seasonal naive with equal parameter budgets",
+        description="Backtest RNN, GRU and LSTM forecasters of one series with the same "
+        "parameter budget and seeds; print hidden size, parameters, time per epoch, MASE "
+        "and sMAPE (mean ± sd over seeds) next to seasonal naive.")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("csv", nargs="?", type=Path, help="CSV file (default: airline)")
+    source.add_argument("--dataset", metavar="NAME", help="a bundled dataset")
+    p.add_argument("--column", metavar="C", help="column to compare on")
+    p.add_argument("--date-column", metavar="D", help="CSV column with the timestamps")
+    p.add_argument("--horizon", "-H", type=int, metavar="H",
+                   help="steps per origin (default: one season, or 10)")
+    p.add_argument("--cells", default="rnn,gru,lstm", help="default: rnn,gru,lstm")
+    p.add_argument("--seeds", type=int, metavar="N", help="seeds 0..N-1 (default: 5)")
+    p.add_argument("--budget", type=int, metavar="PARAMS",
+                   help="weights per network (default: those of a 32-unit GRU)")
+    p.add_argument("--max-iter", type=int, metavar="E",
+                   help="epoch cap (default: the default network's, at most 300)")
+    p.add_argument("--origins", type=int, metavar="N",
+                   help="backtest the last N horizons (default: 3)")
+    p.add_argument("--initial", type=int, metavar="N", help="first origin (overrides --origins)")
+    p.add_argument("--step", type=int, metavar="N", help="between origins (default: horizon)")
+    p.add_argument("--fast", action="store_true", help="CI-sized defaults: 1 seed, a 4-unit "
+                   "GRU budget, 3 epochs, 1 origin")
+    p.add_argument("--plot", type=Path, metavar="PNG", help="save forecasts and gate heat maps")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress output")
+    p.set_defaults(func=cmd_compare)
+    return p
+
+
+def cmd_compare(args) -> int:
+    """Equal-budget comparison of the cells on one series: one table on stdout."""
+    from . import compare
+
+    if args.plot is not None:
+        _check_plot_path(args.plot)
+    y, source = load_series(args)
+    status = _Status(quiet=args.quiet)
+    status.info(f"{source}: {len(y)} observations, {_span(y)}")
+    table = compare.compare_cells_on_series(
+        y, cells=[c.strip().lower() for c in args.cells.split(",") if c.strip()],
+        horizon=args.horizon, budget=args.budget, seeds=args.seeds, max_iter=args.max_iter,
+        n_origins=args.origins, initial=args.initial, step=args.step, fast=args.fast,
+        progress=status.info)
+    print(compare.describe_comparison(table))
+    print(compare.format_comparison(table))
+    if args.plot is not None:
+        with status.task("plotting (refit at the last origin)"):
+            fig = compare.comparison_figure(y, table)
+        try:
+            fig.savefig(args.plot, dpi=120)
+        except (OSError, ValueError) as exc:
+            raise UserError(f"cannot save the plot to {args.plot}: {_one_line(exc)}") from None
+        print(f"saved plot: {args.plot}")
+    return 0
 
 
 # ---------------------------------------------------------------- progress

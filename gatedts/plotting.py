@@ -128,3 +128,108 @@ def save_figure(ax, path, dpi=120):
     fig = getattr(ax, "figure", ax)
     fig.savefig(path, dpi=dpi)
     return path
+
+
+def _time_labels(index):
+    """Short tick labels: month names for monthly data, dates or numbers otherwise."""
+    if isinstance(index, pd.PeriodIndex):
+        index = index.to_timestamp()
+    if isinstance(index, pd.DatetimeIndex):
+        freq = index.freqstr or (pd.infer_freq(index) if len(index) > 2 else None) or ""
+        if freq.startswith("M"):
+            return [f"{t:%b}\n{t:%Y}" if k == 0 or t.month == 1 else f"{t:%b}"
+                    for k, t in enumerate(index)]
+        return [f"{t:%Y}" if freq.startswith(("Y", "A")) else f"{t:%Y-%m-%d}"
+                for t in index]
+    return [str(v) for v in index]
+
+
+def plot_gate_heatmap(values, *, ax=None, title=None, labels=None, vmin=0.0, vmax=1.0,
+                      cmap="viridis", colorbar=True):
+    """Heat map of one gate over time: units down, time steps across.
+
+    Parameters
+    ----------
+    values : pandas.DataFrame or array-like of shape (n_timesteps, n_units)
+        One gate of one sequence, rows time steps: e.g.
+        ``gate_traces(model, X, sample=0, index=dates)[(0, "z")]``.
+    ax : matplotlib Axes, optional
+    title : str, optional
+    labels : list of str, optional
+        Tick labels of the time steps; by default from the DataFrame's index
+        (month names for monthly dates).
+    vmin, vmax : float, default 0 and 1
+        Colour range; gates lie in (0, 1), tanh outputs in (-1, 1).
+    cmap : str, default "viridis"
+    colorbar : bool, default True
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import numpy as np
+
+    ax = _axes(ax)
+    if isinstance(values, pd.DataFrame):
+        if labels is None:
+            labels = _time_labels(values.index)
+        values = values.to_numpy()
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 2:
+        raise ValueError(f"values must be 2-D (n_timesteps, n_units), got shape {values.shape}")
+    n_steps, n_units = values.shape
+    image = ax.imshow(values.T, aspect="auto", interpolation="nearest", cmap=cmap,
+                      vmin=vmin, vmax=vmax, origin="lower")
+    every = max(1, n_steps // 24)
+    ticks = np.arange(0, n_steps, every)
+    ax.set_xticks(ticks)
+    if labels is not None:
+        ax.set_xticklabels([labels[k] for k in ticks], fontsize=7)
+    ax.set_ylabel("unit")
+    ax.set_yticks(np.unique(np.linspace(0, n_units - 1, min(n_units, 5)).round().astype(int)))
+    if title is not None:
+        ax.set_title(title)
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, fraction=0.03, pad=0.01)
+    return ax
+
+
+def plot_gradient_reach(reach, *, ax=None, layer=None, normalize=True, title=None):
+    """Norm of dLoss/dh_t against the number of steps back, log scale, one line per model.
+
+    Parameters
+    ----------
+    reach : pandas.DataFrame or dict of str to pandas.DataFrame
+        :func:`gatedts.diagnostics.gradient_reach` output, or several keyed by
+        a label (e.g. ``{"RNN": ..., "GRU": ..., "LSTM": ...}``).
+    ax : matplotlib Axes, optional
+    layer : str, optional
+        Column to draw (``"layer_0"``, ...); default the first layer, whose
+        states carry the input furthest back.
+    normalize : bool, default True
+        Divide by the norm at the last step, so the lines show the decay.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = _axes(ax)
+    frames = reach if isinstance(reach, dict) else {"": reach}
+    for label, frame in frames.items():
+        column = layer or next(c for c in frame.columns if c.startswith("layer_"))
+        norms = frame[column].to_numpy()
+        if normalize:
+            norms = norms / norms[frame["steps_to_end"].to_numpy() == 0][0]
+        ax.plot(frame["steps_to_end"].to_numpy(), norms, marker=".", label=label or None)
+    ax.set_yscale("log")
+    ax.set_xlabel("steps before the end of the window")
+    ax.set_ylabel("‖dL/dh_t‖ / ‖dL/dh_T‖" if normalize else "‖dL/dh_t‖")
+    ax.set_title(title if title is not None else "how far back the gradient reaches")
+    ax.grid(alpha=0.3, which="both")
+    if any(frames):
+        ax.legend(frameon=False)
+    return ax
+
+
+__all__ += ["plot_gate_heatmap", "plot_gradient_reach"]

@@ -259,7 +259,7 @@ def test_bad_targets_and_options():
 
 
 def test_results_do_not_alias_reused_scratch_buffers(variant):
-    cell, reset_after, params, X, y, h0, c0 = _case(variant, (5, 3), batch=1)
+    cell, reset_after, params, X, y, _, _ = _case(variant, (5, 3), batch=1)
     first = F.forward(cell, params, X, reset_after=reset_after, return_gates=True)
     _, _, inputs = F.loss_and_grad(cell, params, X, y, reset_after=reset_after,
                                    return_input_grads=True)

@@ -1,0 +1,233 @@
+"""Equal-budget comparison of the cells on a series, and ``gatedts compare``."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from gatedts import Forecaster
+from gatedts.baselines import SeasonalNaive
+from gatedts.cli import main
+from gatedts.compare import (
+    SizedNetwork,
+    compare_cells_on_series,
+    default_budget,
+    describe_comparison,
+    format_comparison,
+    gate_frame,
+    network,
+    training_windows,
+    window_gates,
+)
+from gatedts.datasets import load_airline
+from gatedts.metrics import smape
+from gatedts.params import N_GATES
+from gatedts.tasks import n_parameters
+
+TINY = {"seeds": 2, "max_iter": 2, "n_origins": 2, "budget": 400}
+
+
+@pytest.fixture(scope="module")
+def airline():
+    return load_airline()
+
+
+@pytest.fixture(scope="module")
+def compared(airline):
+    return compare_cells_on_series(airline, return_runs=True, **TINY)
+
+
+def test_table_structure(compared):
+    table, runs = compared
+    assert list(table.index[:3]) == ["RNN", "GRU", "LSTM"]
+    assert table.index[3] == "seasonal naive (m=12)" and len(table) == 4
+    assert table.index.name == "model"
+    assert list(table.columns) == ["hidden_size", "parameters", "seconds_per_epoch", "epochs",
+                                   "MASE", "MASE_sd", "sMAPE", "sMAPE_sd"]
+    models = table.iloc[:3]
+    assert (models["seconds_per_epoch"] > 0).all() and (models["epochs"] == 2).all()
+    assert models[["MASE", "MASE_sd", "sMAPE", "sMAPE_sd"]].notna().all().all()
+    assert table.iloc[3][["hidden_size", "parameters", "epochs", "MASE_sd"]].isna().all()
+    assert len(runs) == 6 and list(runs["seed"]) == [0, 1] * 3
+    a = table.attrs
+    assert a["horizon"] == 12 and a["n_origins"] == 2 and a["initial"] == 144 - 24
+    assert a["last_origin"] == 132 and a["seeds"] == [0, 1] and a["budget"] == 400
+    # mean ± sd over seeds is what the table reports
+    mase = runs.groupby("cell")["MASE"]
+    assert table.loc["GRU", "MASE"] == pytest.approx(mase.mean()["gru"])
+    assert table.loc["GRU", "MASE_sd"] == pytest.approx(mase.std()["gru"])
+
+
+def test_parameter_budgets_match(compared):
+    table, _ = compared
+    budget, horizon = table.attrs["budget"], table.attrs["horizon"]
+    for cell in ("rnn", "gru", "lstm"):
+        H = int(table.loc[cell.upper(), "hidden_size"])
+        counted = n_parameters(cell, 1, H, horizon)
+        assert table.loc[cell.upper(), "parameters"] == counted  # from the fitted networks
+        # closest hidden size: one unit more or fewer would be further from the budget
+        for other in (H - 1, H + 1):
+            assert abs(counted - budget) <= abs(n_parameters(cell, 1, other, horizon) - budget)
+        step = n_parameters(cell, 1, H + 1, horizon) - counted
+        assert abs(counted - budget) <= step / 2 + N_GATES[cell]
+    assert default_budget(12) == n_parameters("gru", 1, 32, 12) == 3756
+
+
+def test_deterministic_for_fixed_seeds(airline, compared):
+    table, _ = compared
+    again = compare_cells_on_series(airline, **TINY)
+    scores = ["hidden_size", "parameters", "epochs", "MASE", "MASE_sd", "sMAPE", "sMAPE_sd"]
+    pd.testing.assert_frame_equal(table[scores], again[scores])
+    other = compare_cells_on_series(airline, **{**TINY, "seeds": [5, 6]})
+    assert not np.allclose(other["MASE"].iloc[:3], table["MASE"].iloc[:3])
+
+
+def test_seasonal_naive_row(airline, compared):
+    table, _ = compared
+    values = airline.to_numpy()
+    mases, actual, naive = [], [], []
+    for origin in (120, 132):
+        forecast = SeasonalNaive(12).fit(values[:origin]).predict(12)
+        scale = np.mean(np.abs(values[12:origin] - values[: origin - 12]))
+        mases.append(np.mean(np.abs(values[origin: origin + 12] - forecast)) / scale)
+        actual.append(values[origin: origin + 12])
+        naive.append(forecast)
+    row = table.loc["seasonal naive (m=12)"]
+    assert row["MASE"] == pytest.approx(np.mean(mases))
+    assert row["sMAPE"] == pytest.approx(smape(np.concatenate(actual), np.concatenate(naive)))
+    assert pd.isna(row["sMAPE_sd"])
+
+
+def test_format_and_describe(compared):
+    table, _ = compared
+    text = format_comparison(table)
+    assert text.count("±") == 6  # MASE and sMAPE of three cells
+    assert "seasonal naive (m=12)" in text and "ms/epoch" in text
+    assert "2 origin(s) x 12 steps" in describe_comparison(table)
+    one = compare_cells_on_series(load_airline(), cells=["gru"], **{**TINY, "seeds": 1})
+    assert "±" not in format_comparison(one) and list(one.index[:1]) == ["GRU"]
+
+
+def test_fast_defaults_and_arguments(airline):
+    table = compare_cells_on_series(airline.iloc[:60], fast=True, cells=("gru",))
+    a = table.attrs
+    assert a["seeds"] == [0] and a["max_iter"] == 3 and a["n_origins"] == 1
+    assert a["budget"] == default_budget(12, 4)
+    with pytest.raises(ValueError, match="too small: a 1-unit LSTM"):
+        compare_cells_on_series(airline, budget=30, fast=True)
+    with pytest.raises(ValueError, match="unknown cell"):
+        compare_cells_on_series(airline, cells=["gru", "tcn"], fast=True)
+    with pytest.raises(ValueError, match="too few for 20 origin"):
+        compare_cells_on_series(airline, n_origins=20, fast=True)
+    with pytest.raises(ValueError, match="seeds"):
+        compare_cells_on_series(airline, seeds=0, fast=True)
+
+
+def test_sized_network_inside_a_forecaster(airline):
+    fits = []
+    model = SizedNetwork("lstm", 3, max_iter=2, random_state=0, record=fits.append)
+    copy = clone(model)
+    assert copy.record is model.record  # shared, so fits inside backtests are seen
+    f = Forecaster(model, horizon=6, random_state=0).fit(airline.iloc[:-6])
+    assert len(fits) == 1 and fits[0].n_iter_ == 2
+    net = network(f)
+    assert net.hidden_size == 3 and net.alpha == pytest.approx(4 / f.n_windows_)
+    assert fits[0].n_parameters_ == n_parameters("lstm", 1, 3, 6)
+    X, Y = training_windows(f)
+    assert X.shape == (f.n_windows_, f.window_, 1) and Y.shape == (f.n_windows_, 6)
+    np.testing.assert_allclose(net.predict(X[-1:]), f.estimator_.predict(X[-1:]))
+    gates = window_gates(f, steps=12)
+    assert len(gates) == 12 and gates.index[-1] == airline.index[-7]
+    forget = gate_frame(gates, "f")
+    assert forget.shape == (12, 3) and ((forget > 0) & (forget < 1)).all().all()
+    with pytest.raises(KeyError, match="no gate 'z'"):
+        gate_frame(gates, "z")
+    with pytest.raises(TypeError, match="not a GRU"):
+        from sklearn.linear_model import Ridge
+
+        network(Forecaster(Ridge(), horizon=6).fit(airline))
+
+
+# ---------------------------------------------------------------- command line
+
+
+def run(argv, capsys):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_line_error(code, err, pattern):
+    assert code == 1 and "Traceback" not in err
+    errors = [line for line in err.strip().splitlines() if "error:" in line]
+    assert len(errors) == 1 and err.strip().splitlines()[-1] == errors[0], err
+    assert errors[0].startswith("gatedts compare: error:") and pattern in errors[0]
+
+
+def test_cli_compare_tiny_budget(capsys):
+    code, out, err = run(["compare", "--dataset", "airline", "--fast", "--seeds", 2,
+                          "--max-iter", 2, "--budget", 200], capsys)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert "budget 200 parameters" in lines[0] and "2 seeds" in lines[0]
+    assert lines[1].split()[:3] == ["hidden", "params", "ms/epoch"]
+    assert [line.split()[0] for line in lines[3:7]] == ["RNN", "GRU", "LSTM", "seasonal"]
+    assert "GRU seed 1: MASE" in err  # progress on stderr
+
+
+def test_cli_compare_csv_and_plot(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    t = np.arange(72)
+    pd.DataFrame({"date": pd.date_range("2015-01-01", periods=72, freq="MS"),
+                  "units": 50 + t + 8 * np.sin(2 * np.pi * t / 12)}).to_csv(
+        tmp_path / "sales.csv", index=False)
+    png = tmp_path / "cells.png"
+    code, out, err = run(["compare", tmp_path / "sales.csv", "--fast", "--horizon", 6,
+                          "--cells", "gru,lstm", "--plot", png, "-q"], capsys)
+    assert code == 0, err
+    assert err == "" and "units: 72 observations" in out and "RNN" not in out
+    assert png.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize(("argv", "pattern"), [
+    (["--dataset", "nope"], "unknown dataset 'nope'"),
+    (["--dataset", "airline", "--column", "sales"], "has no column 'sales'"),
+    (["--budget", 20], "too small"),
+    (["--cells", "gru,tcn"], "unknown cell(s) 'tcn'"),
+    (["--horizon", 0], "horizon"),
+    (["--plot", "out.txt"], "--plot must end in"),
+])
+def test_cli_compare_errors(argv, pattern, capsys):
+    code, _, err = run(["compare", "--fast", *argv], capsys)
+    assert_one_line_error(code, err, pattern)
+
+
+def test_cli_compare_subprocess_no_traceback():
+    done = subprocess.run([sys.executable, "-m", "gatedts", "compare", "--dataset", "nope"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [
+        done.stderr.strip().splitlines()[0]] and "unknown dataset" in done.stderr
+
+
+def test_gate_heatmap_and_gradient_reach_plots():
+    pytest.importorskip("matplotlib")
+    from gatedts.plotting import plot_gate_heatmap, plot_gradient_reach
+
+    index = pd.date_range("1959-01-01", periods=12, freq="MS")
+    gate = pd.DataFrame(np.linspace(0.1, 0.9, 36).reshape(12, 3), index=index)
+    ax = plot_gate_heatmap(gate, title="z")
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels[0] == "Jan\n1959" and labels[5] == "Jun"
+    assert ax.images[0].get_array().shape == (3, 12)  # units down, months across
+    with pytest.raises(ValueError, match="2-D"):
+        plot_gate_heatmap(np.zeros((2, 3, 4)))
+    steps = np.arange(5)
+    reach = {name: pd.DataFrame({"steps_to_end": steps[::-1], "layer_0": scale ** steps})
+             for name, scale in (("RNN", 2.0), ("GRU", 0.5))}
+    ax = plot_gradient_reach(reach)
+    assert ax.get_yscale() == "log" and len(ax.lines) == 2
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), 2.0 ** (steps - 4))
