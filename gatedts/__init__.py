@@ -2,8 +2,10 @@
 
 __version__ = "0.1.0"
 
+from . import _threads  # noqa: F401  (OpenMP spin default, before Numba starts its pool)
 from .estimators import GRURegressor, LSTMRegressor, RNNRegressor
 from .forecasting import BacktestResult, Forecaster, backtest
+from .panel import forecast_many
 from .persistence import load, save
 
 __all__ = [
@@ -13,6 +15,7 @@ __all__ = [
     "LSTMRegressor",
     "RNNRegressor",
     "backtest",
+    "forecast_many",
     "load",
     "save",
 ]
