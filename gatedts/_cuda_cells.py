@@ -156,12 +156,12 @@ def _peep_or_zeros(ws, peep, H, dtype):
     return ws.zeros(f"no_peephole{H}", (3, H), dtype)
 
 
+_CELLS = {"gru": GRU, "lstm": LSTM, "rnn": RNN}
+
+
 def make_cell(name, *, reset_after=True):
     """The device cell object for ``name`` ("gru", "lstm" or "rnn")."""
-    if name == "gru":
-        return GRU(reset_after)
-    if name == "lstm":
-        return LSTM()
-    if name == "rnn":
-        return RNN()
-    raise ValueError(f"unknown cell {name!r}; expected one of 'gru', 'lstm', 'rnn'")
+    cell = _CELLS.get(name) if isinstance(name, str) else None
+    if cell is None:
+        raise ValueError(f"unknown cell {name!r}; expected one of 'gru', 'lstm', 'rnn'")
+    return GRU(reset_after) if cell is GRU else cell()

@@ -41,8 +41,8 @@ THREADS = 8 if SIMULATOR else 256  # 1-D kernels; a power of two (tree reduction
 MAX_BLOCKS = 1 if SIMULATOR else 1024  # grid-stride element-wise kernels
 COLUMN_LANES = (4, 2) if SIMULATOR else (32, 32)  # colsum block: (columns, row lanes)
 WARP = 1 if SIMULATOR else 32
-# Recurrence blocks: ptxas (sm_90) gives the GRU backward kernel 108 (float32) / 114 (float64)
-# registers a thread, so 1024 threads would exceed an SM's 64K registers.
+# Recurrence blocks: ptxas (sm_90) gives the recurrence kernels up to 92 registers a thread
+# (LSTM backward, float64; GRU backward 78/79), so 1024 threads would exceed an SM's 64K.
 MAX_THREADS = 512
 # Dynamic shared memory a kernel may use without an opt-in attribute (all cards).
 SHARED_MEMORY_BYTES = 48 * 1024
@@ -70,13 +70,16 @@ def device_functions(dtype):
     """Device functions specialised to ``dtype`` (constants stay in that dtype).
 
     ``sigmoid``, ``tanh``; for the flat ``W_hh`` of a recurrence (in shared or
-    global memory, see :func:`weights_for`), ``row_dot(wt, n_rows, row, vec, off)``
+    global memory, see :meth:`RecurrenceLaunch.weights`), ``row_dot(wt, n_rows, row, vec, off)``
     = Σ_k W[row, k]·vec[off + k] reading the *transposed* ``wt[k·n_rows + row]``
     (forward: consecutive threads, consecutive units → consecutive words), and
     ``col_dot(w, H, r0, r1, k, vec, off)`` = Σ_{r0 ≤ row < r1} W[row, k]·vec[off + row]
     reading the row-major ``w[row·H + k]`` (backward: consecutive words again);
-    ``stage_weights(src, dst, n_rows, H, transpose, tid, n_threads)`` copies the
-    flat row-major ``src`` into ``dst`` (a block-wide loop: every thread calls it).
+    ``backprop_hidden(w, H, GH, n_used, d_pre, dh_next, accumulate, n_pairs, tid,
+    n_threads)``, the last phase of every backward step: ``dh_{t-1} = W_hhᵀ d_pre``
+    over the first ``n_used`` gate rows, for each pair of the block, stored in
+    (or with ``accumulate`` added to) ``dh_next``; ``d_pre`` holds ``GH`` values
+    per batch row of the block.
 
     Device functions take thread indices as arguments instead of reading
     ``cuda.threadIdx``: the simulator swaps the ``cuda`` module of a device
@@ -109,16 +112,13 @@ def device_functions(dtype):
         return acc
 
     @cuda.jit(device=True)
-    def stage_weights(src, dst, n_rows, H, transpose, tid, n_threads):
-        for e in range(tid, n_rows * H, n_threads):
-            if transpose:
-                row = e // H
-                dst[(e - row * H) * n_rows + row] = src[e]
-            else:
-                dst[e] = src[e]
+    def backprop_hidden(w, H, GH, n_used, d_pre, dh_next, accumulate, n_pairs, tid, n_threads):
+        for p in range(tid, n_pairs, n_threads):
+            d = col_dot(w, H, 0, n_used, p % H, d_pre, (p // H) * GH)
+            dh_next[p] = dh_next[p] + d if accumulate else d
 
     return _Namespace(sigmoid=sigmoid, tanh=tanh, row_dot=row_dot, col_dot=col_dot,
-                      stage_weights=stage_weights, zero=zero, one=one,
+                      backprop_hidden=backprop_hidden, zero=zero, one=one,
                       nb_type=numba_float(dtype))
 
 
@@ -127,15 +127,89 @@ class _Namespace:
         self.__dict__.update(items)
 
 
-# ------------------------------------------------------------------ recurrence launch
+# ------------------------------------------------------------------ recurrence blocks
+
+# The set-up every recurrence kernel shares. A block owns the pairs
+# p = (b − lo)·H + j of its batch rows b (unit j); a thread takes p = tid,
+# tid + n_threads, ... in every phase, the same pairs each time, so what a
+# thread writes for its own pairs it may read back without a barrier. The
+# loops below are block-wide (every thread calls them); the barriers stay in
+# the kernels, which own the phases of a step (and under the simulator a
+# device function of another module must not touch ``cuda``, see above).
 
 
 @cuda.jit(device=True)
-def block_rows(block, rows, batch):
-    """First batch row of ``block`` and how many it owns (the last block may own fewer)."""
+def block_pairs(block, rows, batch, H):
+    """First batch row of ``block`` and its number of (row, unit) pairs (the last
+    block may own fewer than ``rows`` rows)."""
     lo = block * rows
     left = batch - lo
-    return lo, rows if left > rows else left
+    return lo, (rows if left > rows else left) * H
+
+
+@cuda.jit(device=True)
+def stage_w_hh(w_flat, w_in_shared, transpose, H, smem, tid, n_threads):
+    """``W_hh`` as the kernel reads it, and the dynamic shared memory ``smem`` after it.
+
+    With ``w_in_shared`` the flat row-major ``w_flat`` ((G·H)·H) is copied to the
+    start of ``smem``, transposed for the forward kernels (``transpose``); it may
+    be read after the next ``cuda.syncthreads()``. Otherwise the kernel reads
+    ``w_flat`` in global memory (already transposed by
+    :meth:`RecurrenceLaunch.weights`) and all of ``smem`` is per-row scratch.
+    """
+    n_w = w_flat.shape[0] if w_in_shared else 0
+    if w_in_shared:
+        n_rows = n_w // H  # G·H
+        for e in range(tid, n_w, n_threads):
+            if transpose:
+                row = e // H
+                smem[(e - row * H) * n_rows + row] = w_flat[e]
+            else:
+                smem[e] = w_flat[e]
+    return (smem[:n_w] if w_in_shared else w_flat), smem[n_w:]
+
+
+@cuda.jit(device=True)
+def load_state(src, buf, dst, lo, H, n_pairs, tid, n_threads):
+    """``buf[p] = dst[b, j] = src[b, j]`` for the block's pairs (``src``, ``dst`` (B, H)):
+    an initial state into its shared buffer and into the first step of its sequence."""
+    for p in range(tid, n_pairs, n_threads):
+        b, j = lo + p // H, p % H
+        buf[p] = src[b, j]
+        dst[b, j] = src[b, j]
+
+
+@cuda.jit(device=True)
+def store_pairs(buf, dst, lo, H, n_pairs, tid, n_threads):
+    """``dst[b, j] = buf[p]`` for the block's pairs (``dst`` is (B, H))."""
+    for p in range(tid, n_pairs, n_threads):
+        dst[lo + p // H, p % H] = buf[p]
+
+
+@cuda.jit(device=True)
+def copy_pairs(src, dst, lo, H, n_pairs, tid, n_threads):
+    """``dst[b, j] = src[b, j]`` for the block's pairs (both (B, H))."""
+    for p in range(tid, n_pairs, n_threads):
+        b, j = lo + p // H, p % H
+        dst[b, j] = src[b, j]
+
+
+@cuda.jit(device=True)
+def fill_pairs(buf, value, n_pairs, tid, n_threads):
+    """``buf[p] = value`` for the block's pairs."""
+    for p in range(tid, n_pairs, n_threads):
+        buf[p] = value
+
+
+@cuda.jit(device=True)
+def ping_pong(t, rows, H):
+    """Offsets of the hidden states read (``hs[t]``) and written (``hs[t + 1]``) at
+    step ``t`` in the forward kernels' two ``rows·H`` ping-pong buffers."""
+    cur = (t % 2) * rows * H
+    return cur, rows * H - cur
+
+
+# ------------------------------------------------------------------ recurrence launch
 
 
 @dataclass(frozen=True)
@@ -208,6 +282,20 @@ def _gemm_kernel(dtype):
     padded = GEMM_TILE + 1  # shapes of shared arrays must be compile-time constants
     n_threads = GEMM_THREADS * GEMM_THREADS
 
+    @cuda.jit(device=True)
+    def stage(src, k_major, k0, x0, K, X, e, tile):
+        # Element e of tile[kk, xx] = S[k0 + kk, x0 + xx] (zero outside K × X), where S
+        # is src (K, X) when k_major, else srcᵀ (src is (X, K)): e runs along src's
+        # contiguous axis, so consecutive threads read consecutive words.
+        if k_major:
+            kk, xx = e // GEMM_TILE, e % GEMM_TILE
+            k, x = k0 + kk, x0 + xx
+            tile[kk, xx] = src[k, x] if k < K and x < X else zero
+        else:
+            xx, kk = e // GEMM_K, e % GEMM_K
+            k, x = k0 + kk, x0 + xx
+            tile[kk, xx] = src[x, k] if k < K and x < X else zero
+
     @cuda.jit
     def gemm(a, b, c, trans_a, trans_b, bias, has_bias, accumulate):
         # c (M, N) = op(a) (M, K) @ op(b) (K, N) [+ bias] [+ c]. A block computes a
@@ -229,22 +317,8 @@ def _gemm_kernel(dtype):
                 acc[i, j] = zero
         for k0 in range(0, K, GEMM_K):
             for e in range(tid, GEMM_TILE * GEMM_K, n_threads):
-                if trans_a:  # a is (K, M)
-                    kk, mm = e // GEMM_TILE, e % GEMM_TILE
-                    k, m = k0 + kk, row0 + mm
-                    sa[kk, mm] = a[k, m] if k < K and m < M else zero
-                else:
-                    mm, kk = e // GEMM_K, e % GEMM_K
-                    k, m = k0 + kk, row0 + mm
-                    sa[kk, mm] = a[m, k] if k < K and m < M else zero
-                if trans_b:  # b is (N, K)
-                    nn, kk = e // GEMM_K, e % GEMM_K
-                    k, n = k0 + kk, col0 + nn
-                    sb[kk, nn] = b[n, k] if k < K and n < N else zero
-                else:
-                    kk, nn = e // GEMM_TILE, e % GEMM_TILE
-                    k, n = k0 + kk, col0 + nn
-                    sb[kk, nn] = b[k, n] if k < K and n < N else zero
+                stage(a, trans_a, k0, row0, K, M, e, sa)  # a is (K, M) when transposed
+                stage(b, not trans_b, k0, col0, K, N, e, sb)  # b is (N, K) when transposed
             cuda.syncthreads()
             for kk in range(GEMM_K):
                 for j in range(GEMM_WORK):

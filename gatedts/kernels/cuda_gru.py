@@ -26,37 +26,28 @@ import functools
 
 from numba import cuda
 
-from .cuda_common import block_rows, device_functions, recurrence_launch
+from . import cuda_common as cc
 
 
 @functools.cache
 def _kernels(dtype):
-    m = device_functions(dtype)
+    m = cc.device_functions(dtype)
     sigmoid, tanh, row_dot, col_dot = m.sigmoid, m.tanh, m.row_dot, m.col_dot
-    stage_weights, nb_type, zero, one = m.stage_weights, m.nb_type, m.zero, m.one
+    backprop_hidden, nb_type, zero, one = m.backprop_hidden, m.nb_type, m.zero, m.one
 
     @cuda.jit
     def forward(xp, w_flat, b_hh, h0, reset_after, hs, gates, hn, rows, w_in_shared):
         n_steps, H = xp.shape[0], h0.shape[1]
         GH = 3 * H
-        lo, n_rows = block_rows(cuda.blockIdx.x, rows, h0.shape[0])
-        n_pairs = n_rows * H
         tid, n_threads = cuda.threadIdx.x, cuda.blockDim.x
-        smem = cuda.shared.array(0, nb_type)
-        n_w = w_flat.shape[0] if w_in_shared else 0
-        h_buf = smem[n_w : n_w + 2 * rows * H]
-        rh = smem[n_w + 2 * rows * H : n_w + 3 * rows * H]
-        if w_in_shared:
-            stage_weights(w_flat, smem, 3 * H, H, True, tid, n_threads)
-        wt = smem[:n_w] if w_in_shared else w_flat  # W_hhᵀ, flat
-        for p in range(tid, n_pairs, n_threads):
-            b, j = lo + p // H, p % H
-            h_buf[p] = h0[b, j]
-            hs[0, b, j] = h0[b, j]
+        lo, n_pairs = cc.block_pairs(cuda.blockIdx.x, rows, h0.shape[0], H)
+        smem = cuda.shared.array(0, nb_type)  # W_hhᵀ (flat, if it fits), then per-row scratch
+        wt, scratch = cc.stage_w_hh(w_flat, w_in_shared, True, H, smem, tid, n_threads)
+        h_buf, rh = scratch[: 2 * rows * H], scratch[2 * rows * H : 3 * rows * H]
+        cc.load_state(h0, h_buf, hs[0], lo, H, n_pairs, tid, n_threads)
         cuda.syncthreads()
         for t in range(n_steps):
-            cur = (t % 2) * rows * H
-            nxt = rows * H - cur
+            cur, nxt = cc.ping_pong(t, rows, H)
             for p in range(tid, n_pairs, n_threads):
                 b, j = lo + p // H, p % H
                 off = cur + (p // H) * H
@@ -97,18 +88,13 @@ def _kernels(dtype):
                  w_in_shared):
         n_steps, H = dhs.shape[0], dhs.shape[2]
         GH = 3 * H
-        lo, n_rows = block_rows(cuda.blockIdx.x, rows, dh0.shape[0])
-        n_pairs = n_rows * H
         tid, n_threads = cuda.threadIdx.x, cuda.blockDim.x
-        smem = cuda.shared.array(0, nb_type)
-        n_w = w_flat.shape[0] if w_in_shared else 0
-        d_pre = smem[n_w : n_w + rows * GH]  # per row: the gradients that reach h_{t-1}
-        dh_next = smem[n_w + rows * GH : n_w + rows * (GH + H)]
-        if w_in_shared:
-            stage_weights(w_flat, smem, 3 * H, H, False, tid, n_threads)
-        ws = smem[:n_w] if w_in_shared else w_flat  # W_hh, flat
-        for p in range(tid, n_pairs, n_threads):
-            dh_next[p] = zero
+        lo, n_pairs = cc.block_pairs(cuda.blockIdx.x, rows, dh0.shape[0], H)
+        smem = cuda.shared.array(0, nb_type)  # W_hh (flat, if it fits), then per-row scratch
+        ws, scratch = cc.stage_w_hh(w_flat, w_in_shared, False, H, smem, tid, n_threads)
+        # per row: the gate gradients that reach h_{t-1}, then dL/dh_t carried back
+        d_pre, dh_next = scratch[: rows * GH], scratch[rows * GH : rows * (GH + H)]
+        cc.fill_pairs(dh_next, zero, n_pairs, tid, n_threads)
         cuda.syncthreads()
         for t in range(n_steps - 1, -1, -1):
             for p in range(tid, n_pairs, n_threads):
@@ -148,12 +134,11 @@ def _kernels(dtype):
                     d_pre[off + k] = dr
                     dh_next[p] += d_rh * r
                 cuda.syncthreads()
-            for p in range(tid, n_pairs, n_threads):  # dh_{t-1} += W_hhᵀ d_pre
-                dh_next[p] += col_dot(ws, H, 0, GH if reset_after else 2 * H, p % H, d_pre,
-                                      (p // H) * GH)
+            # dh_{t-1} += W_hhᵀ d_pre (in Cho's form W_hnᵀ dn went through r above)
+            backprop_hidden(ws, H, GH, GH if reset_after else 2 * H, d_pre, dh_next, True, n_pairs,
+                            tid, n_threads)
             cuda.syncthreads()
-        for p in range(tid, n_pairs, n_threads):
-            dh0[lo + p // H, p % H] = dh_next[p]
+        cc.store_pairs(dh_next, dh0, lo, H, n_pairs, tid, n_threads)
 
     return forward, backward
 
@@ -161,7 +146,7 @@ def _kernels(dtype):
 def gru_forward_cuda(xp, w_hh, b_hh, h0, reset_after, hs, gates, hn):
     """Run the recurrence on device arrays, filling ``hs``, ``gates`` and ``hn``."""
     B, H = h0.shape
-    launch = recurrence_launch(B, H, 3 * H * H, 3 * H, xp.dtype.itemsize)
+    launch = cc.recurrence_launch(B, H, 3 * H * H, 3 * H, xp.dtype.itemsize)
     w_flat = launch.weights(w_hh, transposed=True)
     launch(_kernels(xp.dtype)[0])(xp, w_flat, b_hh, h0, bool(reset_after), hs, gates, hn,
                                   launch.rows, launch.w_in_shared)
@@ -172,7 +157,7 @@ def gru_backward_cuda(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_t
     ``dh_total`` as ``cpu_gru.gru_backward`` does (in Cho's form ``dhp`` may be
     ``dxp``: both hold the same values)."""
     B, H = dh0.shape
-    launch = recurrence_launch(B, H, 3 * H * H, 4 * H, dhs.dtype.itemsize)
+    launch = cc.recurrence_launch(B, H, 3 * H * H, 4 * H, dhs.dtype.itemsize)
     w_flat = launch.weights(w_hh, transposed=False)
     launch(_kernels(dhs.dtype)[1])(w_flat, bool(reset_after), hs, gates, hn, dhs, dxp, dhp, dh0,
                                    dh_total, launch.rows, launch.w_in_shared)

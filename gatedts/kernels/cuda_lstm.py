@@ -24,43 +24,39 @@ import functools
 
 from numba import cuda
 
-from .cuda_common import block_rows, device_functions, recurrence_launch
+from . import cuda_common as cc
 
 
 @functools.cache
 def _kernels(dtype):
-    m = device_functions(dtype)
-    sigmoid, tanh, row_dot, col_dot = m.sigmoid, m.tanh, m.row_dot, m.col_dot
-    stage_weights, nb_type, zero, one = m.stage_weights, m.nb_type, m.zero, m.one
+    m = cc.device_functions(dtype)
+    sigmoid, tanh, row_dot = m.sigmoid, m.tanh, m.row_dot
+    backprop_hidden, nb_type, zero, one = m.backprop_hidden, m.nb_type, m.zero, m.one
+
+    @cuda.jit(device=True)
+    def peepholes(peep, peephole, j):
+        if peephole:
+            return peep[0, j], peep[1, j], peep[2, j]
+        return zero, zero, zero
 
     @cuda.jit
     def forward(xp, w_flat, b_hh, peep, peephole, h0, c0, hs, cs, gates, rows, w_in_shared):
         n_steps, H = xp.shape[0], h0.shape[1]
         GH = 4 * H
-        lo, n_rows = block_rows(cuda.blockIdx.x, rows, h0.shape[0])
-        n_pairs = n_rows * H
         tid, n_threads = cuda.threadIdx.x, cuda.blockDim.x
-        smem = cuda.shared.array(0, nb_type)
-        n_w = w_flat.shape[0] if w_in_shared else 0
-        h_buf = smem[n_w : n_w + 2 * rows * H]
-        if w_in_shared:
-            stage_weights(w_flat, smem, 4 * H, H, True, tid, n_threads)
-        wt = smem[:n_w] if w_in_shared else w_flat  # W_hhᵀ, flat
-        for p in range(tid, n_pairs, n_threads):
-            b, j = lo + p // H, p % H
-            h_buf[p] = h0[b, j]
-            hs[0, b, j] = h0[b, j]
-            cs[0, b, j] = c0[b, j]
+        lo, n_pairs = cc.block_pairs(cuda.blockIdx.x, rows, h0.shape[0], H)
+        smem = cuda.shared.array(0, nb_type)  # W_hhᵀ (flat, if it fits), then per-row scratch
+        wt, scratch = cc.stage_w_hh(w_flat, w_in_shared, True, H, smem, tid, n_threads)
+        h_buf = scratch[: 2 * rows * H]
+        cc.load_state(h0, h_buf, hs[0], lo, H, n_pairs, tid, n_threads)
+        cc.copy_pairs(c0, cs[0], lo, H, n_pairs, tid, n_threads)
         cuda.syncthreads()
         for t in range(n_steps):
-            cur = (t % 2) * rows * H
-            nxt = rows * H - cur
+            cur, nxt = cc.ping_pong(t, rows, H)
             for p in range(tid, n_pairs, n_threads):
                 b, j = lo + p // H, p % H
                 off = cur + (p // H) * H
-                p_i = peep[0, j] if peephole else zero
-                p_f = peep[1, j] if peephole else zero
-                p_o = peep[2, j] if peephole else zero
+                p_i, p_f, p_o = peepholes(peep, peephole, j)
                 c_prev = cs[t, b, j]
                 i = sigmoid(xp[t, b, j] + row_dot(wt, GH, j, h_buf, off)
                             + b_hh[j] + p_i * c_prev)
@@ -88,28 +84,21 @@ def _kernels(dtype):
                  w_in_shared):
         n_steps, H = dhs.shape[0], dhs.shape[2]
         GH = 4 * H
-        lo, n_rows = block_rows(cuda.blockIdx.x, rows, dh0.shape[0])
-        n_pairs = n_rows * H
         tid, n_threads = cuda.threadIdx.x, cuda.blockDim.x
-        smem = cuda.shared.array(0, nb_type)
-        n_w = w_flat.shape[0] if w_in_shared else 0
-        d_pre = smem[n_w : n_w + rows * GH]
-        dh_next = smem[n_w + rows * GH : n_w + rows * (GH + H)]
-        dc_next = smem[n_w + rows * (GH + H) : n_w + rows * (GH + 2 * H)]
-        if w_in_shared:
-            stage_weights(w_flat, smem, 4 * H, H, False, tid, n_threads)
-        ws = smem[:n_w] if w_in_shared else w_flat  # W_hh, flat
-        for p in range(tid, n_pairs, n_threads):
-            dh_next[p] = zero
-            dc_next[p] = zero
+        lo, n_pairs = cc.block_pairs(cuda.blockIdx.x, rows, dh0.shape[0], H)
+        smem = cuda.shared.array(0, nb_type)  # W_hh (flat, if it fits), then per-row scratch
+        ws, scratch = cc.stage_w_hh(w_flat, w_in_shared, False, H, smem, tid, n_threads)
+        d_pre = scratch[: rows * GH]
+        dh_next = scratch[rows * GH : rows * (GH + H)]
+        dc_next = scratch[rows * (GH + H) : rows * (GH + 2 * H)]
+        cc.fill_pairs(dh_next, zero, n_pairs, tid, n_threads)
+        cc.fill_pairs(dc_next, zero, n_pairs, tid, n_threads)
         cuda.syncthreads()
         for t in range(n_steps - 1, -1, -1):
             for p in range(tid, n_pairs, n_threads):
                 b, j = lo + p // H, p % H
                 off = (p // H) * GH
-                p_i = peep[0, j] if peephole else zero
-                p_f = peep[1, j] if peephole else zero
-                p_o = peep[2, j] if peephole else zero
+                p_i, p_f, p_o = peepholes(peep, peephole, j)
                 dh = dhs[t, b, j] + dh_next[p]
                 dh_total[t, b, j] = dh
                 i, f = gates[t, b, j], gates[t, b, H + j]
@@ -130,13 +119,10 @@ def _kernels(dtype):
                 d_pre[off + 3 * H + j] = da_o
                 dc_next[p] = dc * f + da_i * p_i + da_f * p_f
             cuda.syncthreads()
-            for p in range(tid, n_pairs, n_threads):
-                dh_next[p] = col_dot(ws, H, 0, GH, p % H, d_pre, (p // H) * GH)
+            backprop_hidden(ws, H, GH, GH, d_pre, dh_next, False, n_pairs, tid, n_threads)
             cuda.syncthreads()
-        for p in range(tid, n_pairs, n_threads):
-            b, j = lo + p // H, p % H
-            dh0[b, j] = dh_next[p]
-            dc0[b, j] = dc_next[p]
+        cc.store_pairs(dh_next, dh0, lo, H, n_pairs, tid, n_threads)
+        cc.store_pairs(dc_next, dc0, lo, H, n_pairs, tid, n_threads)
 
     return forward, backward
 
@@ -144,7 +130,7 @@ def _kernels(dtype):
 def lstm_forward_cuda(xp, w_hh, b_hh, peep, peephole, h0, c0, hs, cs, gates):
     """Run the recurrence on device arrays, filling ``hs``, ``cs`` and ``gates``."""
     B, H = h0.shape
-    launch = recurrence_launch(B, H, 4 * H * H, 2 * H, xp.dtype.itemsize)
+    launch = cc.recurrence_launch(B, H, 4 * H * H, 2 * H, xp.dtype.itemsize)
     w_flat = launch.weights(w_hh, transposed=True)
     launch(_kernels(xp.dtype)[0])(xp, w_flat, b_hh, peep, bool(peephole), h0, c0, hs, cs, gates,
                                   launch.rows, launch.w_in_shared)
@@ -154,7 +140,7 @@ def lstm_backward_cuda(w_hh, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_to
     """Exact BPTT on device arrays; fills ``da``, ``dh0``, ``dc0``, ``dh_total`` as
     ``cpu_lstm.lstm_backward`` does."""
     B, H = dh0.shape
-    launch = recurrence_launch(B, H, 4 * H * H, 6 * H, dhs.dtype.itemsize)
+    launch = cc.recurrence_launch(B, H, 4 * H * H, 6 * H, dhs.dtype.itemsize)
     w_flat = launch.weights(w_hh, transposed=False)
     launch(_kernels(dhs.dtype)[1])(w_flat, peep, bool(peephole), cs, gates, dhs, da, dh0, dc0,
                                    dh_total, launch.rows, launch.w_in_shared)

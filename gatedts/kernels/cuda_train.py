@@ -64,6 +64,21 @@ def loss_cuda(pred, y, loss, huber_delta, d_pred, values):
            f(n), d_pred, values)
 
 
+@cuda.jit(device=True)
+def _tree_sum(part, tid, acc):
+    # part[0] = Σ of every thread's ``acc`` in a fixed tree order. Barriers in a device
+    # function are safe under the simulator only in its kernels' own module, whose fake
+    # ``cuda`` stays for the whole launch (see cuda_common.device_functions).
+    part[tid] = acc
+    cuda.syncthreads()
+    step = THREADS // 2
+    while step > 0:
+        if tid < step:
+            part[tid] += part[tid + step]
+        cuda.syncthreads()
+        step //= 2
+
+
 @cuda.jit
 def _sum_partials(a, square, partials):
     # Block b sums a fixed, strided subset of ``a`` (grid-stride order), then a tree.
@@ -73,14 +88,7 @@ def _sum_partials(a, square, partials):
     for i in range(cuda.grid(1), a.shape[0], cuda.gridsize(1)):
         v = float64(a[i])
         acc += v * v if square else v
-    part[tid] = acc
-    cuda.syncthreads()
-    step = THREADS // 2
-    while step > 0:
-        if tid < step:
-            part[tid] += part[tid + step]
-        cuda.syncthreads()
-        step //= 2
+    _tree_sum(part, tid, acc)
     if tid == 0:
         partials[cuda.blockIdx.x] = part[0]
 
@@ -92,14 +100,7 @@ def _sum_finish(partials, out, slot):
     acc = float64(0.0)
     for i in range(tid, partials.shape[0], THREADS):
         acc += partials[i]
-    part[tid] = acc
-    cuda.syncthreads()
-    step = THREADS // 2
-    while step > 0:
-        if tid < step:
-            part[tid] += part[tid + step]
-        cuda.syncthreads()
-        step //= 2
+    _tree_sum(part, tid, acc)
     if tid == 0:
         out[slot] = part[0]
 
