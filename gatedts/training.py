@@ -18,6 +18,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 
 from . import functional as F
+from ._threads import single_threaded_blas
 from .optim import clip_grad_norm, make_optimizer, make_schedule
 
 
@@ -43,6 +44,13 @@ class TrainingLoop:
         return X[:-n_val], y[:-n_val], X[-n_val:], y[-n_val:]
 
     def _train(self, X, y, n_epochs, incremental):
+        # BLAS stays single-threaded for the whole loop, not only inside each
+        # loss_and_grad: any multi-threaded BLAS call in between (a norm, a
+        # score) leaves OpenBLAS threads spinning against the kernels' threads.
+        with single_threaded_blas():
+            self._train_epochs(X, y, n_epochs, incremental)
+
+    def _train_epochs(self, X, y, n_epochs, incremental):
         X_train, y_train, X_val, y_val = self._split(X, y, incremental)
         y_train = y_train.astype(self.params_["head.bias"].dtype)
         n = len(X_train)
