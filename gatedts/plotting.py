@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["plot_backtest", "plot_forecast", "require_matplotlib", "save_figure"]
+__all__ = ["plot_backtest", "plot_forecast", "plot_gate_heatmap", "plot_gradient_reach",
+           "require_matplotlib", "save_figure"]
 
 
 def require_matplotlib():
@@ -231,5 +232,3 @@ def plot_gradient_reach(reach, *, ax=None, layer=None, normalize=True, title=Non
         ax.legend(frameon=False)
     return ax
 
-
-__all__ += ["plot_gate_heatmap", "plot_gradient_reach"]
