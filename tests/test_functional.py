@@ -115,6 +115,35 @@ def test_float32_agrees_with_float64(variant):
                                rtol=1e-5, atol=1e-5)
 
 
+
+def test_vanishing_gradients_flush_to_zero_not_subnormal(variant):
+    # Small recurrent weights and a GRU update / LSTM forget gate held near 0
+    # (bias -4) over 150 steps: dL/dh_t falls below the float32 subnormal range
+    # long before step 0, with no saturated tanh to spoil the float32 results.
+    # The kernels flush what falls under 2**-100 (subnormal arithmetic is ~100x
+    # slower) and must still agree with float64, where nothing of that size is
+    # flushed.
+    cell, reset_after, params, X, y, _, _ = _case(variant, (8,), n_steps=150)
+    params = {k: v * 0.1 if k.startswith("weight_hh") else v for k, v in params.items()}
+    if cell != "rnn":  # gate order: GRU r, z, n; LSTM i, f, g, o
+        H = params["weight_hh_l0"].shape[1]
+        params["bias_ih_l0"][H:2 * H], params["bias_hh_l0"][H:2 * H] = -4.0, 0.0
+    p32 = {k: v.astype(np.float32) for k, v in params.items()}
+    _, g64, in64 = F.loss_and_grad(cell, params, X, y, reset_after=reset_after,
+                                   return_input_grads=True)
+    _, g32, in32 = F.loss_and_grad(cell, p32, X.astype(np.float32), y, reset_after=reset_after,
+                                   return_input_grads=True)
+    dh32, dh64 = in32["dh"][0], in64["dh"][0]
+    assert np.abs(dh64[:, 0]).max() < 2.0**-100 < np.abs(dh64[:, -1]).max()
+    assert np.all(dh32[:, 0] == 0)  # flushed, not carried on as subnormals
+    tiny = np.abs(dh32[dh32 != 0])
+    assert tiny.min() >= 2.0**-127  # the smallest normal float32 is 2**-126
+    for key in params:
+        # float32 rounding over 150 steps, not the flush, sets this tolerance
+        scale = np.max(np.abs(g64[key]))
+        np.testing.assert_allclose(g32[key], g64[key], rtol=1e-3, atol=1e-3 * scale,
+                                   err_msg=key)
+
 def test_gru_forms_differ():
     params = random_model("gru", 2, 4)
     X = np.random.default_rng(0).standard_normal((3, 5, 2))

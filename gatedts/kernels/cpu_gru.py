@@ -35,6 +35,7 @@ from numba import njit, prange
 from .cpu_common import (
     KERNEL_OPTIONS,
     batch_chunks,
+    flush_tiny,
     linear_head,
     matmul,
     project_steps,
@@ -116,23 +117,24 @@ def _gru_backward_rows(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_
             d_out, dh, dnext = dhs[t, lo + b], dh_total[t, lo + b], dh_next[b]
             dx, dp = dxp[t, lo + b], dhp[t, lo + b]
             for j in range(H):
-                dh[j] = d_out[j] + dnext[j]
+                dh[j] = flush_tiny(d_out[j] + dnext[j])
             for j in range(H):  # da_n = dh (1 − z)(1 − n²)
-                dx[2 * H + j] = dh[j] * (one - g[H + j]) * (one - g[2 * H + j] * g[2 * H + j])
+                dx[2 * H + j] = flush_tiny(
+                    dh[j] * (one - g[H + j]) * (one - g[2 * H + j] * g[2 * H + j]))
             for j in range(H):  # da_z = dh (h − n) z (1 − z)
-                dx[H + j] = dh[j] * (h[j] - g[2 * H + j]) * g[H + j] * (one - g[H + j])
+                dx[H + j] = flush_tiny(dh[j] * (h[j] - g[2 * H + j]) * g[H + j] * (one - g[H + j]))
             for j in range(H):
                 dnext[j] = dh[j] * g[H + j]
             if reset_after:  # a_n = xp_n + r ⊙ e, e = W_hn h + b_hn
                 for j in range(H):
                     da_n = dh[j] * (one - g[H + j]) * (one - g[2 * H + j] * g[2 * H + j])
-                    dx[j] = da_n * e[j] * g[j] * (one - g[j])
+                    dx[j] = flush_tiny(da_n * e[j] * g[j] * (one - g[j]))
                 for j in range(H):
                     dp[j] = dx[j]
                 for j in range(H):
                     dp[H + j] = dx[H + j]
                 for j in range(H):
-                    dp[2 * H + j] = dx[2 * H + j] * g[j]
+                    dp[2 * H + j] = flush_tiny(dx[2 * H + j] * g[j])
         if reset_after:
             matmul(dhp[t, lo:hi], w_hh, d_rec)
         else:  # a_n = xp_n + W_hn (r ⊙ h) + b_hn
@@ -141,7 +143,7 @@ def _gru_backward_rows(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_
                 g, h, dx, drh, dnext = gates[t, lo + b], hs[t, lo + b], dxp[t, lo + b], d_rh[b], \
                     dh_next[b]
                 for j in range(H):
-                    dx[j] = drh[j] * h[j] * g[j] * (one - g[j])
+                    dx[j] = flush_tiny(drh[j] * h[j] * g[j] * (one - g[j]))
                 for j in range(H):
                     dnext[j] += drh[j] * g[j]
             matmul(dxp[t, lo:hi, : 2 * H], w_rz, d_rec)

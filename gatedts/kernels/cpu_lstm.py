@@ -25,6 +25,7 @@ from numba import njit, prange
 from .cpu_common import (
     KERNEL_OPTIONS,
     batch_chunks,
+    flush_tiny,
     linear_head,
     matmul,
     project_steps,
@@ -94,26 +95,26 @@ def _lstm_backward_rows(w_hh, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_t
             c_prev, c_new = cs[t, lo + b], cs[t + 1, lo + b]
             d_out, dh, dnext, dc = dhs[t, lo + b], dh_total[t, lo + b], dh_next[b], dc_next[b]
             for j in range(H):
-                dh[j] = d_out[j] + dnext[j]
+                dh[j] = flush_tiny(d_out[j] + dnext[j])
             for j in range(H):
                 tc[j] = tanh(c_new[j])
             for j in range(H):  # da_o = dh tanh(c) o (1 − o)
-                d[3 * H + j] = dh[j] * tc[j] * g[3 * H + j] * (one - g[3 * H + j])
+                d[3 * H + j] = flush_tiny(dh[j] * tc[j] * g[3 * H + j] * (one - g[3 * H + j]))
             for j in range(H):  # dc += dh o (1 − tanh² c) + da_o p_o
                 p = peep[2, j] if peephole else zero
                 dc[j] += (dh[j] * g[3 * H + j] * (one - tc[j] * tc[j])
                           + dh[j] * tc[j] * g[3 * H + j] * (one - g[3 * H + j]) * p)
             for j in range(H):  # da_i = dc g i (1 − i)
-                d[j] = dc[j] * g[2 * H + j] * g[j] * (one - g[j])
+                d[j] = flush_tiny(dc[j] * g[2 * H + j] * g[j] * (one - g[j]))
             for j in range(H):  # da_f = dc c_{t-1} f (1 − f)
-                d[H + j] = dc[j] * c_prev[j] * g[H + j] * (one - g[H + j])
+                d[H + j] = flush_tiny(dc[j] * c_prev[j] * g[H + j] * (one - g[H + j]))
             for j in range(H):  # da_g = dc i (1 − g²)
-                d[2 * H + j] = dc[j] * g[j] * (one - g[2 * H + j] * g[2 * H + j])
+                d[2 * H + j] = flush_tiny(dc[j] * g[j] * (one - g[2 * H + j] * g[2 * H + j]))
             for j in range(H):  # dc_{t-1} = dc f + da_i p_i + da_f p_f
                 p_i = peep[0, j] if peephole else zero
                 p_f = peep[1, j] if peephole else zero
-                dc[j] = dc[j] * (g[H + j] + p_i * g[2 * H + j] * g[j] * (one - g[j])
-                                 + p_f * c_prev[j] * g[H + j] * (one - g[H + j]))
+                dc[j] = flush_tiny(dc[j] * (g[H + j] + p_i * g[2 * H + j] * g[j] * (one - g[j])
+                                            + p_f * c_prev[j] * g[H + j] * (one - g[H + j])))
         matmul(da[t, lo:hi], w_hh, dh_next)
     dh0[lo:hi] = dh_next
     dc0[lo:hi] = dc_next

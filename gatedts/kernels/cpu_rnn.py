@@ -12,7 +12,15 @@ Parallel batch chunks, one small product per step and SIMD loops, as in
 import numpy as np
 from numba import njit, prange
 
-from .cpu_common import KERNEL_OPTIONS, batch_chunks, linear_head, matmul, project_steps, tanh
+from .cpu_common import (
+    KERNEL_OPTIONS,
+    batch_chunks,
+    flush_tiny,
+    linear_head,
+    matmul,
+    project_steps,
+    tanh,
+)
 
 
 @njit(**KERNEL_OPTIONS)
@@ -50,9 +58,9 @@ def _rnn_backward_rows(w_hh, hs, dhs, da, dh0, dh_total, lo, hi):
             d_out, dh, d = dhs[t, lo + b], dh_total[t, lo + b], da[t, lo + b]
             h, dnext = hs[t + 1, lo + b], dh_next[b]
             for j in range(H):
-                dh[j] = d_out[j] + dnext[j]
+                dh[j] = flush_tiny(d_out[j] + dnext[j])
             for j in range(H):
-                d[j] = dh[j] * (one - h[j] * h[j])
+                d[j] = flush_tiny(dh[j] * (one - h[j] * h[j]))
         matmul(da[t, lo:hi], w_hh, dh_next)
     dh0[lo:hi] = dh_next
 
