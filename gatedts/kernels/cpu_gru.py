@@ -126,9 +126,8 @@ def _gru_backward_rows(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_
             for j in range(H):
                 dnext[j] = dh[j] * g[H + j]
             if reset_after:  # a_n = xp_n + r ⊙ e, e = W_hn h + b_hn
-                for j in range(H):
-                    da_n = dh[j] * (one - g[H + j]) * (one - g[2 * H + j] * g[2 * H + j])
-                    dx[j] = flush_tiny(da_n * e[j] * g[j] * (one - g[j]))
+                for j in range(H):  # da_r = da_n e r (1 − r)
+                    dx[j] = flush_tiny(dx[2 * H + j] * e[j] * g[j] * (one - g[j]))
                 for j in range(H):
                     dp[j] = dx[j]
                 for j in range(H):
