@@ -11,6 +11,7 @@ as mean ± standard deviation over the seeds, and the mean fit time.
     python benchmarks/accuracy.py                      # everything, ~10 min on 2 cores
     python benchmarks/accuracy.py --series airline     # the headline table, ~1 min
     python benchmarks/accuracy.py --seeds 1 --csv results.csv
+    python benchmarks/accuracy.py --cells lstm         # one cell (and seasonal naive)
 
 Hold-outs (documented choices, fixed before looking at any result):
 
@@ -65,13 +66,13 @@ def scores(test, pred, train, m):
             "sMAPE": smape(test, pred), "MASE": mase(test, pred, train, m)}
 
 
-def evaluate(name, seeds):
+def evaluate(name, seeds, cells=CELLS):
     load, horizon = SERIES[name]
     y = load()
     train, test = y.iloc[:-horizon], y.iloc[-horizon:].to_numpy()
     m = infer_seasonal_period(y.index)
     rows = []
-    for cell in CELLS:
+    for cell in cells:
         for seed in seeds:
             start = time.perf_counter()
             f = Forecaster(cell, horizon=horizon, random_state=seed).fit(train)
@@ -117,6 +118,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", default=",".join(SERIES),
                         help=f"comma-separated subset of {', '.join(SERIES)}")
+    parser.add_argument("--cells", default=",".join(CELLS),
+                        help=f"comma-separated subset of {', '.join(CELLS)}")
     parser.add_argument("--seeds", type=int, default=5, help="seeds per model (default 5)")
     parser.add_argument("--csv", help="also save every run to this CSV")
     args = parser.parse_args()
@@ -124,13 +127,16 @@ def main():
     unknown = [s for s in names if s not in SERIES]
     if unknown:
         parser.error(f"unknown series {unknown}; choose from {', '.join(SERIES)}")
+    cells = [c.strip() for c in args.cells.split(",") if c.strip()]
+    if not cells or any(c not in CELLS for c in cells):
+        parser.error(f"--cells must name some of {', '.join(CELLS)}, got {args.cells!r}")
     warnings.filterwarnings("ignore", category=RuntimeWarning)
     print(f"machine: {machine()}")
     print(f"Forecaster defaults, seeds 0..{args.seeds - 1}; mean ± sd over seeds\n", flush=True)
     frames = []
     for name in names:
         start = time.perf_counter()
-        frame, n_obs, horizon = evaluate(name, range(args.seeds))
+        frame, n_obs, horizon = evaluate(name, range(args.seeds), cells)
         frames.append(frame)
         print(f"== {name}: {n_obs} observations, last {horizon} held out "
               f"({time.perf_counter() - start:.0f} s)")

@@ -99,6 +99,8 @@ CANDIDATES = {
     "h16": variant(hidden_size=16),
     "lr 3e-4": variant(learning_rate_init=3e-4),
     "peephole": variant(peephole=lambda n, c: True if c == "lstm" else None),
+    **{f"forget bias {b:g}": variant(forget_bias=lambda n, c, b=b: b if c == "lstm" else None)
+       for b in (-1.0, -0.5, 0.0, 0.5, 1.0)},
     "early stopping": variant(early_stopping=True, validation_fraction=0.2,
                               n_iter_no_change=20),
     "ensemble 5": ensemble(5),

@@ -152,7 +152,8 @@ def _glorot(rng, fan_out, fan_in):
 
 
 def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
-                random_state=None, dtype=np.float32, reset_after=True, peephole=False):
+                random_state=None, dtype=np.float32, reset_after=True, peephole=False,
+                forget_bias=1.0):
     """Fresh parameters for a stacked ``cell`` network with a linear head.
 
     The initialisation is the Keras one, chosen over PyTorch's uniform
@@ -162,8 +163,9 @@ def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
     * each gate's recurrent block of ``weight_hh`` is a random orthogonal
       matrix, so at initialisation a step neither shrinks nor grows the
       gradient flowing back through ``W_hh`` (Saxe et al. 2014);
-    * biases are zero, except the LSTM forget gate whose total bias is 1
-      (Jozefowicz et al. 2015), so the cell starts by remembering;
+    * biases are zero, except the LSTM forget gate whose total bias is
+      ``forget_bias``: 1 by default (Jozefowicz et al. 2015), so the cell
+      starts by remembering; 0 gives PyTorch's zero-mean start;
     * peephole weights start at zero (a plain LSTM); the head is Glorot-uniform.
 
     Parameters
@@ -185,6 +187,9 @@ def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
         one parameter layout.
     peephole : bool, default False
         Add ``weight_peephole_l{k}`` (LSTM only).
+    forget_bias : float, default 1.0
+        Initial total bias of the LSTM forget gate, stored in ``bias_ih_l{k}``
+        (``bias_hh_l{k}`` stays zero). Ignored for the GRU and the RNN.
 
     Returns
     -------
@@ -196,6 +201,9 @@ def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
         raise ValueError(f"dtype must be float32 or float64, got {dtype}")
     if peephole and cell != "lstm":
         raise ValueError(f"peephole=True is only valid for an LSTM, not a {cell.upper()}")
+    if (isinstance(forget_bias, bool) or not isinstance(forget_bias, int | float | np.number)
+            or not np.isfinite(forget_bias)):
+        raise ValueError(f"forget_bias must be a finite number, got {forget_bias!r}")
     sizes = [hidden_size] * num_layers if np.ndim(hidden_size) == 0 else list(hidden_size)
     if np.ndim(hidden_size) and num_layers not in (1, len(sizes)):
         raise ValueError(f"num_layers={num_layers} contradicts hidden_size={tuple(sizes)}")
@@ -215,7 +223,7 @@ def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
         params[f"bias_ih_l{k}"] = np.zeros(G * H)
         params[f"bias_hh_l{k}"] = np.zeros(G * H)
         if cell == "lstm":
-            params[f"bias_ih_l{k}"][H : 2 * H] = 1.0
+            params[f"bias_ih_l{k}"][H : 2 * H] = forget_bias
         if peephole:
             params[f"weight_peephole_l{k}"] = np.zeros((3, H))
         in_size = H

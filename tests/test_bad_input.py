@@ -82,6 +82,9 @@ CASES = [
     ("estimator: negative learning rate",
      lambda: GRURegressor(learning_rate_init=-1).fit(X2, X2[:, 0]),
      ValueError, "learning_rate_init must be a number > 0.0, got -1"),
+    ("estimator: NaN forget_bias",
+     lambda: LSTMRegressor(forget_bias=np.nan).fit(X2, X2[:, 0]),
+     ValueError, "forget_bias must be a finite number, got nan"),
     ("estimator: batch_size 'big'", lambda: GRURegressor(batch_size="big").fit(X2, X2[:, 0]),
      ValueError, "batch_size must be an integer >= 1, got 'big'"),
     # windows

@@ -92,6 +92,17 @@ def test_three_d_input_multi_output_and_dtype():
         model.predict(X[:, :, :2])
 
 
+def test_lstm_forget_bias_is_the_starting_forget_gate_bias():
+    X, y = _xy()
+    model = LSTMRegressor(hidden_size=4, forget_bias=-3.0, learning_rate_init=1e-12,
+                          random_state=0).partial_fit(X, y)
+    bias = model.params_["bias_ih_l0"] + model.params_["bias_hh_l0"]
+    np.testing.assert_allclose(bias[4:8], -3.0, atol=1e-6)
+    np.testing.assert_allclose(np.delete(bias, np.s_[4:8]), 0.0, atol=1e-6)
+    other = LSTMRegressor(hidden_size=4, learning_rate_init=1e-12, random_state=0).partial_fit(X, y)
+    np.testing.assert_array_equal(model.params_["weight_hh_l0"], other.params_["weight_hh_l0"])
+
+
 def test_early_stopping_restores_best_weights():
     X, y = _xy(n=120)
     model = GRURegressor(hidden_size=8, learning_rate_init=0.05, max_iter=300,

@@ -9,7 +9,7 @@ import pytest
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.linear_model import LinearRegression
 
-from gatedts import BacktestResult, Forecaster, GRURegressor, backtest
+from gatedts import BacktestResult, Forecaster, GRURegressor, LSTMRegressor, backtest
 from gatedts.datasets import load_airline
 from gatedts.forecasting import default_estimator, regular_index
 
@@ -417,6 +417,9 @@ def test_default_estimator_configuration():
     assert est.hidden_size == 32 and est.alpha == pytest.approx(0.05)
     assert est.max_iter == 300 and est.random_state == 3
     assert default_estimator("rnn", 100_000).max_iter == 5
+    lstm = default_estimator("lstm", 80)
+    assert lstm.forget_bias == 0.0 and lstm.alpha == est.alpha  # the GRU recipe otherwise
+    assert LSTMRegressor().forget_bias == 1.0
     with pytest.raises(ValueError, match="unknown cell"):
         default_estimator("cnn")
 

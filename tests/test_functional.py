@@ -195,6 +195,24 @@ def test_init_params_layout_and_init():
     assert F.model_spec("gru", uniform).hidden_sizes == (4, 4, 4)
 
 
+@pytest.mark.parametrize("forget_bias", [0.0, -0.5, 2])
+def test_init_params_forget_bias_sets_only_the_forget_gate(forget_bias):
+    p = F.init_params("lstm", 2, (5, 3), random_state=0, forget_bias=forget_bias)
+    default = F.init_params("lstm", 2, (5, 3), random_state=0)
+    for k, H in enumerate((5, 3)):
+        bias = p[f"bias_ih_l{k}"] + p[f"bias_hh_l{k}"]
+        np.testing.assert_array_equal(bias[H : 2 * H], np.float32(forget_bias))
+        np.testing.assert_array_equal(np.delete(bias, np.s_[H : 2 * H]), 0.0)
+    # the same draws otherwise: only the forget block differs from the default start
+    assert all(np.array_equal(p[key], default[key]) for key in p if "bias" not in key)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, "1", True, None])
+def test_init_params_rejects_a_non_finite_forget_bias(bad):
+    with pytest.raises(ValueError, match="forget_bias must be a finite number"):
+        F.init_params("lstm", 1, 4, forget_bias=bad)
+
+
 def test_initial_state_as_3d_array():
     params = random_model("gru", 2, (4, 4))
     X = np.random.default_rng(0).standard_normal((3, 5, 2))
