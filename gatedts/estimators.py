@@ -390,8 +390,9 @@ class LSTMRegressor(_RecurrentRegressor):
         Initial bias of the forget gate. 1 (Jozefowicz et al. 2015, Keras'
         ``unit_forget_bias``) starts the cell remembering about 73% of its
         state per step, which helps long dependencies; 0 (PyTorch's
-        zero-mean start) starts it at 50% and forecasts the bundled airline
-        series better (:func:`gatedts.forecasting.default_estimator`).
+        zero-mean start) starts it at 50%, which gave the Forecaster's
+        default LSTM lower errors on the airline dev origins and on every
+        bundled hold-out (:func:`gatedts.forecasting.default_estimator`).
     """
 
     _cell = "lstm"
