@@ -201,7 +201,8 @@ def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
         raise ValueError(f"dtype must be float32 or float64, got {dtype}")
     if peephole and cell != "lstm":
         raise ValueError(f"peephole=True is only valid for an LSTM, not a {cell.upper()}")
-    if (isinstance(forget_bias, bool) or not isinstance(forget_bias, int | float | np.number)
+    real = int | float | np.integer | np.floating
+    if (isinstance(forget_bias, bool) or not isinstance(forget_bias, real)
             or not np.isfinite(forget_bias)):
         raise ValueError(f"forget_bias must be a finite number, got {forget_bias!r}")
     sizes = [hidden_size] * num_layers if np.ndim(hidden_size) == 0 else list(hidden_size)
