@@ -38,7 +38,6 @@ import numpy as np
 import pandas as pd
 
 from gatedts import Forecaster
-from gatedts.baselines import SeasonalNaive
 from gatedts.datasets import (
     load_airline,
     load_co2,
@@ -47,8 +46,9 @@ from gatedts.datasets import (
     load_sf_temps,
     load_sunspots,
 )
-from gatedts.metrics import mape, mase, smape
-from gatedts.seasonality import infer_seasonal_period
+from gatedts.forecasting.baselines import SeasonalNaive
+from gatedts.forecasting.metrics import mape, mase, smape
+from gatedts.forecasting.seasonality import infer_seasonal_period
 
 SERIES = {
     "airline": (load_airline, 12),

@@ -18,10 +18,11 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 
-from gatedts import Forecaster, GRURegressor, LSTMRegressor, RNNRegressor, forecasting
-from gatedts.baselines import SeasonalNaive
+from gatedts import Forecaster, GRURegressor, LSTMRegressor, RNNRegressor
 from gatedts.datasets import load_airline
-from gatedts.metrics import mape, mase, smape
+from gatedts.forecasting import forecaster as forecasting
+from gatedts.forecasting.baselines import SeasonalNaive
+from gatedts.forecasting.metrics import mape, mase, smape
 
 HORIZON = 12
 # Last training month of each dev origin; its 12 targets all end by December 1959.

@@ -33,10 +33,10 @@ import llvmlite.binding as llb
 llb.set_option("", "-pass-remarks=loop-vectorize")
 llb.set_option("", "-pass-remarks-missed=loop-vectorize")
 import numpy as np
-from gatedts.kernels.cpu_common import matmul
-from gatedts.kernels.cpu_gru import gru_forward, gru_backward
-from gatedts.kernels.cpu_lstm import lstm_forward, lstm_backward
-from gatedts.kernels.cpu_rnn import rnn_forward, rnn_backward
+from gatedts.nn.cpu.common import matmul
+from gatedts.nn.cpu.gru import gru_forward, gru_backward
+from gatedts.nn.cpu.lstm import lstm_forward, lstm_backward
+from gatedts.nn.cpu.rnn import rnn_forward, rnn_backward
 f = np.{dtype}
 T, B, H = 3, 4, 8
 z = lambda *s: np.zeros(s, f)

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gatedts.compare import (
+from gatedts.analysis.compare import (
     compare_cells_on_series,
     comparison_figure,
     default_budget,
@@ -34,10 +34,10 @@ from gatedts.compare import (
     training_windows,
     window_gates,
 )
+from gatedts.analysis.diagnostics import gradient_reach
 from gatedts.datasets import load_airline
-from gatedts.diagnostics import gradient_reach
-from gatedts.metrics import mape
-from gatedts.tasks import hidden_size_for_budget
+from gatedts.forecasting.metrics import mape
+from gatedts.nn.params import hidden_size_for_budget
 
 GATES = [("gru", "r", "GRU reset gate r"), ("gru", "z", "GRU update gate z"),
          ("lstm", "i", "LSTM input gate i"), ("lstm", "f", "LSTM forget gate f"),
@@ -108,7 +108,7 @@ def plot_gates(gates, path):
     try:
         from matplotlib.figure import Figure
 
-        from gatedts.plotting import plot_gate_heatmap
+        from gatedts.analysis.plotting import plot_gate_heatmap
     except ImportError:
         print("matplotlib not installed: no plot (pip install 'gatedts[plot]')")
         return
@@ -123,7 +123,7 @@ def plot_gradients(reach, curves, path):
     try:
         from matplotlib.figure import Figure
 
-        from gatedts.plotting import plot_gradient_reach
+        from gatedts.analysis.plotting import plot_gradient_reach
     except ImportError:
         return
     fig = Figure(figsize=(10, 4), layout="constrained")

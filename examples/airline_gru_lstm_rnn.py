@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 
 from gatedts import Forecaster, GRURegressor, LSTMRegressor, RNNRegressor
-from gatedts.baselines import SeasonalNaive
 from gatedts.datasets import load_airline
-from gatedts.metrics import mape, mase, smape
+from gatedts.forecasting.baselines import SeasonalNaive
+from gatedts.forecasting.metrics import mape, mase, smape
 
 CELLS = {"GRU": GRURegressor, "LSTM": LSTMRegressor, "RNN": RNNRegressor}
 

@@ -14,8 +14,8 @@ import warnings
 from pathlib import Path
 
 from gatedts import Forecaster, GRURegressor, backtest
+from gatedts.analysis.plotting import plot_forecast
 from gatedts.datasets import load_sf_temps
-from gatedts.plotting import plot_forecast
 
 
 def main():

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from gatedts.tasks import compare_cells
+from gatedts.analysis.tasks import compare_cells
 
 
 def main():

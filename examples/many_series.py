@@ -41,9 +41,9 @@ from gatedts.datasets import (
     load_sf_temps,
     load_sunspots,
 )
-from gatedts.metrics import mase
-from gatedts.parallel import limit_threads, warm_up
-from gatedts.seasonality import infer_seasonal_period
+from gatedts.forecasting.metrics import mase
+from gatedts.forecasting.parallel import limit_threads, warm_up
+from gatedts.forecasting.seasonality import infer_seasonal_period
 
 HORIZON = 8
 

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from gatedts import Forecaster, GRURegressor, backtest
+from gatedts.analysis.plotting import plot_backtest
 from gatedts.datasets import load_seattle_weather
-from gatedts.plotting import plot_backtest
 
 
 def calendar(index):

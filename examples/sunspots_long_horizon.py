@@ -17,8 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from gatedts import Forecaster, GRURegressor, backtest
+from gatedts.analysis.plotting import plot_forecast
 from gatedts.datasets import load_sunspots
-from gatedts.plotting import plot_forecast
 
 
 def main():

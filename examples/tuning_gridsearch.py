@@ -23,8 +23,8 @@ from sklearn.pipeline import Pipeline
 
 from gatedts import Forecaster, GRURegressor
 from gatedts.datasets import load_airline
-from gatedts.metrics import mape
-from gatedts.windows import WindowTransformer, make_flat_windows
+from gatedts.forecasting.metrics import mape
+from gatedts.forecasting.windows import WindowTransformer, make_flat_windows
 
 
 def main():

@@ -1,12 +1,25 @@
-"""gatedts: GRU, LSTM and RNN forecasters in Numba."""
+"""gatedts: GRU, LSTM and RNN forecasters in Numba.
 
-__version__ = "0.1.0"
+The package is layered; each folder's docstring says what it may import:
 
-from . import _threads  # noqa: F401  (OpenMP spin default, before Numba starts its pool)
+* ``gatedts.nn``: the numerical core (parameters, Numba kernels in ``nn/cpu``
+  and ``nn/cuda``, exact BPTT, optimizers);
+* ``gatedts.estimators``: the scikit-learn regressors on top of it;
+* ``gatedts.forecasting``: the Forecaster, windows, transforms, intervals,
+  backtests, metrics and panels of many series;
+* ``gatedts.analysis``: gate diagnostics, cell comparisons, plots;
+* ``gatedts.cli``, ``gatedts.datasets``, ``gatedts.persistence``.
+"""
+
+from . import _moved
+from ._version import __version__
 from .estimators import GRURegressor, LSTMRegressor, RNNRegressor
 from .forecasting import BacktestResult, Forecaster, backtest
-from .panel import forecast_many
+from .forecasting.panel import forecast_many
+from .nn import functional
 from .persistence import load, save
+
+_moved.install()
 
 __all__ = [
     "BacktestResult",
@@ -14,8 +27,16 @@ __all__ = [
     "GRURegressor",
     "LSTMRegressor",
     "RNNRegressor",
+    "__version__",
     "backtest",
     "forecast_many",
+    "functional",
     "load",
     "save",
 ]
+
+
+def __getattr__(name):
+    if name in _moved.MOVED:  # gatedts.windows, gatedts.metrics, ... of gatedts 0.1
+        return _moved.load(name)
+    raise AttributeError(f"module 'gatedts' has no attribute {name!r}")

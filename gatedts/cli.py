@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .nn.cells import CELL_NAMES
+
 __all__ = ["main"]
 
 EXIT_USAGE = 2  # bad arguments (argparse's convention)
@@ -53,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``gatedts`` argument parser with all subcommands registered."""
     parser = _Parser(prog="gatedts", description="Forecast time series with GRU, LSTM and "
                      "RNN networks. Without a subcommand: gatedts forecast (airline).")
-    from . import __version__
+    from ._version import __version__
 
     parser.add_argument("--version", action="version", version=f"gatedts {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -81,7 +83,7 @@ def add_forecast_parser(commands):
                    "dates; none: the rows are numbered)")
     p.add_argument("--horizon", "-H", type=int, metavar="H", help="steps to forecast "
                    "(default: one season, e.g. 12 for monthly data; 10 without seasonality)")
-    p.add_argument("--model", choices=("gru", "lstm", "rnn"), default="gru",
+    p.add_argument("--model", choices=CELL_NAMES, default="gru",
                    help="recurrent cell (default: gru)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     p.add_argument("--coverage", type=float, default=0.9,
@@ -100,9 +102,9 @@ def add_forecast_parser(commands):
 
 def cmd_forecast(args) -> int:
     """Fit, forecast, backtest, plot: the main job of the library."""
-    from .backtesting import backtest
     from .forecasting import Forecaster
-    from .seasonality import infer_seasonal_period
+    from .forecasting.backtesting import backtest
+    from .forecasting.seasonality import infer_seasonal_period
 
     if args.plot is not None:
         _check_plot_path(args.plot)
@@ -269,7 +271,7 @@ def _describe(f) -> str:
 
 def save_plot(path, y, table, result):
     """Forecast (and backtest) figure saved to ``path``."""
-    from .plotting import plot_backtest, plot_forecast, require_matplotlib
+    from .analysis.plotting import plot_backtest, plot_forecast, require_matplotlib
 
     Figure = require_matplotlib()
     rows = 2 if result is not None else 1
@@ -289,7 +291,7 @@ def save_plot(path, y, table, result):
 
 def _check_plot_path(path):
     try:
-        from .plotting import require_matplotlib
+        from .analysis.plotting import require_matplotlib
 
         require_matplotlib()
     except ImportError as exc:
@@ -337,7 +339,7 @@ def add_compare_parser(commands):
 
 def cmd_compare(args) -> int:
     """Equal-budget comparison of the cells on one series: one table on stdout."""
-    from . import compare
+    from .analysis import compare
 
     if args.plot is not None:
         _check_plot_path(args.plot)

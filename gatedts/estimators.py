@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import functional as F
+from .nn import functional as F
 from .training import TrainingDivergedWarning, TrainingLoop
 
 __all__ = ["GRURegressor", "LSTMRegressor", "RNNRegressor", "TrainingDivergedWarning"]
@@ -429,3 +429,7 @@ class RNNRegressor(_RecurrentRegressor):
     """
 
     _cell = "rnn"
+
+
+ESTIMATORS = {"gru": GRURegressor, "lstm": LSTMRegressor, "rnn": RNNRegressor}
+"""The estimator of each cell of :data:`gatedts.nn.cells.CELL_NAMES`, by name."""

@@ -11,7 +11,8 @@ themselves; every JSON object is tagged ``{"$": kind, ...}`` with kind
 ``float`` (NaN, ±inf), ``tuple``, ``dict`` (str keys), ``array`` (a member),
 ``strarray`` (object array of str), ``scalar``, ``dtype``, ``rng`` (numpy
 generator state), ``index``, ``series``, ``frame``, ``offset``, ``pdscalar``, or
-``object``: an instance of an allow-listed gatedts class (``_REGISTRY``),
+``object``: an instance of an allow-listed gatedts class (``_REGISTRY``,
+recorded by its public name such as ``"GRURegressor"``),
 rebuilt as ``cls(**params)`` plus its saved attributes. Loading never
 unpickles, never evaluates text and imports only allow-listed gatedts modules.
 ``sha256`` covers the rest of the metadata (compact JSON) and every array
@@ -46,10 +47,12 @@ import pandas as pd
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
+from ._version import __version__
+
 __all__ = ["FORMAT_VERSION", "load", "save"]
 
 FORMAT = "gatedts"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: classes recorded by public name (1: by module path, still read)
 _META = "metadata.json"
 _ARRAY_KINDS = "biufcUSMm"  # numeric, bool, str, bytes, datetime64, timedelta64: no objects
 _BIT_GENERATORS = ("MT19937", "PCG64", "PCG64DXSM", "Philox", "SFC64")
@@ -67,32 +70,43 @@ def _after_load_recurrent(estimator):
     estimator._optimizer = None
 
 
-# class path -> (attributes never saved, hook run after loading). Forecaster may
-# not exist yet: classes are resolved by name only when used.
+# Files name a class by its stable public name, never by the module it lives in,
+# so moving a module does not break a saved model. name -> (module, attributes
+# never saved, hook run after loading). Modules are imported only when used.
 _ESTIMATOR = (("_optimizer", "_schedule"), _after_load_recurrent)
 _REGISTRY = {
-    **{f"gatedts.estimators.{n}Regressor": _ESTIMATOR for n in ("GRU", "LSTM", "RNN")},
-    **{f"gatedts.preprocessing.{n}": ((), None) for n in (
+    **{f"{n}Regressor": ("gatedts.estimators", *_ESTIMATOR) for n in ("GRU", "LSTM", "RNN")},
+    **{n: ("gatedts.forecasting.preprocessing", (), None) for n in (
         "StandardScaler", "MinMaxScaler", "IdentityTransform", "LogTransform", "Differencer")},
-    **{name: ((), None) for name in ("gatedts.windows.WindowTransformer",
-                                     "gatedts.baselines.SeasonalNaive",
-                                     "gatedts.forecasting.Forecaster")},
+    "WindowTransformer": ("gatedts.forecasting.windows", (), None),
+    "SeasonalNaive": ("gatedts.forecasting.baselines", (), None),
+    "Forecaster": ("gatedts.forecasting.forecaster", (), None),
 }
+# Files written before version 0.2 named classes by module path.
+_LEGACY_MODULES = ("gatedts.estimators", "gatedts.preprocessing", "gatedts.windows",
+                   "gatedts.baselines", "gatedts.forecasting")
 
 
-def _class_path(cls):
-    return f"{cls.__module__}.{cls.__qualname__}"
+def _class_name(cls):
+    """The name a file records for ``cls``: its registered public name, else None."""
+    name = cls.__qualname__
+    entry = _REGISTRY.get(name)
+    return name if entry is not None and cls.__module__ == entry[0] else None
 
 
-def _resolve(path):
-    """The allow-listed class named ``path``; nothing else is ever imported."""
-    if type(path) is not str or path not in _REGISTRY:
-        raise _FileError(f"class {path!r} is not a gatedts class that load() may create")
-    module, _, name = path.rpartition(".")
+def _resolve(name):
+    """The allow-listed class called ``name``; nothing else is ever imported."""
+    if type(name) is str and name not in _REGISTRY:
+        module, _, short = name.rpartition(".")
+        if module in _LEGACY_MODULES and short in _REGISTRY:
+            name = short
+    if type(name) is not str or name not in _REGISTRY:
+        raise _FileError(f"class {name!r} is not a gatedts class that load() may create")
+    module = _REGISTRY[name][0]
     try:
         return getattr(importlib.import_module(module), name)
     except (ImportError, AttributeError) as exc:
-        raise _FileError(f"class {path!r} is not available in this gatedts ({exc})") from None
+        raise _FileError(f"class {name!r} is not available in this gatedts ({exc})") from None
 
 
 # ------------------------------------------------------------------ encoding
@@ -141,9 +155,9 @@ def _encode(value, arrays):
         return _checked({"$": "pdscalar", "index": enc(pd.Index([value]))}, value, arrays)
     if isinstance(value, (pd.Index, pd.Series, pd.DataFrame, pd.offsets.BaseOffset)):
         return _checked(_encode_pandas(value, enc), value, arrays)
-    if _class_path(kind) in _REGISTRY:
+    if _class_name(kind) is not None:
         return _encode_object(value, arrays)
-    raise TypeError(f"cannot save a value of type {_class_path(kind)}")
+    raise TypeError(f"cannot save a value of type {kind.__module__}.{kind.__qualname__}")
 
 
 def _encode_array(arr, arrays):
@@ -212,20 +226,17 @@ def _same_pandas(a, b):
 
 
 def _encode_object(obj, arrays):
-    cls = type(obj)
-    path = _class_path(cls)
-    if _resolve(path) is not cls:
-        raise TypeError(f"cannot save a {path}: not the registered class of that name")
-    transient, _ = _REGISTRY[path]
+    name = _class_name(type(obj))
+    _, transient, _ = _REGISTRY[name]
     params = obj.get_params(deep=False)
     state = {k: v for k, v in vars(obj).items() if k not in params and k not in transient}
-    out = {"$": "object", "class": path, "params": {}, "state": {}}
+    out = {"$": "object", "class": name, "params": {}, "state": {}}
     for part, values in (("params", params), ("state", state)):
         for name, value in values.items():
             try:
                 out[part][name] = _encode(value, arrays)
             except TypeError as exc:
-                raise TypeError(f"{cls.__name__}.{name}: {exc}") from None
+                raise TypeError(f"{type(obj).__name__}.{name}: {exc}") from None
     return out
 
 
@@ -336,7 +347,7 @@ def _decode_object(x, dec, arrays):
                 or callable(attr) or isinstance(attr, property)):
             raise _FileError(f"attribute {name!r} of {cls.__name__} may not be set by load()")
         setattr(obj, name, dec(value))
-    hook = _REGISTRY[x["class"]][1]
+    hook = _REGISTRY[cls.__name__][2]
     if hook is not None:
         hook(obj)
     return obj
@@ -411,10 +422,8 @@ def save(obj, path):
     TypeError
         ``obj`` holds an unsupported value; the message says where.
     """
-    from . import __version__
-
     path = Path(os.fspath(path))
-    cls_path = _class_path(type(obj)) if _class_path(type(obj)) in _REGISTRY else None
+    cls_path = _class_name(type(obj))
     if cls_path is not None and hasattr(obj, "fit"):
         try:
             check_is_fitted(obj)

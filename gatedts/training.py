@@ -17,9 +17,9 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 
-from . import functional as F
-from ._threads import single_threaded_blas
-from .optim import clip_grad_norm, make_optimizer, make_schedule
+from .nn import functional as F
+from .nn.optim import clip_grad_norm, make_optimizer, make_schedule
+from .nn.threads import single_threaded_blas
 
 
 class TrainingDivergedWarning(ConvergenceWarning):
@@ -65,7 +65,7 @@ class TrainingLoop:
         options = {"loss": self.loss, "check_input": False, **self._cell_options()}
         runner = None  # the GPU path keeps the parameters on the device (gatedts.cuda)
         if self.device != "cpu":
-            from .cuda import training_runner
+            from .nn.cuda.functional import training_runner
             runner = training_runner(self.device, self._cell, self.params_, X_train, y_train,
                                      self._optimizer, self.clip_norm, **options)
         last_good = {k: v.copy() for k, v in self.params_.items()}

@@ -5,7 +5,7 @@ from the gate equations, with no buffers shared between steps and no fused
 loops. The Numba kernels are checked against it; it is checked against finite
 differences and (when installed) PyTorch autograd.
 
-Parameters follow PyTorch's ``state_dict`` layout (see ``gatedts.functional``).
+Parameters follow PyTorch's ``state_dict`` layout (see ``gatedts.nn.functional``).
 """
 
 import numpy as np

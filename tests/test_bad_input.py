@@ -12,12 +12,12 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 from gatedts import GRURegressor, LSTMRegressor
-from gatedts import baselines as B
 from gatedts import datasets as D
 from gatedts import functional as F
-from gatedts import metrics as M
-from gatedts import preprocessing as P
-from gatedts import windows as W
+from gatedts.forecasting import baselines as B
+from gatedts.forecasting import metrics as M
+from gatedts.forecasting import preprocessing as P
+from gatedts.forecasting import windows as W
 
 PARAMS = F.init_params("gru", 1, 4)
 SERIES = pd.Series(np.arange(30.0), index=pd.date_range("2020", periods=30, freq="D"))

@@ -7,7 +7,7 @@ from hypothesis.extra.numpy import arrays
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from gatedts.baselines import SeasonalNaive
+from gatedts.forecasting.baselines import SeasonalNaive
 
 
 def test_naive_repeats_the_last_value():

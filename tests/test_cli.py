@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gatedts import GRURegressor, LSTMRegressor, RNNRegressor, forecasting
+from gatedts import GRURegressor, LSTMRegressor, RNNRegressor
 from gatedts.cli import main
+from gatedts.forecasting import forecaster as forecasting
 
 CELLS = {"gru": GRURegressor, "lstm": LSTMRegressor, "rnn": RNNRegressor}
 

@@ -9,9 +9,7 @@ import pytest
 from sklearn.base import clone
 
 from gatedts import Forecaster
-from gatedts.baselines import SeasonalNaive
-from gatedts.cli import main
-from gatedts.compare import (
+from gatedts.analysis.compare import (
     SizedNetwork,
     compare_cells_on_series,
     default_budget,
@@ -22,10 +20,12 @@ from gatedts.compare import (
     training_windows,
     window_gates,
 )
+from gatedts.cli import main
 from gatedts.datasets import load_airline
-from gatedts.metrics import smape
-from gatedts.params import N_GATES
-from gatedts.tasks import n_parameters
+from gatedts.forecasting.baselines import SeasonalNaive
+from gatedts.forecasting.metrics import smape
+from gatedts.nn.cells import n_gates
+from gatedts.nn.params import n_parameters
 
 TINY = {"seeds": 2, "max_iter": 2, "n_origins": 2, "budget": 400}
 
@@ -72,7 +72,7 @@ def test_parameter_budgets_match(compared):
         for other in (H - 1, H + 1):
             assert abs(counted - budget) <= abs(n_parameters(cell, 1, other, horizon) - budget)
         step = n_parameters(cell, 1, H + 1, horizon) - counted
-        assert abs(counted - budget) <= step / 2 + N_GATES[cell]
+        assert abs(counted - budget) <= step / 2 + n_gates(cell)
     assert default_budget(12) == n_parameters("gru", 1, 32, 12) == 3756
 
 
@@ -215,7 +215,7 @@ def test_cli_compare_subprocess_no_traceback():
 
 def test_gate_heatmap_and_gradient_reach_plots():
     pytest.importorskip("matplotlib")
-    from gatedts.plotting import plot_gate_heatmap, plot_gradient_reach
+    from gatedts.analysis.plotting import plot_gate_heatmap, plot_gradient_reach
 
     index = pd.date_range("1959-01-01", periods=12, freq="MS")
     gate = pd.DataFrame(np.linspace(0.1, 0.9, 36).reshape(12, 3), index=index)

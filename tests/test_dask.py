@@ -17,7 +17,7 @@ import pytest
 from sklearn.model_selection import GridSearchCV
 
 from gatedts import Forecaster, GRURegressor, forecast_many
-from gatedts.parallel import run_parallel
+from gatedts.forecasting.parallel import run_parallel
 
 distributed = pytest.importorskip("distributed")
 

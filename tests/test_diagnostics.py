@@ -9,7 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from gatedts import GRURegressor, LSTMRegressor, RNNRegressor
 from gatedts import functional as F
-from gatedts.diagnostics import gate_traces, gradient_reach
+from gatedts.analysis.diagnostics import gate_traces, gradient_reach
 
 NAMES = {GRURegressor: ["r", "z", "n", "h"], LSTMRegressor: ["i", "f", "g", "o", "c", "h"],
          RNNRegressor: ["h"]}

@@ -11,7 +11,7 @@ from sklearn.linear_model import LinearRegression
 
 from gatedts import BacktestResult, Forecaster, GRURegressor, LSTMRegressor, backtest
 from gatedts.datasets import load_airline
-from gatedts.forecasting import default_estimator, regular_index
+from gatedts.forecasting.forecaster import default_estimator, regular_index
 
 
 class MeanRegressor(RegressorMixin, BaseEstimator):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import reference as ref
-from conftest import random_model, random_states
+from helpers import random_model, random_states
 
 from gatedts import functional as F
 

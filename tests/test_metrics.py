@@ -7,7 +7,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from gatedts.metrics import (
+from gatedts.forecasting.metrics import (
     coverage,
     evaluate,
     mae,

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from gatedts.optim import (
+from gatedts.nn.optim import (
     SGD,
     Adam,
     ConstantLR,

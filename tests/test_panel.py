@@ -7,8 +7,8 @@ import pytest
 from sklearn.linear_model import Ridge
 
 from gatedts import Forecaster, GRURegressor, forecast_many
-from gatedts.panel import PRED_COL, series_seed
-from gatedts.parallel import limit_threads, run_parallel
+from gatedts.forecasting.panel import PRED_COL, series_seed
+from gatedts.forecasting.parallel import limit_threads, run_parallel
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

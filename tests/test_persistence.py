@@ -23,17 +23,17 @@ from hypothesis.extra import numpy as hnp
 from sklearn.base import BaseEstimator, clone
 from sklearn.linear_model import LinearRegression
 
-from gatedts import GRURegressor, LSTMRegressor, RNNRegressor, persistence
-from gatedts.baselines import SeasonalNaive
-from gatedts.persistence import FORMAT_VERSION, load, save
-from gatedts.preprocessing import (
+from gatedts import Forecaster, GRURegressor, LSTMRegressor, RNNRegressor, persistence
+from gatedts.forecasting.baselines import SeasonalNaive
+from gatedts.forecasting.preprocessing import (
     Differencer,
     IdentityTransform,
     LogTransform,
     MinMaxScaler,
     StandardScaler,
 )
-from gatedts.windows import WindowTransformer
+from gatedts.forecasting.windows import WindowTransformer
+from gatedts.persistence import FORMAT_VERSION, load, save
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -117,8 +117,8 @@ def test_file_layout_is_npz_with_json_metadata(tmp_path):
         weights = {k: npz[v["ref"]] for k, v in meta["tree"]["state"]["params_"]["v"].items()}
     assert list(meta) == ["format", "format_version", "gatedts_version", "class", "arrays",
                           "tree", "sha256"]
-    assert meta["format"] == "gatedts" and meta["format_version"] == FORMAT_VERSION == 1
-    assert meta["class"] == meta["tree"]["class"] == "gatedts.estimators.GRURegressor"
+    assert meta["format"] == "gatedts" and meta["format_version"] == FORMAT_VERSION == 2
+    assert meta["class"] == meta["tree"]["class"] == "GRURegressor"  # a public name, no module
     assert meta["tree"]["params"]["hidden_size"] == 4 and len(meta["sha256"]) == 64
     assert "_optimizer" not in meta["tree"]["state"] and "_rng" in meta["tree"]["state"]
     _assert_same_params(weights, model.params_)
@@ -268,8 +268,8 @@ class _ToyForecaster(BaseEstimator):
 
 
 def test_nested_registered_objects_round_trip(tmp_path, monkeypatch):
-    monkeypatch.setitem(persistence._REGISTRY, persistence._class_path(_ToyForecaster),
-                        ((), None))
+    monkeypatch.setitem(persistence._REGISTRY, "_ToyForecaster",
+                        (_ToyForecaster.__module__, (), None))
     y = pd.Series(np.sin(np.arange(40.0)), name="y",
                   index=pd.date_range("2020-01-01", periods=40, freq="D"))
     forecaster = _ToyForecaster(GRURegressor(**TINY)).fit(y)
@@ -403,7 +403,8 @@ def test_missing_and_unexpected_members(model_file, tmp_path):
 
 @pytest.mark.parametrize("name", ["os.system", "builtins.eval", "subprocess.Popen",
                                   "sklearn.linear_model.LinearRegression",
-                                  "gatedts.persistence.save", "gatedts_evil_module.Model", 42])
+                                  "gatedts.persistence.save", "gatedts_evil_module.Model", 42,
+                                  "os.GRURegressor", "gatedts.persistence.GRURegressor"])
 def test_classes_outside_the_allow_list_are_refused(model_file, tmp_path, name):
     path = _edit_meta(model_file, tmp_path, lambda meta: meta["tree"].update({"class": name}))
     with pytest.raises(ValueError, match="is not a gatedts class that load\\(\\) may create"):
@@ -645,3 +646,16 @@ def test_a_flipped_byte_never_loads_as_different_data(small_file, position, mask
         except ValueError:
             return
     assert _same(back, tree)  # only zip bookkeeping (timestamps, ...) was hit
+
+
+def test_a_file_written_before_the_package_layout_changed_still_loads():
+    # Written by gatedts 0.1.0 at commit 2bcb6e8, when classes were recorded by
+    # module path ("gatedts.forecasting.Forecaster", "gatedts.estimators.LSTMRegressor")
+    # and those modules were flat: an LSTM Forecaster in float64, with its forecast.
+    data = Path(__file__).parent / "data"
+    forecaster = load(data / "forecaster_v0.1.0.gdts")
+    expected = json.loads((data / "forecaster_v0.1.0.json").read_text())
+    assert type(forecaster) is Forecaster and type(forecaster.estimator_) is LSTMRegressor
+    forecast = forecaster.predict()
+    assert [str(t) for t in forecast.index] == expected["index"]
+    np.testing.assert_allclose(forecast.to_numpy(), expected["values"], rtol=1e-12)

@@ -8,7 +8,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from gatedts.preprocessing import (
+from gatedts.forecasting.preprocessing import (
     Differencer,
     IdentityTransform,
     LogTransform,

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from gatedts.datasets import load_airline, load_co2
-from gatedts.seasonality import (
+from gatedts.forecasting.seasonality import (
     KPSS_CRITICAL_5PCT,
     infer_seasonal_period,
     kpss_statistic,

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from gatedts.tasks import (
+from gatedts.analysis.tasks import (
     adding_problem,
     compare_cells,
     hidden_size_for_budget,

@@ -11,13 +11,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from gatedts._validation import (
+from gatedts.forecasting._validation import (
     as_float_array,
     check_n_features,
     check_positive_int,
     check_series_index,
 )
-from gatedts.windows import (
+from gatedts.forecasting.windows import (
     WindowTransformer,
     future_index,
     last_window,
@@ -332,7 +332,7 @@ def test_future_index_errors():
         future_index(pd.Index([3, 2, 1]), 1)
 
 
-# ------------------------------------------- shared input checks (gatedts._validation)
+# ------------------------------------------- shared input checks (gatedts.forecasting._validation)
 # They live here because windows.py is their first user; move them to
 # tests/test_validation.py if that file is created.
 

@@ -23,9 +23,11 @@ class _H100:
 # Device functions are compiled for "the current device"; there is none here.
 numba.cuda.dispatcher.get_current_device = lambda: _H100()
 
-from gatedts.kernels import cuda_common as cc  # noqa: E402
-from gatedts.kernels import cuda_gru, cuda_lstm, cuda_rnn  # noqa: E402
-from gatedts.kernels import cuda_train as ct  # noqa: E402
+from gatedts.nn.cuda import common as cc  # noqa: E402
+from gatedts.nn.cuda import gru as cuda_gru  # noqa: E402
+from gatedts.nn.cuda import lstm as cuda_lstm  # noqa: E402
+from gatedts.nn.cuda import optim as ct  # noqa: E402
+from gatedts.nn.cuda import rnn as cuda_rnn  # noqa: E402
 
 
 def A(dtype, ndim, layout="C"):

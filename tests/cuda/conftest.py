@@ -9,28 +9,10 @@ In any other run (plain ``pytest -q`` on a machine without a GPU) every test
 here is skipped, without compiling or launching anything.
 """
 
-import importlib.util
 import os
 import sys
-from pathlib import Path
 
 import pytest
-
-
-def _reexport_root_conftest():
-    # pytest imports every conftest.py that is not in a package as the module
-    # "conftest", the last one imported replacing the others in sys.modules, and
-    # the tests do `from conftest import random_model, ...`: so this conftest
-    # also carries the helpers of tests/conftest.py, whichever is imported last.
-    path = Path(__file__).resolve().parents[1] / "conftest.py"
-    spec = importlib.util.spec_from_file_location("_gatedts_tests_conftest", path)
-    root = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(root)
-    return {name: value for name, value in vars(root).items()
-            if not name.startswith(("_", "pytest_")) and name not in globals()}
-
-
-globals().update(_reexport_root_conftest())
 
 SIMULATOR = os.environ.get("NUMBA_ENABLE_CUDASIM", "0") not in ("", "0")
 

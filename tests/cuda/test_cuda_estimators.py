@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import VARIANT_IDS, VARIANTS
+from helpers import VARIANT_IDS, VARIANTS
 from sklearn.exceptions import ConvergenceWarning
 
 from gatedts import GRURegressor, LSTMRegressor, RNNRegressor
@@ -101,7 +101,7 @@ def test_float32_fit_close_to_cpu():
 
 @pytest.mark.skipif(not SIMULATOR, reason="checks the simulator is never picked by 'auto'")
 def test_auto_never_picks_the_simulator():
-    from gatedts.cuda import resolve_device
+    from gatedts.nn.cuda.functional import resolve_device
 
     assert resolve_device("auto") == "cpu"
     assert resolve_device("cuda") == "cuda"

@@ -1,4 +1,4 @@
-"""gatedts.cuda against the CPU functional API: forward, loss, every gradient.
+"""gatedts.nn.cuda against the CPU functional API: forward, loss, every gradient.
 
 Tiny shapes (the simulator runs each CUDA thread as a Python thread): batch 3,
 4 steps, hidden 3 (and 2 above it). Batch 3 with two rows per block (the
@@ -7,12 +7,13 @@ simulator reports 2 SMs) also exercises a partial last block.
 
 import numpy as np
 import pytest
-from conftest import VARIANT_IDS, VARIANTS, random_model, random_states
+from helpers import VARIANT_IDS, VARIANTS, random_model, random_states
 
 from gatedts import functional as F
 
-gcuda = pytest.importorskip("gatedts.cuda")
-cc = pytest.importorskip("gatedts.kernels.cuda_common")
+gcuda = pytest.importorskip("gatedts.nn.cuda.functional")
+cc = pytest.importorskip("gatedts.nn.cuda.common")
+cuda_optim = pytest.importorskip("gatedts.nn.cuda.optim")
 
 LAYERS = [(3,), (3, 2)]
 LAYER_IDS = ["1-layer", "2-layer"]
@@ -128,8 +129,8 @@ def test_device_params_round_trip_and_device_grads():
     assert isinstance(dgrads, gcuda.DeviceParams)
     assert abs(value - value_d) < 1e-12
     assert _max_abs(gcuda.to_host(dgrads), grads) < 1e-10
-    norm = gcuda.clip_grad_norm(dgrads, 0.5)
-    from gatedts.optim import clip_grad_norm
+    norm = cuda_optim.clip_grad_norm(dgrads, 0.5)
+    from gatedts.nn.optim import clip_grad_norm
 
     assert abs(norm - clip_grad_norm(grads, 0.5)) < 1e-10
     assert _max_abs(gcuda.to_host(dgrads), grads) < 1e-10

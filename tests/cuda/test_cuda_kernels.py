@@ -3,13 +3,15 @@
 import numpy as np
 import pytest
 
-from gatedts.kernels import cpu_gru, cpu_lstm, cpu_rnn
+from gatedts.nn.cpu import gru as cpu_gru
+from gatedts.nn.cpu import lstm as cpu_lstm
+from gatedts.nn.cpu import rnn as cpu_rnn
 
 cuda = pytest.importorskip("numba.cuda")
-cc = pytest.importorskip("gatedts.kernels.cuda_common")
-cuda_gru = pytest.importorskip("gatedts.kernels.cuda_gru")
-cuda_lstm = pytest.importorskip("gatedts.kernels.cuda_lstm")
-cuda_rnn = pytest.importorskip("gatedts.kernels.cuda_rnn")
+cc = pytest.importorskip("gatedts.nn.cuda.common")
+cuda_gru = pytest.importorskip("gatedts.nn.cuda.gru")
+cuda_lstm = pytest.importorskip("gatedts.nn.cuda.lstm")
+cuda_rnn = pytest.importorskip("gatedts.nn.cuda.rnn")
 
 T, B, H = 4, 3, 3
 

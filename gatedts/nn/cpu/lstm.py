@@ -22,7 +22,7 @@ one SIMD loop per equation, as in ``cpu_gru``.
 import numpy as np
 from numba import njit, prange
 
-from .cpu_common import (
+from .common import (
     KERNEL_OPTIONS,
     batch_chunks,
     flush_tiny,

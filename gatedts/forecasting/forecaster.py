@@ -33,11 +33,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
+from ..estimators import ESTIMATORS
 from ._series import check_exog, check_y, regular_index, resolve_future
 from ._validation import as_float_array, check_positive_int
 from .backtesting import BacktestResult, backtest
 from .conformal import ConformalIntervals
-from .estimators import GRURegressor, LSTMRegressor, RNNRegressor
 from .preprocessing import Differencer, make_scaler
 from .seasonality import (
     KPSS_CRITICAL_5PCT,
@@ -51,7 +51,6 @@ from .windows import future_index, make_windows, window_starts
 
 __all__ = ["BacktestResult", "Forecaster", "backtest", "default_estimator", "regular_index"]
 
-_CELLS = {"gru": GRURegressor, "lstm": LSTMRegressor, "rnn": RNNRegressor}
 # L2 prior strength of the default networks, relative to the summed squared error
 # of all training windows: weight decay alpha = _PRIOR / n_windows.
 _PRIOR = 4.0
@@ -98,10 +97,10 @@ def default_estimator(cell: str = "gru", n_windows: int = 100, *, random_state=N
     -------
     GRURegressor, LSTMRegressor or RNNRegressor
     """
-    if cell not in _CELLS:
-        raise ValueError(f"unknown cell {cell!r}; choose one of {', '.join(map(repr, _CELLS))}")
+    if cell not in ESTIMATORS:
+        raise ValueError(f"unknown cell {cell!r}; choose one of {', '.join(map(repr, ESTIMATORS))}")
     n_windows = check_positive_int(n_windows, "n_windows")
-    return _CELLS[cell](
+    return ESTIMATORS[cell](
         hidden_size=32, alpha=_PRIOR / n_windows, learning_rate_init=1e-3,
         batch_size=int(np.clip(n_windows // 32, 32, 256)),
         max_iter=int(np.clip(round(_WINDOW_PASSES / n_windows), 5, 300)), clip_norm=1.0,
@@ -264,9 +263,9 @@ class Forecaster(ConformalIntervals, BaseEstimator):
         if self.estimator is None:
             return "gru"
         if isinstance(self.estimator, str):
-            if self.estimator.lower() not in _CELLS:
+            if self.estimator.lower() not in ESTIMATORS:
                 raise ValueError(f"unknown estimator {self.estimator!r}; choose one of "
-                                 f"{', '.join(map(repr, _CELLS))} or pass a regressor")
+                                 f"{', '.join(map(repr, ESTIMATORS))} or pass a regressor")
             return self.estimator.lower()
         return None
 

@@ -38,6 +38,9 @@ import warnings
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 
+from ..estimators import ESTIMATORS
+from ..nn.cells import CELL_NAMES
+
 __all__ = ["limit_threads", "run_parallel", "warm_up"]
 
 
@@ -121,7 +124,7 @@ def run_parallel(function, tasks, n_jobs=None):
                                    for args in tasks)
 
 
-def warm_up(cells=("gru", "lstm", "rnn"), dtypes=("float32",)):
+def warm_up(cells=CELL_NAMES, dtypes=("float32",)):
     """Compile (or load from the on-disk cache) the CPU kernels of the given cells.
 
     Fits a two-unit network for one epoch on a few random windows, which
@@ -144,22 +147,19 @@ def warm_up(cells=("gru", "lstm", "rnn"), dtypes=("float32",)):
     On every worker of a Dask cluster, before submitting work::
 
         from distributed import Client
-        from gatedts.parallel import warm_up
+        from gatedts.forecasting.parallel import warm_up
         client = Client("tcp://scheduler:8786")
         client.run(warm_up)         # {worker address: seconds}
     """
-    from .estimators import GRURegressor, LSTMRegressor, RNNRegressor
-
-    classes = {"gru": GRURegressor, "lstm": LSTMRegressor, "rnn": RNNRegressor}
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((8, 4, 2)), rng.standard_normal(8)
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for cell in cells:
-            if cell not in classes:
-                raise ValueError(f"unknown cell {cell!r}; choose among {sorted(classes)}")
+            if cell not in ESTIMATORS:
+                raise ValueError(f"unknown cell {cell!r}; choose among {sorted(ESTIMATORS)}")
             for dtype in dtypes:
-                classes[cell](hidden_size=2, max_iter=1, dtype=dtype, random_state=0).fit(
+                ESTIMATORS[cell](hidden_size=2, max_iter=1, dtype=dtype, random_state=0).fit(
                     X, y).predict(X)
     return time.perf_counter() - start

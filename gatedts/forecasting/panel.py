@@ -34,16 +34,16 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import get_tags
 
+from ..nn.cells import CELL_NAMES
 from ._series import regular_index, resolve_future
 from ._validation import check_positive_int
-from .forecasting import Forecaster, default_estimator
+from .forecaster import Forecaster, default_estimator
 from .parallel import run_parallel
 from .seasonality import infer_seasonal_period
 
 __all__ = ["PRED_COL", "forecast_many", "series_seed"]
 
 PRED_COL = "y_pred"  # name of the forecast column of forecast_many's output
-_CELLS = ("gru", "lstm", "rnn")
 
 
 def forecast_many(df, forecaster=None, *, horizon=None, id_col="unique_id", time_col="ds",
@@ -215,9 +215,9 @@ def _check_forecaster(forecaster):
     if forecaster is None:
         return Forecaster()
     if isinstance(forecaster, str):
-        if forecaster.lower() not in _CELLS:
+        if forecaster.lower() not in CELL_NAMES:
             raise ValueError(f"unknown forecaster {forecaster!r}; pass a Forecaster or one of "
-                             f"{', '.join(map(repr, _CELLS))}")
+                             f"{', '.join(map(repr, CELL_NAMES))}")
         return Forecaster(forecaster.lower())
     if not isinstance(forecaster, Forecaster):
         raise TypeError(f"forecaster must be a gatedts.Forecaster, a cell name or None, got "

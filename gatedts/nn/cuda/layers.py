@@ -1,53 +1,19 @@
-"""The three cells on a CUDA device: the twin of :mod:`gatedts.cells`.
+"""One layer of each cell on a CUDA device: the twin of :mod:`gatedts.nn.cpu.layers`.
 
 Each cell runs one layer's recurrence on the device, from a time-major input
 projection ``xp`` (T, B, G·H), and going back turns dL/dh_t into dL/dxp and
 writes the gradients of its recurrent parameters straight into the views of
 the flat gradient buffer. Buffers come from a :class:`Workspace`, so a
-training loop allocates them once per batch shape. Imported only by
-:mod:`gatedts.cuda`: importing it imports ``numba.cuda``.
+training loop allocates them once per batch shape.
 """
 
 from dataclasses import dataclass
 
-import numpy as np
-from numba import cuda
-
-from .kernels.cuda_common import colsum_cuda, fill_cuda, gemm_cuda
-from .kernels.cuda_gru import gru_backward_cuda, gru_forward_cuda
-from .kernels.cuda_lstm import lstm_backward_cuda, lstm_forward_cuda
-from .kernels.cuda_rnn import rnn_backward_cuda, rnn_forward_cuda
-
-
-class Workspace:
-    """Device buffers by name, reallocated only when the shape or dtype changes."""
-
-    def __init__(self):
-        self._arrays = {}
-
-    def get(self, name, shape, dtype):
-        return self._get(name, shape, dtype)[0]
-
-    def zeros(self, name, shape, dtype):
-        """A 2-D buffer of zeros that callers only read: filled when allocated."""
-        array, fresh = self._get(name, shape, dtype)
-        if fresh:
-            fill_cuda(array, 0.0)
-        return array
-
-    def _get(self, name, shape, dtype):
-        shape, dtype = tuple(int(s) for s in shape), np.dtype(dtype)
-        array = self._arrays.get(name)
-        if array is None or array.shape != shape or array.dtype != dtype:
-            array = cuda.device_array(shape, dtype=dtype)
-            self._arrays[name] = array
-            return array, True
-        return array, False
-
-
-def rows(a):
-    """A (T, B, F) device buffer seen as (T·B, F) rows (``a`` must be a whole buffer)."""
-    return a.reshape(a.shape[0] * a.shape[1], a.shape[2])
+from .common import colsum_cuda, gemm_cuda
+from .gru import gru_backward_cuda, gru_forward_cuda
+from .lstm import lstm_backward_cuda, lstm_forward_cuda
+from .rnn import rnn_backward_cuda, rnn_forward_cuda
+from .scratch import rows
 
 
 @dataclass
@@ -79,6 +45,8 @@ def _buffers(ws, k, dtype, **shapes):
 
 
 class GRU:
+    """One GRU layer on the device, in either reset form."""
+
     def __init__(self, reset_after=True):
         self.reset_after = bool(reset_after)
 
@@ -108,6 +76,8 @@ class GRU:
 
 
 class LSTM:
+    """One LSTM layer on the device, with or without peepholes."""
+
     def forward(self, ws, k, x, xp, w_hh, b_hh, peep, h0, c0):
         T, B, _ = xp.shape
         H = w_hh.shape[1]
@@ -135,6 +105,8 @@ class LSTM:
 
 
 class RNN:
+    """One tanh RNN layer on the device."""
+
     def forward(self, ws, k, x, xp, w_hh, b_hh, peep, h0, c0):
         T, B, H = xp.shape
         (hs,) = _buffers(ws, k, xp.dtype, hs=(T + 1, B, H))
@@ -156,12 +128,9 @@ def _peep_or_zeros(ws, peep, H, dtype):
     return ws.zeros(f"no_peephole{H}", (3, H), dtype)
 
 
-_CELLS = {"gru": GRU, "lstm": LSTM, "rnn": RNN}
+LAYERS = {"gru": GRU, "lstm": LSTM, "rnn": RNN}  # keys: gatedts.nn.cells.CELL_NAMES
 
 
-def make_cell(name, *, reset_after=True):
-    """The device cell object for ``name`` ("gru", "lstm" or "rnn")."""
-    cell = _CELLS.get(name) if isinstance(name, str) else None
-    if cell is None:
-        raise ValueError(f"unknown cell {name!r}; expected one of 'gru', 'lstm', 'rnn'")
-    return GRU(reset_after) if cell is GRU else cell()
+def make_layer(name, *, reset_after=True):
+    """The device layer object for the cell ``name`` (already checked by the caller)."""
+    return GRU(reset_after) if name == "gru" else LAYERS[name]()

@@ -32,7 +32,7 @@ small scratch rows where an equation needs another's result.
 import numpy as np
 from numba import njit, prange
 
-from .cpu_common import (
+from .common import (
     KERNEL_OPTIONS,
     batch_chunks,
     flush_tiny,

@@ -1,16 +1,15 @@
 """Parameter dicts: their layout, validation and initialisation.
 
-See :mod:`gatedts.functional` for the table of names and shapes (PyTorch
+See :mod:`gatedts.nn.functional` for the table of names and shapes (PyTorch
 ``state_dict`` layout plus a ``head.*`` linear layer).
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from .cells import CELL_NAMES
-
-N_GATES = {"gru": 3, "lstm": 4, "rnn": 1}
+from .cells import get_cell, n_gates
 
 
 @dataclass(frozen=True)
@@ -27,11 +26,6 @@ class ModelSpec:
     @property
     def num_layers(self):
         return len(self.hidden_sizes)
-
-
-def _check_cell(cell):
-    if cell not in CELL_NAMES:
-        raise ValueError(f"unknown cell {cell!r}; expected one of {', '.join(CELL_NAMES)}")
 
 
 def _shape(params, key):
@@ -85,7 +79,7 @@ def check_finite_params(params):
 
 
 def _validate_structure(cell, params):
-    _check_cell(cell)
+    get_cell(cell)
     if "weight_ih_l0" not in params:
         raise ValueError("params has no 'weight_ih_l0': not a gatedts/PyTorch parameter dict")
     num_layers = 0
@@ -100,15 +94,15 @@ def _validate_structure(cell, params):
     dtypes = sorted({str(np.asarray(v).dtype) for v in params.values()})
     if dtypes not in (["float32"], ["float64"]):
         raise ValueError(f"params must all be float32 or all float64, got {dtypes}")
-    n_gates = N_GATES[cell]
+    G = n_gates(cell)
     input_size = in_size = _shape(params, "weight_ih_l0")[-1]
     peephole = "weight_peephole_l0" in params
     hidden = []
     for k, (w_ih, w_hh, b_ih, b_hh) in enumerate(layer_keys):
         H = _shape(params, w_hh)[-1]
-        GH = n_gates * H
+        GH = G * H
         context = (f" for {cell.upper()} layer {k} (input size {in_size}, hidden size {H},"
-                   f" {n_gates} gate(s))")
+                   f" {G} gate(s))")
         for key, expected in ((w_hh, (GH, H)), (w_ih, (GH, in_size)), (b_ih, (GH,)),
                               (b_hh, (GH,))):
             _check_shape(params, key, expected, context)
@@ -195,7 +189,7 @@ def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
     -------
     dict of str to ndarray
     """
-    _check_cell(cell)
+    get_cell(cell)
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64, got {dtype}")
@@ -215,7 +209,7 @@ def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
     if not sizes:
         raise ValueError("hidden_size must name at least one layer")
     rng = as_rng(random_state)
-    G = N_GATES[cell]
+    G = n_gates(cell)
     params = {}
     in_size = int(input_size)
     for k, H in enumerate(int(s) for s in sizes):
@@ -231,3 +225,20 @@ def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
     params["head.weight"] = _glorot(rng, int(output_size), in_size)
     params["head.bias"] = np.zeros(int(output_size))
     return {key: value.astype(dtype) for key, value in params.items()}
+
+
+def n_parameters(cell, input_size, hidden_size, output_size=1):
+    """Weights of a one-layer ``cell`` network with a linear head."""
+    G = n_gates(cell)
+    return G * hidden_size * (input_size + hidden_size + 2) + (hidden_size + 1) * output_size
+
+
+def hidden_size_for_budget(cell, n_params, input_size, output_size=1):
+    """The hidden size whose one-layer network comes closest to ``n_params`` weights."""
+    G = n_gates(cell)
+    # G·H² + (G·(I + 2) + O)·H + O = n_params
+    b = G * (input_size + 2) + output_size
+    root = (-b + math.sqrt(b * b + 4 * G * (n_params - output_size))) / (2 * G)
+    candidates = [max(1, math.floor(root)), max(1, math.ceil(root))]
+    return min(candidates, key=lambda h: abs(n_parameters(cell, input_size, h, output_size)
+                                             - n_params))

@@ -1,16 +1,16 @@
-"""Training kernels on a CUDA device: loss, sums of squares, Adam and SGD updates.
+"""Training on a CUDA device: loss, sums of squares, Adam and SGD updates, clipping.
 
-The device twins of ``functional.loss_value`` and of ``gatedts.optim``. They
+The device twins of ``nn.core.loss_value`` and of ``gatedts.nn.optim``. They
 do the arithmetic of their numpy originals in the same order and dtype (every
 scalar is rounded to the array dtype on the host, as numpy does with a
 Python float), so that a fit on the device follows the CPU fit step for step.
 
 Parameters, gradients and optimizer moments live in flat device buffers with
-the ``"weight"`` keys first (see ``gatedts.cuda``): an update is one launch
+the ``"weight"`` keys first (see ``gatedts.nn.cuda.functional``): an update is one launch
 over the whole model, weight decay applies to the first ``n_decay`` elements,
 and the global gradient norm is one two-pass reduction (fixed block partials,
 then one block): deterministic, with the float64 accumulation of
-``optim.global_norm``.
+``nn.optim.global_norm``.
 """
 
 import functools
@@ -19,11 +19,13 @@ import math
 import numpy as np
 from numba import cuda, float64
 
-from .cuda_common import SIMULATOR, THREADS, blocks_for
+from ..optim import SGD, Adam, check_number
+from .common import SIMULATOR, THREADS, blocks_for, scale_cuda
+from .scratch import Workspace
 
 REDUCE_BLOCKS = 2 if SIMULATOR else 128  # partial sums of the first reduction pass
 
-LOSS_KINDS = {"mse": 0, "mae": 1, "huber": 2}
+LOSS_KINDS = {"mse": 0, "mae": 1, "huber": 2}  # the codes the loss kernel branches on
 
 
 @functools.cache
@@ -156,3 +158,63 @@ def sgd_cuda(p, g, buf, n_decay, *, weight_decay, momentum, nesterov, lr):
     f = p.dtype.type
     _sgd[blocks_for(p.shape[0], THREADS), THREADS](p, g, buf, n_decay, f(weight_decay),
                                                    f(momentum), bool(nesterov), f(lr))
+
+
+# ------------------------------------------------------------------ the host-side drivers
+
+
+def global_norm(dgrads, ws=None):
+    """L2 norm of a :class:`DeviceParams` (float64 sum, as ``nn.optim.global_norm``)."""
+    ws = Workspace() if ws is None else ws
+    stats = ws.get("norm", (1,), np.float64)
+    sum_cuda(dgrads.flat, stats, 0, ws.get("partials", (REDUCE_BLOCKS,), np.float64),
+             square=True)
+    return math.sqrt(float(stats.copy_to_host()[0]))
+
+
+def clip_norm_to(dgrads, norm, max_norm):
+    """Scale ``dgrads`` (of norm ``norm``) in place to a norm <= ``max_norm``; return ``norm``."""
+    max_norm = math.inf if max_norm is None else max_norm
+    scale = check_number("max_norm", max_norm, 0.0, math.inf, high_closed=True) / (norm + 1e-6)
+    if math.isfinite(norm) and scale < 1.0:
+        scale_cuda(dgrads.flat, scale)
+    return norm
+
+
+def clip_grad_norm(dgrads, max_norm):
+    """``nn.optim.clip_grad_norm`` for a :class:`DeviceParams`; returns the norm before clipping."""
+    return clip_norm_to(dgrads, global_norm(dgrads), max_norm)
+
+
+class DeviceOptimizer:
+    """Steps an ``nn.optim.Adam`` or ``nn.optim.SGD`` on flat device buffers.
+
+    The host optimizer keeps its hyper-parameters and step count; its moment
+    buffers live on the device until :meth:`sync` copies them back.
+    """
+
+    def __init__(self, optimizer, dparams):
+        if not isinstance(optimizer, Adam | SGD):
+            raise TypeError(f"expected an optim.Adam or optim.SGD, got {type(optimizer).__name__}")
+        self.host, self.layout = optimizer, dparams.layout
+        self.state = {name: cuda.to_device(self.layout.flatten(arrays))
+                      for name, arrays in optimizer.state.items()}
+
+    def step(self, dparams, dgrads, lr=None):
+        opt = self.host
+        lr = opt.lr if lr is None else check_number("lr", lr, 0.0)
+        opt.n_steps += 1
+        n_decay = self.layout.n_decay if opt.weight_decay > 0 else 0
+        if isinstance(opt, Adam):
+            adam_cuda(dparams.flat, dgrads.flat, self.state["exp_avg"], self.state["exp_avg_sq"],
+                      n_decay, weight_decay=opt.weight_decay, beta1=opt.beta1,
+                      beta2=opt.beta2, eps=opt.eps, lr=lr, n_steps=opt.n_steps)
+        else:
+            buf = self.state.get("momentum_buffer", dgrads.flat)
+            sgd_cuda(dparams.flat, dgrads.flat, buf, n_decay, weight_decay=opt.weight_decay,
+                     momentum=opt.momentum, nesterov=opt.nesterov, lr=lr)
+
+    def sync(self):
+        """Copy the moment buffers back into the host optimizer's state, in place."""
+        for name, flat in self.state.items():
+            self.layout.unflatten(flat.copy_to_host(), self.host.state[name])

@@ -1,11 +1,12 @@
 """The functional API and the training step on a CUDA device.
 
 :func:`forward`, :func:`predict` and :func:`loss_and_grad` take the arguments
-of their twins in :mod:`gatedts.functional` (which delegate here for
+of their twins in :mod:`gatedts.nn.functional` (which delegate here for
 ``device="cuda"``) and return the same results: same losses, stacked layers,
-initial states, dropout masks drawn on the host from the same generator.
-The forward pass, the loss, BPTT and every gradient run on the device
-(kernels in ``gatedts.kernels.cuda_*``); the results are copied back.
+initial states, dropout masks drawn on the host from the same generator. The
+input checks, masks and results come from :mod:`gatedts.nn.core`, shared with
+the CPU path. The forward pass, the loss, BPTT and every gradient run on the
+device (kernels in this folder); the results are copied back.
 
 For a fit, the parameters stay on the device: :func:`to_device` packs a
 parameter dict into one flat device buffer with a view per key
@@ -13,8 +14,9 @@ parameter dict into one flat device buffer with a view per key
 layout, and :class:`DeviceTraining` runs a mini-batch step whose only
 device-to-host copy is the loss and the squared gradient norm (16 bytes), so
 the host can stop on divergence before the update, as on the CPU. Clipping
-and the Adam/SGD updates are those of :mod:`gatedts.optim`, in the same
-order and dtype. The estimators use it through :func:`training_runner`.
+and the Adam/SGD updates are those of :mod:`gatedts.nn.optim`, in the same
+order and dtype (:mod:`gatedts.nn.cuda.optim`). The estimators use it through
+:func:`training_runner`.
 
 ``import gatedts`` never imports this module; importing it imports
 ``numba.cuda``. Set ``NUMBA_ENABLE_CUDASIM=1`` before numba is imported to
@@ -27,24 +29,17 @@ from collections.abc import Mapping
 import numpy as np
 from numba import config, cuda
 
-from . import functional as F
-from ._cuda_cells import Workspace, make_cell, rows
-from .cells import LayerCache
-from .cells import make_cell as make_host_cell
-from .kernels.cuda_common import (
-    colsum_cuda,
-    fill_cuda,
-    gather_time_major_cuda,
-    gemm_cuda,
-    multiply_cuda,
-    scale_cuda,
-)
-from .kernels.cuda_train import REDUCE_BLOCKS, adam_cuda, loss_cuda, sgd_cuda, sum_cuda
-from .optim import SGD, Adam, _check
+from .. import core
+from ..cells import get_cell
+from ..core import Forward, layer_weights
+from ..params import ModelSpec
+from .common import colsum_cuda, fill_cuda, gather_time_major_cuda, gemm_cuda, multiply_cuda
+from .layers import make_layer
+from .optim import REDUCE_BLOCKS, DeviceOptimizer, clip_norm_to, loss_cuda, sum_cuda
+from .scratch import Workspace, rows
 
-__all__ = ["DeviceParams", "DeviceTraining", "clip_grad_norm", "forward", "is_available",
-           "loss_and_grad", "predict", "resolve_device", "to_device", "to_host",
-           "training_runner"]
+__all__ = ["DeviceParams", "DeviceTraining", "forward", "is_available", "loss_and_grad",
+           "predict", "resolve_device", "to_device", "to_host", "training_runner"]
 
 DEVICES = ("cpu", "cuda", "auto")
 NO_GPU = ("device='cuda' but no CUDA GPU is available (numba.cuda.is_available() is False); "
@@ -89,7 +84,7 @@ class _Layout:
     """Where each key of a parameter dict lives in the flat buffer.
 
     Keys containing ``"weight"`` come first, so weight decay (which
-    ``gatedts.optim`` applies to those keys only) covers ``[0, n_decay)``.
+    ``gatedts.nn.optim`` applies to those keys only) covers ``[0, n_decay)``.
     """
 
     def __init__(self, params):
@@ -130,7 +125,7 @@ class DeviceParams(Mapping):
     """A parameter (or gradient) dict on the device: one flat buffer, a view per key.
 
     It is a read-only mapping from the PyTorch-style keys to device arrays of
-    the same shapes, so the shape logic of :mod:`gatedts.functional` applies.
+    the same shapes, so the shape logic of :mod:`gatedts.nn.params` applies.
     """
 
     def __init__(self, layout, flat):
@@ -170,18 +165,13 @@ def to_host(dparams, out=None):
 # ------------------------------------------------------------------ the network on the device
 
 
-def _layer_weights(params, k):
-    return (params[f"weight_ih_l{k}"], params[f"weight_hh_l{k}"], params[f"bias_ih_l{k}"],
-            params[f"bias_hh_l{k}"], params.get(f"weight_peephole_l{k}"))
-
-
 def _forward_layers(cell_obj, dp, spec, x_tm, h0, c0, masks, ws):
     """Forward through every layer from the time-major device input (T, B, I)."""
     T, B, _ = x_tm.shape
     x = rows(x_tm)
     caches = []
     for k in range(spec.num_layers):
-        w_ih, w_hh, b_ih, b_hh, peep = _layer_weights(dp, k)
+        w_ih, w_hh, b_ih, b_hh, peep = layer_weights(dp, k)
         if k > 0 and masks is not None:
             dropped = ws.get(f"x_dropped{k}", x.shape, spec.dtype)
             multiply_cuda(x, masks[k - 1], dropped)
@@ -221,7 +211,7 @@ def _loss_and_backward(cell_obj, dp, spec, caches, y, loss, huber_delta, masks, 
     gemm_cuda(d_pred, dp["head.weight"], rows(dhs)[(T - 1) * B :])
     layer_grads = [None] * spec.num_layers
     for k in reversed(range(spec.num_layers)):
-        w_ih, w_hh, _, _, peep = _layer_weights(dp, k)
+        w_ih, w_hh, _, _, peep = layer_weights(dp, k)
         cache = caches[k]
         g = cell_obj.backward(ws, k, cache, w_hh, peep, dhs, grads[f"weight_hh_l{k}"],
                               grads[f"bias_hh_l{k}"], grads.get(f"weight_peephole_l{k}"))
@@ -239,11 +229,11 @@ def _loss_and_backward(cell_obj, dp, spec, caches, y, loss, huber_delta, masks, 
 
 
 def _device_spec(cell, dparams):
-    """The :class:`~gatedts.functional.ModelSpec` of parameters already on the device."""
+    """The :class:`~gatedts.nn.params.ModelSpec` of parameters already on the device."""
     hidden = []
     while f"weight_hh_l{len(hidden)}" in dparams:
         hidden.append(dparams[f"weight_hh_l{len(hidden)}"].shape[1])
-    return F.ModelSpec(cell, dparams["weight_ih_l0"].shape[1], tuple(hidden),
+    return ModelSpec(cell, dparams["weight_ih_l0"].shape[1], tuple(hidden),
                        dparams["head.weight"].shape[0], "weight_peephole_l0" in dparams,
                        dparams.dtype)
 
@@ -251,21 +241,21 @@ def _device_spec(cell, dparams):
 def _prepare(cell, params, X, h0, c0, check_input):
     """Spec, checked X (host), host initial states and the device parameters."""
     if not isinstance(params, DeviceParams):
-        params, spec, X, h0, c0 = F._prepare(cell, params, X, h0, c0, check_input)
+        params, spec, X, h0, c0 = core.prepare(cell, params, X, h0, c0, check_input)
         return spec, X, h0, c0, to_device(params)
+    get_cell(cell)
     spec = _device_spec(cell, params)
-    X = F._check_X(X, spec) if check_input else np.asarray(X, dtype=spec.dtype)
-    if cell != "lstm" and c0 is not None:
-        raise ValueError(f"c0 is only used by an LSTM, not a {cell.upper()}")
+    X = core.check_X(X, spec) if check_input else np.asarray(X, dtype=spec.dtype)
+    core.check_c0(cell, c0)
     batch = X.shape[0]
-    return (spec, X, F._check_states(h0, "h0", spec, batch),
-            F._check_states(c0, "c0", spec, batch), params)
+    return (spec, X, core.check_states(h0, "h0", spec, batch),
+            core.check_states(c0, "c0", spec, batch), params)
 
 
 def _check_outputs(values, dparams, what, check_input):
     # As functional: a NaN/inf result becomes an error naming its cause.
     if check_input and not np.all(np.isfinite(values)):
-        F._check_outputs(values, to_host(dparams), what)
+        core.check_outputs(values, to_host(dparams), what)
 
 
 def _upload_inputs(X, h0, c0, spec):
@@ -285,44 +275,37 @@ def _upload_masks(masks, ws):
 
 
 def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, return_gates=False,
-            check_input=True, device="cuda"):
-    """:func:`gatedts.functional.forward` on the device; same arguments and result.
+            check_input=True):
+    """:func:`gatedts.nn.functional.forward` on the device; same arguments and result.
 
     ``params`` may be a host dict or a :class:`DeviceParams`.
     """
-    if resolve_device(device) == "cpu":
-        return F.forward(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
-                         return_gates=return_gates, check_input=check_input)
     spec, X, h0, c0, dp = _prepare(cell, params, X, h0, c0, check_input)
     ws = Workspace()
     x_tm, h0, c0 = _upload_inputs(X, h0, c0, spec)
-    caches = _forward_layers(make_cell(cell, reset_after=reset_after), dp, spec, x_tm, h0, c0,
+    caches = _forward_layers(make_layer(cell, reset_after=reset_after), dp, spec, x_tm, h0, c0,
                              None, ws)
     _, pred = _head(dp, caches, ws)
     prediction = pred.copy_to_host()
     _check_outputs(prediction, dp, "prediction", check_input)
-    host = [LayerCache(None, c.hs.copy_to_host(),
-                       None if c.gates is None else c.gates.copy_to_host(),
-                       None if c.extra is None else c.extra.copy_to_host()) for c in caches]
-    c_n = tuple(c.extra[-1] for c in host) if cell == "lstm" else None
+    hs = [c.hs.copy_to_host() for c in caches]
+    extra = [None if c.extra is None else c.extra.copy_to_host() for c in caches]
+    c_n = tuple(e[-1] for e in extra) if cell == "lstm" else None
     gates = None
     if return_gates:
-        host_cell = make_host_cell(cell, reset_after=reset_after)
-        gates = tuple(host_cell.traces(c) for c in host)
-    return F.Forward(prediction, np.ascontiguousarray(host[-1].hs[1:].transpose(1, 0, 2)),
-                     tuple(c.hs[-1] for c in host), c_n, gates)
+        gates = tuple(core.gate_traces(cell, h, None if c.gates is None
+                                       else c.gates.copy_to_host(), e)
+                      for h, c, e in zip(hs, caches, extra, strict=True))
+    return Forward(prediction, np.ascontiguousarray(hs[-1][1:].transpose(1, 0, 2)),
+                   tuple(h[-1] for h in hs), c_n, gates)
 
 
-def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, check_input=True,
-            device="cuda"):
-    """:func:`gatedts.functional.predict` on the device: ``(batch, output_size)`` on the host."""
-    if resolve_device(device) == "cpu":
-        return F.predict(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
-                         check_input=check_input)
+def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, check_input=True):
+    """:func:`gatedts.nn.functional.predict` on the device: ``(batch, output_size)`` on the host."""
     spec, X, h0, c0, dp = _prepare(cell, params, X, h0, c0, check_input)
     ws = Workspace()
     x_tm, h0, c0 = _upload_inputs(X, h0, c0, spec)
-    caches = _forward_layers(make_cell(cell, reset_after=reset_after), dp, spec, x_tm, h0, c0,
+    caches = _forward_layers(make_layer(cell, reset_after=reset_after), dp, spec, x_tm, h0, c0,
                              None, ws)
     prediction = _head(dp, caches, ws)[1].copy_to_host()
     _check_outputs(prediction, dp, "prediction", check_input)
@@ -331,27 +314,21 @@ def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, check_input=
 
 def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, h0=None, c0=None,
                   reset_after=True, dropout=0.0, random_state=None, return_input_grads=False,
-                  check_input=True, device="cuda"):
-    """:func:`gatedts.functional.loss_and_grad` on the device; same arguments and results.
+                  check_input=True):
+    """:func:`gatedts.nn.functional.loss_and_grad` on the device; same arguments and results.
 
     With a host dict ``params`` the gradients come back as a host dict; with a
     :class:`DeviceParams` they stay on the device (a :class:`DeviceParams`).
     """
-    if resolve_device(device) == "cpu":
-        return F.loss_and_grad(cell, params, X, y, loss=loss, huber_delta=huber_delta, h0=h0,
-                               c0=c0, reset_after=reset_after, dropout=dropout,
-                               random_state=random_state,
-                               return_input_grads=return_input_grads, check_input=check_input)
-    if loss not in F.LOSSES:
-        raise ValueError(f"unknown loss {loss!r}; expected one of {', '.join(F.LOSSES)}")
+    core.check_loss(loss)
     spec, X, h0, c0, dp = _prepare(cell, params, X, h0, c0, check_input)
     batch, n_steps, _ = X.shape
-    y = (F._check_y(y, spec, batch) if check_input
+    y = (core.check_y(y, spec, batch) if check_input
          else np.asarray(y, dtype=spec.dtype).reshape(batch, -1))
-    masks = F._dropout_masks(spec, batch, n_steps, dropout, random_state)
+    masks = core.dropout_masks(spec, batch, n_steps, dropout, random_state)
     ws = Workspace()
     x_tm, h0, c0 = _upload_inputs(X, h0, c0, spec)
-    cell_obj = make_cell(cell, reset_after=reset_after)
+    cell_obj = make_layer(cell, reset_after=reset_after)
     dmasks = _upload_masks(masks, ws)
     caches = _forward_layers(cell_obj, dp, spec, x_tm, h0, c0, dmasks, ws)
     grads = dp.empty_like()
@@ -373,63 +350,7 @@ def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, h0=None, c
     }
 
 
-# ------------------------------------------------------------------ optimisation on the device
-
-
-def global_norm(dgrads, ws=None):
-    """L2 norm of a :class:`DeviceParams` (float64 sum, as ``optim.global_norm``)."""
-    ws = Workspace() if ws is None else ws
-    stats = ws.get("norm", (1,), np.float64)
-    sum_cuda(dgrads.flat, stats, 0, ws.get("partials", (REDUCE_BLOCKS,), np.float64),
-             square=True)
-    return math.sqrt(float(stats.copy_to_host()[0]))
-
-
-def _clip(dgrads, norm, max_norm):
-    max_norm = math.inf if max_norm is None else max_norm
-    scale = _check("max_norm", max_norm, 0.0, math.inf, high_closed=True) / (norm + 1e-6)
-    if math.isfinite(norm) and scale < 1.0:
-        scale_cuda(dgrads.flat, scale)
-    return norm
-
-
-def clip_grad_norm(dgrads, max_norm):
-    """``optim.clip_grad_norm`` for a :class:`DeviceParams`; returns the norm before clipping."""
-    return _clip(dgrads, global_norm(dgrads), max_norm)
-
-
-class DeviceOptimizer:
-    """Steps an ``optim.Adam`` or ``optim.SGD`` on flat device buffers.
-
-    The host optimizer keeps its hyper-parameters and step count; its moment
-    buffers live on the device until :meth:`sync` copies them back.
-    """
-
-    def __init__(self, optimizer, dparams):
-        if not isinstance(optimizer, Adam | SGD):
-            raise TypeError(f"expected an optim.Adam or optim.SGD, got {type(optimizer).__name__}")
-        self.host, self.layout = optimizer, dparams.layout
-        self.state = {name: cuda.to_device(self.layout.flatten(arrays))
-                      for name, arrays in optimizer.state.items()}
-
-    def step(self, dparams, dgrads, lr=None):
-        opt = self.host
-        lr = opt.lr if lr is None else _check("lr", lr, 0.0)
-        opt.n_steps += 1
-        n_decay = self.layout.n_decay if opt.weight_decay > 0 else 0
-        if isinstance(opt, Adam):
-            adam_cuda(dparams.flat, dgrads.flat, self.state["exp_avg"], self.state["exp_avg_sq"],
-                      n_decay, weight_decay=opt.weight_decay, beta1=opt.beta1,
-                      beta2=opt.beta2, eps=opt.eps, lr=lr, n_steps=opt.n_steps)
-        else:
-            buf = self.state.get("momentum_buffer", dgrads.flat)
-            sgd_cuda(dparams.flat, dgrads.flat, buf, n_decay, weight_decay=opt.weight_decay,
-                     momentum=opt.momentum, nesterov=opt.nesterov, lr=lr)
-
-    def sync(self):
-        """Copy the moment buffers back into the host optimizer's state, in place."""
-        for name, flat in self.state.items():
-            self.layout.unflatten(flat.copy_to_host(), self.host.state[name])
+# ------------------------------------------------------------------ training on the device
 
 
 class DeviceTraining:
@@ -445,7 +366,7 @@ class DeviceTraining:
                  reset_after=True, huber_delta=1.0, check_input=False):
         self.cell, self.params, self.clip_norm = cell, params, clip_norm
         self.loss, self.huber_delta = loss, huber_delta
-        self.cell_obj = make_cell(cell, reset_after=reset_after)
+        self.cell_obj = make_layer(cell, reset_after=reset_after)
         self.dparams = to_device(params)
         self.spec = _device_spec(cell, self.dparams)
         self.dgrads = self.dparams.empty_like()
@@ -458,7 +379,7 @@ class DeviceTraining:
     def loss_and_clip(self, idx, dropout=0.0, rng=None):
         """Loss and gradient on the samples ``idx``, clipped; returns ``(loss, norm)``.
 
-        The gradient norm is the one before clipping, as ``optim.clip_grad_norm``.
+        The gradient norm is the one before clipping, as ``nn.optim.clip_grad_norm``.
         """
         spec, ws = self.spec, self.ws
         batch, n_steps = len(idx), self.X.shape[1]
@@ -470,7 +391,7 @@ class DeviceTraining:
         gather_time_major_cuda(self.y, d_idx, y)
         states = [ws.zeros(f"zero_state{k}", (batch, H), spec.dtype)
                   for k, H in enumerate(spec.hidden_sizes)]
-        masks = _upload_masks(F._dropout_masks(spec, batch, n_steps, dropout, rng), ws)
+        masks = _upload_masks(core.dropout_masks(spec, batch, n_steps, dropout, rng), ws)
         caches = _forward_layers(self.cell_obj, self.dparams, spec, x_tm, states, states, masks,
                                  ws)
         stats, _, _ = _loss_and_backward(self.cell_obj, self.dparams, spec, caches,
@@ -479,11 +400,11 @@ class DeviceTraining:
         sum_cuda(self.dgrads.flat, stats, 1, ws.get("partials", (REDUCE_BLOCKS,), np.float64),
                  square=True)
         loss_sum, norm_sq = stats.copy_to_host()
-        norm = _clip(self.dgrads, math.sqrt(norm_sq), self.clip_norm)
+        norm = clip_norm_to(self.dgrads, math.sqrt(norm_sq), self.clip_norm)
         return loss_sum / (batch * self.y.shape[2]), norm
 
     def step(self, params=None, grads=None, lr=None):
-        """The optimizer update on the device (the signature of ``optim.Adam.step``)."""
+        """The optimizer update on the device (the signature of ``nn.optim.Adam.step``)."""
         self.optimizer.step(self.dparams, self.dgrads, lr)
 
     def sync(self):

@@ -1,20 +1,22 @@
-"""The three cells as seen by ``functional``: gate count, buffers, kernel calls.
+"""One layer of each cell on the CPU: its buffers and its kernel calls.
 
-Each cell runs one layer's recurrence on a time-major input projection
+Each class runs one layer's recurrence on a time-major input projection
 ``xp = x W_ihᵀ + b_ih`` of shape (T, B, G·H) and, going back, turns
 dL/dh_t into dL/dxp plus the gradients of the recurrent parameters. What is
 common to all cells (the input GEMMs, the head, stacking, dropout, losses)
-lives in ``functional``; what differs lives here, next to the kernel call.
+lives in :mod:`gatedts.nn.functional`; what differs lives here, next to the
+kernel call. The twin for the GPU is :mod:`gatedts.nn.cuda.layers`; the
+registry :mod:`gatedts.nn.cells` says which class serves which cell.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._workspace import scratch
-from .kernels.cpu_gru import gru_backward, gru_forward, gru_predict
-from .kernels.cpu_lstm import lstm_backward, lstm_forward, lstm_predict
-from .kernels.cpu_rnn import rnn_backward, rnn_forward, rnn_predict
+from ..scratch import scratch
+from .gru import gru_backward, gru_forward, gru_predict
+from .lstm import lstm_backward, lstm_forward, lstm_predict
+from .rnn import rnn_backward, rnn_forward, rnn_predict
 
 
 @dataclass
@@ -38,16 +40,6 @@ class LayerGrads:
     dh: np.ndarray  # (T, B, H) full dL/dh_t
 
 
-def _traces(cache, gate_names, extra_name=None):
-    """Gate activations and states of one layer, batch-first (B, T, H) arrays."""
-    H = cache.hs.shape[-1]
-    out = {name: cache.gates[..., k * H : (k + 1) * H] for k, name in enumerate(gate_names)}
-    if extra_name is not None:
-        out[extra_name] = cache.extra[1:]
-    out["h"] = cache.hs[1:]
-    return {name: a.transpose(1, 0, 2).copy() for name, a in out.items()}  # off the scratch
-
-
 def _recurrent_grads(d_pre, inputs):
     """dW = Σ_t d_preᵀ · input and db = Σ_t d_pre, over (T, B, ·) buffers."""
     d2 = d_pre.reshape(-1, d_pre.shape[-1])  # a copy when d_pre is a slice
@@ -55,21 +47,14 @@ def _recurrent_grads(d_pre, inputs):
 
 
 class GRU:
-    name = "gru"
-    n_gates = 3
-    has_cell_state = False
-    gate_names = ("r", "z", "n")
+    """One GRU layer, in the PyTorch form (``reset_after=True``) or Cho et al.'s."""
+
+    def __init__(self, reset_after=True):
+        self.reset_after = bool(reset_after)
 
     def predict(self, x, params, n_layers):
         return gru_predict(x, _layer_tuples(params, n_layers), params["head.weight"],
                            params["head.bias"], self.reset_after)
-
-    def traces(self, cache):
-        """r, z, n and h of one layer, each (B, T, H)."""
-        return _traces(cache, self.gate_names)
-
-    def __init__(self, reset_after=True):
-        self.reset_after = bool(reset_after)
 
     def forward(self, x, xp, w_hh, b_hh, peep, h0, c0, layer=0):
         T, B, _ = xp.shape
@@ -100,10 +85,7 @@ class GRU:
 
 
 class LSTM:
-    name = "lstm"
-    n_gates = 4
-    has_cell_state = True
-    gate_names = ("i", "f", "g", "o")
+    """One LSTM layer; it has peepholes when the layer's peephole weights are given."""
 
     def predict(self, x, params, n_layers):
         peephole = "weight_peephole_l0" in params
@@ -112,10 +94,6 @@ class LSTM:
              else np.zeros((3, layer[1].shape[1]), dtype=x.dtype))
             for k, layer in enumerate(_layer_tuples(params, n_layers)))
         return lstm_predict(x, layers, params["head.weight"], params["head.bias"], peephole)
-
-    def traces(self, cache):
-        """i, f, g, o, the cell state c and h of one layer, each (B, T, H)."""
-        return _traces(cache, self.gate_names, "c")
 
     def forward(self, x, xp, w_hh, b_hh, peep, h0, c0, layer=0):
         T, B, _ = xp.shape
@@ -146,18 +124,11 @@ class LSTM:
 
 
 class RNN:
-    name = "rnn"
-    n_gates = 1
-    has_cell_state = False
-    gate_names = ()
+    """One tanh RNN layer."""
 
     def predict(self, x, params, n_layers):
         return rnn_predict(x, _layer_tuples(params, n_layers), params["head.weight"],
                            params["head.bias"])
-
-    def traces(self, cache):
-        """h of one layer, (B, T, H): the RNN has no gates."""
-        return _traces(cache, self.gate_names)
 
     def forward(self, x, xp, w_hh, b_hh, peep, h0, c0, layer=0):
         T, B, H = xp.shape
@@ -184,20 +155,3 @@ def _layer_tuples(params, n_layers):
 def _peep_or_zeros(peep, H, dtype):
     # The kernels take a (3, H) array either way, so one compiled version serves both.
     return peep if peep is not None else np.zeros((3, H), dtype=dtype)
-
-
-CELL_NAMES = ("gru", "lstm", "rnn")
-
-
-def make_cell(name, *, reset_after=True):
-    """The cell object for ``name`` ("gru", "lstm" or "rnn").
-
-    An LSTM has peepholes when its parameters hold ``weight_peephole_l{k}``.
-    """
-    if name == "gru":
-        return GRU(reset_after)
-    if name == "lstm":
-        return LSTM()
-    if name == "rnn":
-        return RNN()
-    raise ValueError(f"unknown cell {name!r}; expected one of {', '.join(CELL_NAMES)}")

@@ -15,7 +15,6 @@ Two classic probes of memory, as regression problems for the estimators:
 parameters on the same data and reports held-out R² per task and length.
 """
 
-import math
 import time
 import warnings
 
@@ -23,10 +22,9 @@ import numpy as np
 import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 
-from .estimators import GRURegressor, LSTMRegressor, RNNRegressor
-from .params import N_GATES
-
-ESTIMATORS = {"rnn": RNNRegressor, "gru": GRURegressor, "lstm": LSTMRegressor}
+from ..estimators import ESTIMATORS
+from ..nn.params import hidden_size_for_budget, n_parameters
+from .compare import CELLS
 
 
 def adding_problem(n_samples, length, *, random_state=None):
@@ -60,25 +58,8 @@ def recall_task(n_samples, lag, *, random_state=None):
 TASKS = {"adding": adding_problem, "recall": recall_task}
 
 
-def n_parameters(cell, input_size, hidden_size, output_size=1):
-    """Weights of a one-layer ``cell`` network with a linear head."""
-    G = N_GATES[cell]
-    return G * hidden_size * (input_size + hidden_size + 2) + (hidden_size + 1) * output_size
-
-
-def hidden_size_for_budget(cell, n_params, input_size, output_size=1):
-    """The hidden size whose one-layer network comes closest to ``n_params`` weights."""
-    G = N_GATES[cell]
-    # G·H² + (G·(I + 2) + O)·H + O = n_params
-    b = G * (input_size + 2) + output_size
-    root = (-b + math.sqrt(b * b + 4 * G * (n_params - output_size))) / (2 * G)
-    candidates = [max(1, math.floor(root)), max(1, math.ceil(root))]
-    return min(candidates, key=lambda h: abs(n_parameters(cell, input_size, h, output_size)
-                                             - n_params))
-
-
 def compare_cells(task="adding", lengths=(10, 50, 100, 200), *, budget=2000,
-                  cells=("rnn", "gru", "lstm"), n_train=2000, n_test=500, max_iter=30,
+                  cells=CELLS, n_train=2000, n_test=500, max_iter=30,
                   learning_rate_init=0.01, batch_size=64, random_state=0, solved_r2=0.9,
                   verbose=False):
     """Train each cell on ``task`` at each length with the same parameter budget.

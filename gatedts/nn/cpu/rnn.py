@@ -12,7 +12,7 @@ Parallel batch chunks, one small product per step and SIMD loops, as in
 import numpy as np
 from numba import njit, prange
 
-from .cpu_common import (
+from .common import (
     KERNEL_OPTIONS,
     batch_chunks,
     flush_tiny,

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from . import functional as F
+from ..nn import functional as F
 
 
 def _network(estimator):

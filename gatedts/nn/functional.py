@@ -26,124 +26,37 @@ the kernels run time-major internally. All arithmetic is done in the dtype of
 the parameters (float32 or float64).
 """
 
-from dataclasses import dataclass
+from importlib import import_module
 
 import numpy as np
 
-from ._threads import single_threaded_blas
-from ._workspace import scratch
-from .cells import make_cell
-from .kernels.cpu_common import CHUNK_ROWS, all_finite, linear_head, project_inputs
-from .params import ModelSpec, as_rng, check_finite_params, init_params, model_spec
+from . import core
+from .cells import get_cell
+from .core import LOSSES, Forward, layer_weights, loss_value
+from .cpu.common import CHUNK_ROWS, linear_head, project_inputs
+from .params import ModelSpec, init_params, model_spec
+from .scratch import scratch
+from .threads import single_threaded_blas  # also sets the OpenMP spin default (see threads)
 
-__all__ = ["Forward", "ModelSpec", "forward", "init_params", "loss_and_grad", "loss_value",
-           "model_spec", "predict"]
-
-LOSSES = ("mse", "mae", "huber")
-
-
-# ------------------------------------------------------------------ inputs
+__all__ = ["LOSSES", "Forward", "ModelSpec", "forward", "init_params", "loss_and_grad",
+           "loss_value", "model_spec", "predict"]
 
 
-def _check_X(X, spec):
-    X = np.asarray(X)
-    if X.dtype.kind not in "biuf":
-        raise TypeError(f"X must be a real numeric array, got dtype {X.dtype}")
-    if X.ndim != 3:
-        raise ValueError(f"X must be 3-D (batch, time, features), got shape {X.shape}")
-    if X.size == 0:
-        raise ValueError(f"X is empty: shape {X.shape}")
-    if X.shape[2] != spec.input_size:
-        raise ValueError(
-            f"X has {X.shape[2]} feature(s) but the parameters expect {spec.input_size} "
-            f"(weight_ih_l0 has {spec.input_size} columns)"
-        )
-    X = np.ascontiguousarray(X, dtype=spec.dtype)
-    if not all_finite(X):
-        first = np.argwhere(~np.isfinite(X))[0].tolist()
-        raise ValueError(f"X contains NaN or infinity, first at index {first}")
-    return X
+def _on_device(device):
+    """The CUDA twin module when ``device`` resolves to a GPU, else None (the CPU path).
 
-
-def _check_states(states, name, spec, batch):
-    """Initial states as a list of (B, H_k) arrays, one per layer (zeros when None)."""
-    if states is None:
-        return [np.zeros((batch, H), dtype=spec.dtype) for H in spec.hidden_sizes]
-    if len(states) != spec.num_layers:
-        raise ValueError(
-            f"{name} must hold one state per layer ({spec.num_layers}), got {len(states)}"
-        )
-    out = []
-    for k, (state, H) in enumerate(zip(states, spec.hidden_sizes, strict=True)):
-        state = np.asarray(state)
-        if state.shape != (batch, H):
-            raise ValueError(f"{name}[{k}] has shape {state.shape}, expected {(batch, H)}")
-        if not np.all(np.isfinite(state)):
-            raise ValueError(f"{name}[{k}] contains NaN or infinity")
-        out.append(np.ascontiguousarray(state, dtype=spec.dtype))
-    return out
-
-
-def _prepare(cell, params, X, h0, c0, check_input, states=True):
-    if hasattr(params, "values") and not all(
-            type(v) is np.ndarray and v.flags.c_contiguous for v in params.values()):
-        params = {key: np.ascontiguousarray(value) for key, value in params.items()}
-    # The structure is checked (cached) always; NaN/inf in the parameters shows
-    # up in the outputs, which _check_outputs inspects, so they are not scanned here.
-    spec = model_spec(cell, params, check_finite=False)
-    if check_input:
-        X = _check_X(X, spec)
-    if cell != "lstm" and c0 is not None:
-        raise ValueError(f"c0 is only used by an LSTM, not a {cell.upper()}")
-    if not states:
-        return params, spec, X
-    batch = X.shape[0]
-    return (params, spec, X, _check_states(h0, "h0", spec, batch),
-            _check_states(c0, "c0", spec, batch))
-
-
-def _check_outputs(values, params, what):
-    """Turn a NaN/inf result into an error naming its cause, instead of returning it."""
-    if np.isfinite(values).all():
-        return
-    check_finite_params(params)
-    raise ValueError(f"the {what} overflowed to NaN/infinity although the inputs and all "
-                     "parameters are finite: the weights are too large for this input")
-
-
-# ------------------------------------------------------------------ forward
-
-
-@dataclass
-class Forward:
-    """Result of :func:`forward`.
-
-    Attributes
-    ----------
-    prediction : ndarray (batch, output_size)
-        The head applied to the top layer's last hidden state.
-    sequence : ndarray (batch, time, hidden_size of the top layer)
-        Every hidden state of the top layer.
-    h_n, c_n : tuple of ndarray (batch, H_k), one per layer
-        Final hidden (and, for an LSTM, cell) states: pass them as ``h0``/``c0``
-        to continue the sequence. ``c_n`` is None for the GRU and the RNN.
-    gates : tuple of dict, one per layer, or None
-        With ``return_gates=True``: every activation per time step, each
-        ``(batch, time, H_k)``: GRU ``r``, ``z``, ``n`` (candidate), ``h``;
-        LSTM ``i``, ``f``, ``g``, ``o``, ``c`` (cell state), ``h``; RNN ``h``.
-        Sigmoid gates lie in (0, 1); ``n``, ``g`` and the RNN's ``h`` in (-1, 1).
+    Imported on demand: :mod:`gatedts.nn.cuda` imports ``numba.cuda``, which a
+    CPU user never needs.
     """
-
-    prediction: np.ndarray
-    sequence: np.ndarray
-    h_n: tuple
-    c_n: tuple | None
-    gates: tuple | None = None
+    if device == "cpu":
+        return None
+    cuda = import_module("gatedts.nn.cuda.functional")
+    return cuda if cuda.resolve_device(device) == "cuda" else None
 
 
-def _layer_weights(params, k):
-    return (params[f"weight_ih_l{k}"], params[f"weight_hh_l{k}"], params[f"bias_ih_l{k}"],
-            params[f"bias_hh_l{k}"], params.get(f"weight_peephole_l{k}"))
+def _make_layer(cell, reset_after):
+    layer = get_cell(cell).cpu_layer
+    return layer(reset_after) if cell == "gru" else layer()
 
 
 def _run_layers(cell_obj, params, spec, X, h0, c0, keep_masks):
@@ -151,7 +64,7 @@ def _run_layers(cell_obj, params, spec, X, h0, c0, keep_masks):
     x = np.ascontiguousarray(X.transpose(1, 0, 2))  # (T, B, I)
     caches = []
     for k in range(spec.num_layers):
-        w_ih, w_hh, b_ih, b_hh, peep = _layer_weights(params, k)
+        w_ih, w_hh, b_ih, b_hh, peep = layer_weights(params, k)
         if k > 0 and keep_masks is not None:
             x = x * keep_masks[k - 1]
         xp = scratch(("xp", k), (*x.shape[:2], w_ih.shape[0]), x.dtype)
@@ -189,24 +102,25 @@ def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, return_gates
         Validate ``params`` and ``X``. Turn off only for inputs that were
         already checked (the estimators do, once per fit).
     device : {"cpu", "cuda", "auto"}, default "cpu"
-        "cuda" runs on the GPU through :mod:`gatedts.cuda` (same results);
+        "cuda" runs on the GPU through :mod:`gatedts.nn.cuda` (same results);
         "auto" does when a GPU is available.
     """
-    if device != "cpu":
-        from . import cuda
+    cuda = _on_device(device)
+    if cuda is not None:
         return cuda.forward(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
-                            return_gates=return_gates, check_input=check_input, device=device)
-    params, spec, X, h0, c0 = _prepare(cell, params, X, h0, c0, check_input)
-    cell_obj = make_cell(cell, reset_after=reset_after)
+                            return_gates=return_gates, check_input=check_input)
+    params, spec, X, h0, c0 = core.prepare(cell, params, X, h0, c0, check_input)
+    cell_obj = _make_layer(cell, reset_after)
     caches = _run_layers(cell_obj, params, spec, X, h0, c0, None)
     top = caches[-1].hs
     prediction = _head(params, top[-1])
     if check_input:
-        _check_outputs(prediction, params, "prediction")
+        core.check_outputs(prediction, params, "prediction")
     # Copies: the caches live in reused scratch arrays (see _workspace.py).
     h_n = tuple(c.hs[-1].copy() for c in caches)
     c_n = tuple(c.extra[-1].copy() for c in caches) if cell == "lstm" else None
-    gates = tuple(cell_obj.traces(c) for c in caches) if return_gates else None
+    gates = (tuple(core.gate_traces(cell, c.hs, c.gates, c.extra) for c in caches)
+             if return_gates else None)
     return Forward(prediction, top[1:].transpose(1, 0, 2).copy(), h_n, c_n, gates)
 
 
@@ -217,72 +131,23 @@ def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, check_input=
     Same arguments as :func:`forward`; use :func:`forward` for the whole
     hidden-state sequence and the final states.
     """
-    if device != "cpu":
-        from . import cuda
+    cuda = _on_device(device)
+    if cuda is not None:
         return cuda.predict(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
-                            check_input=check_input, device=device)
+                            check_input=check_input)
     if h0 is not None or c0 is not None or len(X) > CHUNK_ROWS:
         return forward(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
                        check_input=check_input).prediction
     # The latency path for a few windows: every layer and the head in one call.
-    params, spec, X = _prepare(cell, params, X, None, None, check_input, states=False)
+    params, spec, X = core.prepare(cell, params, X, None, None, check_input, states=False)
     x = np.ascontiguousarray(X.transpose(1, 0, 2))
-    prediction = make_cell(cell, reset_after=reset_after).predict(x, params, spec.num_layers)
+    prediction = _make_layer(cell, reset_after).predict(x, params, spec.num_layers)
     if check_input:
-        _check_outputs(prediction, params, "prediction")
+        core.check_outputs(prediction, params, "prediction")
     return prediction
 
 
 # ------------------------------------------------------------------ loss and gradient
-
-
-def loss_value(prediction, y, loss="mse", huber_delta=1.0):
-    """Mean loss over all elements and its gradient with respect to ``prediction``.
-
-    ``"mse"`` is ``mean((ŷ − y)²)`` like ``torch.nn.functional.mse_loss``;
-    ``"mae"`` is ``mean(|ŷ − y|)`` (gradient 0 at 0, like PyTorch); ``"huber"`` is
-    ``mean(½e² if |e| ≤ δ else δ(|e| − ½δ))`` like ``torch.nn.functional.huber_loss``.
-    """
-    e = prediction - y
-    n = e.size
-    if loss == "mse":
-        return float(np.mean(np.square(e, dtype=np.float64))), (2.0 / n) * e
-    if loss == "mae":
-        return float(np.mean(np.abs(e), dtype=np.float64)), np.sign(e) / n
-    if loss == "huber":
-        small = np.abs(e) <= huber_delta
-        value = np.where(small, 0.5 * e * e, huber_delta * (np.abs(e) - 0.5 * huber_delta))
-        grad = np.where(small, e, huber_delta * np.sign(e)) / n
-        return float(np.mean(value, dtype=np.float64)), grad.astype(e.dtype, copy=False)
-    raise ValueError(f"unknown loss {loss!r}; expected one of {', '.join(LOSSES)}")
-
-
-def _check_y(y, spec, batch):
-    y = np.asarray(y)
-    if y.dtype.kind not in "biuf":
-        raise TypeError(f"y must be a real numeric array, got dtype {y.dtype}")
-    if y.ndim == 1 and spec.output_size == 1:
-        y = y[:, None]
-    if y.shape != (batch, spec.output_size):
-        raise ValueError(
-            f"y has shape {y.shape}, expected ({batch}, {spec.output_size}) to match X's batch "
-            f"and the head's {spec.output_size} output(s)"
-        )
-    if not np.all(np.isfinite(y)):
-        raise ValueError("y contains NaN or infinity")
-    return y.astype(spec.dtype, copy=False)
-
-
-def _dropout_masks(spec, batch, n_steps, dropout, random_state):
-    """Inverted-dropout keep masks for the inputs of layers 1..L-1 (PyTorch semantics)."""
-    if dropout == 0.0 or spec.num_layers == 1:
-        return None
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout must be in [0, 1), got {dropout}")
-    rng = as_rng(random_state)
-    scale = spec.dtype.type(1.0 / (1.0 - dropout))
-    return [(rng.random((n_steps, batch, H)) >= dropout).astype(spec.dtype) * scale
-            for H in spec.hidden_sizes[:-1]]
 
 
 def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, h0=None, c0=None,
@@ -313,13 +178,13 @@ def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, h0=None, c
         Same keys, shapes and dtype as ``params``.
     input_grads : dict, only with ``return_input_grads=True``
     """
-    if device != "cpu":
-        from . import cuda
+    cuda = _on_device(device)
+    if cuda is not None:
         return cuda.loss_and_grad(cell, params, X, y, loss=loss, huber_delta=huber_delta, h0=h0,
                                   c0=c0, reset_after=reset_after, dropout=dropout,
                                   random_state=random_state,
                                   return_input_grads=return_input_grads,
-                                  check_input=check_input, device=device)
+                                  check_input=check_input)
     with single_threaded_blas():  # the kernels bring their own threads (see _threads.py)
         return _loss_and_grad(cell, params, X, y, loss, huber_delta, h0, c0, reset_after,
                               dropout, random_state, return_input_grads, check_input)
@@ -327,23 +192,23 @@ def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, h0=None, c
 
 def _loss_and_grad(cell, params, X, y, loss, huber_delta, h0, c0, reset_after, dropout,
                    random_state, return_input_grads, check_input):
-    params, spec, X, h0, c0 = _prepare(cell, params, X, h0, c0, check_input)
-    y = _check_y(y, spec, X.shape[0]) if check_input else y.reshape(X.shape[0], -1)
+    params, spec, X, h0, c0 = core.prepare(cell, params, X, h0, c0, check_input)
+    y = core.check_y(y, spec, X.shape[0]) if check_input else y.reshape(X.shape[0], -1)
     batch, n_steps, _ = X.shape
-    masks = _dropout_masks(spec, batch, n_steps, dropout, random_state)
-    cell_obj = make_cell(cell, reset_after=reset_after)
+    masks = core.dropout_masks(spec, batch, n_steps, dropout, random_state)
+    cell_obj = _make_layer(cell, reset_after)
     caches = _run_layers(cell_obj, params, spec, X, h0, c0, masks)
     h_last = caches[-1].hs[-1]
     value, d_pred = loss_value(_head(params, h_last), y, loss, huber_delta)
     if check_input:
-        _check_outputs(value, params, "loss")
+        core.check_outputs(value, params, "loss")
     d_pred = d_pred.astype(spec.dtype, copy=False)
     grads = {"head.weight": d_pred.T @ h_last, "head.bias": d_pred.sum(axis=0)}
     dhs = np.zeros_like(caches[-1].hs[1:])
     dhs[-1] = d_pred @ params["head.weight"]
     dh0, dc0, dh_seq = [None] * spec.num_layers, [None] * spec.num_layers, [None] * spec.num_layers
     for k in reversed(range(spec.num_layers)):
-        w_ih, w_hh, _, _, peep = _layer_weights(params, k)
+        w_ih, w_hh, _, _, peep = layer_weights(params, k)
         cache = caches[k]
         g = cell_obj.backward(cache, w_hh, peep, dhs, layer=k)
         n_in = cache.x.shape[-1]

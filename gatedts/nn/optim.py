@@ -27,7 +27,7 @@ __all__ = ["SGD", "Adam", "ConstantLR", "CosineLR", "InvScalingLR", "PlateauLR",
            "clip_grad_norm", "global_norm", "make_optimizer", "make_schedule"]
 
 
-def _check(name, value, low, high=math.inf, *, high_closed=False, integer=False):
+def check_number(name, value, low, high=math.inf, *, high_closed=False, integer=False):
     """Return ``value`` as a float (or int) if within bounds, else raise a ValueError."""
     number = float(value)
     inside = low <= number and (number <= high if high_closed else number < high)  # NaN fails
@@ -43,8 +43,8 @@ class _Optimizer:
     _state_names: tuple[str, ...] = ()
 
     def __init__(self, params, lr, weight_decay):
-        self.lr = _check("lr", lr, 0.0)
-        self.weight_decay = _check("weight_decay", weight_decay, 0.0)
+        self.lr = check_number("lr", lr, 0.0)
+        self.weight_decay = check_number("weight_decay", weight_decay, 0.0)
         self.n_steps = 0
         self.state = {name: {k: np.zeros_like(p) for k, p in params.items()}
                       for name in self._state_names}
@@ -58,7 +58,7 @@ class _Optimizer:
         ``grads`` has the same keys and shapes and is left unchanged; ``lr``
         (e.g. ``schedule.lr``) overrides ``self.lr`` for this step.
         """
-        lr = self.lr if lr is None else _check("lr", lr, 0.0)
+        lr = self.lr if lr is None else check_number("lr", lr, 0.0)
         if params.keys() != self._buf.keys():
             raise ValueError("params keys differ from those the optimizer was built with")
         for key, p in params.items():  # validate everything before touching anything
@@ -102,9 +102,9 @@ class Adam(_Optimizer):
 
     def __init__(self, params, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
                  weight_decay=0.0):
-        self.beta1 = _check("beta1", beta1, 0.0, 1.0)
-        self.beta2 = _check("beta2", beta2, 0.0, 1.0)
-        self.eps = _check("eps", eps, 0.0)
+        self.beta1 = check_number("beta1", beta1, 0.0, 1.0)
+        self.beta2 = check_number("beta2", beta2, 0.0, 1.0)
+        self.eps = check_number("eps", eps, 0.0)
         super().__init__(params, lr, weight_decay)
 
     def _update(self, key, p, g, buf, lr):
@@ -129,7 +129,7 @@ class SGD(_Optimizer):
     """
 
     def __init__(self, params, *, lr=1e-2, momentum=0.0, nesterov=False, weight_decay=0.0):
-        self.momentum = _check("momentum", momentum, 0.0, 1.0)
+        self.momentum = check_number("momentum", momentum, 0.0, 1.0)
         self.nesterov = bool(nesterov)
         if self.nesterov and self.momentum == 0:
             raise ValueError("nesterov requires momentum > 0")
@@ -183,7 +183,7 @@ def clip_grad_norm(grads, max_norm):
     arrays = list(grads.values() if isinstance(grads, Mapping) else grads)
     norm = global_norm(arrays)
     max_norm = math.inf if max_norm is None else max_norm
-    scale = _check("max_norm", max_norm, 0.0, math.inf, high_closed=True) / (norm + 1e-6)
+    scale = check_number("max_norm", max_norm, 0.0, math.inf, high_closed=True) / (norm + 1e-6)
     if math.isfinite(norm) and scale < 1.0:
         for g in arrays:
             g *= scale
@@ -199,10 +199,10 @@ class ConstantLR:
     """
 
     def __init__(self, lr):
-        self.base_lr = self.lr = _check("lr", lr, 0.0)
+        self.base_lr = self.lr = check_number("lr", lr, 0.0)
 
     def step(self, epoch, val_loss=None):
-        _check("epoch", epoch, 0, integer=True)
+        check_number("epoch", epoch, 0, integer=True)
         return self.lr
 
 
@@ -215,10 +215,10 @@ class InvScalingLR(ConstantLR):
 
     def __init__(self, lr, power_t=0.5):
         super().__init__(lr)
-        self.power_t = _check("power_t", power_t, 0.0)
+        self.power_t = check_number("power_t", power_t, 0.0)
 
     def step(self, epoch, val_loss=None):
-        self.lr = self.base_lr / (_check("epoch", epoch, 0, integer=True) + 1) ** self.power_t
+        self.lr = self.base_lr / (check_number("epoch", epoch, 0, integer=True) + 1) ** self.power_t
         return self.lr
 
 
@@ -230,11 +230,11 @@ class CosineLR(ConstantLR):
 
     def __init__(self, lr, T_max, eta_min=0.0):
         super().__init__(lr)
-        self.T_max = _check("T_max", T_max, 1, integer=True)
-        self.eta_min = _check("eta_min", eta_min, 0.0)
+        self.T_max = check_number("T_max", T_max, 1, integer=True)
+        self.eta_min = check_number("eta_min", eta_min, 0.0)
 
     def step(self, epoch, val_loss=None):
-        epoch = min(_check("epoch", epoch, 0, integer=True), self.T_max)
+        epoch = min(check_number("epoch", epoch, 0, integer=True), self.T_max)
         cosine = 1.0 + math.cos(math.pi * epoch / self.T_max)
         self.lr = self.eta_min + (self.base_lr - self.eta_min) * cosine / 2
         return self.lr
@@ -250,14 +250,14 @@ class PlateauLR(ConstantLR):
 
     def __init__(self, lr, factor=0.1, patience=10, threshold=1e-4, min_lr=0.0):
         super().__init__(lr)
-        self.factor = _check("factor", factor, 0.0, 1.0)
-        self.patience = _check("patience", patience, 0, integer=True)
-        self.threshold = _check("threshold", threshold, 0.0, 1.0)
-        self.min_lr = _check("min_lr", min_lr, 0.0)
+        self.factor = check_number("factor", factor, 0.0, 1.0)
+        self.patience = check_number("patience", patience, 0, integer=True)
+        self.threshold = check_number("threshold", threshold, 0.0, 1.0)
+        self.min_lr = check_number("min_lr", min_lr, 0.0)
         self.best, self.num_bad_epochs = math.inf, 0
 
     def step(self, epoch, val_loss=None):
-        _check("epoch", epoch, 0, integer=True)
+        check_number("epoch", epoch, 0, integer=True)
         if val_loss is None:
             raise ValueError("val_loss is required by PlateauLR.step")
         current = float(val_loss)

@@ -11,7 +11,7 @@ import functools
 
 from numba import cuda
 
-from . import cuda_common as cc
+from . import common as cc
 
 
 @functools.cache

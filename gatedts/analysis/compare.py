@@ -25,19 +25,20 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
-from ._series import check_y
-from ._validation import check_positive_int
-from .backtesting import backtest
+from ..forecasting._series import check_y
+from ..forecasting._validation import check_positive_int
+from ..forecasting.backtesting import backtest
+from ..forecasting.forecaster import Forecaster, default_estimator
+from ..forecasting.seasonality import infer_seasonal_period
+from ..nn.cells import CELL_NAMES, n_gates
+from ..nn.params import hidden_size_for_budget, n_parameters
 from .diagnostics import gate_traces
-from .forecasting import Forecaster, default_estimator
-from .seasonality import infer_seasonal_period
-from .tasks import hidden_size_for_budget, n_parameters
 
 __all__ = ["FAST", "SizedNetwork", "compare_cells_on_series", "comparison_figure",
            "default_budget", "default_horizon", "describe_comparison", "fit_at_origin",
            "format_comparison", "gate_frame", "network", "training_windows", "window_gates"]
 
-CELLS = ("rnn", "gru", "lstm")
+CELLS = tuple(sorted(CELL_NAMES, key=n_gates))  # table order: fewest gates first
 REFERENCE_HIDDEN_SIZE = 32  # the default budget: the parameters of the default GRU
 # CI-sized settings for ``fast=True``: arguments left as None take these values.
 FAST = {"seeds": 1, "reference_hidden_size": 4, "max_iter": 3, "n_origins": 1}
@@ -432,7 +433,7 @@ def comparison_figure(y, table, *, seed=None):
     window: the GRU update gate z and the LSTM forget gate f (units × time);
     near 1 both keep the previous state.
     """
-    from .baselines import SeasonalNaive
+    from ..forecasting.baselines import SeasonalNaive
     from .plotting import plot_gate_heatmap, require_matplotlib
 
     Figure = require_matplotlib()

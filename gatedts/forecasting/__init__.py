@@ -1,0 +1,13 @@
+"""Forecasting series: the Forecaster and everything around the network.
+
+``forecaster`` (the :class:`Forecaster` and its defaults), ``windows``,
+``preprocessing``, ``seasonality``, ``conformal`` (intervals),
+``backtesting``, ``baselines``, ``metrics``, ``panel`` (many series) and
+``parallel`` (joblib/Dask). May import the estimators, ``gatedts.nn``,
+numpy, pandas, scipy and scikit-learn; never ``analysis`` or ``cli``.
+"""
+
+from .backtesting import BacktestResult, backtest
+from .forecaster import Forecaster, default_estimator
+
+__all__ = ["BacktestResult", "Forecaster", "backtest", "default_estimator"]

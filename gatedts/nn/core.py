@@ -1,0 +1,205 @@
+"""Input handling shared by the CPU and CUDA paths of :mod:`gatedts.nn`.
+
+Both :mod:`gatedts.nn.functional` and :mod:`gatedts.nn.cuda.functional`
+import this module and nothing of each other: the checks of ``X``, ``y`` and
+the initial states, the dropout masks, the loss table, the :class:`Forward`
+result and the gate traces are written once, here, so the two devices accept
+and return exactly the same things.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .cells import get_cell
+from .cpu.common import all_finite
+from .params import as_rng, check_finite_params, model_spec
+
+LOSSES = ("mse", "mae", "huber")
+
+
+# ------------------------------------------------------------------ inputs
+
+
+def check_X(X, spec):
+    """``X`` as a C-contiguous (batch, time, features) array in the parameters' dtype."""
+    X = np.asarray(X)
+    if X.dtype.kind not in "biuf":
+        raise TypeError(f"X must be a real numeric array, got dtype {X.dtype}")
+    if X.ndim != 3:
+        raise ValueError(f"X must be 3-D (batch, time, features), got shape {X.shape}")
+    if X.size == 0:
+        raise ValueError(f"X is empty: shape {X.shape}")
+    if X.shape[2] != spec.input_size:
+        raise ValueError(
+            f"X has {X.shape[2]} feature(s) but the parameters expect {spec.input_size} "
+            f"(weight_ih_l0 has {spec.input_size} columns)"
+        )
+    X = np.ascontiguousarray(X, dtype=spec.dtype)
+    if not all_finite(X):
+        first = np.argwhere(~np.isfinite(X))[0].tolist()
+        raise ValueError(f"X contains NaN or infinity, first at index {first}")
+    return X
+
+
+def check_states(states, name, spec, batch):
+    """Initial states as a list of (B, H_k) arrays, one per layer (zeros when None)."""
+    if states is None:
+        return [np.zeros((batch, H), dtype=spec.dtype) for H in spec.hidden_sizes]
+    if len(states) != spec.num_layers:
+        raise ValueError(
+            f"{name} must hold one state per layer ({spec.num_layers}), got {len(states)}"
+        )
+    out = []
+    for k, (state, H) in enumerate(zip(states, spec.hidden_sizes, strict=True)):
+        state = np.asarray(state)
+        if state.shape != (batch, H):
+            raise ValueError(f"{name}[{k}] has shape {state.shape}, expected {(batch, H)}")
+        if not np.all(np.isfinite(state)):
+            raise ValueError(f"{name}[{k}] contains NaN or infinity")
+        out.append(np.ascontiguousarray(state, dtype=spec.dtype))
+    return out
+
+
+def check_c0(cell, c0):
+    if cell != "lstm" and c0 is not None:
+        raise ValueError(f"c0 is only used by an LSTM, not a {cell.upper()}")
+
+
+def check_y(y, spec, batch):
+    """``y`` as (batch, output_size) in the parameters' dtype."""
+    y = np.asarray(y)
+    if y.dtype.kind not in "biuf":
+        raise TypeError(f"y must be a real numeric array, got dtype {y.dtype}")
+    if y.ndim == 1 and spec.output_size == 1:
+        y = y[:, None]
+    if y.shape != (batch, spec.output_size):
+        raise ValueError(
+            f"y has shape {y.shape}, expected ({batch}, {spec.output_size}) to match X's batch "
+            f"and the head's {spec.output_size} output(s)"
+        )
+    if not np.all(np.isfinite(y)):
+        raise ValueError("y contains NaN or infinity")
+    return y.astype(spec.dtype, copy=False)
+
+
+def check_loss(loss):
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; expected one of {', '.join(LOSSES)}")
+
+
+def prepare(cell, params, X, h0, c0, check_input, states=True):
+    """Validate host ``params`` and the inputs for one call of the functional API.
+
+    Returns ``(params, spec, X)``, plus the initial states ``h0`` and ``c0`` as
+    lists per layer when ``states``. The structure of ``params`` is checked
+    (cached) always; NaN/inf in the parameters shows up in the outputs, which
+    :func:`check_outputs` inspects, so they are not scanned here.
+    """
+    if hasattr(params, "values") and not all(
+            type(v) is np.ndarray and v.flags.c_contiguous for v in params.values()):
+        params = {key: np.ascontiguousarray(value) for key, value in params.items()}
+    spec = model_spec(cell, params, check_finite=False)
+    if check_input:
+        X = check_X(X, spec)
+    check_c0(cell, c0)
+    if not states:
+        return params, spec, X
+    batch = X.shape[0]
+    return (params, spec, X, check_states(h0, "h0", spec, batch),
+            check_states(c0, "c0", spec, batch))
+
+
+def check_outputs(values, params, what):
+    """Turn a NaN/inf result into an error naming its cause, instead of returning it."""
+    if np.isfinite(values).all():
+        return
+    check_finite_params(params)
+    raise ValueError(f"the {what} overflowed to NaN/infinity although the inputs and all "
+                     "parameters are finite: the weights are too large for this input")
+
+
+def dropout_masks(spec, batch, n_steps, dropout, random_state):
+    """Inverted-dropout keep masks for the inputs of layers 1..L-1 (PyTorch semantics)."""
+    if dropout == 0.0 or spec.num_layers == 1:
+        return None
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+    rng = as_rng(random_state)
+    scale = spec.dtype.type(1.0 / (1.0 - dropout))
+    return [(rng.random((n_steps, batch, H)) >= dropout).astype(spec.dtype) * scale
+            for H in spec.hidden_sizes[:-1]]
+
+
+def layer_weights(params, k):
+    """``(w_ih, w_hh, b_ih, b_hh, peephole or None)`` of layer ``k``."""
+    return (params[f"weight_ih_l{k}"], params[f"weight_hh_l{k}"], params[f"bias_ih_l{k}"],
+            params[f"bias_hh_l{k}"], params.get(f"weight_peephole_l{k}"))
+
+
+# ------------------------------------------------------------------ losses
+
+
+def loss_value(prediction, y, loss="mse", huber_delta=1.0):
+    """Mean loss over all elements and its gradient with respect to ``prediction``.
+
+    ``"mse"`` is ``mean((ŷ − y)²)`` like ``torch.nn.functional.mse_loss``;
+    ``"mae"`` is ``mean(|ŷ − y|)`` (gradient 0 at 0, like PyTorch); ``"huber"`` is
+    ``mean(½e² if |e| ≤ δ else δ(|e| − ½δ))`` like ``torch.nn.functional.huber_loss``.
+    """
+    check_loss(loss)
+    e = prediction - y
+    n = e.size
+    if loss == "mse":
+        return float(np.mean(np.square(e, dtype=np.float64))), (2.0 / n) * e
+    if loss == "mae":
+        return float(np.mean(np.abs(e), dtype=np.float64)), np.sign(e) / n
+    small = np.abs(e) <= huber_delta  # huber
+    value = np.where(small, 0.5 * e * e, huber_delta * (np.abs(e) - 0.5 * huber_delta))
+    grad = np.where(small, e, huber_delta * np.sign(e)) / n
+    return float(np.mean(value, dtype=np.float64)), grad.astype(e.dtype, copy=False)
+
+
+# ------------------------------------------------------------------ results
+
+
+@dataclass
+class Forward:
+    """Result of :func:`gatedts.nn.functional.forward`.
+
+    Attributes
+    ----------
+    prediction : ndarray (batch, output_size)
+        The head applied to the top layer's last hidden state.
+    sequence : ndarray (batch, time, hidden_size of the top layer)
+        Every hidden state of the top layer.
+    h_n, c_n : tuple of ndarray (batch, H_k), one per layer
+        Final hidden (and, for an LSTM, cell) states: pass them as ``h0``/``c0``
+        to continue the sequence. ``c_n`` is None for the GRU and the RNN.
+    gates : tuple of dict, one per layer, or None
+        With ``return_gates=True``: every activation per time step, each
+        ``(batch, time, H_k)``: GRU ``r``, ``z``, ``n`` (candidate), ``h``;
+        LSTM ``i``, ``f``, ``g``, ``o``, ``c`` (cell state), ``h``; RNN ``h``.
+        Sigmoid gates lie in (0, 1); ``n``, ``g`` and the RNN's ``h`` in (-1, 1).
+    """
+
+    prediction: np.ndarray
+    sequence: np.ndarray
+    h_n: tuple
+    c_n: tuple | None
+    gates: tuple | None = None
+
+
+def gate_traces(cell, hs, gates, extra):
+    """One layer's activations as batch-first (B, T, H) copies, named as in :class:`Forward`.
+
+    ``hs`` (T+1, B, H), ``gates`` (T, B, G·H) or None, ``extra`` the second
+    state (T+1, B, H) for the LSTM: the host arrays of a layer's forward pass.
+    """
+    info = get_cell(cell)
+    H = hs.shape[-1]
+    out = {name: gates[..., k * H : (k + 1) * H] for k, name in enumerate(info.gate_names)}
+    if info.state_name is not None:
+        out[info.state_name] = extra[1:]
+    out["h"] = hs[1:]
+    return {name: a.transpose(1, 0, 2).copy() for name, a in out.items()}

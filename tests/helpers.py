@@ -1,0 +1,36 @@
+"""Helpers shared by the tests: the cell variants and random models and states.
+
+Imported as ``from helpers import ...`` (pytest puts ``tests/`` on the path);
+fixtures stay in ``conftest.py``.
+"""
+
+import numpy as np
+
+from gatedts import functional as F
+
+# (cell, reset_after, peephole): every cell variant the kernels implement.
+VARIANTS = [
+    ("gru", True, False),
+    ("gru", False, False),
+    ("lstm", True, False),
+    ("lstm", True, True),
+    ("rnn", True, False),
+]
+VARIANT_IDS = ["gru", "gru-cho", "lstm", "lstm-peephole", "rnn"]
+
+
+def random_model(cell, input_size, hidden_size, output_size=1, *, peephole=False, seed=0,
+                 dtype=np.float64, scale=0.3):
+    """Parameters with every entry non-zero (init leaves biases at 0, which would
+    hide bias-gradient mistakes)."""
+    params = F.init_params(cell, input_size, hidden_size, output_size=output_size,
+                           peephole=peephole, random_state=seed, dtype=dtype)
+    rng = np.random.default_rng(seed + 1)
+    return {k: (v + scale * rng.standard_normal(v.shape)).astype(dtype) for k, v in params.items()}
+
+
+def random_states(cell, batch, hidden_sizes, seed=0):
+    rng = np.random.default_rng(seed + 2)
+    h0 = [0.5 * rng.standard_normal((batch, H)) for H in hidden_sizes]
+    c0 = [0.5 * rng.standard_normal((batch, H)) for H in hidden_sizes] if cell == "lstm" else None
+    return h0, c0

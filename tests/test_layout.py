@@ -1,0 +1,197 @@
+"""The layering rules of DESIGN.md, read from the source with ``ast``.
+
+* no import cycles between gatedts modules (imports inside functions count);
+* the numerical core ``gatedts.nn`` imports neither scikit-learn nor pandas,
+  and no gatedts module outside ``gatedts.nn``;
+* only ``gatedts/nn/cuda/`` imports ``numba.cuda``;
+* each layer imports only the layers below it;
+* the CPU and CUDA paths share their input handling (``nn/core.py``) and do
+  not call each other's private helpers.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from gatedts.estimators import ESTIMATORS
+from gatedts.nn.cells import CELL_NAMES, CELLS
+
+PACKAGE = Path(__file__).resolve().parents[1] / "gatedts"
+
+
+def module_name(path):
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports_of(path):
+    """Every module ``path`` imports, absolute, with the imported names as submodules."""
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
+        elif (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "import_module"
+              and node.args and isinstance(node.args[0], ast.Constant)):
+            found.add(node.args[0].value)
+    return found
+
+
+MODULES = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+IMPORTS = {name: imports_of(path) for name, path in MODULES.items()}
+
+
+def gatedts_imports(name):
+    """The gatedts modules ``name`` imports (a package import counts as its ``__init__``)."""
+    return {m for m in IMPORTS[name] if m in MODULES and m != name}
+
+
+def test_every_module_is_seen():
+    assert {"gatedts.nn.functional", "gatedts.nn.cuda.functional", "gatedts.forecasting.panel",
+            "gatedts.analysis.compare", "gatedts.cli"} <= set(MODULES)
+    assert "gatedts.nn.core" in gatedts_imports("gatedts.nn.functional")
+
+
+def test_no_import_cycles():
+    # The package __init__ files re-export their children; a child importing its
+    # own package's __init__ would be a cycle, and is caught like any other.
+    graph = {name: gatedts_imports(name) for name in MODULES}
+    state = {}
+
+    def visit(node, stack):
+        state[node] = "open"
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == "open":
+                cycle = [*stack[stack.index(nxt):], nxt]
+                pytest.fail("import cycle: " + " -> ".join(cycle))
+            if nxt not in state:
+                visit(nxt, [*stack, nxt])
+        state[node] = "done"
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])
+
+
+def _layer(name):
+    if name.startswith("gatedts.nn.cuda"):
+        return "nn.cuda"
+    for prefix in ("gatedts.nn", "gatedts.forecasting", "gatedts.analysis"):
+        if name == prefix or name.startswith(prefix + "."):
+            return prefix.removeprefix("gatedts.")
+    return name.removeprefix("gatedts.")
+
+
+# Which layers each layer may import (besides itself); DESIGN.md draws the same picture.
+ALLOWED = {
+    "nn": {"nn", "nn.cuda"},  # nn.cuda only on demand, for device="cuda" (checked below)
+    "nn.cuda": {"nn"},
+    "estimators": {"nn", "nn.cuda", "training"},
+    "training": {"nn", "nn.cuda"},
+    "forecasting": {"nn", "estimators"},
+    "analysis": {"nn", "estimators", "forecasting"},
+    "persistence": {"estimators", "forecasting", "_version"},
+    "datasets": set(),
+    "cli": {"nn", "forecasting", "analysis", "datasets", "_version"},
+    "_moved": set(),
+    "_version": set(),
+    "__main__": {"cli"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_each_layer_imports_only_the_layers_below(name):
+    layer = _layer(name)
+    if name == "gatedts":  # the public API gathers every layer
+        return
+    others = {_layer(m) for m in gatedts_imports(name) if m != "gatedts"} - {layer}
+    assert others <= ALLOWED[layer], f"{name} ({layer}) imports {sorted(others)}"
+    assert "gatedts" not in gatedts_imports(name), f"{name} imports the top-level package"
+
+
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if n.startswith("gatedts.nn")))
+def test_the_numerical_core_needs_neither_sklearn_nor_pandas(name):
+    third_party = {m.split(".")[0] for m in IMPORTS[name]}
+    assert not third_party & {"sklearn", "pandas"}, f"{name} imports {third_party}"
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_only_the_cuda_folder_imports_numba_cuda(name):
+    if "numba.cuda" in IMPORTS[name] or any(m.startswith("numba.cuda.") for m in IMPORTS[name]):
+        assert name.startswith("gatedts.nn.cuda."), f"{name} imports numba.cuda"
+
+
+def test_the_cuda_package_init_imports_nothing():
+    # ``import gatedts.nn.cuda.common`` runs the package __init__ first: it must stay empty,
+    # and the CPU core reaches the device path only lazily through import_module.
+    assert not gatedts_imports("gatedts.nn.cuda")
+    for name in MODULES:
+        if _layer(name) == "nn":
+            tree = ast.parse(MODULES[name].read_text())
+            top_level = {n.module for n in tree.body if isinstance(n, ast.ImportFrom) and n.module}
+            assert not any("cuda" in m for m in top_level), f"{name} imports CUDA at import time"
+
+
+def test_cpu_and_cuda_paths_do_not_call_each_others_private_helpers():
+    cpu = {n for n in MODULES if _layer(n) == "nn"}
+    cuda = {n for n in MODULES if _layer(n) == "nn.cuda"}
+    for group, other in ((cpu, cuda), (cuda, cpu)):
+        for name in group:
+            for node in ast.walk(ast.parse(MODULES[name].read_text())):
+                if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module in other:
+                    private = [a.name for a in node.names if a.name.startswith("_")]
+                    assert not private, f"{name} imports {private} from {node.module}"
+                if isinstance(node, ast.Attribute) and node.attr.startswith("_") \
+                        and not node.attr.startswith("__") and isinstance(node.value, ast.Name) \
+                        and node.value.id in {"F", "functional", "gcuda", "cuda"}:
+                    pytest.fail(f"{name} calls {node.value.id}.{node.attr}")
+    assert "gatedts.nn.core" in gatedts_imports("gatedts.nn.cuda.functional")
+    assert "gatedts.nn.functional" not in gatedts_imports("gatedts.nn.cuda.functional")
+
+
+def test_one_registry_of_cells():
+    assert CELL_NAMES == ("gru", "lstm", "rnn") and set(ESTIMATORS) == set(CELL_NAMES)
+    from gatedts.nn.cuda import layers as cuda_layers  # no numba.cuda work at import
+
+    assert set(cuda_layers.LAYERS) == set(CELL_NAMES)
+    assert {c.n_gates for c in CELLS.values()} == {1, 3, 4}
+    # No other module spells the three names out as a tuple or a set of its own.
+    spelled = []
+    for name, path in MODULES.items():
+        if name == "gatedts.nn.cells":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Tuple | ast.Set | ast.List):
+                values = {getattr(e, "value", None) for e in node.elts}
+                if {"gru", "lstm", "rnn"} <= values:
+                    spelled.append(name)
+    assert not spelled, f"cell names listed outside nn/cells.py in {spelled}"
+
+
+def test_old_module_paths_still_import():
+    import gatedts.metrics as old_metrics
+    import gatedts.windows
+
+    import gatedts
+    from gatedts import functional
+    from gatedts.forecasting import metrics
+    from gatedts.nn import functional as new_functional
+
+    assert old_metrics is metrics and functional is new_functional
+    assert gatedts.windows.make_windows.__module__ == "gatedts.forecasting.windows"
+    assert gatedts.compare.compare_cells_on_series is not None
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        gatedts.nothing
