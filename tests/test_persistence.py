@@ -648,6 +648,16 @@ def test_a_flipped_byte_never_loads_as_different_data(small_file, position, mask
     assert _same(back, tree)  # only zip bookkeeping (timestamps, ...) was hit
 
 
+def test_forecaster_with_calibrated_intervals_round_trip(tmp_path):
+    index = pd.date_range("2000-01-01", periods=48, freq="MS")
+    y = pd.Series(np.sin(np.arange(48) / 2.0) + np.arange(48) / 10 + 5, index=index)
+    forecaster = Forecaster(GRURegressor(**TINY), window=6, horizon=3, n_calibration=9).fit(y)
+    intervals = forecaster.predict_interval(coverage=0.9)  # caches calibration scores
+    loaded = load(save(forecaster, tmp_path / "calibrated.gdts"))
+    pd.testing.assert_frame_equal(loaded.predict_interval(coverage=0.9), intervals,
+                                  check_exact=True)
+
+
 def test_a_file_written_before_the_package_layout_changed_still_loads():
     # Written by gatedts 0.1.0 at commit 2bcb6e8, when classes were recorded by
     # module path ("gatedts.forecasting.Forecaster", "gatedts.estimators.LSTMRegressor")

@@ -34,7 +34,7 @@ class ConformalIntervals:
         """|error| per forecast step from rolling origins at the end of the training data."""
         needed = math.ceil(coverage / (1 - coverage) - 1e-9)
         n_origins = max(check_positive_int(self.n_calibration, "n_calibration"), needed)
-        key = (horizon, n_origins)
+        key = f"horizon={horizon} origins={n_origins}"  # a str: model files keep the cache
         if key in self._calibration:
             return self._calibration[key]
         resolved = clone(self).set_params(
