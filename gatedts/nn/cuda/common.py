@@ -1,6 +1,6 @@
 """Shared pieces of the CUDA kernels: device maths, launch shapes, GEMM, column sums.
 
-The recurrence kernels (``cuda_gru``, ``cuda_lstm``, ``cuda_rnn``) are
+The recurrence kernels (:mod:`gatedts.nn.cuda.gru`, ``.lstm``, ``.rnn``) are
 *persistent*: one launch runs a whole layer-sequence. Each block owns a slice
 of ``rows`` batch rows, loops over time inside the kernel, keeps ``W_hh`` in
 shared memory when it fits (transposed for the forward pass, so consecutive
@@ -69,10 +69,18 @@ def blocks_for(n, threads):
 def device_functions(dtype):
     """Device functions specialised to ``dtype`` (constants stay in that dtype).
 
-    ``sigmoid``, ``tanh``; for the flat ``W_hh`` of a recurrence (in shared or
-    global memory, see :meth:`RecurrenceLaunch.weights`), ``row_dot(wt, n_rows, row, vec, off)``
+    Activations and their derivatives, written in terms of the activation as the
+    backward kernels have it from the forward pass: ``sigmoid``, ``tanh``,
+    ``dsigmoid(s)`` = σ'(a) = s·(1 − s) for ``s = σ(a)``, and ``dtanh(t)`` =
+    tanh'(a) = 1 − t² for ``t = tanh(a)``.
+
+    For the flat ``W_hh`` of a recurrence (in shared or global memory, see
+    :meth:`RecurrenceLaunch.weights`): ``row_dot(wt, n_rows, row, vec, off)``
     = Σ_k W[row, k]·vec[off + k] reading the *transposed* ``wt[k·n_rows + row]``
-    (forward: consecutive threads, consecutive units → consecutive words), and
+    (forward: consecutive threads, consecutive units → consecutive words);
+    ``preactivation(xp, b_hh, wt, n_rows, t, b, row, h, off)`` = ``xp[t, b, row]
+    + (W_hh h)[row] + b_hh[row]``, the pre-activation of gate row ``row`` of batch
+    row ``b`` at step ``t``, with ``h_{t-1}`` at ``h[off:off + H]``;
     ``col_dot(w, H, r0, r1, k, vec, off)`` = Σ_{r0 ≤ row < r1} W[row, k]·vec[off + row]
     reading the row-major ``w[row·H + k]`` (backward: consecutive words again);
     ``backprop_hidden(w, H, GH, n_used, d_pre, dh_next, accumulate, n_pairs, tid,
@@ -97,12 +105,24 @@ def device_functions(dtype):
         return math.tanh(x)
 
     @cuda.jit(device=True)
+    def dsigmoid(s):
+        return s * (one - s)
+
+    @cuda.jit(device=True)
+    def dtanh(t):
+        return one - t * t
+
+    @cuda.jit(device=True)
     def row_dot(wt, n_rows, row, vec, off):
         H = wt.shape[0] // n_rows
         acc = zero
         for k in range(H):
             acc += wt[k * n_rows + row] * vec[off + k]
         return acc
+
+    @cuda.jit(device=True)
+    def preactivation(xp, b_hh, wt, n_rows, t, b, row, h, off):
+        return xp[t, b, row] + row_dot(wt, n_rows, row, h, off) + b_hh[row]
 
     @cuda.jit(device=True)
     def col_dot(w, H, r0, r1, k, vec, off):
@@ -117,7 +137,8 @@ def device_functions(dtype):
             d = col_dot(w, H, 0, n_used, p % H, d_pre, (p // H) * GH)
             dh_next[p] = dh_next[p] + d if accumulate else d
 
-    return _Namespace(sigmoid=sigmoid, tanh=tanh, row_dot=row_dot, col_dot=col_dot,
+    return _Namespace(sigmoid=sigmoid, tanh=tanh, dsigmoid=dsigmoid, dtanh=dtanh,
+                      row_dot=row_dot, preactivation=preactivation, col_dot=col_dot,
                       backprop_hidden=backprop_hidden, zero=zero, one=one,
                       nb_type=numba_float(dtype))
 

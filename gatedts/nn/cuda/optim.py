@@ -70,7 +70,7 @@ def loss_cuda(pred, y, loss, huber_delta, d_pred, values):
 def _tree_sum(part, tid, acc):
     # part[0] = Σ of every thread's ``acc`` in a fixed tree order. Barriers in a device
     # function are safe under the simulator only in its kernels' own module, whose fake
-    # ``cuda`` stays for the whole launch (see cuda_common.device_functions).
+    # ``cuda`` stays for the whole launch (see nn.cuda.common.device_functions).
     part[tid] = acc
     cuda.syncthreads()
     step = THREADS // 2
