@@ -9,10 +9,17 @@ its parameters are ``params_``, a dict named like PyTorch's ``state_dict``
 (see :mod:`gatedts.functional`). Training is mini-batch Adam or SGD with
 global gradient-norm clipping, an optional learning-rate schedule, early
 stopping on the most recent samples, and guards against divergence and
-Ctrl-C (see :meth:`fit`).
+Ctrl-C (see :meth:`fit` and :mod:`gatedts.training`).
+
+Every parameter is checked in ``fit`` and ``partial_fit`` against one table,
+``_constraints`` (parameter name -> the values it accepts); a subclass adds the
+entries of its cell's own parameters.
 """
 
+import inspect
 import math
+import numbers
+from types import MappingProxyType
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
@@ -20,278 +27,165 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .nn import functional as F
-from .training import TrainingDivergedWarning, TrainingLoop
+from .training import TrainingConfig, TrainingDivergedWarning, TrainingState, predict, train
 
 __all__ = ["GRURegressor", "LSTMRegressor", "RNNRegressor", "TrainingDivergedWarning"]
 
-_PREDICT_CHUNK = 4096  # samples per predict call: bounds the forward-pass buffers
+
+# ---------------------------------------------------------------- parameter constraints
 
 
-def _check_choice(name, value, choices):
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+class Interval:
+    """Real numbers (or integers) between ``low`` and ``high``; None is unbounded.
+
+    ``closed`` is "both", "left", "right" or "neither"; infinite ends are
+    open, so NaN and ±inf are never inside. Booleans are not numbers here.
+    """
+
+    def __init__(self, low=None, high=None, *, closed="both", integer=False):
+        self.low, self.high, self.closed, self.integer = low, high, closed, integer
+
+    def __call__(self, value):
+        kind = numbers.Integral if self.integer else numbers.Real
+        if isinstance(value, bool | np.bool_) or not isinstance(value, kind):
+            return False
+        left, right = self.closed in ("both", "left"), self.closed in ("both", "right")
+        return ((isinstance(value, numbers.Integral) or math.isfinite(value))
+                and (self.low is None or (value >= self.low if left else value > self.low))
+                and (self.high is None or (value <= self.high if right else value < self.high)))
+
+    def describe(self, plural=False):
+        noun = ("integer" if self.integer else "number") + ("s" if plural else "")
+        bounds = []
+        if self.low is not None:
+            bounds.append(f"{'>=' if self.closed in ('both', 'left') else '>'} {self.low}")
+        if self.high is not None:
+            bounds.append(f"{'<=' if self.closed in ('both', 'right') else '<'} {self.high}")
+        noun = f"{noun} {' and '.join(bounds)}" if bounds else f"finite {noun}"
+        return noun if plural else f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
 
-def _check_number(name, value, low, high=math.inf, *, integer=False, low_open=False):
-    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
-    if integer:
-        ok = ok and float(value).is_integer()
-    if not ok or not (value > low if low_open else value >= low) or value > high:
-        bound = f"{'>' if low_open else '>='} {low}"
-        bound += f" and <= {high}" if high < math.inf else ""
-        kind = "an integer" if integer else "a number"
-        raise ValueError(f"{name} must be {kind} {bound}, got {value!r}")
+class Options:
+    """One of the strings ``names`` (or of ``aliases``, accepted but not advertised)."""
+
+    def __init__(self, *names, aliases=()):
+        self.names, self.aliases = names, aliases
+
+    def __call__(self, value):
+        if isinstance(value, str):
+            return value in self.names
+        return isinstance(value, type | np.dtype) and value in self.aliases
+
+    def describe(self):
+        quoted = ", ".join(map(repr, self.names))
+        return quoted if len(self.names) == 1 else f"one of {quoted}"
 
 
-class _RecurrentRegressor(TrainingLoop, RegressorMixin, BaseEstimator):
-    """Shared implementation; use GRURegressor, LSTMRegressor or RNNRegressor."""
+class InstanceOf:
+    """Instances of ``cls`` (a class or a tuple of classes), described as ``text``."""
 
-    _cell = None
+    def __init__(self, cls, text):
+        self.cls, self.text = cls, text
 
-    def __init__(self, hidden_size=32, num_layers=1, *, dropout=0.0, loss="mse",
-                 solver="adam", learning_rate_init=0.001, learning_rate="constant",
-                 power_t=0.5, momentum=0.9, nesterovs_momentum=True, beta_1=0.9,
-                 beta_2=0.999, epsilon=1e-8, alpha=0.0001, clip_norm=1.0, batch_size="auto",
-                 max_iter=200, shuffle=True, tol=1e-4, early_stopping=False,
-                 validation_fraction=0.1, n_iter_no_change=10, random_state=None,
-                 dtype="float32", device="cpu", verbose=0, warm_start=False):
-        self.hidden_size = hidden_size
-        self.num_layers = num_layers
-        self.dropout = dropout
-        self.loss = loss
-        self.solver = solver
-        self.learning_rate_init = learning_rate_init
-        self.learning_rate = learning_rate
-        self.power_t = power_t
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.alpha = alpha
-        self.clip_norm = clip_norm
-        self.batch_size = batch_size
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.tol = tol
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.random_state = random_state
-        self.dtype = dtype
-        self.device = device
-        self.verbose = verbose
-        self.warm_start = warm_start
+    def __call__(self, value):
+        return isinstance(value, self.cls)
 
-    # ------------------------------------------------------------ hooks
-
-    def _cell_options(self):
-        """Keyword arguments of the functional API specific to this cell."""
-        return {}
-
-    def _init_options(self):
-        return {}
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        tags.input_tags.three_d_array = True
-        return tags
-
-    # ------------------------------------------------------------ validation
-
-    def _validate_hyperparameters(self):
-        sizes = (self.hidden_size,) if np.ndim(self.hidden_size) == 0 else self.hidden_size
-        if len(sizes) == 0:
-            raise ValueError("hidden_size must be a positive integer or a non-empty tuple")
-        for size in sizes:
-            _check_number("hidden_size", size, 1, integer=True)
-        _check_number("num_layers", self.num_layers, 1, integer=True)
-        if np.ndim(self.hidden_size) and self.num_layers not in (1, len(sizes)):
-            raise ValueError(f"num_layers={self.num_layers} contradicts "
-                             f"hidden_size={tuple(self.hidden_size)}")
-        _check_number("dropout", self.dropout, 0.0, 0.99)
-        _check_choice("loss", self.loss, F.LOSSES)
-        _check_choice("solver", self.solver, ("adam", "sgd"))
-        _check_choice("learning_rate", self.learning_rate,
-                      ("constant", "invscaling", "cosine", "plateau"))
-        _check_number("learning_rate_init", self.learning_rate_init, 0.0, low_open=True)
-        _check_number("momentum", self.momentum, 0.0, 1.0)
-        _check_number("beta_1", self.beta_1, 0.0, 0.999999)
-        _check_number("beta_2", self.beta_2, 0.0, 0.999999)
-        _check_number("epsilon", self.epsilon, 0.0, low_open=True)
-        _check_number("alpha", self.alpha, 0.0)
-        if self.clip_norm is not None:
-            _check_number("clip_norm", self.clip_norm, 0.0, low_open=True)
-        if self.batch_size != "auto":
-            _check_number("batch_size", self.batch_size, 1, integer=True)
-        _check_number("max_iter", self.max_iter, 1, integer=True)
-        _check_number("tol", self.tol, 0.0)
-        _check_number("validation_fraction", self.validation_fraction, 0.0, 0.99,
-                      low_open=True)
-        _check_number("n_iter_no_change", self.n_iter_no_change, 1, integer=True)
-        if self.dtype not in ("float32", "float64", np.float32, np.float64):
-            raise ValueError(f"dtype must be 'float32' or 'float64', got {self.dtype!r}")
-        _check_choice("device", self.device, ("cpu", "cuda", "auto"))
-
-    def _validate_X(self, X, y=None, reset=True):
-        dtype = np.dtype(self.dtype)
-        if y is None:
-            X = validate_data(self, X, reset=reset, allow_nd=True, dtype=dtype)
-        else:
-            X, y = validate_data(self, X, y, reset=reset, allow_nd=True, dtype=dtype,
-                                 multi_output=True, y_numeric=True)
-        if X.ndim == 2:
-            X = X[:, :, None]
-        elif X.ndim != 3:
-            raise ValueError(f"X must be 2-D (n_samples, n_timesteps) or 3-D (n_samples, "
-                             f"n_timesteps, n_features), got shape {X.shape}")
-        if not reset and X.shape[2] != self.params_["weight_ih_l0"].shape[1]:
-            raise ValueError(f"X has {X.shape[2]} feature(s) per time step, but "
-                             f"{type(self).__name__} was fitted with "
-                             f"{self.params_['weight_ih_l0'].shape[1]}")
-        X = np.ascontiguousarray(X)
-        if y is None:
-            return X
-        y = np.asarray(y, dtype=np.float64)  # cast to the training dtype per batch
-        return X, (y[:, None] if y.ndim == 1 else y)
-
-    # ------------------------------------------------------------ training
-
-    def fit(self, X, y):
-        """Fit the network to sequences X and targets y.
-
-        Training runs for ``max_iter`` epochs or until the loss (or, with
-        ``early_stopping``, the validation R² on the last
-        ``validation_fraction`` of the samples in their given order) has not
-        improved by ``tol`` for ``n_iter_no_change`` epochs; early stopping
-        restores the best weights. Reaching ``max_iter`` first warns
-        ``ConvergenceWarning``. A NaN/inf loss or gradient stops training
-        with :class:`TrainingDivergedWarning` and keeps the last finite
-        weights (the best ones with early stopping). Ctrl-C stops training
-        cleanly with the best weights so far.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-
-        Returns
-        -------
-        self
-        """
-        self._validate_hyperparameters()
-        if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target "
-                             "y is None")
-        X, y = self._validate_X(X, y, reset=True)
-        if not (self.warm_start and hasattr(self, "params_")):
-            self._initialize(X, y)
-        elif y.shape[1] != self.n_outputs_:
-            raise ValueError(f"y has {y.shape[1]} output(s), the fitted model {self.n_outputs_}")
-        self._train(X, y, self.max_iter, incremental=False)
-        return self
-
-    def partial_fit(self, X, y):
-        """One epoch over (X, y), continuing from the current weights and optimizer state.
-
-        Returns
-        -------
-        self
-        """
-        first = not hasattr(self, "params_")
-        if first:
-            self._validate_hyperparameters()
-        X, y = self._validate_X(X, y, reset=first)
-        if first:
-            self._initialize(X, y)
-        elif y.shape[1] != self.n_outputs_:
-            raise ValueError(f"y has {y.shape[1]} output(s), the fitted model {self.n_outputs_}")
-        self._train(X, y, 1, incremental=True)
-        return self
-
-    def _initialize(self, X, y):
-        self._rng = np.random.default_rng(check_random_state(self.random_state).randint(2**31))
-        self.n_outputs_ = y.shape[1]
-        self.params_ = F.init_params(self._cell, X.shape[2], self.hidden_size, self.num_layers,
-                                     self.n_outputs_, random_state=self._rng,
-                                     dtype=np.dtype(self.dtype), **self._init_options())
-        self.loss_curve_ = []
-        self.grad_norm_curve_ = []
-        self.learning_rate_curve_ = []
-        self.validation_scores_ = [] if self.early_stopping else None
-        self.best_loss_ = math.inf if not self.early_stopping else None
-        self.best_validation_score_ = -math.inf if self.early_stopping else None
-        self.n_iter_ = 0
-        self.t_ = 0
-        self._optimizer = None
-        self._no_improvement = 0
-
-    def _predict_3d(self, X):
-        out = [F.predict(self._cell, self.params_, X[i : i + _PREDICT_CHUNK],
-                         check_input=False, **self._cell_options())
-               for i in range(0, len(X), _PREDICT_CHUNK)]
-        return np.concatenate(out).astype(np.float64)
-
-    def _clean_X(self, X):
-        """``X`` as an (n, T, F) array if it already is a clean one, else None.
-
-        Skips scikit-learn's validation (tens of µs, most of the time of a
-        one-window prediction) for a finite ndarray of the model's dtype and
-        shape; anything else goes through ``_validate_X`` and its messages.
-        """
-        if type(X) is not np.ndarray or X.dtype != self.params_["head.bias"].dtype \
-                or hasattr(self, "feature_names_in_"):
-            return None
-        if X.ndim == 2:
-            X = X[:, :, None]
-        if X.ndim != 3 or X.shape[0] == 0 or X.shape[1] != self.n_features_in_ \
-                or X.shape[2] != self.params_["weight_ih_l0"].shape[1]:
-            return None
-        X = np.ascontiguousarray(X)
-        return X if np.isfinite(X).all() else None
-
-    def predict(self, X):
-        """Predict with the fitted network.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            float64. The network runs in the model's dtype; a sample's
-            prediction is the same bits whichever samples share its batch.
-        """
-        if not hasattr(self, "params_"):
-            check_is_fitted(self, "params_")  # raises NotFittedError
-        X_clean = self._clean_X(X)
-        X = X_clean if X_clean is not None else self._validate_X(X, reset=False)
-        pred = self._predict_3d(X)
-        return pred[:, 0] if self.n_outputs_ == 1 else pred
+    def describe(self):
+        return self.text
 
 
-class GRURegressor(_RecurrentRegressor):
-    """Gated recurrent unit network regressor (Cho et al. 2014).
+class Sequence:
+    """A non-empty list, tuple or 1-D array whose every item is accepted by ``item``."""
 
-    Parameters
-    ----------
-    hidden_size : int or tuple of int, default 32
+    def __init__(self, item):
+        self.item = item
+
+    def __call__(self, value):
+        if not isinstance(value, list | tuple | np.ndarray) or np.ndim(value) != 1:
+            return False
+        return len(value) > 0 and all(self.item(v) for v in value)
+
+    def describe(self):
+        return f"a non-empty sequence of {self.item.describe(plural=True)}"
+
+
+def _accepts(constraint, value):
+    return value is None if constraint is None else constraint(value)
+
+
+def _describe(constraints):
+    texts = ["None" if c is None else c.describe() for c in constraints]
+    return texts[0] if len(texts) == 1 else f"{', '.join(texts[:-1])} or {texts[-1]}"
+
+
+def validate_params(params, constraints):
+    """Raise a ValueError naming the first parameter whose value no constraint accepts.
+
+    ``constraints`` maps each parameter name to a list of constraints (objects
+    called with the value; None accepts None).
+    """
+    for name, allowed in constraints.items():
+        value = params[name]
+        if not any(_accepts(c, value) for c in allowed):
+            raise ValueError(f"{name} must be {_describe(allowed)}, got {value!r}")
+
+
+_BOOL = InstanceOf((bool, np.bool_), "a bool")
+_SIZE = Interval(1, integer=True)
+_POSITIVE = Interval(0.0, closed="neither")
+_NON_NEGATIVE = Interval(0.0)
+
+# What the docstrings (below) say each parameter accepts.
+_CONSTRAINTS = MappingProxyType({
+    "hidden_size": [_SIZE, Sequence(_SIZE)],
+    "num_layers": [_SIZE],
+    "dropout": [Interval(0.0, 0.99)],
+    "loss": [Options(*F.LOSSES)],
+    "solver": [Options("adam", "sgd")],
+    "learning_rate_init": [_POSITIVE],
+    "learning_rate": [Options("constant", "invscaling", "cosine", "plateau")],
+    "power_t": [_NON_NEGATIVE],
+    "momentum": [Interval(0.0, 1.0)],
+    "nesterovs_momentum": [_BOOL],
+    "beta_1": [Interval(0.0, 0.999999)],
+    "beta_2": [Interval(0.0, 0.999999)],
+    "epsilon": [_POSITIVE],
+    "alpha": [_NON_NEGATIVE],
+    "clip_norm": [_POSITIVE, None],
+    "batch_size": [_SIZE, Options("auto")],
+    "max_iter": [_SIZE],
+    "shuffle": [_BOOL],
+    "tol": [_NON_NEGATIVE],
+    "early_stopping": [_BOOL],
+    "validation_fraction": [Interval(0.0, 0.99, closed="right")],
+    "n_iter_no_change": [_SIZE],
+    "random_state": [Interval(0, 2**32 - 1, integer=True),
+                     InstanceOf(np.random.RandomState, "a RandomState instance"), None],
+    "dtype": [Options("float32", "float64", aliases=(np.float32, np.float64))],
+    "device": [Options("cpu", "cuda", "auto")],
+    "verbose": [Interval(0, integer=True), _BOOL],
+    "warm_start": [_BOOL],
+})
+
+
+# ---------------------------------------------------------------- docstrings
+
+_LAYERS_DOC = """\
+    hidden_size : int or sequence of int, default 32
         Units per layer, or one size per layer like ``(128, 64)``.
     num_layers : int, default 1
         Number of stacked layers when ``hidden_size`` is an int.
-    reset_after : bool, default True
-        Apply the reset gate after the recurrent matrix product (PyTorch,
-        Keras and cuDNN form); False is the original form of Cho et al.
+"""
+
+_TRAINING_DOC = """\
     dropout : float, default 0.0
         Dropout between stacked layers during training.
     loss : {"mse", "mae", "huber"}, default "mse"
     solver : {"adam", "sgd"}, default "adam"
     learning_rate_init : float, default 0.001
     learning_rate : {"constant", "invscaling", "cosine", "plateau"}, default "constant"
-        Epoch-wise schedule (see :mod:`gatedts.optim`); "plateau" divides the rate
-        by 10 after 10 epochs without improvement of the monitored loss.
+        Epoch-wise schedule (see :mod:`gatedts.nn.optim`); "plateau" divides the
+        rate by 10 after 10 epochs without improvement of the monitored loss.
     power_t : float, default 0.5
         Exponent of "invscaling".
     momentum : float, default 0.9
@@ -351,9 +245,268 @@ class GRURegressor(_RecurrentRegressor):
     n_features_in_ : int
         Columns of X at fit (time steps for 2-D X); predict needs the same.
     n_outputs_ : int
-    """
+"""
+
+
+def _docstring(summary, cell_parameters=""):
+    """A class docstring: the shared parameters, with the cell's own after ``num_layers``."""
+    return (f"{summary}\n\n    Parameters\n    ----------\n"
+            f"{_LAYERS_DOC}{cell_parameters}{_TRAINING_DOC}")
+
+
+# ---------------------------------------------------------------- estimators
+
+# TrainingState field -> the estimator attribute that keeps it between calls.
+_STATE_ATTRIBUTES = {
+    "params": "params_", "loss_curve": "loss_curve_", "grad_norm_curve": "grad_norm_curve_",
+    "learning_rate_curve": "learning_rate_curve_", "validation_scores": "validation_scores_",
+    "best_loss": "best_loss_", "best_validation_score": "best_validation_score_",
+    "n_iter": "n_iter_", "t": "t_", "no_improvement": "_no_improvement", "rng": "_rng",
+    "optimizer": "_optimizer", "schedule": "_schedule",
+}
+
+
+class _RecurrentRegressor(RegressorMixin, BaseEstimator):
+    """Shared implementation; use GRURegressor, LSTMRegressor or RNNRegressor."""
+
+    _cell = None
+    _constraints = _CONSTRAINTS
+
+    def __init__(self, hidden_size=32, num_layers=1, *, dropout=0.0, loss="mse",
+                 solver="adam", learning_rate_init=0.001, learning_rate="constant",
+                 power_t=0.5, momentum=0.9, nesterovs_momentum=True, beta_1=0.9,
+                 beta_2=0.999, epsilon=1e-8, alpha=0.0001, clip_norm=1.0, batch_size="auto",
+                 max_iter=200, shuffle=True, tol=1e-4, early_stopping=False,
+                 validation_fraction=0.1, n_iter_no_change=10, random_state=None,
+                 dtype="float32", device="cpu", verbose=0, warm_start=False):
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.dropout = dropout
+        self.loss = loss
+        self.solver = solver
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate
+        self.power_t = power_t
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.alpha = alpha
+        self.clip_norm = clip_norm
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.tol = tol
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.random_state = random_state
+        self.dtype = dtype
+        self.device = device
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    # ------------------------------------------------------------ hooks
+
+    def _cell_options(self):
+        """Keyword arguments of the functional API specific to this cell."""
+        return {}
+
+    def _init_options(self):
+        return {}
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.input_tags.three_d_array = True
+        return tags
+
+    # ------------------------------------------------------------ validation
+
+    def _validate_params(self):
+        """Check every parameter against ``_constraints``, then their one joint rule."""
+        validate_params(self.get_params(deep=False), self._constraints)
+        if np.ndim(self.hidden_size) and self.num_layers not in (1, len(self.hidden_size)):
+            raise ValueError(f"num_layers={self.num_layers} contradicts "
+                             f"hidden_size={tuple(self.hidden_size)}")
+
+    def _validate_X(self, X, y=None, reset=True):
+        dtype = np.dtype(self.dtype)
+        if y is None:
+            X = validate_data(self, X, reset=reset, allow_nd=True, dtype=dtype)
+        else:
+            X, y = validate_data(self, X, y, reset=reset, allow_nd=True, dtype=dtype,
+                                 multi_output=True, y_numeric=True)
+        if X.ndim == 2:
+            X = X[:, :, None]
+        elif X.ndim != 3:
+            raise ValueError(f"X must be 2-D (n_samples, n_timesteps) or 3-D (n_samples, "
+                             f"n_timesteps, n_features), got shape {X.shape}")
+        if not reset:
+            self._check_fitted_shapes(X)
+        X = np.ascontiguousarray(X)
+        if y is None:
+            return X
+        y = np.asarray(y, dtype=np.float64)  # cast to the training dtype per batch
+        return X, (y[:, None] if y.ndim == 1 else y)
+
+    def _check_fitted_shapes(self, X, y=None):
+        """X (n, T, F) and y (n, n_outputs) fit the fitted network."""
+        n_inputs = self.params_["weight_ih_l0"].shape[1]
+        if X.shape[2] != n_inputs:
+            raise ValueError(f"X has {X.shape[2]} feature(s) per time step, but "
+                             f"{type(self).__name__} was fitted with {n_inputs}")
+        if y is not None and y.shape[1] != self.n_outputs_:
+            raise ValueError(f"y has {y.shape[1]} output(s), the fitted model {self.n_outputs_}")
+
+    # ------------------------------------------------------------ training
+
+    def fit(self, X, y):
+        """Fit the network to sequences X and targets y.
+
+        Training runs for ``max_iter`` epochs or until the loss (or, with
+        ``early_stopping``, the validation R² on the last
+        ``validation_fraction`` of the samples in their given order) has not
+        improved by ``tol`` for ``n_iter_no_change`` epochs; early stopping
+        restores the best weights. Reaching ``max_iter`` first warns
+        ``ConvergenceWarning``. A NaN/inf loss or gradient stops training
+        with :class:`TrainingDivergedWarning` and keeps the last finite
+        weights (the best ones with early stopping). Ctrl-C stops training
+        cleanly with the best weights so far.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+
+        Returns
+        -------
+        self
+        """
+        return self._fit(X, y, incremental=False)
+
+    def partial_fit(self, X, y):
+        """One epoch over (X, y), continuing from the current weights and optimizer state.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+
+        Returns
+        -------
+        self
+        """
+        return self._fit(X, y, incremental=True)
+
+    def _fit(self, X, y, incremental):
+        """Validate, (re)initialise if needed, train, and keep the training state.
+
+        ``fit`` trains ``max_iter`` epochs from new weights (the current ones
+        with ``warm_start``) and a new optimizer; ``partial_fit``
+        (``incremental``) one epoch from the current weights and optimizer.
+        """
+        self._validate_params()
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target "
+                             "y is None")
+        fitted = hasattr(self, "params_")
+        resume = fitted and (incremental or self.warm_start)
+        # fit re-learns n_features_in_ (a warm start may change the window length);
+        # partial_fit keeps it.
+        X, y = self._validate_X(X, y, reset=not (incremental and fitted))
+        if resume:
+            self._check_fitted_shapes(X, y)
+        else:
+            self._initialize(X, y)
+        config = TrainingConfig.from_params(self._cell, self.get_params(deep=False),
+                                            cell_options=self._cell_options(),
+                                            name=type(self).__name__)
+        state = TrainingState(**{field: getattr(self, attribute)  # optimizer: not in files
+                                 for field, attribute in _STATE_ATTRIBUTES.items()
+                                 if hasattr(self, attribute)})
+        try:
+            train(config, state, X, y, 1 if incremental else self.max_iter,
+                  incremental=incremental)
+        finally:  # also on an error: the attributes describe the weights reached
+            self._set_state(state)
+        return self
+
+    def _set_state(self, state):
+        for field, attribute in _STATE_ATTRIBUTES.items():
+            setattr(self, attribute, getattr(state, field))
+
+    def _initialize(self, X, y):
+        rng = np.random.default_rng(check_random_state(self.random_state).randint(2**31))
+        self.n_outputs_ = y.shape[1]
+        params = F.init_params(self._cell, X.shape[2], self.hidden_size, self.num_layers,
+                               self.n_outputs_, random_state=rng, dtype=np.dtype(self.dtype),
+                               **self._init_options())
+        self._set_state(TrainingState.start(params, rng, early_stopping=self.early_stopping))
+
+    # ------------------------------------------------------------ prediction
+
+    def _predict_3d(self, X):
+        return predict(self._cell, self.params_, X, self._cell_options())
+
+    def _clean_X(self, X):
+        """``X`` as an (n, T, F) array if it already is a clean one, else None.
+
+        Skips scikit-learn's validation (tens of µs, most of the time of a
+        one-window prediction) for a finite ndarray of the model's dtype and
+        shape; anything else goes through ``_validate_X`` and its messages.
+        """
+        if type(X) is not np.ndarray or X.dtype != self.params_["head.bias"].dtype \
+                or hasattr(self, "feature_names_in_"):
+            return None
+        if X.ndim == 2:
+            X = X[:, :, None]
+        if X.ndim != 3 or X.shape[0] == 0 or X.shape[1] != self.n_features_in_ \
+                or X.shape[2] != self.params_["weight_ih_l0"].shape[1]:
+            return None
+        X = np.ascontiguousarray(X)
+        return X if np.isfinite(X).all() else None
+
+    def predict(self, X):
+        """Predict with the fitted network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            float64. The network runs in the model's dtype; a sample's
+            prediction is the same bits whichever samples share its batch.
+        """
+        if not hasattr(self, "params_"):
+            check_is_fitted(self, "params_")  # raises NotFittedError
+        X_clean = self._clean_X(X)
+        X = X_clean if X_clean is not None else self._validate_X(X, reset=False)
+        pred = self._predict_3d(X)
+        return pred[:, 0] if self.n_outputs_ == 1 else pred
+
+
+_SHARED_PARAMETERS = tuple(inspect.signature(_RecurrentRegressor.__init__).parameters)[1:]
+
+
+def _store_shared(estimator, arguments):
+    """The rest of a subclass's ``__init__``: the shared parameters, from its ``locals()``."""
+    _RecurrentRegressor.__init__(estimator, **{k: arguments[k] for k in _SHARED_PARAMETERS})
+
+
+class GRURegressor(_RecurrentRegressor):
+    __doc__ = _docstring(
+        "Gated recurrent unit network regressor (Cho et al. 2014).", """\
+    reset_after : bool, default True
+        Apply the reset gate after the recurrent matrix product (PyTorch,
+        Keras and cuDNN form); False is the original form of Cho et al.
+""")
 
     _cell = "gru"
+    _constraints = MappingProxyType({**_CONSTRAINTS, "reset_after": [_BOOL]})
 
     def __init__(self, hidden_size=32, num_layers=1, *, reset_after=True, dropout=0.0,
                  loss="mse", solver="adam", learning_rate_init=0.001, learning_rate="constant",
@@ -363,26 +516,15 @@ class GRURegressor(_RecurrentRegressor):
                  validation_fraction=0.1, n_iter_no_change=10, random_state=None,
                  dtype="float32", device="cpu", verbose=0, warm_start=False):
         self.reset_after = reset_after
-        super().__init__(
-            hidden_size, num_layers, dropout=dropout, loss=loss, solver=solver,
-            learning_rate_init=learning_rate_init, learning_rate=learning_rate,
-            power_t=power_t, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
-            beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, alpha=alpha, clip_norm=clip_norm,
-            batch_size=batch_size, max_iter=max_iter, shuffle=shuffle, tol=tol,
-            early_stopping=early_stopping, validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change, random_state=random_state, dtype=dtype,
-            device=device, verbose=verbose, warm_start=warm_start)
+        _store_shared(self, locals())
 
     def _cell_options(self):
         return {"reset_after": bool(self.reset_after)}
 
 
 class LSTMRegressor(_RecurrentRegressor):
-    """Long short-term memory network regressor (Hochreiter & Schmidhuber 1997).
-
-    Parameters are those of :class:`GRURegressor`, with ``peephole`` and
-    ``forget_bias`` in place of ``reset_after``:
-
+    __doc__ = _docstring(
+        "Long short-term memory network regressor (Hochreiter & Schmidhuber 1997).", """\
     peephole : bool, default False
         Add diagonal peephole connections from the cell state to the input,
         forget and output gates (Gers & Schmidhuber 2000).
@@ -393,9 +535,11 @@ class LSTMRegressor(_RecurrentRegressor):
         zero-mean start) starts it at 50%, which gave the Forecaster's
         default LSTM lower errors on the airline dev origins and on every
         bundled hold-out (:func:`gatedts.forecasting.default_estimator`).
-    """
+""")
 
     _cell = "lstm"
+    _constraints = MappingProxyType({**_CONSTRAINTS, "peephole": [_BOOL],
+                                     "forget_bias": [Interval()]})
 
     def __init__(self, hidden_size=32, num_layers=1, *, peephole=False, forget_bias=1.0,
                  dropout=0.0, loss="mse", solver="adam", learning_rate_init=0.001,
@@ -407,26 +551,14 @@ class LSTMRegressor(_RecurrentRegressor):
                  dtype="float32", device="cpu", verbose=0, warm_start=False):
         self.peephole = peephole
         self.forget_bias = forget_bias
-        super().__init__(
-            hidden_size, num_layers, dropout=dropout, loss=loss, solver=solver,
-            learning_rate_init=learning_rate_init, learning_rate=learning_rate,
-            power_t=power_t, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
-            beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, alpha=alpha, clip_norm=clip_norm,
-            batch_size=batch_size, max_iter=max_iter, shuffle=shuffle, tol=tol,
-            early_stopping=early_stopping, validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change, random_state=random_state, dtype=dtype,
-            device=device, verbose=verbose, warm_start=warm_start)
+        _store_shared(self, locals())
 
     def _init_options(self):
-        # init_params checks forget_bias (a finite number) before any weight exists
         return {"peephole": bool(self.peephole), "forget_bias": self.forget_bias}
 
 
 class RNNRegressor(_RecurrentRegressor):
-    """Elman tanh recurrent network regressor: the ungated baseline.
-
-    Parameters are those of :class:`GRURegressor` without ``reset_after``.
-    """
+    __doc__ = _docstring("Elman tanh recurrent network regressor: the ungated baseline.")
 
     _cell = "rnn"
 

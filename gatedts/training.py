@@ -1,17 +1,21 @@
 """The training loop of the recurrent estimators: epochs, early stopping, guards.
 
-``TrainingLoop`` is a mixin of ``estimators._RecurrentRegressor``: it runs
-mini-batch epochs over ``functional.loss_and_grad`` (or the GPU runner of
-``gatedts.cuda``), clips the global gradient norm, steps the optimizer and
-the learning-rate schedule, keeps the scikit-learn fitted attributes
-(``loss_curve_``, ``validation_scores_``, ``n_iter_``, ...) up to date, stops
-early, and turns divergence and Ctrl-C into a clean stop on finite weights.
+:func:`train` runs mini-batch epochs over ``functional.loss_and_grad`` (or the
+GPU runner of ``gatedts.nn.cuda``), clips the global gradient norm, steps the
+optimizer and the learning-rate schedule, stops early, and turns divergence
+and Ctrl-C into a clean stop on finite weights. It reads its settings from a
+frozen :class:`TrainingConfig` and updates a :class:`TrainingState` (weights,
+optimizer, curves, counters); the estimator builds the first from its
+parameters and keeps the second as its fitted attributes (``loss_curve_``,
+``n_iter_``, ...). Nothing here reads or writes an estimator.
 """
 
 import math
 import sys
 import time
 import warnings
+from dataclasses import dataclass, field, fields
+from types import MappingProxyType
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -20,6 +24,10 @@ from sklearn.metrics import r2_score
 from .nn import functional as F
 from .nn.optim import clip_grad_norm, make_optimizer, make_schedule
 from .nn.threads import single_threaded_blas
+
+__all__ = ["TrainingConfig", "TrainingDivergedWarning", "TrainingState", "predict", "train"]
+
+PREDICT_CHUNK = 4096  # samples per predict call: bounds the forward-pass buffers
 
 
 class TrainingDivergedWarning(ConvergenceWarning):
@@ -30,136 +38,253 @@ class _Diverged(Exception):
     pass
 
 
-class TrainingLoop:
-    """Mixin: the epoch loop of an estimator with the attributes set by ``_initialize``."""
+@dataclass(frozen=True)
+class TrainingConfig:
+    """The settings of :func:`train`: an estimator's training parameters, already validated.
 
-    def _split(self, X, y, incremental):
-        if not self.early_stopping or incremental:
-            return X, y, None, None
-        n_val = max(1, round(self.validation_fraction * len(X)))
-        if len(X) - n_val < 1:
-            raise ValueError(f"early_stopping needs at least 2 samples, got {len(X)}")
-        # The most recent samples: for windows cut from a series, that is the
-        # honest hold-out (no future window informs the weights).
-        return X[:-n_val], y[:-n_val], X[-n_val:], y[-n_val:]
+    The fields named like an estimator parameter have its meaning (see
+    :class:`gatedts.GRURegressor`); build one with :meth:`from_params`.
+    ``cell_options`` are the cell's keyword options of the functional API
+    (``reset_after``), ``name`` names the model in warnings.
+    """
 
-    def _train(self, X, y, n_epochs, incremental):
-        # BLAS stays single-threaded for the whole loop, not only inside each
-        # loss_and_grad: any multi-threaded BLAS call in between (a norm, a
-        # score) leaves OpenBLAS threads spinning against the kernels' threads.
-        with single_threaded_blas():
-            self._train_epochs(X, y, n_epochs, incremental)
+    cell: str
+    loss: str
+    dropout: float
+    solver: str
+    learning_rate_init: float
+    learning_rate: str
+    power_t: float
+    momentum: float
+    nesterovs_momentum: bool
+    beta_1: float
+    beta_2: float
+    epsilon: float
+    alpha: float
+    clip_norm: float | None
+    batch_size: int | str
+    max_iter: int
+    shuffle: bool
+    tol: float
+    early_stopping: bool
+    validation_fraction: float
+    n_iter_no_change: int
+    device: str
+    verbose: int
+    cell_options: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    name: str = "model"
 
-    def _train_epochs(self, X, y, n_epochs, incremental):
-        X_train, y_train, X_val, y_val = self._split(X, y, incremental)
-        y_train = y_train.astype(self.params_["head.bias"].dtype)
-        n = len(X_train)
-        batch = min(32 if self.batch_size == "auto" else int(self.batch_size), n)
-        if self._optimizer is None or not incremental:
-            self._optimizer = make_optimizer(
-                self.solver, self.params_, lr=self.learning_rate_init, momentum=self.momentum,
-                nesterovs_momentum=self.nesterovs_momentum, beta1=self.beta_1,
-                beta2=self.beta_2, epsilon=self.epsilon, weight_decay=self.alpha)
-            self._schedule = make_schedule(self.learning_rate, self.learning_rate_init,
-                                           max_iter=self.max_iter, power_t=self.power_t)
-        options = {"loss": self.loss, "check_input": False, **self._cell_options()}
-        runner = None  # the GPU path keeps the parameters on the device (gatedts.cuda)
-        if self.device != "cpu":
-            from .nn.cuda.functional import training_runner
-            runner = training_runner(self.device, self._cell, self.params_, X_train, y_train,
-                                     self._optimizer, self.clip_norm, **options)
-        last_good = {k: v.copy() for k, v in self.params_.items()}
-        best = last_good
-        converged = False
+    @classmethod
+    def from_params(cls, cell, params, *, cell_options=None, name="model"):
+        """The config of ``cell`` from an estimator's ``get_params()``; other keys are ignored."""
+        own = {f.name for f in fields(cls)} - {"cell", "cell_options", "name"}
+        return cls(cell=cell, cell_options=MappingProxyType(dict(cell_options or {})),
+                   name=name, **{key: params[key] for key in own})
+
+
+@dataclass
+class TrainingState:
+    """Everything training changes, carried from one :func:`train` call to the next.
+
+    ``params`` (updated in place by the optimizer; replaced when a stop
+    restores other weights), the random generator, the optimizer and the
+    schedule (None: :func:`train` builds fresh ones), the per-epoch curves,
+    the best loss (or validation R² with early stopping), epochs run
+    (``n_iter``), samples seen (``t``) and epochs since the last improvement.
+    """
+
+    params: dict
+    rng: np.random.Generator
+    loss_curve: list = field(default_factory=list)
+    grad_norm_curve: list = field(default_factory=list)
+    learning_rate_curve: list = field(default_factory=list)
+    validation_scores: list | None = None
+    best_loss: float | None = None
+    best_validation_score: float | None = None
+    n_iter: int = 0
+    t: int = 0
+    no_improvement: int = 0
+    optimizer: object = None
+    schedule: object = None
+
+    @classmethod
+    def start(cls, params, rng, *, early_stopping):
+        """The state of freshly initialised weights, before any epoch."""
+        if early_stopping:
+            return cls(params, rng, validation_scores=[], best_validation_score=-math.inf)
+        return cls(params, rng, best_loss=math.inf)
+
+
+def predict(cell, params, X, options):
+    """The network's predictions on (n, T, F) ``X`` as float64, in bounded chunks."""
+    out = [F.predict(cell, params, X[i : i + PREDICT_CHUNK], check_input=False, **options)
+           for i in range(0, len(X), PREDICT_CHUNK)]
+    return np.concatenate(out).astype(np.float64)
+
+
+def split(config, X, y, incremental):
+    """(X_train, y_train, X_val, y_val): early stopping holds out the most recent samples."""
+    if not config.early_stopping or incremental:
+        return X, y, None, None
+    n_val = max(1, round(config.validation_fraction * len(X)))
+    if len(X) - n_val < 1:
+        raise ValueError(f"early_stopping needs at least 2 samples, got {len(X)}")
+    # For windows cut from a series, the latest windows are the honest
+    # hold-out: no future window informs the weights.
+    return X[:-n_val], y[:-n_val], X[-n_val:], y[-n_val:]
+
+
+def train(config, state, X, y, n_epochs, *, incremental=False):
+    """Run up to ``n_epochs`` epochs over (X, y), updating ``state`` in place.
+
+    ``incremental`` (``partial_fit``) keeps the optimizer and schedule of
+    ``state`` when it has them, holds nothing out, never stops early and
+    never warns about convergence. Otherwise (``fit``) a fresh optimizer and
+    schedule start, early stopping holds out the last ``validation_fraction``
+    of the samples, and the loop stops after ``n_iter_no_change`` epochs
+    without improvement, restoring the best weights with early stopping.
+
+    Parameters
+    ----------
+    config : TrainingConfig
+    state : TrainingState
+    X : ndarray of shape (n_samples, n_timesteps, n_features)
+        Contiguous, in the dtype of ``state.params``.
+    y : ndarray of shape (n_samples, n_outputs)
+    n_epochs : int
+    incremental : bool, default False
+
+    Returns
+    -------
+    TrainingState
+        ``state``.
+
+    Warns
+    -----
+    TrainingDivergedWarning
+        A NaN/inf loss, gradient or weight: training stops on the last finite
+        weights (the best ones with early stopping) and drops the optimizer.
+    RuntimeWarning
+        Ctrl-C: training stops on the best weights so far.
+    ConvergenceWarning
+        ``fit`` ran ``n_epochs`` epochs without meeting the stopping rule.
+    """
+    X_train, y_train, X_val, y_val = split(config, X, y, incremental)
+    y_train = y_train.astype(state.params["head.bias"].dtype)
+    n = len(X_train)
+    batch = min(32 if config.batch_size == "auto" else int(config.batch_size), n)
+    if state.optimizer is None or not incremental:
+        state.optimizer = make_optimizer(
+            config.solver, state.params, lr=config.learning_rate_init,
+            momentum=config.momentum, nesterovs_momentum=config.nesterovs_momentum,
+            beta1=config.beta_1, beta2=config.beta_2, epsilon=config.epsilon,
+            weight_decay=config.alpha)
+        state.schedule = make_schedule(config.learning_rate, config.learning_rate_init,
+                                       max_iter=config.max_iter, power_t=config.power_t)
+    options = {"loss": config.loss, "check_input": False, **config.cell_options}
+    runner = None  # the GPU path keeps the parameters on the device
+    if config.device != "cpu":
+        from .nn.cuda.functional import training_runner
+        runner = training_runner(config.device, config.cell, state.params, X_train, y_train,
+                                 state.optimizer, config.clip_norm, **options)
+    last_good = best = _copy(state.params)
+    converged = False
+    # BLAS stays single-threaded for the whole loop, not only inside each
+    # loss_and_grad: any multi-threaded BLAS call in between (a norm, a
+    # score) leaves OpenBLAS threads spinning against the kernels' threads.
+    # The warnings use stacklevel 4: train <- _fit <- fit/partial_fit <- caller.
+    with single_threaded_blas():
         try:
             for _ in range(n_epochs):
                 start = time.perf_counter()
-                order = self._rng.permutation(n) if self.shuffle else np.arange(n)
+                order = state.rng.permutation(n) if config.shuffle else np.arange(n)
                 loss_sum, norms = 0.0, []
                 for first in range(0, n, batch):
                     idx = order[first : first + batch]
                     if runner is not None:  # same step on the device; loss and norm come back
-                        loss, norm = runner.loss_and_clip(idx, self.dropout, self._rng)
+                        loss, norm = runner.loss_and_clip(idx, config.dropout, state.rng)
                         grads = None
                     else:
                         with np.errstate(over="ignore", invalid="ignore"):  # checked below
                             loss, grads = F.loss_and_grad(
-                                self._cell, self.params_, X_train[idx], y_train[idx],
-                                dropout=self.dropout, random_state=self._rng, **options)
-                        norm = clip_grad_norm(grads, self.clip_norm)
+                                config.cell, state.params, X_train[idx], y_train[idx],
+                                dropout=config.dropout, random_state=state.rng, **options)
+                        norm = clip_grad_norm(grads, config.clip_norm)
                     if not (math.isfinite(loss) and math.isfinite(norm)):
                         raise _Diverged(f"loss {loss:.4g}, gradient norm {norm:.4g}")
-                    (runner or self._optimizer).step(self.params_, grads, lr=self._schedule.lr)
+                    (runner or state.optimizer).step(state.params, grads, lr=state.schedule.lr)
                     loss_sum += loss * len(idx)
                     norms.append(norm)
                 if runner is not None:
                     runner.sync()  # weights and optimizer state to the host, once an epoch
-                if not all(np.isfinite(p).all() for p in self.params_.values()):
+                if not all(np.isfinite(p).all() for p in state.params.values()):
                     raise _Diverged("the weights overflowed")
-                self.n_iter_ += 1
-                self.t_ += n
-                self.loss_curve_.append(loss_sum / n)
-                self.grad_norm_curve_.append(float(np.mean(norms)))
-                self.learning_rate_curve_.append(self._schedule.lr)
-                last_good = {k: v.copy() for k, v in self.params_.items()}
-                improved, monitored = self._update_best(X_val, y_val)
+                state.n_iter += 1
+                state.t += n
+                state.loss_curve.append(loss_sum / n)
+                state.grad_norm_curve.append(float(np.mean(norms)))
+                state.learning_rate_curve.append(state.schedule.lr)
+                last_good = _copy(state.params)
+                improved, monitored = _update_best(config, state, X_val, y_val)
                 if improved:
                     best = last_good
-                self._schedule.step(self.n_iter_, monitored)
-                self._report(time.perf_counter() - start)
-                if not incremental and self._no_improvement > self.n_iter_no_change:
+                state.schedule.step(state.n_iter, monitored)
+                _report(config, state, time.perf_counter() - start)
+                if not incremental and state.no_improvement > config.n_iter_no_change:
                     converged = True
                     break
-        except _Diverged as diverged:
-            keep = best if self.early_stopping else last_good
-            self.params_ = {k: v.copy() for k, v in keep.items()}
-            self._optimizer = None
-            warnings.warn(
-                f"{type(self).__name__}: training diverged in epoch {self.n_iter_ + 1} "
-                f"({diverged}); stopped and kept the last finite weights. Lower "
-                "learning_rate_init or set clip_norm.", TrainingDivergedWarning, stacklevel=3)
-            return
-        except KeyboardInterrupt:
-            keep = best if self.early_stopping else last_good
-            self.params_ = {k: v.copy() for k, v in keep.items()}
-            self._optimizer = None
-            warnings.warn(f"{type(self).__name__}: training interrupted after "
-                          f"{self.n_iter_} epoch(s); kept the best weights so far.",
-                          RuntimeWarning, stacklevel=3)
-            return
-        if self.early_stopping and not incremental:
-            self.params_ = {k: v.copy() for k, v in best.items()}
-        if not converged and not incremental:
-            warnings.warn(f"{type(self).__name__}: maximum iterations ({self.max_iter}) "
-                          "reached and the optimization hasn't converged yet.",
-                          ConvergenceWarning, stacklevel=3)
+        except (_Diverged, KeyboardInterrupt) as stop:
+            # Early stopping keeps the best weights, else the last finite ones; the
+            # optimizer (whose moments may be inf) starts afresh next time.
+            state.params = _copy(best if config.early_stopping else last_good)
+            state.optimizer = None
+            if isinstance(stop, KeyboardInterrupt):
+                warnings.warn(f"{config.name}: training interrupted after {state.n_iter} "
+                              "epoch(s); kept the best weights so far.", RuntimeWarning,
+                              stacklevel=4)
+            else:
+                warnings.warn(f"{config.name}: training diverged in epoch {state.n_iter + 1} "
+                              f"({stop}); stopped and kept the last finite weights. Lower "
+                              "learning_rate_init or set clip_norm.", TrainingDivergedWarning,
+                              stacklevel=4)
+            return state
+    if config.early_stopping and not incremental:
+        state.params = _copy(best)
+    if not converged and not incremental:
+        warnings.warn(f"{config.name}: maximum iterations ({config.max_iter}) reached and "
+                      "the optimization hasn't converged yet.", ConvergenceWarning, stacklevel=4)
+    return state
 
-    def _update_best(self, X_val, y_val):
-        """Track the best epoch; returns (improved, value for the plateau schedule)."""
-        if X_val is None:  # no hold-out (also partial_fit with early_stopping)
-            if self.best_loss_ is None:
-                self.best_loss_ = math.inf
-            current = self.loss_curve_[-1]
-            improved = current < self.best_loss_ - self.tol
-            self.best_loss_ = min(self.best_loss_, current)
-            monitored = current
-        else:
-            pred = self._predict_3d(X_val)
-            score = r2_score(y_val, pred)
-            self.validation_scores_.append(score)
-            improved = score > self.best_validation_score_ + self.tol
-            self.best_validation_score_ = max(self.best_validation_score_, score)
-            monitored = F.loss_value(pred, y_val, self.loss)[0]
-        self._no_improvement = 0 if improved else self._no_improvement + 1
-        return improved, monitored
 
-    def _report(self, seconds):
-        if not self.verbose:
-            return
-        line = (f"Epoch {self.n_iter_:>4}: loss {self.loss_curve_[-1]:.6g}  "
-                f"|grad| {self.grad_norm_curve_[-1]:.3g}  lr {self._schedule.lr:.3g}")
-        if self.validation_scores_:
-            line += f"  val R2 {self.validation_scores_[-1]:.4f}"
-        print(f"{line}  {seconds:.2f}s", file=sys.stdout, flush=True)
+def _copy(params):
+    return {k: v.copy() for k, v in params.items()}
 
-    # ------------------------------------------------------------ prediction
+
+def _update_best(config, state, X_val, y_val):
+    """Track the best epoch; returns (improved, value for the plateau schedule)."""
+    if X_val is None:  # no hold-out (also partial_fit with early_stopping)
+        if state.best_loss is None:
+            state.best_loss = math.inf
+        current = state.loss_curve[-1]
+        improved = current < state.best_loss - config.tol
+        state.best_loss = min(state.best_loss, current)
+        monitored = current
+    else:
+        pred = predict(config.cell, state.params, X_val, config.cell_options)
+        score = r2_score(y_val, pred)
+        state.validation_scores.append(score)
+        improved = score > state.best_validation_score + config.tol
+        state.best_validation_score = max(state.best_validation_score, score)
+        monitored = F.loss_value(pred, y_val, config.loss)[0]
+    state.no_improvement = 0 if improved else state.no_improvement + 1
+    return improved, monitored
+
+
+def _report(config, state, seconds):
+    if not config.verbose:
+        return
+    line = (f"Epoch {state.n_iter:>4}: loss {state.loss_curve[-1]:.6g}  "
+            f"|grad| {state.grad_norm_curve[-1]:.3g}  lr {state.schedule.lr:.3g}")
+    if state.validation_scores:
+        line += f"  val R2 {state.validation_scores[-1]:.4f}"
+    print(f"{line}  {seconds:.2f}s", file=sys.stdout, flush=True)

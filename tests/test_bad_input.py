@@ -78,7 +78,8 @@ CASES = [
     ("estimator: unfitted", lambda: LSTMRegressor().predict(X2),
      NotFittedError, "not fitted yet"),
     ("estimator: hidden_size 0", lambda: GRURegressor(hidden_size=0).fit(X2, X2[:, 0]),
-     ValueError, "hidden_size must be an integer >= 1, got 0"),
+     ValueError, "hidden_size must be an integer >= 1 or a non-empty sequence of integers >= 1, "
+                 "got 0"),
     ("estimator: negative learning rate",
      lambda: GRURegressor(learning_rate_init=-1).fit(X2, X2[:, 0]),
      ValueError, "learning_rate_init must be a number > 0.0, got -1"),
@@ -86,7 +87,7 @@ CASES = [
      lambda: LSTMRegressor(forget_bias=np.nan).fit(X2, X2[:, 0]),
      ValueError, "forget_bias must be a finite number, got nan"),
     ("estimator: batch_size 'big'", lambda: GRURegressor(batch_size="big").fit(X2, X2[:, 0]),
-     ValueError, "batch_size must be an integer >= 1, got 'big'"),
+     ValueError, "batch_size must be an integer >= 1 or 'auto', got 'big'"),
     # windows
     ("windows: series too short", lambda: W.make_windows(np.arange(5.0), 4, 2),
      ValueError, r"y has 5 observations, fewer than window \+ horizon = 4 \+ 2 = 6"),

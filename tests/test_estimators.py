@@ -1,6 +1,8 @@
 """GRURegressor / LSTMRegressor / RNNRegressor: scikit-learn contract and training behaviour."""
 
+import dataclasses
 import pickle
+import re
 import time
 import warnings
 
@@ -16,6 +18,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from gatedts import GRURegressor, LSTMRegressor, RNNRegressor
 from gatedts import estimators as E
+from gatedts import training as T
 
 ESTIMATORS = [GRURegressor, LSTMRegressor, RNNRegressor]
 
@@ -277,8 +280,9 @@ def test_grid_search_pipeline_with_time_series_split():
 
 
 @pytest.mark.parametrize(("params", "message"), [
-    ({"hidden_size": 0}, "hidden_size must be an integer >= 1, got 0"),
-    ({"hidden_size": ()}, "hidden_size must be a positive integer or a non-empty tuple"),
+    ({"hidden_size": 0}, "hidden_size must be an integer >= 1 or a non-empty sequence of "
+                         "integers >= 1, got 0"),
+    ({"hidden_size": ()}, "hidden_size must be an integer >= 1 or a non-empty sequence"),
     ({"hidden_size": (4, 4), "num_layers": 3}, "num_layers=3 contradicts"),
     ({"loss": "l1"}, "loss must be one of 'mse', 'mae', 'huber', got 'l1'"),
     ({"solver": "lbfgs"}, "solver must be one of"),
@@ -289,7 +293,7 @@ def test_grid_search_pipeline_with_time_series_split():
     ({"batch_size": 0}, "batch_size must be an integer >= 1"),
     ({"max_iter": 2.5}, "max_iter must be an integer >= 1, got 2.5"),
     ({"validation_fraction": 0.0}, "validation_fraction must be a number > 0"),
-    ({"dtype": "float16"}, "dtype must be 'float32' or 'float64', got 'float16'"),
+    ({"dtype": "float16"}, "dtype must be one of 'float32', 'float64', got 'float16'"),
     ({"device": "tpu"}, "device must be one of"),
 ])
 def test_bad_hyperparameters(params, message):
@@ -334,3 +338,246 @@ def test_learning_rate_10_never_leaves_nan(cls, solver):
     assert all(np.isfinite(v).all() for v in model.params_.values())
     assert np.isfinite(model.predict(X)).all()
     assert all(np.isfinite(model.loss_curve_))
+
+
+# ---------------------------------------------------------------- the constraint table
+
+# Per parameter: values the table must reject, and unusual values it must accept.
+BAD = {
+    "hidden_size": [0, -2, 2.0, "8", (), [4, 0], (4, 2.5), np.zeros((2, 2), int), True, None],
+    "num_layers": [0, 1.5, "2", None, True],
+    "dropout": [-0.1, 1.0, np.nan, "0.1", None],
+    "loss": ["l1", "MSE", None, 0],
+    "solver": ["lbfgs", None, 1],
+    "learning_rate_init": [0.0, -1, np.inf, np.nan, "0.1", None],
+    "learning_rate": ["step", None],
+    "power_t": [-0.5, np.inf, None],
+    "momentum": [-0.1, 1.1, None],
+    "nesterovs_momentum": [1, "yes", None],
+    "beta_1": [1.0, -0.1, None],
+    "beta_2": [1.0, np.nan],
+    "epsilon": [0.0, -1e-8, None],
+    "alpha": [-1e-4, np.inf, None],
+    "clip_norm": [0.0, -1.0, np.inf, "1"],
+    "batch_size": [0, "big", 2.0, None, False],
+    "max_iter": [0, 2.5, np.inf, None],
+    "shuffle": [0, "no", None],
+    "tol": [-1.0, np.nan, None],
+    "early_stopping": [1, None],
+    "validation_fraction": [0.0, 1.0, -0.1, None],
+    "n_iter_no_change": [0, 1.5, None],
+    "random_state": [-1, 2**32, 1.5, "0", np.random.default_rng(0)],
+    "dtype": ["float16", np.float16, "f4", None, float],
+    "device": ["tpu", "CPU", None],
+    "verbose": [-1, 0.5, "1", None],
+    "warm_start": [0, None],
+    "reset_after": [1, "False", None],
+    "peephole": [0, None],
+    "forget_bias": [np.nan, np.inf, "1", None, True],
+}
+GOOD = {
+    "hidden_size": [1, np.int64(3), (4, 2), [3], np.array([2, 3])],
+    "num_layers": [1, np.int32(2)],
+    "dropout": [0, 0.5, 0.99, np.float32(0.25)],
+    "loss": ["mse", "mae", "huber"],
+    "solver": ["adam", "sgd"],
+    "learning_rate_init": [1e-12, 10, np.float64(0.1)],
+    "learning_rate": ["constant", "invscaling", "cosine", "plateau"],
+    "power_t": [0, 0.5, 2],
+    "momentum": [0, 1, 0.9],
+    "nesterovs_momentum": [True, False, np.bool_(True)],
+    "beta_1": [0.0, 0.999999],
+    "beta_2": [0.0, 0.5],
+    "epsilon": [1e-300, 1.0],
+    "alpha": [0, 1e3],
+    "clip_norm": [None, 1e-9, 5],
+    "batch_size": ["auto", 1, np.int64(64)],
+    "max_iter": [1, np.int64(10)],
+    "shuffle": [True, False],
+    "tol": [0, 1.5],
+    "early_stopping": [True, False],
+    "validation_fraction": [0.99, 1e-3],
+    "n_iter_no_change": [1, 100],
+    "random_state": [None, 0, 2**32 - 1, np.int64(5), np.random.RandomState(0)],
+    "dtype": ["float32", "float64", np.float32, np.float64, np.dtype("float32")],
+    "device": ["cpu", "cuda", "auto"],
+    "verbose": [0, 2, True, False],
+    "warm_start": [True, False],
+    "reset_after": [True, False],
+    "peephole": [True, False],
+    "forget_bias": [0.0, -3, 1e6, np.float32(1.0)],
+}
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_the_constraint_table_covers_every_parameter(cls):
+    assert set(cls._constraints) == set(cls().get_params())
+    assert set(cls().get_params()) <= set(BAD) and set(cls().get_params()) <= set(GOOD)
+
+
+@pytest.mark.parametrize(("cls", "name"), [(cls, name) for cls in ESTIMATORS
+                                            for name in sorted(cls().get_params())])
+def test_every_parameter_rejects_bad_values_with_a_named_message(cls, name):
+    X, y = _xy(n=8)
+    allowed = E._describe(cls._constraints[name])
+    for bad in BAD[name]:
+        message = f"^{name} must be {re.escape(allowed)}, got {re.escape(repr(bad))}$"
+        for method in ("fit", "partial_fit"):
+            model = cls(hidden_size=2, max_iter=1).set_params(**{name: bad})
+            with pytest.raises(ValueError, match=message):
+                getattr(model, method)(X, y)
+            assert not hasattr(model, "params_")  # rejected before any work
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_every_parameter_accepts_its_documented_values(cls):
+    for name in cls().get_params():
+        for good in GOOD[name]:
+            model = cls().set_params(**{name: good})
+            if name == "num_layers" and good != 1:
+                model.set_params(hidden_size=(2, 2))
+            model._validate_params()
+
+
+def test_allowed_values_read_like_the_docstrings():
+    table = GRURegressor._constraints
+    assert E._describe(table["hidden_size"]) == (
+        "an integer >= 1 or a non-empty sequence of integers >= 1")
+    assert E._describe(table["dropout"]) == "a number >= 0.0 and <= 0.99"
+    assert E._describe(table["validation_fraction"]) == "a number > 0.0 and <= 0.99"
+    assert E._describe(table["clip_norm"]) == "a number > 0.0 or None"
+    assert E._describe(table["loss"]) == "one of 'mse', 'mae', 'huber'"
+    assert E._describe(table["random_state"]) == (
+        "an integer >= 0 and <= 4294967295, a RandomState instance or None")
+    assert E._describe(LSTMRegressor._constraints["forget_bias"]) == "a finite number"
+    assert E.Interval(None, 5, closed="neither").describe() == "a number < 5"
+    assert "reset_after" not in LSTMRegressor._constraints  # subclasses extend a copy
+    with pytest.raises(TypeError):
+        GRURegressor._constraints["alpha"] = []  # the table is read-only data
+
+
+def test_unusual_but_valid_values_train():
+    X, y = _xy(n=20)
+    model = GRURegressor(hidden_size=[3, np.int64(2)], batch_size=np.int64(7),
+                         max_iter=np.int64(2), dtype=np.float64, clip_norm=None,
+                         random_state=np.random.RandomState(0), shuffle=np.bool_(False),
+                         verbose=False, dropout=np.float32(0.1))
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X, y)
+    assert model.n_iter_ == 2 and model.params_["weight_hh_l1"].dtype == np.float64
+
+
+def test_num_layers_must_agree_with_a_tuple_of_sizes():
+    X, y = _xy(n=8)
+    for call in ("fit", "partial_fit"):
+        with pytest.raises(ValueError, match=re.escape("num_layers=3 contradicts "
+                                                       "hidden_size=(4, 4)")):
+            getattr(GRURegressor(hidden_size=[4, 4], num_layers=3), call)(X, y)
+
+
+# ---------------------------------------------------------------- fit / partial_fit -> _fit
+
+
+def test_fit_and_partial_fit_go_through_fit(monkeypatch):
+    calls = []
+    monkeypatch.setattr(E._RecurrentRegressor, "_fit",
+                        lambda self, X, y, incremental: calls.append(incremental) or self)
+    model = LSTMRegressor()
+    assert model.fit("X", "y") is model and model.partial_fit("X", "y") is model
+    assert calls == [False, True]
+
+
+def test_partial_fit_validates_every_call_and_requires_y():
+    X, y = _xy(n=10)
+    model = GRURegressor(hidden_size=2).partial_fit(X, y)
+    with pytest.raises(ValueError, match="requires y to be passed"):
+        model.partial_fit(X, None)
+    model.set_params(learning_rate_init=-1.0)
+    with pytest.raises(ValueError, match=r"learning_rate_init must be a number > 0\.0, got -1\.0"):
+        model.partial_fit(X, y)
+    assert model.n_iter_ == 1
+
+
+def test_fit_starts_over_unless_warm_start_and_partial_fit_continues():
+    X, y = _xy(n=10)
+    model = GRURegressor(hidden_size=2, max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+        model.partial_fit(X, y)
+        assert (model.n_iter_, model.t_, len(model.loss_curve_)) == (3, 30, 3)
+        model.fit(X, y)
+        assert (model.n_iter_, model.t_) == (2, 20)
+        model.set_params(warm_start=True).fit(X[:, :4], y)  # a new window length is fine
+    assert (model.n_iter_, model.n_features_in_) == (4, 4)
+    with pytest.raises(ValueError, match=r"y has 2 output.*, the fitted model 1"):
+        model.partial_fit(X[:, :4], np.stack([y, y], axis=1))
+    with pytest.raises(ValueError, match=r"X has 2 feature.* per time step, but GRURegressor "
+                                         r"was fitted with 1"):
+        model.fit(np.stack([X, X], axis=2), y)
+
+
+def test_an_error_during_training_leaves_the_attributes_of_the_weights_reached(monkeypatch):
+    X, y = _xy(n=10)
+    real = E.F.loss_and_grad
+    calls = {"n": 0}
+
+    def fail_on_6th_batch(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 6:
+            raise RuntimeError("boom")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(E.F, "loss_and_grad", fail_on_6th_batch)
+    model = GRURegressor(hidden_size=2, batch_size=5, max_iter=10, random_state=0)
+    with pytest.raises(RuntimeError, match="boom"):
+        model.fit(X, y)
+    assert model.n_iter_ == len(model.loss_curve_) == 2 and model.t_ == 20
+    assert model._optimizer.n_steps == 5  # the weights of the 5 steps taken are params_
+
+
+def test_training_config_is_built_from_the_parameters():
+    model = LSTMRegressor(solver="sgd", clip_norm=None, peephole=True, batch_size=16)
+    config = T.TrainingConfig.from_params("lstm", model.get_params(), name="LSTMRegressor")
+    assert (config.solver, config.clip_norm, config.batch_size) == ("sgd", None, 16)
+    assert {f.name for f in dataclasses.fields(config)} - {"cell", "cell_options", "name"} \
+        <= set(model.get_params())
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.max_iter = 3
+    with pytest.raises(KeyError):  # every training parameter is needed
+        T.TrainingConfig.from_params("gru", {"loss": "mse"})
+
+
+def test_train_updates_an_explicit_state():
+    X, y = _xy(n=12, features=1)
+    model = RNNRegressor(hidden_size=3, max_iter=3, random_state=0, tol=0.0)
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X, y)
+    rng = np.random.default_rng(np.random.RandomState(0).randint(2**31))
+    params = E.F.init_params("rnn", 1, 3, 1, 1, random_state=rng, dtype=np.float32)
+    state = T.TrainingState.start(params, rng, early_stopping=False)
+    config = T.TrainingConfig.from_params("rnn", model.get_params())
+    with pytest.warns(ConvergenceWarning, match="model: maximum iterations"):
+        out = T.train(config, state, X.astype(np.float32), y[:, None], 3)
+    assert out is state and state.n_iter == 3 and state.t == 36
+    assert state.loss_curve == model.loss_curve_ and state.best_loss == model.best_loss_
+    for key in params:
+        np.testing.assert_array_equal(state.params[key], model.params_[key])
+
+
+def test_warnings_point_at_the_caller():
+    X, y = _xy(n=10)
+    with pytest.warns(ConvergenceWarning) as record:
+        GRURegressor(hidden_size=2, max_iter=1).fit(X, y)
+    assert record[0].filename == __file__
+
+
+@pytest.mark.parametrize("cls", [LSTMRegressor, RNNRegressor, GRURegressor])
+def test_help_shows_every_parameter(cls):
+    documented = set()
+    for line in cls.__doc__.splitlines():
+        match = re.match(r"^    (\w[\w, ]*) : ", line)
+        if match:
+            documented |= {name.strip() for name in match.group(1).split(",")}
+    assert set(cls().get_params()) <= documented
+    assert cls.__doc__.index("num_layers :") < cls.__doc__.index("dropout :")
