@@ -27,7 +27,15 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .nn import functional as F
-from .training import TrainingConfig, TrainingDivergedWarning, TrainingState, predict, train
+from .nn.core import check_quantiles
+from .training import (
+    TrainingConfig,
+    TrainingDivergedWarning,
+    TrainingState,
+    point_prediction,
+    predict,
+    train,
+)
 
 __all__ = ["GRURegressor", "LSTMRegressor", "RNNRegressor", "TrainingDivergedWarning"]
 
@@ -141,6 +149,7 @@ _CONSTRAINTS = MappingProxyType({
     "num_layers": [_SIZE],
     "dropout": [Interval(0.0, 0.99)],
     "loss": [Options(*F.LOSSES)],
+    "quantiles": [Sequence(Interval(0.0, 1.0, closed="neither"))],
     "solver": [Options("adam", "sgd")],
     "learning_rate_init": [_POSITIVE],
     "learning_rate": [Options("constant", "invscaling", "cosine", "plateau")],
@@ -180,7 +189,12 @@ _LAYERS_DOC = """\
 _TRAINING_DOC = """\
     dropout : float, default 0.0
         Dropout between stacked layers during training.
-    loss : {"mse", "mae", "huber"}, default "mse"
+    loss : {"mse", "mae", "huber", "quantile"}, default "mse"
+        "quantile": the pinball loss, one network output per target and
+        quantile; ``predict`` gives the quantile nearest 0.5 and
+        :meth:`predict_quantiles` all of them.
+    quantiles : sequence of float, default (0.05, 0.5, 0.95)
+        Increasing levels in (0, 1) for ``loss="quantile"`` (ignored otherwise).
     solver : {"adam", "sgd"}, default "adam"
     learning_rate_init : float, default 0.001
     learning_rate : {"constant", "invscaling", "cosine", "plateau"}, default "constant"
@@ -273,16 +287,17 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
     _constraints = _CONSTRAINTS
 
     def __init__(self, hidden_size=32, num_layers=1, *, dropout=0.0, loss="mse",
-                 solver="adam", learning_rate_init=0.001, learning_rate="constant",
-                 power_t=0.5, momentum=0.9, nesterovs_momentum=True, beta_1=0.9,
-                 beta_2=0.999, epsilon=1e-8, alpha=0.0001, clip_norm=1.0, batch_size="auto",
-                 max_iter=200, shuffle=True, tol=1e-4, early_stopping=False,
-                 validation_fraction=0.1, n_iter_no_change=10, random_state=None,
-                 dtype="float32", device="cpu", verbose=0, warm_start=False):
+                 quantiles=(0.05, 0.5, 0.95), solver="adam", learning_rate_init=0.001,
+                 learning_rate="constant", power_t=0.5, momentum=0.9, nesterovs_momentum=True,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, alpha=0.0001, clip_norm=1.0,
+                 batch_size="auto", max_iter=200, shuffle=True, tol=1e-4, early_stopping=False,
+                 validation_fraction=0.1, n_iter_no_change=10, random_state=None, dtype="float32",
+                 device="cpu", verbose=0, warm_start=False):
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.dropout = dropout
         self.loss = loss
+        self.quantiles = quantiles
         self.solver = solver
         self.learning_rate_init = learning_rate_init
         self.learning_rate = learning_rate
@@ -327,6 +342,10 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
     def _validate_params(self):
         """Check every parameter against ``_constraints``, then their one joint rule."""
         validate_params(self.get_params(deep=False), self._constraints)
+        if self.loss == "quantile":
+            check_quantiles(self.quantiles)
+            if self.device != "cpu":
+                raise ValueError("loss='quantile' trains on the CPU only; use device='cpu'")
         if np.ndim(self.hidden_size) and self.num_layers not in (1, len(self.hidden_size)):
             raise ValueError(f"num_layers={self.num_layers} contradicts "
                              f"hidden_size={tuple(self.hidden_size)}")
@@ -359,6 +378,15 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
                              f"{type(self).__name__} was fitted with {n_inputs}")
         if y is not None and y.shape[1] != self.n_outputs_:
             raise ValueError(f"y has {y.shape[1]} output(s), the fitted model {self.n_outputs_}")
+        n_heads = self.params_["head.bias"].shape[0]
+        if n_heads != self.n_outputs_ * len(self._levels() or (None,)):
+            raise ValueError(f"the fitted network has {n_heads} outputs, which loss="
+                             f"{self.loss!r} with quantiles={self.quantiles!r} does not "
+                             "match: fit without warm_start after changing them")
+
+    def _levels(self):
+        """The quantiles of the quantile loss as a tuple; () for the other losses."""
+        return tuple(float(q) for q in self.quantiles) if self.loss == "quantile" else ()
 
     # ------------------------------------------------------------ training
 
@@ -440,8 +468,9 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
     def _initialize(self, X, y):
         rng = np.random.default_rng(check_random_state(self.random_state).randint(2**31))
         self.n_outputs_ = y.shape[1]
+        n_heads = self.n_outputs_ * len(self._levels() or (None,))  # one per target and quantile
         params = F.init_params(self._cell, X.shape[2], self.hidden_size, self.num_layers,
-                               self.n_outputs_, random_state=rng, dtype=np.dtype(self.dtype),
+                               n_heads, random_state=rng, dtype=np.dtype(self.dtype),
                                **self._init_options())
         self._set_state(TrainingState.start(params, rng, early_stopping=self.early_stopping))
 
@@ -480,13 +509,36 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         ndarray of shape (n_samples,) or (n_samples, n_outputs)
             float64. The network runs in the model's dtype; a sample's
             prediction is the same bits whichever samples share its batch.
+            With ``loss="quantile"``, the quantile nearest 0.5.
         """
+        pred = point_prediction(self._network_outputs(X), self._levels())
+        return pred[:, 0] if self.n_outputs_ == 1 else pred
+
+    def predict_quantiles(self, X):
+        """Every quantile of a network trained with ``loss="quantile"``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_quantiles) or (n_samples, n_outputs, n_quantiles)
+            In the order of ``quantiles``. The network does not force them to
+            be increasing; they come out so when the network fits well.
+        """
+        levels = self._levels()
+        if not levels:
+            raise ValueError(f"predict_quantiles needs loss='quantile', not {self.loss!r}")
+        pred = self._network_outputs(X).reshape(-1, self.n_outputs_, len(levels))
+        return pred[:, 0] if self.n_outputs_ == 1 else pred
+
+    def _network_outputs(self, X):
         if not hasattr(self, "params_"):
             check_is_fitted(self, "params_")  # raises NotFittedError
         X_clean = self._clean_X(X)
         X = X_clean if X_clean is not None else self._validate_X(X, reset=False)
-        pred = self._predict_3d(X)
-        return pred[:, 0] if self.n_outputs_ == 1 else pred
+        return self._predict_3d(X)
 
 
 _SHARED_PARAMETERS = tuple(inspect.signature(_RecurrentRegressor.__init__).parameters)[1:]
@@ -508,13 +560,13 @@ class GRURegressor(_RecurrentRegressor):
     _cell = "gru"
     _constraints = MappingProxyType({**_CONSTRAINTS, "reset_after": [_BOOL]})
 
-    def __init__(self, hidden_size=32, num_layers=1, *, reset_after=True, dropout=0.0,
-                 loss="mse", solver="adam", learning_rate_init=0.001, learning_rate="constant",
-                 power_t=0.5, momentum=0.9, nesterovs_momentum=True, beta_1=0.9,
-                 beta_2=0.999, epsilon=1e-8, alpha=0.0001, clip_norm=1.0, batch_size="auto",
-                 max_iter=200, shuffle=True, tol=1e-4, early_stopping=False,
-                 validation_fraction=0.1, n_iter_no_change=10, random_state=None,
-                 dtype="float32", device="cpu", verbose=0, warm_start=False):
+    def __init__(self, hidden_size=32, num_layers=1, *, reset_after=True, dropout=0.0, loss="mse",
+                 quantiles=(0.05, 0.5, 0.95), solver="adam", learning_rate_init=0.001,
+                 learning_rate="constant", power_t=0.5, momentum=0.9, nesterovs_momentum=True,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, alpha=0.0001, clip_norm=1.0,
+                 batch_size="auto", max_iter=200, shuffle=True, tol=1e-4, early_stopping=False,
+                 validation_fraction=0.1, n_iter_no_change=10, random_state=None, dtype="float32",
+                 device="cpu", verbose=0, warm_start=False):
         self.reset_after = reset_after
         _store_shared(self, locals())
 
@@ -542,13 +594,12 @@ class LSTMRegressor(_RecurrentRegressor):
                                      "forget_bias": [Interval()]})
 
     def __init__(self, hidden_size=32, num_layers=1, *, peephole=False, forget_bias=1.0,
-                 dropout=0.0, loss="mse", solver="adam", learning_rate_init=0.001,
-                 learning_rate="constant", power_t=0.5, momentum=0.9,
-                 nesterovs_momentum=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-                 alpha=0.0001, clip_norm=1.0, batch_size="auto",
-                 max_iter=200, shuffle=True, tol=1e-4, early_stopping=False,
-                 validation_fraction=0.1, n_iter_no_change=10, random_state=None,
-                 dtype="float32", device="cpu", verbose=0, warm_start=False):
+                 dropout=0.0, loss="mse", quantiles=(0.05, 0.5, 0.95), solver="adam",
+                 learning_rate_init=0.001, learning_rate="constant", power_t=0.5, momentum=0.9,
+                 nesterovs_momentum=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8, alpha=0.0001,
+                 clip_norm=1.0, batch_size="auto", max_iter=200, shuffle=True, tol=1e-4,
+                 early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
+                 random_state=None, dtype="float32", device="cpu", verbose=0, warm_start=False):
         self.peephole = peephole
         self.forget_bias = forget_bias
         _store_shared(self, locals())

@@ -25,7 +25,8 @@ from .nn import functional as F
 from .nn.optim import clip_grad_norm, make_optimizer, make_schedule
 from .nn.threads import single_threaded_blas
 
-__all__ = ["TrainingConfig", "TrainingDivergedWarning", "TrainingState", "predict", "train"]
+__all__ = ["TrainingConfig", "TrainingDivergedWarning", "TrainingState", "point_prediction",
+           "predict", "train"]
 
 PREDICT_CHUNK = 4096  # samples per predict call: bounds the forward-pass buffers
 
@@ -50,6 +51,7 @@ class TrainingConfig:
 
     cell: str
     loss: str
+    quantiles: tuple
     dropout: float
     solver: str
     learning_rate_init: float
@@ -122,6 +124,17 @@ def predict(cell, params, X, options):
     return np.concatenate(out).astype(np.float64)
 
 
+def point_prediction(pred, quantiles):
+    """The point forecast in a network output: all of it, or the quantile nearest 0.5.
+
+    With ``quantiles`` the head gives each target's quantiles side by side.
+    """
+    if not quantiles:
+        return pred
+    middle = int(np.argmin(np.abs(np.asarray(quantiles) - 0.5)))
+    return pred.reshape(len(pred), -1, len(quantiles))[:, :, middle]
+
+
 def split(config, X, y, incremental):
     """(X_train, y_train, X_val, y_val): early stopping holds out the most recent samples."""
     if not config.early_stopping or incremental:
@@ -182,6 +195,8 @@ def train(config, state, X, y, n_epochs, *, incremental=False):
         state.schedule = make_schedule(config.learning_rate, config.learning_rate_init,
                                        max_iter=config.max_iter, power_t=config.power_t)
     options = {"loss": config.loss, "check_input": False, **config.cell_options}
+    if config.loss == "quantile":
+        options["quantiles"] = config.quantiles
     runner = None  # the GPU path keeps the parameters on the device
     if config.device != "cpu":
         from .nn.cuda.functional import training_runner
@@ -271,11 +286,12 @@ def _update_best(config, state, X_val, y_val):
         monitored = current
     else:
         pred = predict(config.cell, state.params, X_val, config.cell_options)
-        score = r2_score(y_val, pred)
+        quantiles = config.quantiles if config.loss == "quantile" else None
+        score = r2_score(y_val, point_prediction(pred, quantiles))
         state.validation_scores.append(score)
         improved = score > state.best_validation_score + config.tol
         state.best_validation_score = max(state.best_validation_score, score)
-        monitored = F.loss_value(pred, y_val, config.loss)[0]
+        monitored = F.loss_value(pred, y_val, config.loss, quantiles=quantiles)[0]
     state.no_improvement = 0 if improved else state.no_improvement + 1
     return improved, monitored
 

@@ -284,7 +284,7 @@ def test_grid_search_pipeline_with_time_series_split():
                          "integers >= 1, got 0"),
     ({"hidden_size": ()}, "hidden_size must be an integer >= 1 or a non-empty sequence"),
     ({"hidden_size": (4, 4), "num_layers": 3}, "num_layers=3 contradicts"),
-    ({"loss": "l1"}, "loss must be one of 'mse', 'mae', 'huber', got 'l1'"),
+    ({"loss": "l1"}, "loss must be one of 'mse', 'mae', 'huber', 'quantile', got 'l1'"),
     ({"solver": "lbfgs"}, "solver must be one of"),
     ({"learning_rate": "step"}, "learning_rate must be one of"),
     ({"learning_rate_init": 0.0}, "learning_rate_init must be a number > 0"),
@@ -348,6 +348,7 @@ BAD = {
     "num_layers": [0, 1.5, "2", None, True],
     "dropout": [-0.1, 1.0, np.nan, "0.1", None],
     "loss": ["l1", "MSE", None, 0],
+    "quantiles": [(), (0.0, 0.5), (0.5, 1.0), ("0.5",), 0.5, None, [np.nan]],
     "solver": ["lbfgs", None, 1],
     "learning_rate_init": [0.0, -1, np.inf, np.nan, "0.1", None],
     "learning_rate": ["step", None],
@@ -379,7 +380,8 @@ GOOD = {
     "hidden_size": [1, np.int64(3), (4, 2), [3], np.array([2, 3])],
     "num_layers": [1, np.int32(2)],
     "dropout": [0, 0.5, 0.99, np.float32(0.25)],
-    "loss": ["mse", "mae", "huber"],
+    "loss": ["mse", "mae", "huber", "quantile"],
+    "quantiles": [(0.5,), [0.1, 0.9], np.array([0.05, 0.5, 0.95])],
     "solver": ["adam", "sgd"],
     "learning_rate_init": [1e-12, 10, np.float64(0.1)],
     "learning_rate": ["constant", "invscaling", "cosine", "plateau"],
@@ -446,7 +448,7 @@ def test_allowed_values_read_like_the_docstrings():
     assert E._describe(table["dropout"]) == "a number >= 0.0 and <= 0.99"
     assert E._describe(table["validation_fraction"]) == "a number > 0.0 and <= 0.99"
     assert E._describe(table["clip_norm"]) == "a number > 0.0 or None"
-    assert E._describe(table["loss"]) == "one of 'mse', 'mae', 'huber'"
+    assert E._describe(table["loss"]) == "one of 'mse', 'mae', 'huber', 'quantile'"
     assert E._describe(table["random_state"]) == (
         "an integer >= 0 and <= 4294967295, a RandomState instance or None")
     assert E._describe(LSTMRegressor._constraints["forget_bias"]) == "a finite number"

@@ -15,7 +15,7 @@ from .cells import get_cell
 from .cpu.common import all_finite
 from .params import as_rng, check_finite_params, model_spec
 
-LOSSES = ("mse", "mae", "huber")
+LOSSES = ("mse", "mae", "huber", "quantile")
 
 
 # ------------------------------------------------------------------ inputs
@@ -66,26 +66,53 @@ def check_c0(cell, c0):
         raise ValueError(f"c0 is only used by an LSTM, not a {cell.upper()}")
 
 
-def check_y(y, spec, batch):
-    """``y`` as (batch, output_size) in the parameters' dtype."""
+def check_y(y, spec, batch, n_quantiles=1):
+    """``y`` as (batch, targets) in the parameters' dtype.
+
+    ``targets`` is the head's output size, or that size divided by
+    ``n_quantiles`` for the quantile loss (one output per target and quantile).
+    """
     y = np.asarray(y)
     if y.dtype.kind not in "biuf":
         raise TypeError(f"y must be a real numeric array, got dtype {y.dtype}")
-    if y.ndim == 1 and spec.output_size == 1:
+    if spec.output_size % n_quantiles:
+        raise ValueError(f"the head has {spec.output_size} outputs, not a multiple of the "
+                         f"{n_quantiles} quantiles")
+    targets = spec.output_size // n_quantiles
+    if y.ndim == 1 and targets == 1:
         y = y[:, None]
-    if y.shape != (batch, spec.output_size):
+    if y.shape != (batch, targets):
+        per = f" ({n_quantiles} quantiles each)" if n_quantiles > 1 else ""
         raise ValueError(
-            f"y has shape {y.shape}, expected ({batch}, {spec.output_size}) to match X's batch "
-            f"and the head's {spec.output_size} output(s)"
+            f"y has shape {y.shape}, expected ({batch}, {targets}) to match X's batch "
+            f"and the head's {spec.output_size} output(s){per}"
         )
     if not np.all(np.isfinite(y)):
         raise ValueError("y contains NaN or infinity")
     return y.astype(spec.dtype, copy=False)
 
 
-def check_loss(loss):
+def check_loss(loss, quantiles=None):
+    """Validate ``loss`` and return its quantiles as a tuple (empty unless "quantile")."""
     if loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; expected one of {', '.join(LOSSES)}")
+    if loss != "quantile":
+        if quantiles is not None:
+            raise ValueError(f"quantiles are only used by loss='quantile', not {loss!r}")
+        return ()
+    return check_quantiles(quantiles)
+
+
+def check_quantiles(quantiles):
+    """``quantiles`` as a tuple of distinct increasing floats strictly between 0 and 1."""
+    if quantiles is None:
+        raise ValueError("loss='quantile' needs quantiles, e.g. quantiles=(0.05, 0.5, 0.95)")
+    values = np.atleast_1d(np.asarray(quantiles))
+    if values.ndim != 1 or values.size == 0 or values.dtype.kind not in "iuf" or not (
+            np.all((values > 0) & (values < 1)) and np.all(np.diff(values) > 0)):
+        raise ValueError("quantiles must be increasing numbers strictly between 0 and 1, got "
+                         f"{quantiles!r}")
+    return tuple(float(q) for q in values)
 
 
 def prepare(cell, params, X, h0, c0, check_input, states=True):
@@ -140,14 +167,21 @@ def layer_weights(params, k):
 # ------------------------------------------------------------------ losses
 
 
-def loss_value(prediction, y, loss="mse", huber_delta=1.0):
+def loss_value(prediction, y, loss="mse", huber_delta=1.0, quantiles=None):
     """Mean loss over all elements and its gradient with respect to ``prediction``.
 
     ``"mse"`` is ``mean((ŷ − y)²)`` like ``torch.nn.functional.mse_loss``;
     ``"mae"`` is ``mean(|ŷ − y|)`` (gradient 0 at 0, like PyTorch); ``"huber"`` is
     ``mean(½e² if |e| ≤ δ else δ(|e| − ½δ))`` like ``torch.nn.functional.huber_loss``.
+    ``"quantile"`` is the pinball loss averaged over targets and ``quantiles``:
+    ``prediction`` (B, O·Q) holds, for each of the O columns of ``y`` (B, O),
+    its Q quantiles side by side, and with ``u = y − ŷ`` the loss is
+    ``mean(max(q·u, (q − 1)·u))`` (gradient ``−q`` where ``u > 0``, ``1 − q``
+    where ``u < 0``, 0 at 0).
     """
-    check_loss(loss)
+    levels = check_loss(loss, quantiles)
+    if loss == "quantile":
+        return _pinball(prediction, y, np.asarray(levels, dtype=prediction.dtype))
     e = prediction - y
     n = e.size
     if loss == "mse":
@@ -158,6 +192,15 @@ def loss_value(prediction, y, loss="mse", huber_delta=1.0):
     value = np.where(small, 0.5 * e * e, huber_delta * (np.abs(e) - 0.5 * huber_delta))
     grad = np.where(small, e, huber_delta * np.sign(e)) / n
     return float(np.mean(value, dtype=np.float64)), grad.astype(e.dtype, copy=False)
+
+
+def _pinball(prediction, y, q):
+    batch, n_quantiles = len(prediction), len(q)
+    u = y.reshape(batch, -1, 1) - prediction.reshape(batch, -1, n_quantiles)
+    value = np.maximum(q * u, (q - 1) * u)
+    grad = (np.where(u > 0, -q, 0) + np.where(u < 0, 1 - q, 0)) / u.size
+    return (float(np.mean(value, dtype=np.float64)),
+            grad.reshape(prediction.shape).astype(prediction.dtype, copy=False))
 
 
 # ------------------------------------------------------------------ results

@@ -150,8 +150,8 @@ def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, check_input=
 # ------------------------------------------------------------------ loss and gradient
 
 
-def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, h0=None, c0=None,
-                  reset_after=True, dropout=0.0, random_state=None,
+def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, quantiles=None,
+                  h0=None, c0=None, reset_after=True, dropout=0.0, random_state=None,
                   return_input_grads=False, check_input=True, device="cpu"):
     """Mean loss of the network on ``(X, y)`` and its exact gradient (BPTT).
 
@@ -160,9 +160,13 @@ def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, h0=None, c
     cell, params, X, h0, c0, reset_after, check_input, device
         As in :func:`forward`.
     y : array-like (batch, output_size), or (batch,) for one output
-    loss : {"mse", "mae", "huber"}, default "mse"
+        With ``loss="quantile"``: (batch, output_size / len(quantiles)), the
+        head giving each target's quantiles side by side.
+    loss : {"mse", "mae", "huber", "quantile"}, default "mse"
         Mean over all elements; see :func:`loss_value`.
     huber_delta : float, default 1.0
+    quantiles : sequence of float in (0, 1), increasing, optional
+        The levels of the pinball loss; only with ``loss="quantile"``.
     dropout : float in [0, 1), default 0.0
         Dropout on the inputs of layers above the first (training only), as
         ``nn.GRU(dropout=...)``; masks drawn from ``random_state``.
@@ -178,6 +182,9 @@ def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, h0=None, c
         Same keys, shapes and dtype as ``params``.
     input_grads : dict, only with ``return_input_grads=True``
     """
+    levels = core.check_loss(loss, quantiles)
+    if levels and device != "cpu":
+        raise ValueError("loss='quantile' runs on the CPU only; use device='cpu'")
     cuda = _on_device(device)
     if cuda is not None:
         return cuda.loss_and_grad(cell, params, X, y, loss=loss, huber_delta=huber_delta, h0=h0,
@@ -186,20 +193,22 @@ def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, h0=None, c
                                   return_input_grads=return_input_grads,
                                   check_input=check_input)
     with single_threaded_blas():  # the kernels bring their own threads (see _threads.py)
-        return _loss_and_grad(cell, params, X, y, loss, huber_delta, h0, c0, reset_after,
-                              dropout, random_state, return_input_grads, check_input)
+        return _loss_and_grad(cell, params, X, y, loss, huber_delta, levels, h0, c0,
+                              reset_after, dropout, random_state, return_input_grads,
+                              check_input)
 
 
-def _loss_and_grad(cell, params, X, y, loss, huber_delta, h0, c0, reset_after, dropout,
-                   random_state, return_input_grads, check_input):
+def _loss_and_grad(cell, params, X, y, loss, huber_delta, quantiles, h0, c0, reset_after,
+                   dropout, random_state, return_input_grads, check_input):
     params, spec, X, h0, c0 = core.prepare(cell, params, X, h0, c0, check_input)
-    y = core.check_y(y, spec, X.shape[0]) if check_input else y.reshape(X.shape[0], -1)
+    y = (core.check_y(y, spec, X.shape[0], max(1, len(quantiles))) if check_input
+         else y.reshape(X.shape[0], -1))
     batch, n_steps, _ = X.shape
     masks = core.dropout_masks(spec, batch, n_steps, dropout, random_state)
     cell_obj = _make_layer(cell, reset_after)
     caches = _run_layers(cell_obj, params, spec, X, h0, c0, masks)
     h_last = caches[-1].hs[-1]
-    value, d_pred = loss_value(_head(params, h_last), y, loss, huber_delta)
+    value, d_pred = loss_value(_head(params, h_last), y, loss, huber_delta, quantiles or None)
     if check_input:
         core.check_outputs(value, params, "loss")
     d_pred = d_pred.astype(spec.dtype, copy=False)
