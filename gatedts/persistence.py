@@ -70,6 +70,15 @@ def _after_load_recurrent(estimator):
     estimator._optimizer = None
 
 
+def _after_load_forecaster(forecaster):
+    # estimator_ is the first ensemble member, saved once in estimators_. A file of
+    # gatedts 0.1 has estimator_ only: it was the whole model.
+    if hasattr(forecaster, "estimators_"):
+        forecaster.estimator_ = forecaster.estimators_[0]
+    elif hasattr(forecaster, "estimator_"):
+        forecaster.estimators_ = [forecaster.estimator_]
+
+
 # Files name a class by its stable public name, never by the module it lives in,
 # so moving a module does not break a saved model. name -> (module, attributes
 # never saved, hook run after loading). Modules are imported only when used.
@@ -80,7 +89,7 @@ _REGISTRY = {
         "StandardScaler", "MinMaxScaler", "IdentityTransform", "LogTransform", "Differencer")},
     "WindowTransformer": ("gatedts.forecasting.windows", (), None),
     "SeasonalNaive": ("gatedts.forecasting.baselines", (), None),
-    "Forecaster": ("gatedts.forecasting.forecaster", (), None),
+    "Forecaster": ("gatedts.forecasting.forecaster", ("estimator_",), _after_load_forecaster),
 }
 # Files written before version 0.2 named classes by module path.
 _LEGACY_MODULES = ("gatedts.estimators", "gatedts.preprocessing", "gatedts.windows",

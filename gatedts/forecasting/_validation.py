@@ -197,7 +197,7 @@ def _check_finite(arr: np.ndarray, name: str, labels) -> None:
     raise ValueError(f"{name} contains {what} at position {where}")
 
 
-def check_positive_int(value, name: str) -> int:
+def check_positive_int(value, name: str, *, allow_zero: bool = False) -> int:
     """Return ``value`` as an ``int`` if it is a positive integer, else raise.
 
     Parameters
@@ -207,6 +207,8 @@ def check_positive_int(value, name: str) -> int:
         integral floats (``3.0``) are not.
     name : str
         Name of the parameter, used in the error message.
+    allow_zero : bool, default False
+        Accept 0 too (a non-negative integer).
 
     Returns
     -------
@@ -217,8 +219,10 @@ def check_positive_int(value, name: str) -> int:
     ValueError
         ``"window must be a positive integer, got 0"``.
     """
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    integral = isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+    if not integral or value < (0 if allow_zero else 1):
+        kind = "a non-negative" if allow_zero else "a positive"
+        raise ValueError(f"{name} must be {kind} integer, got {value!r}")
     return int(value)
 
 

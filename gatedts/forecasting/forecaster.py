@@ -30,10 +30,12 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import Ridge
 from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
 from ..estimators import ESTIMATORS
+from ..nn.cells import CELL_NAMES
 from ._series import check_exog, check_y, regular_index, resolve_future
 from ._validation import as_float_array, check_positive_int
 from .backtesting import BacktestResult, backtest
@@ -47,6 +49,7 @@ from .seasonality import (
     prefers_log,
     seasonal_strength,
 )
+from .selection import choose_transforms
 from .windows import future_index, make_windows, window_starts
 
 __all__ = ["BacktestResult", "Forecaster", "backtest", "default_estimator", "regular_index"]
@@ -61,6 +64,7 @@ _MIN_WINDOWS = 10  # the "auto" window shrinks to keep at least this many traini
 # long-memory 73% (bias 1) of LSTMRegressor: on the airline dev origins (benchmarks/
 # airline_dev.py, 5 seeds) MAPE 3.94 against 4.27; the windows here are two seasons long.
 _CELL_OPTIONS = {"lstm": {"forget_bias": 0.0}}
+_AUTO_CELLS = CELL_NAMES  # the members of Forecaster("auto"), in turn
 
 
 def default_estimator(cell: str = "gru", n_windows: int = 100, *, random_state=None,
@@ -112,11 +116,13 @@ class Forecaster(ConformalIntervals, BaseEstimator):
 
     Parameters
     ----------
-    estimator : {"gru", "lstm", "rnn"}, regressor or None, default None
+    estimator : {"gru", "lstm", "rnn", "auto"}, regressor or None, default None
         A cell name (``None`` means ``"gru"``) builds :func:`default_estimator`
-        sized for the data at ``fit``; any scikit-learn regressor is cloned and
-        used as is (regressors without 3-D input support get each window
-        flattened into one row, so ``Ridge()`` is a fine baseline).
+        sized for the data at ``fit``; "auto" builds members of every cell in
+        turn (GRU, LSTM, RNN, GRU, ...; at least one of each) and combines
+        them. Any scikit-learn regressor is cloned and used as is (regressors
+        without 3-D input support get each window flattened into one row, so
+        ``Ridge()`` is a fine baseline).
     window : int or "auto", default "auto"
         Input length. "auto" is two seasons, at least ``1.25 * horizon``
         (Hewamalage, Bergmeir & Bandara 2021) and at least 10 steps,
@@ -150,9 +156,22 @@ class Forecaster(ConformalIntervals, BaseEstimator):
         (calendar, planned prices). Their values over the forecast horizon are
         given to :meth:`predict` as ``exog_future``. Other columns are used as
         past covariates only. True means every column.
+    n_models : int, default 1
+        Networks trained on the same windows with different seeds (member
+        ``k > 0`` seeded from ``(random_state, k)``); their forecasts are
+        combined by the median. "auto" trains at least 3 (one per cell).
     n_calibration : int, default 20
         Forecast origins used to calibrate :meth:`predict_interval` (more
         when the coverage asks for it).
+    validation_origins : int, default 0
+        Inner forecast origins at the end of the training series on which
+        the choices left on "auto" (log, seasonal difference, difference) are
+        validated by a ridge proxy (:mod:`~gatedts.forecasting.selection`);
+        0 keeps the statistical tests' answers. Off by default: on the
+        development benchmark (``benchmarks/accuracy.py``) 3 origins raised the
+        default GRU's mean MASE from 1.52 to 1.96, because the linear proxy
+        prefers choices (no difference on trending series) under which a
+        network cannot extrapolate.
     random_state : int, RandomState or None, default None
         Seed of the default network.
     verbose : int, default 0
@@ -160,11 +179,19 @@ class Forecaster(ConformalIntervals, BaseEstimator):
 
     Attributes
     ----------
+    estimators_ : list of fitted regressors
+        The ensemble members.
     estimator_ : fitted regressor
+        The first member (the only one when ``n_models=1``).
     seasonal_period_, window_ : int
     log_, seasonal_difference_ : bool
     difference_ : int
         The resolved transform choices.
+    transform_scores_ : pandas.DataFrame
+        The inner validation of the "auto" transforms: one row per candidate
+        with its mean MASE (``score``) and whether it was the tests' answer
+        (``prior``) and the one chosen (``chosen``); empty when nothing was
+        validated.
     n_windows_ : int
         Training windows.
     index_ : pandas.Index
@@ -195,8 +222,8 @@ class Forecaster(ConformalIntervals, BaseEstimator):
 
     def __init__(self, estimator=None, *, window="auto", horizon=1, strategy="direct",
                  scaler="standard", seasonal_period=None, seasonal_difference="auto",
-                 difference="auto", log="auto", future_exog=None, n_calibration=20,
-                 random_state=None, verbose=0):
+                 difference="auto", log="auto", future_exog=None, n_models=1,
+                 n_calibration=20, validation_origins=0, random_state=None, verbose=0):
         self.estimator = estimator
         self.window = window
         self.horizon = horizon
@@ -207,7 +234,9 @@ class Forecaster(ConformalIntervals, BaseEstimator):
         self.difference = difference
         self.log = log
         self.future_exog = future_exog
+        self.n_models = n_models
         self.n_calibration = n_calibration
+        self.validation_origins = validation_origins
         self.random_state = random_state
         self.verbose = verbose
 
@@ -241,91 +270,143 @@ class Forecaster(ConformalIntervals, BaseEstimator):
             raise ValueError(
                 f"strategy='recursive' needs future values of every exog column, but "
                 f"{past_only} are past-only; list them in future_exog or use strategy='direct'")
-        self._resolve_transforms(values)
         self.model_horizon_ = horizon if self.strategy == "direct" else 1
+        self._resolve_transforms(values)
         self._fit_transforms(values, exog_values)
         target, features = self._transform(values, exog_values)
         self.window_ = self._resolve_window(len(values), len(target), horizon)
         X, Y = self._training_windows(target, features)
         self.n_windows_ = len(X)
-        self.estimator_ = self._make_estimator(self.n_windows_)
+        n_models = check_positive_int(self.n_models, "n_models")
+        if self._default_cell() == "auto":
+            n_models = max(n_models, len(_AUTO_CELLS))
+        self.estimators_ = [self._make_estimator(self.n_windows_, k) for k in range(n_models)]
+        self.estimator_ = self.estimators_[0]
         with warnings.catch_warnings():
             if self._default_cell() is not None:  # the epoch budget is deliberate
                 warnings.filterwarnings("ignore", message=".*maximum iterations",
                                         category=ConvergenceWarning)
-            self.estimator_.fit(self._model_input(X), Y[:, 0] if Y.shape[1] == 1 else Y)
+            for estimator in self.estimators_:
+                estimator.fit(self._model_input(X), Y[:, 0] if Y.shape[1] == 1 else Y)
         self._y, self._exog = values, exog_values
         self._calibration = {}
         self.fit_time_ = time.perf_counter() - start
         return self
 
     def _default_cell(self):
+        """The cell name of a default network ("gru", "lstm", "rnn" or "auto"), else None."""
         if self.estimator is None:
             return "gru"
         if isinstance(self.estimator, str):
-            if self.estimator.lower() not in ESTIMATORS:
+            name = self.estimator.lower()
+            if name not in ESTIMATORS and name != "auto":
                 raise ValueError(f"unknown estimator {self.estimator!r}; choose one of "
-                                 f"{', '.join(map(repr, ESTIMATORS))} or pass a regressor")
-            return self.estimator.lower()
+                                 f"{', '.join(map(repr, [*ESTIMATORS, 'auto']))} or pass a "
+                                 "regressor")
+            return name
         return None
 
-    def _make_estimator(self, n_windows):
+    def _member_seed(self, member):
+        """Seed of ensemble member ``member``: ``random_state`` itself for the first."""
+        seed = self.random_state
+        if isinstance(seed, np.random.RandomState):
+            seed = seed.randint(2**31)
+        if seed is None or member == 0:
+            return seed
+        return int(np.random.SeedSequence([int(seed), member]).generate_state(1)[0] >> 1)
+
+    def _make_estimator(self, n_windows, member=0):
+        """Ensemble member ``member``: a default network or a clone of ``estimator``.
+
+        "auto" cycles through the cells, so its members mix GRUs, LSTMs and RNNs.
+        """
         cell = self._default_cell()
+        seed = self._member_seed(member)
+        if cell == "auto":
+            cell = _AUTO_CELLS[member % len(_AUTO_CELLS)]
         if cell is not None:
-            seed = self.random_state
-            if isinstance(seed, np.random.RandomState):
-                seed = seed.randint(2**31)
             return default_estimator(cell, n_windows, random_state=seed, verbose=self.verbose)
         if not hasattr(self.estimator, "fit") or not hasattr(self.estimator, "predict"):
-            raise TypeError("estimator must be 'gru', 'lstm', 'rnn', None or a regressor with "
-                            f"fit and predict, got {type(self.estimator).__name__}")
-        return clone(self.estimator)
+            raise TypeError("estimator must be 'gru', 'lstm', 'rnn', 'auto', None or a regressor "
+                            f"with fit and predict, got {type(self.estimator).__name__}")
+        estimator = clone(self.estimator)
+        if member and "random_state" in estimator.get_params():
+            estimator.set_params(random_state=seed)
+        return estimator
 
     @property
     def model_name(self) -> str:
-        """Short name of the model: "GRU", "LSTM", "RNN" or the regressor's class."""
+        """Short name of the model: "GRU", "LSTM", "RNN", "AUTO" or the regressor's class."""
         cell = self._default_cell()
         return cell.upper() if cell else type(self.estimator).__name__
 
     def _resolve_transforms(self, values):
-        """Resolve the "auto" choices on the training series."""
+        """Resolve the "auto" choices on the training series.
+
+        The tests of :mod:`~gatedts.forecasting.seasonality` give the prior;
+        with ``validation_origins > 0``,
+        :func:`~gatedts.forecasting.selection.choose_transforms` then scores
+        every combination of the choices left on "auto" by an inner backtest
+        of a ridge proxy on the training series, and keeps the prior unless a
+        combination beats it clearly (``transform_scores_`` has the table).
+        """
         m = self.seasonal_period
         self.seasonal_period_ = (infer_seasonal_period(self.index_) if m is None
                                  else check_positive_int(m, "seasonal_period"))
         m = self.seasonal_period_
+        positive = bool(np.all(values > 0))
+        prior, options = {}, {}
         if self.log == "auto":
-            self.log_ = prefers_log(values, m)
+            prior["log"] = prefers_log(values, m)
+            options["log"] = [False, True] if positive else [False]
         elif isinstance(self.log, (bool, np.bool_)):
-            self.log_ = bool(self.log)
+            prior["log"] = bool(self.log)
         else:
             raise ValueError(f"log must be True, False or 'auto', got {self.log!r}")
-        if self.log_ and np.any(values <= 0):
+        if prior["log"] and not positive:
             pos = int(np.argmax(values <= 0))
             raise ValueError(f"log=True needs a positive series, but y is {values[pos]!r} at "
                              f"position {pos}; use log=False")
-        z = np.log(values) if self.log_ else values
+        z = np.log(values) if prior["log"] else values
         if self.seasonal_difference == "auto":
-            self.seasonal_difference_ = (
+            prior["seasonal_difference"] = bool(
                 m > 1 and seasonal_strength(z, m) >= SEASONAL_STRENGTH_THRESHOLD)
+            options["seasonal_difference"] = [False, True] if m > 1 else [False]
         elif isinstance(self.seasonal_difference, (bool, np.bool_)):
-            self.seasonal_difference_ = bool(self.seasonal_difference)
-            if self.seasonal_difference_ and m == 1:
+            prior["seasonal_difference"] = bool(self.seasonal_difference)
+            if prior["seasonal_difference"] and m == 1:
                 raise ValueError("seasonal_difference=True needs a seasonal_period > 1")
         else:
             raise ValueError("seasonal_difference must be True, False or 'auto', got "
                              f"{self.seasonal_difference!r}")
-        if self.seasonal_difference_:
+        if prior["seasonal_difference"]:
             if len(z) <= m + 2:
                 raise ValueError(f"y has {len(z)} observations, too few for a seasonal "
                                  f"difference of lag {m}")
             z = z[m:] - z[:-m]
         if self.difference == "auto":
-            self.difference_ = int(len(z) >= 3 and kpss_statistic(z) > KPSS_CRITICAL_5PCT)
+            prior["difference"] = int(len(z) >= 3 and kpss_statistic(z) > KPSS_CRITICAL_5PCT)
+            options["difference"] = [0, 1]
         else:
             d = self.difference
             if isinstance(d, (bool, np.bool_)) or not isinstance(d, (int, np.integer)) or d < 0:
                 raise ValueError(f"difference must be a non-negative integer or 'auto', got {d!r}")
-            self.difference_ = int(d)
+            prior["difference"] = int(d)
+        n_origins = check_positive_int(self.validation_origins, "validation_origins",
+                                       allow_zero=True)
+        choice, self.transform_scores_ = prior, pd.DataFrame()
+        if n_origins and options:
+            choice, self.transform_scores_ = choose_transforms(
+                values, self._proxy, prior, options, horizon=self.model_horizon_,
+                seasonal_period=m, n_origins=n_origins)
+        self.log_ = choice["log"]
+        self.seasonal_difference_ = choice["seasonal_difference"]
+        self.difference_ = choice["difference"]
+
+    def _proxy(self, **choice):
+        """The cheap stand-in scored by the inner validation: a ridge autoregression."""
+        return Forecaster(Ridge(alpha=1.0), window=self.window, horizon=self.model_horizon_,
+                          scaler=self.scaler, seasonal_period=self.seasonal_period_, **choice)
 
     def _fit_transforms(self, values, exog_values):
         z = np.log(values) if self.log_ else values
@@ -400,9 +481,15 @@ class Forecaster(ConformalIntervals, BaseEstimator):
         return X, Y
 
     def _model_input(self, X):
-        if get_tags(self.estimator_).input_tags.three_d_array:
+        if get_tags(self.estimators_[0]).input_tags.three_d_array:
             return X
         return X.reshape(len(X), -1)
+
+    def _model_predict(self, X):
+        """The members' predictions for windows ``X``, combined by their median."""
+        X = self._model_input(X)
+        preds = [np.reshape(estimator.predict(X), (len(X), -1)) for estimator in self.estimators_]
+        return preds[0] if len(preds) == 1 else np.median(preds, axis=0)
 
     # ------------------------------------------------------------ forecasting
 
@@ -420,7 +507,7 @@ class Forecaster(ConformalIntervals, BaseEstimator):
             # Past-only columns are NaN in future_rows: unknown, fed as 0 like in training.
             future = self.exog_scaler_.transform(np.nan_to_num(future_rows)) * self._future_mask()
             X = _append_future(X, future[None])
-        pred = np.reshape(self.estimator_.predict(self._model_input(X)), -1)
+        pred = np.reshape(self._model_predict(X), -1)
         return self._inverse(np.asarray(pred, dtype=np.float64), values)
 
     def _forecast_values(self, values, exog_values, future_rows, horizon):
@@ -442,7 +529,7 @@ class Forecaster(ConformalIntervals, BaseEstimator):
         return np.asarray(out[:horizon])
 
     def _check_horizon(self, horizon):
-        check_is_fitted(self, "estimator_")
+        check_is_fitted(self, "estimators_")
         horizon = check_positive_int(self.horizon if horizon is None else horizon, "horizon")
         past_only = [c for c in self.exog_columns_ if c not in self.future_exog_]
         if horizon > self.model_horizon_ and past_only:

@@ -417,7 +417,7 @@ def _global_window(forecaster, panel, horizon):
 def _fit_predict_global(panel, forecaster, horizon, futures, seed):
     """Per-series transforms (Forecaster's), one network over all windows, per-series forecasts."""
     template = clone(forecaster).set_params(
-        estimator=_WindowCapture(), window=_global_window(forecaster, panel, horizon))
+        estimator=_WindowCapture(), window=_global_window(forecaster, panel, horizon), n_models=1)
     shells, X, Y = [], [], []
     for uid, y, exog in panel:
         shell = clone(template)
@@ -428,7 +428,7 @@ def _fit_predict_global(panel, forecaster, horizon, futures, seed):
                              f"({template.window}) is common to all series") from error
         X.append(shell.estimator_.X_)
         Y.append(np.reshape(shell.estimator_.y_, (len(X[-1]), -1)))
-        shell.estimator_ = None  # the windows live on in X only
+        shell.estimator_ = shell.estimators_ = None  # the windows live on in X only
         shells.append(shell)
     X, Y = np.concatenate(X), np.concatenate(Y)
     network = _global_network(forecaster, len(X), seed)
@@ -441,7 +441,7 @@ def _fit_predict_global(panel, forecaster, horizon, futures, seed):
         network.fit(X, Y[:, 0] if Y.shape[1] == 1 else Y)
     forecasts = []
     for (uid, _, _), shell in zip(panel, shells, strict=True):
-        shell.estimator_ = network
+        shell.estimator_, shell.estimators_ = network, [network]
         try:
             forecasts.append(shell.predict(horizon, exog_future=futures.get(uid)))
         except ValueError as error:
