@@ -6,6 +6,11 @@ loops. The Numba kernels are checked against it; it is checked against finite
 differences and (when installed) PyTorch autograd.
 
 Parameters follow PyTorch's ``state_dict`` layout (see ``gatedts.nn.functional``).
+
+Which kernel each function is the twin of (CPU in ``gatedts.nn.cpu``, CUDA in
+``gatedts.nn.cuda``): ``gru_step`` / ``gru_step_back`` for ``gru_forward`` /
+``gru_backward`` (the kernels run them for every step), likewise ``lstm_*`` and
+``rnn_*``; ``forward``'s prediction for the one-call ``*_predict`` kernels.
 """
 
 import numpy as np
@@ -34,6 +39,7 @@ def layer(params, k):
 
 
 def gru_step(x, h, w_ih, w_hh, b_ih, b_hh, reset_after):
+    """One GRU step (kernels: ``gru_forward``): ``h_new`` and what the step back needs."""
     H = h.shape[1]
     W_ir, W_iz, W_in = w_ih[:H], w_ih[H : 2 * H], w_ih[2 * H :]
     W_hr, W_hz, W_hn = w_hh[:H], w_hh[H : 2 * H], w_hh[2 * H :]
@@ -50,7 +56,11 @@ def gru_step(x, h, w_ih, w_hh, b_ih, b_hh, reset_after):
 
 
 def gru_step_back(dh, cache, w_ih, w_hh, b_hh, reset_after):
-    """Gradients of one GRU step given dL/dh_new."""
+    """Gradients of one GRU step given dL/dh_new (kernels: ``gru_backward``).
+
+    Returns dL/dx, dL/dh_prev and the parameter gradients; the kernels keep
+    ``da_x`` = (da_r, da_z, da_n) as ``dxp`` and (da_r, da_z, d_hn) as ``dhp``.
+    """
     x, h, r, z, n = cache
     H = h.shape[1]
     W_hr, W_hz, W_hn = w_hh[:H], w_hh[H : 2 * H], w_hh[2 * H :]
@@ -86,6 +96,7 @@ def gru_step_back(dh, cache, w_ih, w_hh, b_hh, reset_after):
 
 
 def lstm_step(x, h, c, w_ih, w_hh, b_ih, b_hh, peep):
+    """One LSTM step (kernels: ``lstm_forward``), with peepholes unless ``peep`` is None."""
     H = h.shape[1]
     a = x @ w_ih.T + b_ih + h @ w_hh.T + b_hh
     a_i, a_f, a_g, a_o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
@@ -104,6 +115,11 @@ def lstm_step(x, h, c, w_ih, w_hh, b_ih, b_hh, peep):
 
 
 def lstm_step_back(dh, dc_next, cache, w_ih, w_hh, peep):
+    """Gradients of one LSTM step given dL/dh_new and dL/dc_new (kernels:
+    ``lstm_backward``, which keep ``da`` = (da_i, da_f, da_g, da_o)).
+
+    Returns dL/dx, dL/dh_prev, dL/dc_prev and the parameter gradients.
+    """
     x, h, c, i, f, g, o, c_new = cache
     tc = np.tanh(c_new)
     do = dh * tc
@@ -132,11 +148,13 @@ def lstm_step_back(dh, dc_next, cache, w_ih, w_hh, peep):
 
 
 def rnn_step(x, h, w_ih, w_hh, b_ih, b_hh):
+    """One tanh RNN step (kernels: ``rnn_forward``)."""
     h_new = np.tanh(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh)
     return h_new, (x, h, h_new)
 
 
 def rnn_step_back(dh, cache, w_ih, w_hh):
+    """Gradients of one RNN step given dL/dh_new (kernels: ``rnn_backward``, which keep ``da``)."""
     x, h, h_new = cache
     da = dh * (1.0 - h_new**2)
     grads = {"w_ih": da.T @ x, "b_ih": da.sum(0), "w_hh": da.T @ h, "b_hh": da.sum(0)}

@@ -1,14 +1,27 @@
-"""Vectorisable sigmoid and tanh for the CPU kernels.
+"""Scalar activations and small matrix products shared by the CPU kernels.
 
 libm's ``exp``/``tanh`` are opaque calls that stop LLVM from vectorising the
 gate loops, and for small hidden sizes those loops cost more than the matrix
-products. These versions are plain arithmetic (Cody–Waite range reduction, a
-Taylor polynomial for ``expm1`` on [-ln2/2, ln2/2], and the power of two built
-from its exponent bits), so a loop over them compiles to AVX/AVX-512 code.
+products. ``sigmoid`` and ``tanh`` here are plain arithmetic (Cody–Waite range
+reduction, a Taylor polynomial for ``expm1`` on [-ln2/2, ln2/2], and the power
+of two built from its exponent bits), so a loop over them compiles to
+AVX/AVX-512 code.
 
 Accuracy, measured against float64 numpy over [-30, 30] and tiny arguments:
 within 2 ulp in float64 and 1.5 ulp in float32, so kernels still agree with
 the reference and with PyTorch far inside the test tolerances. NaN propagates.
+
+Every scalar helper (``sigmoid``, ``tanh``, ``dsigmoid``, ``dtanh``,
+``flush_tiny``) has one body, written once per float type by a factory
+(``_make_sigmoid(f)`` etc.), that serves two callers:
+
+* compiled kernels, through ``@overload(inline="always")``: the body is pasted
+  into the calling loop, which stays one SIMD loop (a call to a separately
+  compiled function would keep LLVM from vectorising the loop);
+* plain Python, which is what the ``@njit`` kernels become under
+  ``NUMBA_DISABLE_JIT=1`` (how coverage sees them): the same body runs on
+  numpy scalars, so a float32 argument gives a float32 result computed with
+  the same operations in the same order as the compiled code.
 
 Use them from kernels compiled with ``error_model="numpy"`` (Python's error
 model adds a zero-division check to every division, which blocks
@@ -16,6 +29,7 @@ vectorisation), and keep the arithmetic around them in the array dtype
 (``one = x.dtype.type(1)``) so float32 code stays float32.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -26,25 +40,61 @@ from numba.extending import intrinsic, overload
 KERNEL_OPTIONS = {"cache": True, "error_model": "numpy"}
 
 
+_FLOAT_TYPES = {np.float32: np.float32, np.float64: np.float64, float: np.float64}
+
+
+def _float_type(x):
+    """The numpy float type a Python call computes in: that of ``x`` (a Python
+    float counts as float64; anything else is a KeyError, as it is a typing
+    error when compiled)."""
+    return _FLOAT_TYPES[type(x)]
+
+
+def _compiled_as(make):
+    """Have Numba-compiled callers of the decorated scalar function run
+    ``make(f)(x)`` for ``x`` of float type ``f``, inlined.
+
+    ``make`` is the factory whose product the decorated function's Python body
+    also calls, so both run the same code (see the module docstring). Numba
+    wants the argument named ``x`` in both.
+    """
+
+    def register(function):
+        @overload(function, inline="always")
+        def _compiled(x):
+            if x == types.float32:
+                return make(np.float32)
+            if x == types.float64:
+                return make(np.float64)
+            return None  # no implementation: an integer argument is a typing error
+
+        return function
+
+    return register
+
+
+_FLOAT_OF_BITS = {types.int64: (types.float64, ir.DoubleType()),
+                  types.int32: (types.float32, ir.FloatType())}
+
+
 @intrinsic
-def _float_from_bits(typingctx, bits):
-    """Reinterpret int64/int32 bits as float64/float32 (free in SIMD registers)."""
-    if bits == types.int64:
-        sig, target = types.float64(types.int64), ir.DoubleType()
-    elif bits == types.int32:
-        sig, target = types.float32(types.int32), ir.FloatType()
-    else:
-        return None
+def _bitcast_to_float(typingctx, bits):
+    result, target = _FLOAT_OF_BITS[bits]  # only _reduction_impl calls it, with these
 
     def codegen(context, builder, signature, args):
         return builder.bitcast(args[0], target)
 
-    return sig, codegen
+    return result(bits), codegen
 
 
-def _expm1_parts(x):
-    """Return ``(2**k, expm1(r))`` with ``exp(x) = 2**k (1 + expm1(r))``."""
-    raise NotImplementedError("only callable from Numba-compiled code")
+def _float_from_bits(bits):
+    """Reinterpret int64/int32 bits as float64/float32 (free in SIMD registers)."""
+    return bits.view(np.float64 if isinstance(bits, np.int64) else np.float32)
+
+
+@overload(_float_from_bits, inline="always")
+def _float_from_bits_overload(bits):
+    return lambda bits: _bitcast_to_float(bits)
 
 
 def _reduction_impl(f, i, bias, mantissa_bits, limit, ln2_hi, ln2_lo, n_terms):
@@ -68,65 +118,108 @@ def _reduction_impl(f, i, bias, mantissa_bits, limit, ln2_hi, ln2_lo, n_terms):
     return impl
 
 
-# float64: 13 terms leave a truncation error below 1e-17; float32: 7 terms, 5e-9.
-_expm1_parts_f64 = _reduction_impl(np.float64, np.int64, 1023, 52, 708.0,
-                                   6.93147180369123816490e-01, 1.90821492927058770002e-10, 13)
-_expm1_parts_f32 = _reduction_impl(np.float32, np.int32, 127, 23, 87.0,
-                                   0.693359375, -2.12194440e-4, 7)
+@functools.cache
+def _make_expm1_parts(f):
+    if f is np.float64:  # 13 terms leave a truncation error below 1e-17
+        return _reduction_impl(np.float64, np.int64, 1023, 52, 708.0,
+                               6.93147180369123816490e-01, 1.90821492927058770002e-10, 13)
+    return _reduction_impl(np.float32, np.int32, 127, 23, 87.0,  # 7 terms: 5e-9
+                           0.693359375, -2.12194440e-4, 7)
 
 
-@overload(_expm1_parts, inline="always")
-def _expm1_parts_overload(x):
-    if x == types.float64:
-        return _expm1_parts_f64
-    if x == types.float32:
-        return _expm1_parts_f32
-    return None
+@_compiled_as(_make_expm1_parts)
+def _expm1_parts(x):
+    """Return ``(2**k, expm1(r))`` with ``exp(x) = 2**k (1 + expm1(r))``."""
+    return _make_expm1_parts(_float_type(x))(x)
 
 
-def sigmoid(x):
-    """Logistic function ``1 / (1 + exp(-x))``; Numba-compiled code only."""
-    raise NotImplementedError("only callable from Numba-compiled code")
+@functools.cache
+def _make_sigmoid(f):
+    one = f(1.0)
 
-
-def tanh(x):
-    """Hyperbolic tangent via ``expm1``, exact-ish near 0; Numba-compiled code only."""
-    raise NotImplementedError("only callable from Numba-compiled code")
-
-
-@overload(sigmoid, inline="always")
-def _sigmoid_overload(x):
-    if x not in (types.float32, types.float64):
-        return None
-    one = np.float32(1.0) if x == types.float32 else np.float64(1.0)
-
-    def impl(x):
+    def sigmoid(x):
         scale, p = _expm1_parts(-x)
         return one / (one + scale * (one + p))
 
-    return impl
+    return sigmoid
 
 
-@overload(tanh, inline="always")
-def _tanh_overload(x):
-    if x not in (types.float32, types.float64):
-        return None
-    f = np.float32 if x == types.float32 else np.float64
+@_compiled_as(_make_sigmoid)
+def sigmoid(x):
+    """Logistic function ``1 / (1 + exp(-x))``, in the float type of ``x``."""
+    return _make_sigmoid(_float_type(x))(x)
+
+
+@functools.cache
+def _make_tanh(f):
     one, two, minus_two = f(1.0), f(2.0), f(-2.0)
 
-    def impl(x):
+    def tanh(x):
         # tanh|x| = -expm1(-2|x|) / (2 + expm1(-2|x|)): no cancellation near 0.
         scale, p = _expm1_parts(minus_two * abs(x))
         em1 = scale * p + (scale - one)
-        return math.copysign(-em1 / (two + em1), x)
+        # f(): in plain Python math.copysign returns a Python float (compiled, a no-op)
+        return f(math.copysign(-em1 / (two + em1), x))
 
-    return impl
+    return tanh
 
 
+@_compiled_as(_make_tanh)
+def tanh(x):
+    """Hyperbolic tangent via ``expm1``, exact-ish near 0, in the float type of ``x``."""
+    return _make_tanh(_float_type(x))(x)
+
+
+@functools.cache
+def _make_dsigmoid(f):
+    one = f(1.0)
+
+    def dsigmoid(x):
+        return x * (one - x)
+
+    return dsigmoid
+
+
+@_compiled_as(_make_dsigmoid)
+def dsigmoid(x):
+    """σ'(a) = x (1 − x) at ``x = σ(a)``: from the activation the forward pass kept."""
+    return _make_dsigmoid(_float_type(x))(x)
+
+
+@functools.cache
+def _make_dtanh(f):
+    one = f(1.0)
+
+    def dtanh(x):
+        return one - x * x
+
+    return dtanh
+
+
+@_compiled_as(_make_dtanh)
+def dtanh(x):
+    """tanh'(a) = 1 − x² at ``x = tanh(a)``: from the activation the forward pass kept."""
+    return _make_dtanh(_float_type(x))(x)
+
+
+@functools.cache
+def _make_flush_tiny(f):
+    limit = f(np.finfo(f).tiny * 2.0**26)
+
+    def flush_tiny(x):
+        # x·1 or x·0 (±0): a NaN compares False, and NaN·0 keeps it. A product,
+        # not a conditional: Numba warns (NumbaIRAssumptionWarning) when it inlines
+        # one function with a branch several times in a kernel.
+        return x * f(abs(x) >= limit)
+
+    return flush_tiny
+
+
+@_compiled_as(_make_flush_tiny)
 def flush_tiny(x):
-    """``x``, or zero when ``|x|`` is below 2**26 times the smallest normal
-    number (2**-100 in float32, 2**-996 in float64); NaN is kept. Compiled
-    code only.
+    """``x``, or zero (of the sign of ``x``) when ``|x|`` is below 2**26 times
+    the smallest normal number (2**-100 in float32, 2**-996 in float64); NaN
+    is kept.
 
     Back-propagated gradients shrink geometrically over long windows (the
     vanishing gradient) and end up subnormal, and every arithmetic operation
@@ -137,20 +230,7 @@ def flush_tiny(x):
     The values dropped are below 2**-100 in absolute terms (2**-996 in
     float64): under one ulp of any float32 gradient entry above 2**-76.
     """
-    raise NotImplementedError("only callable from Numba-compiled code")
-
-
-@overload(flush_tiny)
-def _flush_tiny_overload(x):
-    if x not in (types.float32, types.float64):
-        return None
-    f = np.float32 if x == types.float32 else np.float64
-    limit, zero = f(np.finfo(f).tiny * 2.0**26), f(0.0)
-
-    def impl(x):
-        return zero if abs(x) < limit else x  # a NaN compares False: kept
-
-    return impl
+    return _make_flush_tiny(_float_type(x))(x)
 
 
 CHUNK_ROWS = 32
@@ -244,7 +324,8 @@ def matmul(a, b, out):
 
 @njit(parallel=True, **KERNEL_OPTIONS)
 def project_inputs(x, w_ih, b_ih, xp):
-    """``xp[t] = x[t] W_ihᵀ + b_ih`` for every step: the input half of every gate.
+    """``xp[t] = x[t] W_ihᵀ + b_ih`` for every step: the input half of every gate
+    (the ``x @ W_i*.T + b_i*`` terms of ``tests/reference.py``'s ``*_step``).
 
     ``x`` (T, B, I), ``w_ih`` (G·H, I), ``xp`` (T, B, G·H). Done before the
     recurrence, in parallel over time. For the narrow inputs of forecasting
@@ -283,7 +364,8 @@ def _project_step(x, w, b_ih, xp):
 
 @njit(**KERNEL_OPTIONS)
 def linear_head(h, weight, bias):
-    """``h @ weightᵀ + bias`` for the (B, H) last states: the network's output."""
+    """``h @ weightᵀ + bias`` for the (B, H) last states: the network's output
+    (``pred`` in ``tests/reference.py::forward``)."""
     out = np.empty((h.shape[0], weight.shape[0]), dtype=h.dtype)
     matmul(h, np.ascontiguousarray(weight.T), out)
     for b in range(out.shape[0]):

@@ -12,7 +12,10 @@ all time steps beforehand (one GEMM, in ``gatedts.functional``)::
 Buffers are time-major: ``xp`` (T, B, 3H), ``hs`` (T+1, B, H) with ``hs[0] = h0``,
 ``gates`` (T, B, 3H) holding r, z, n after their non-linearities, and ``hn``
 (T, B, H) holding ``W_hn h_{t-1} + b_hn`` (reset_after) or ``r_t ⊙ h_{t-1}``
-(Cho), the one extra quantity each form needs for its backward pass. Going
+(Cho), the one extra quantity each form needs for its backward pass. A row
+of ``xp``, ``gates``, ``b_hh`` or ``h W_hhᵀ`` holds the three gates side by
+side, [r | z | n], so the kernels index it by the gate offsets ``R, Z, N =
+0, H, 2H``: unit ``j`` of gate n is ``act[N + j]``. Going
 back, ``dxp`` is dL/dxp and ``dhp`` dL/d(the recurrent pre-activation ``W_hh h
 + b_hh``, or for Cho's n gate ``W_hn (r ⊙ h) + b_hn``); in Cho's form the two
 are equal and the caller may pass one array for both.
@@ -24,9 +27,12 @@ chunk only ``h W_hhᵀ`` (``cpu_common.matmul``) is done inside the time loop,
 and the gate arithmetic runs in loops over contiguous rows that compile to
 SIMD code. Each of those loops writes every array at one position per
 iteration and reads arrays it writes only at that position: LLVM cannot rule
-out overlap between, say, ``g[j]`` and ``g[H + j]`` for an unknown ``H`` and
-would otherwise leave the loop scalar. Hence one loop per equation, with
-small scratch rows where an equation needs another's result.
+out overlap between, say, ``act[R + j]`` and ``act[N + j]`` for an unknown
+``H`` and would otherwise leave the loop scalar. Hence one loop per equation,
+with small scratch rows where an equation needs another's result.
+
+The pure-numpy twins these kernels are tested against are
+``tests/reference.py``'s ``gru_step`` and ``gru_step_back``.
 """
 
 import numpy as np
@@ -35,6 +41,8 @@ from numba import njit, prange
 from .common import (
     KERNEL_OPTIONS,
     batch_chunks,
+    dsigmoid,
+    dtanh,
     flush_tiny,
     linear_head,
     matmul,
@@ -48,46 +56,52 @@ from .common import (
 def _gru_forward_rows(xp, w_rec, w_n, b_hh, h0, reset_after, hs, gates, hn, lo, hi):
     n_steps = xp.shape[0]
     H = h0.shape[1]
+    R, Z, N = 0, H, 2 * H  # gate offsets in a row of xp, rec, b_hh and gates
     rec = np.empty((hi - lo, w_rec.shape[1]), dtype=xp.dtype)  # h W_hhᵀ of this step
     rec_n = np.empty((hi - lo, H), dtype=xp.dtype)  # Cho: (r ⊙ h) W_hnᵀ
-    r = np.empty(H, dtype=xp.dtype)
+    r = np.empty(H, dtype=xp.dtype)  # so that the n loop reads r from another array
     h_new = np.empty(H, dtype=xp.dtype)
     hs[0, lo:hi] = h0[lo:hi]
     for t in range(n_steps):
         matmul(hs[t, lo:hi], w_rec, rec)
         for b in range(hi - lo):
-            x, a, g, h, e = xp[t, lo + b], rec[b], gates[t, lo + b], hs[t, lo + b], hn[t, lo + b]
+            x, a, act = xp[t, lo + b], rec[b], gates[t, lo + b]
+            h, hn_row = hs[t, lo + b], hn[t, lo + b]
             for j in range(H):
-                r[j] = sigmoid(x[j] + a[j] + b_hh[j])
+                r[j] = sigmoid(x[R + j] + a[R + j] + b_hh[R + j])
             for j in range(H):
-                g[j] = r[j]
+                act[R + j] = r[j]
             for j in range(H):
-                g[H + j] = sigmoid(x[H + j] + a[H + j] + b_hh[H + j])
+                act[Z + j] = sigmoid(x[Z + j] + a[Z + j] + b_hh[Z + j])
             if reset_after:
+                for j in range(H):  # W_hn h + b_hn
+                    hn_row[j] = a[N + j] + b_hh[N + j]
                 for j in range(H):
-                    e[j] = a[2 * H + j] + b_hh[2 * H + j]
-                for j in range(H):
-                    g[2 * H + j] = tanh(x[2 * H + j] + r[j] * e[j])
+                    act[N + j] = tanh(x[N + j] + r[j] * hn_row[j])
             else:
-                for j in range(H):
-                    e[j] = r[j] * h[j]
+                for j in range(H):  # r ⊙ h, which W_hn multiplies below
+                    hn_row[j] = r[j] * h[j]
         if not reset_after:
             matmul(hn[t, lo:hi], w_n, rec_n)
             for b in range(hi - lo):
-                x, a, g = xp[t, lo + b], rec_n[b], gates[t, lo + b]
+                x, a, act = xp[t, lo + b], rec_n[b], gates[t, lo + b]
                 for j in range(H):
-                    g[2 * H + j] = tanh(x[2 * H + j] + a[j] + b_hh[2 * H + j])
+                    act[N + j] = tanh(x[N + j] + a[j] + b_hh[N + j])
         for b in range(hi - lo):
-            g, h, out = gates[t, lo + b], hs[t, lo + b], hs[t + 1, lo + b]
+            act, h, out = gates[t, lo + b], hs[t, lo + b], hs[t + 1, lo + b]
             for j in range(H):  # h_t = (1 − z) n + z h_{t-1}
-                h_new[j] = g[2 * H + j] + g[H + j] * (h[j] - g[2 * H + j])
+                h_new[j] = act[N + j] + act[Z + j] * (h[j] - act[N + j])
             for j in range(H):
                 out[j] = h_new[j]
 
 
 @njit(parallel=True, **KERNEL_OPTIONS)
 def gru_forward(xp, w_hh, b_hh, h0, reset_after, hs, gates, hn):
-    """Run the recurrence, filling ``hs``, ``gates`` and ``hn`` in place."""
+    """Run the recurrence, filling ``hs``, ``gates`` and ``hn`` in place.
+
+    ``tests/reference.py::gru_step`` for every step, as ``reference.forward``
+    loops it.
+    """
     H = h0.shape[1]
     # Transposed copies, so the step's product reads weights row by row.
     w_rec = np.ascontiguousarray((w_hh if reset_after else w_hh[: 2 * H]).T)
@@ -104,48 +118,48 @@ def gru_forward(xp, w_hh, b_hh, h0, reset_after, hs, gates, hn):
 @njit(**KERNEL_OPTIONS)
 def _gru_backward_rows(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_total, lo, hi):
     n_steps, _, H = dhs.shape
+    R, Z, N = 0, H, 2 * H  # gate offsets in a row of gates, dxp, dhp and w_hh
     nb = hi - lo
     one = dhs.dtype.type(1.0)
     dh_next = np.zeros((nb, H), dtype=dhs.dtype)  # dL/dh_{t-1} through step t
     d_rec = np.empty((nb, H), dtype=dhs.dtype)  # (d recurrent pre-activation) W_hh
     d_rh = np.empty((nb, H), dtype=dhs.dtype)  # Cho: dL/d(r ⊙ h)
-    w_rz = w_hh[: 2 * H]
-    w_n = w_hh[2 * H :]
+    w_rz = w_hh[:N]
+    w_n = w_hh[N:]
     for t in range(n_steps - 1, -1, -1):
         for b in range(nb):
-            g, h, e = gates[t, lo + b], hs[t, lo + b], hn[t, lo + b]
+            act, h, hn_row = gates[t, lo + b], hs[t, lo + b], hn[t, lo + b]
             d_out, dh, dnext = dhs[t, lo + b], dh_total[t, lo + b], dh_next[b]
             dx, dp = dxp[t, lo + b], dhp[t, lo + b]
             for j in range(H):
                 dh[j] = flush_tiny(d_out[j] + dnext[j])
-            for j in range(H):  # da_n = dh (1 − z)(1 − n²)
-                dx[2 * H + j] = flush_tiny(
-                    dh[j] * (one - g[H + j]) * (one - g[2 * H + j] * g[2 * H + j]))
-            for j in range(H):  # da_z = dh (h − n) z (1 − z)
-                dx[H + j] = flush_tiny(dh[j] * (h[j] - g[2 * H + j]) * g[H + j] * (one - g[H + j]))
+            for j in range(H):  # da_n = dh (1 − z) tanh'(a_n)
+                dx[N + j] = flush_tiny(dh[j] * (one - act[Z + j]) * dtanh(act[N + j]))
+            for j in range(H):  # da_z = dh (h − n) σ'(a_z)
+                dx[Z + j] = flush_tiny(dh[j] * (h[j] - act[N + j]) * dsigmoid(act[Z + j]))
             for j in range(H):
-                dnext[j] = dh[j] * g[H + j]
-            if reset_after:  # a_n = xp_n + r ⊙ e, e = W_hn h + b_hn
-                for j in range(H):  # da_r = da_n e r (1 − r)
-                    dx[j] = flush_tiny(dx[2 * H + j] * e[j] * g[j] * (one - g[j]))
+                dnext[j] = dh[j] * act[Z + j]
+            if reset_after:  # a_n = xp_n + r ⊙ hn, hn = W_hn h + b_hn
+                for j in range(H):  # da_r = da_n hn σ'(a_r)
+                    dx[R + j] = flush_tiny(dx[N + j] * hn_row[j] * dsigmoid(act[R + j]))
                 for j in range(H):
-                    dp[j] = dx[j]
+                    dp[R + j] = dx[R + j]
                 for j in range(H):
-                    dp[H + j] = dx[H + j]
-                for j in range(H):
-                    dp[2 * H + j] = flush_tiny(dx[2 * H + j] * g[j])
+                    dp[Z + j] = dx[Z + j]
+                for j in range(H):  # d_hn = da_n r
+                    dp[N + j] = flush_tiny(dx[N + j] * act[R + j])
         if reset_after:
             matmul(dhp[t, lo:hi], w_hh, d_rec)
         else:  # a_n = xp_n + W_hn (r ⊙ h) + b_hn
-            matmul(dxp[t, lo:hi, 2 * H :], w_n, d_rh)
+            matmul(dxp[t, lo:hi, N:], w_n, d_rh)
             for b in range(nb):
-                g, h, dx, drh, dnext = gates[t, lo + b], hs[t, lo + b], dxp[t, lo + b], d_rh[b], \
-                    dh_next[b]
+                act, h, dx = gates[t, lo + b], hs[t, lo + b], dxp[t, lo + b]
+                drh, dnext = d_rh[b], dh_next[b]
+                for j in range(H):  # da_r = dL/d(r ⊙ h) h σ'(a_r)
+                    dx[R + j] = flush_tiny(drh[j] * h[j] * dsigmoid(act[R + j]))
                 for j in range(H):
-                    dx[j] = flush_tiny(drh[j] * h[j] * g[j] * (one - g[j]))
-                for j in range(H):
-                    dnext[j] += drh[j] * g[j]
-            matmul(dxp[t, lo:hi, : 2 * H], w_rz, d_rec)
+                    dnext[j] += drh[j] * act[R + j]
+            matmul(dxp[t, lo:hi, :N], w_rz, d_rec)
             for b in range(nb):
                 dx, dp = dxp[t, lo + b], dhp[t, lo + b]
                 for j in range(3 * H):  # a no-op when the caller passed dhp = dxp
@@ -160,6 +174,10 @@ def _gru_backward_rows(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_
 @njit(parallel=True, **KERNEL_OPTIONS)
 def gru_backward(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_total):
     """Exact BPTT through the recurrence.
+
+    ``tests/reference.py::gru_step_back`` for every step, last first, as
+    ``reference.loss_and_grad`` loops it: ``dxp`` is its ``da_x`` = (da_r,
+    da_z, da_n) and ``dhp`` (da_r, da_z, d_hn).
 
     ``dhs`` (T, B, H) is dL/dh_t from outside the layer (the head, or the layer
     above). Fills ``dxp`` and ``dhp`` (T, B, 3H) (see the module docstring),
@@ -182,7 +200,7 @@ def gru_predict(x, layers, head_weight, head_bias, reset_after):
 
     ``x`` (T, B, I), ``layers`` a tuple of (w_ih, w_hh, b_ih, b_hh) per
     layer, zero initial states. Returns the head on the top layer's last
-    state, (B, O).
+    state, (B, O): the prediction of ``tests/reference.py::forward``.
     """
     n_steps, batch, _ = x.shape
     inputs = x

@@ -15,8 +15,15 @@ The peephole terms (Gers & Schmidhuber 2000; diagonal weights ``peep`` of shape
 
 Buffers are time-major: ``xp`` (T, B, 4H), ``hs`` and ``cs`` (T+1, B, H) with
 the initial states at index 0, ``gates`` (T, B, 4H) holding i, f, g, o after
-their non-linearities. Parallel batch chunks, one small product per step and
-one SIMD loop per equation, as in ``cpu_gru``.
+their non-linearities. A row of ``xp``, ``gates``, ``b_hh``, ``h W_hhᵀ`` or
+``da`` holds the four gates side by side, [i | f | g | o], so the kernels
+index it by the gate offsets ``I, F, G, O = 0, H, 2H, 3H``: unit ``j`` of gate
+g is ``act[G + j]`` (``act``, not ``g``, names a row of gate activations).
+Parallel batch chunks, one small product per step and one SIMD loop per
+equation, as in ``gatedts.nn.cpu.gru``.
+
+The pure-numpy twins these kernels are tested against are
+``tests/reference.py``'s ``lstm_step`` and ``lstm_step_back``.
 """
 
 import numpy as np
@@ -25,6 +32,8 @@ from numba import njit, prange
 from .common import (
     KERNEL_OPTIONS,
     batch_chunks,
+    dsigmoid,
+    dtanh,
     flush_tiny,
     linear_head,
     matmul,
@@ -38,6 +47,7 @@ from .common import (
 def _lstm_forward_rows(xp, w_rec, b_hh, peep, peephole, h0, c0, hs, cs, gates, lo, hi):
     n_steps = xp.shape[0]
     H = h0.shape[1]
+    I, F, G, O = 0, H, 2 * H, 3 * H  # gate offsets in a row of xp, rec, b_hh and gates  # noqa: E741
     zero = xp.dtype.type(0.0)
     rec = np.empty((hi - lo, 4 * H), dtype=xp.dtype)  # h W_hhᵀ of this step
     c = np.empty(H, dtype=xp.dtype)
@@ -46,30 +56,34 @@ def _lstm_forward_rows(xp, w_rec, b_hh, peep, peephole, h0, c0, hs, cs, gates, l
     for t in range(n_steps):
         matmul(hs[t, lo:hi], w_rec, rec)
         for b in range(hi - lo):
-            x, a, g = xp[t, lo + b], rec[b], gates[t, lo + b]
+            x, a, act = xp[t, lo + b], rec[b], gates[t, lo + b]
             c_prev, c_out, h_out = cs[t, lo + b], cs[t + 1, lo + b], hs[t + 1, lo + b]
-            for j in range(H):  # i
+            for j in range(H):  # i; peep rows are i, f, o
                 p = peep[0, j] if peephole else zero
-                g[j] = sigmoid(x[j] + a[j] + b_hh[j] + p * c_prev[j])
+                act[I + j] = sigmoid(x[I + j] + a[I + j] + b_hh[I + j] + p * c_prev[j])
             for j in range(H):  # f
                 p = peep[1, j] if peephole else zero
-                g[H + j] = sigmoid(x[H + j] + a[H + j] + b_hh[H + j] + p * c_prev[j])
+                act[F + j] = sigmoid(x[F + j] + a[F + j] + b_hh[F + j] + p * c_prev[j])
             for j in range(H):  # g
-                g[2 * H + j] = tanh(x[2 * H + j] + a[2 * H + j] + b_hh[2 * H + j])
-            for j in range(H):
-                c[j] = g[H + j] * c_prev[j] + g[j] * g[2 * H + j]
+                act[G + j] = tanh(x[G + j] + a[G + j] + b_hh[G + j])
+            for j in range(H):  # c_t = f c_{t-1} + i g
+                c[j] = act[F + j] * c_prev[j] + act[I + j] * act[G + j]
             for j in range(H):
                 c_out[j] = c[j]
             for j in range(H):  # o
                 p = peep[2, j] if peephole else zero
-                g[3 * H + j] = sigmoid(x[3 * H + j] + a[3 * H + j] + b_hh[3 * H + j] + p * c[j])
-            for j in range(H):
-                h_out[j] = g[3 * H + j] * tanh(c[j])
+                act[O + j] = sigmoid(x[O + j] + a[O + j] + b_hh[O + j] + p * c[j])
+            for j in range(H):  # h_t = o tanh(c_t)
+                h_out[j] = act[O + j] * tanh(c[j])
 
 
 @njit(parallel=True, **KERNEL_OPTIONS)
 def lstm_forward(xp, w_hh, b_hh, peep, peephole, h0, c0, hs, cs, gates):
-    """Run the recurrence, filling ``hs``, ``cs`` and ``gates`` in place."""
+    """Run the recurrence, filling ``hs``, ``cs`` and ``gates`` in place.
+
+    ``tests/reference.py::lstm_step`` for every step, as ``reference.forward``
+    loops it.
+    """
     w_rec = np.ascontiguousarray(w_hh.T)  # the step's product reads it row by row
     bounds = batch_chunks(h0.shape[0])
     if len(bounds) == 2:  # one chunk: skip the parallel region's start-up cost
@@ -83,38 +97,40 @@ def lstm_forward(xp, w_hh, b_hh, peep, peephole, h0, c0, hs, cs, gates):
 @njit(**KERNEL_OPTIONS)
 def _lstm_backward_rows(w_hh, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_total, lo, hi):
     n_steps, _, H = dhs.shape
+    I, F, G, O = 0, H, 2 * H, 3 * H  # gate offsets in a row of gates and da  # noqa: E741
     nb = hi - lo
     dtype = dhs.dtype
-    one, zero = dtype.type(1.0), dtype.type(0.0)
+    zero = dtype.type(0.0)
     dh_next = np.zeros((nb, H), dtype=dtype)  # dL/dh_{t-1} through step t
     dc_next = np.zeros((nb, H), dtype=dtype)  # dL/dc_t, then dL/dc_{t-1}
     tc = np.empty(H, dtype=dtype)  # tanh(c_t)
     for t in range(n_steps - 1, -1, -1):
         for b in range(nb):
-            g, d = gates[t, lo + b], da[t, lo + b]
+            act, d = gates[t, lo + b], da[t, lo + b]  # d: dL/d(pre-activations) of the row
             c_prev, c_new = cs[t, lo + b], cs[t + 1, lo + b]
             d_out, dh, dnext, dc = dhs[t, lo + b], dh_total[t, lo + b], dh_next[b], dc_next[b]
             for j in range(H):
                 dh[j] = flush_tiny(d_out[j] + dnext[j])
             for j in range(H):
                 tc[j] = tanh(c_new[j])
-            for j in range(H):  # da_o = dh tanh(c) o (1 − o)
-                d[3 * H + j] = flush_tiny(dh[j] * tc[j] * g[3 * H + j] * (one - g[3 * H + j]))
-            for j in range(H):  # dc += dh o (1 − tanh² c) + da_o p_o
+            for j in range(H):  # da_o = dh tanh(c_t) σ'(a_o)
+                d[O + j] = flush_tiny(dh[j] * tc[j] * dsigmoid(act[O + j]))
+            for j in range(H):  # dc += dh o tanh'(c_t) + da_o p_o
                 p = peep[2, j] if peephole else zero
-                dc[j] += (dh[j] * g[3 * H + j] * (one - tc[j] * tc[j])
-                          + dh[j] * tc[j] * g[3 * H + j] * (one - g[3 * H + j]) * p)
-            for j in range(H):  # da_i = dc g i (1 − i)
-                d[j] = flush_tiny(dc[j] * g[2 * H + j] * g[j] * (one - g[j]))
-            for j in range(H):  # da_f = dc c_{t-1} f (1 − f)
-                d[H + j] = flush_tiny(dc[j] * c_prev[j] * g[H + j] * (one - g[H + j]))
-            for j in range(H):  # da_g = dc i (1 − g²)
-                d[2 * H + j] = flush_tiny(dc[j] * g[j] * (one - g[2 * H + j] * g[2 * H + j]))
+                dc[j] += (dh[j] * act[O + j] * dtanh(tc[j])
+                          + dh[j] * tc[j] * dsigmoid(act[O + j]) * p)
+            for j in range(H):  # da_i = dc g σ'(a_i)
+                d[I + j] = flush_tiny(dc[j] * act[G + j] * dsigmoid(act[I + j]))
+            for j in range(H):  # da_f = dc c_{t-1} σ'(a_f)
+                d[F + j] = flush_tiny(dc[j] * c_prev[j] * dsigmoid(act[F + j]))
+            for j in range(H):  # da_g = dc i tanh'(a_g)
+                d[G + j] = flush_tiny(dc[j] * act[I + j] * dtanh(act[G + j]))
             for j in range(H):  # dc_{t-1} = dc f + da_i p_i + da_f p_f
                 p_i = peep[0, j] if peephole else zero
                 p_f = peep[1, j] if peephole else zero
-                dc[j] = flush_tiny(dc[j] * (g[H + j] + p_i * g[2 * H + j] * g[j] * (one - g[j])
-                                            + p_f * c_prev[j] * g[H + j] * (one - g[H + j])))
+                dc[j] = flush_tiny(dc[j] * (act[F + j]
+                                            + p_i * act[G + j] * dsigmoid(act[I + j])
+                                            + p_f * c_prev[j] * dsigmoid(act[F + j])))
         matmul(da[t, lo:hi], w_hh, dh_next)
     dh0[lo:hi] = dh_next
     dc0[lo:hi] = dc_next
@@ -123,6 +139,10 @@ def _lstm_backward_rows(w_hh, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_t
 @njit(parallel=True, **KERNEL_OPTIONS)
 def lstm_backward(w_hh, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_total):
     """Exact BPTT through the recurrence.
+
+    ``tests/reference.py::lstm_step_back`` for every step, last first, as
+    ``reference.loss_and_grad`` loops it: ``da`` is its (da_i, da_f, da_g,
+    da_o).
 
     ``dhs`` (T, B, H) is dL/dh_t from outside the layer. Fills ``da`` (T, B, 4H)
     = dL/d(gate pre-activations), which is both dL/dxp and dL/d(W_hh h + b_hh)
@@ -146,7 +166,7 @@ def lstm_predict(x, layers, head_weight, head_bias, peephole):
 
     ``x`` (T, B, I), ``layers`` a tuple of (w_ih, w_hh, b_ih, b_hh, peep) per
     layer, zero initial states. Returns the head on the top layer's last
-    state, (B, O).
+    state, (B, O): the prediction of ``tests/reference.py::forward``.
     """
     n_steps, batch, _ = x.shape
     inputs = x

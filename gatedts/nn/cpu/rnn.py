@@ -6,7 +6,10 @@ With ``xp = x W_ihᵀ + b_ih`` computed for all time steps beforehand::
 
 Buffers are time-major: ``xp`` (T, B, H), ``hs`` (T+1, B, H) with ``hs[0] = h0``.
 Parallel batch chunks, one small product per step and SIMD loops, as in
-``cpu_gru``.
+``gatedts.nn.cpu.gru``.
+
+The pure-numpy twins these kernels are tested against are
+``tests/reference.py``'s ``rnn_step`` and ``rnn_step_back``.
 """
 
 import numpy as np
@@ -15,6 +18,7 @@ from numba import njit, prange
 from .common import (
     KERNEL_OPTIONS,
     batch_chunks,
+    dtanh,
     flush_tiny,
     linear_head,
     matmul,
@@ -38,7 +42,11 @@ def _rnn_forward_rows(xp, w_rec, b_hh, h0, hs, lo, hi):
 
 @njit(parallel=True, **KERNEL_OPTIONS)
 def rnn_forward(xp, w_hh, b_hh, h0, hs):
-    """Run the recurrence, filling ``hs`` in place."""
+    """Run the recurrence, filling ``hs`` in place.
+
+    ``tests/reference.py::rnn_step`` for every step, as ``reference.forward``
+    loops it.
+    """
     w_rec = np.ascontiguousarray(w_hh.T)  # the step's product reads it row by row
     bounds = batch_chunks(h0.shape[0])
     if len(bounds) == 2:  # one chunk: skip the parallel region's start-up cost
@@ -51,7 +59,6 @@ def rnn_forward(xp, w_hh, b_hh, h0, hs):
 @njit(**KERNEL_OPTIONS)
 def _rnn_backward_rows(w_hh, hs, dhs, da, dh0, dh_total, lo, hi):
     n_steps, _, H = dhs.shape
-    one = dhs.dtype.type(1.0)
     dh_next = np.zeros((hi - lo, H), dtype=dhs.dtype)
     for t in range(n_steps - 1, -1, -1):
         for b in range(hi - lo):
@@ -59,8 +66,8 @@ def _rnn_backward_rows(w_hh, hs, dhs, da, dh0, dh_total, lo, hi):
             h, dnext = hs[t + 1, lo + b], dh_next[b]
             for j in range(H):
                 dh[j] = flush_tiny(d_out[j] + dnext[j])
-            for j in range(H):
-                d[j] = flush_tiny(dh[j] * (one - h[j] * h[j]))
+            for j in range(H):  # da = dh tanh'(a)
+                d[j] = flush_tiny(dh[j] * dtanh(h[j]))
         matmul(da[t, lo:hi], w_hh, dh_next)
     dh0[lo:hi] = dh_next
 
@@ -68,7 +75,11 @@ def _rnn_backward_rows(w_hh, hs, dhs, da, dh0, dh_total, lo, hi):
 @njit(parallel=True, **KERNEL_OPTIONS)
 def rnn_backward(w_hh, hs, dhs, da, dh0, dh_total):
     """Exact BPTT: fills ``da`` (T, B, H) = dL/d(pre-activation), ``dh0`` and
-    ``dh_total`` (T, B, H), the full dL/dh_t."""
+    ``dh_total`` (T, B, H), the full dL/dh_t.
+
+    ``tests/reference.py::rnn_step_back`` for every step, last first, as
+    ``reference.loss_and_grad`` loops it: ``da`` is its ``da``.
+    """
     bounds = batch_chunks(dh0.shape[0])
     if len(bounds) == 2:
         _rnn_backward_rows(w_hh, hs, dhs, da, dh0, dh_total, 0, bounds[1])
@@ -83,7 +94,7 @@ def rnn_predict(x, layers, head_weight, head_bias):
 
     ``x`` (T, B, I), ``layers`` a tuple of (w_ih, w_hh, b_ih, b_hh) per
     layer, zero initial states. Returns the head on the top layer's last
-    state, (B, O).
+    state, (B, O): the prediction of ``tests/reference.py::forward``.
     """
     n_steps, batch, _ = x.shape
     inputs = x
