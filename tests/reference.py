@@ -204,6 +204,23 @@ def loss_value(pred, y, loss, delta=1.0):
     return np.mean(value), np.where(quad, e, delta * np.sign(e)) / e.size
 
 
+def pinball_loss(pred, y, quantiles):
+    """The quantile loss, element by element: mean of max(q u, (q - 1) u), u = y - pred.
+
+    ``pred`` (B, O·Q) holds each of the O targets' Q quantiles side by side.
+    Returns the value and its gradient with respect to ``pred`` (0 where u = 0).
+    """
+    Q = len(quantiles)
+    total, grad = 0.0, np.zeros_like(pred)
+    for b in range(y.shape[0]):
+        for j in range(y.shape[1]):
+            for k, q in enumerate(quantiles):
+                u = y[b, j] - pred[b, j * Q + k]
+                total += max(q * u, (q - 1) * u)
+                grad[b, j * Q + k] = -q if u > 0 else (1 - q if u < 0 else 0.0)
+    return total / pred.size, grad / pred.size
+
+
 def loss_and_grad(cell, params, X, y, loss="mse", h0=None, c0=None, reset_after=True):
     """Returns (loss, grads, dX, dh0 per layer, dc0 per layer)."""
     params = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
