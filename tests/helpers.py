@@ -34,3 +34,17 @@ def random_states(cell, batch, hidden_sizes, seed=0):
     h0 = [0.5 * rng.standard_normal((batch, H)) for H in hidden_sizes]
     c0 = [0.5 * rng.standard_normal((batch, H)) for H in hidden_sizes] if cell == "lstm" else None
     return h0, c0
+
+
+def central_difference(f, array, eps=1e-4):
+    """Fourth-order central differences: (8 [f(x+h) − f(x−h)] − [f(x+2h) − f(x−2h)]) / 12h."""
+    grad = np.zeros_like(array)
+    for idx in np.ndindex(array.shape):
+        saved = array[idx]
+        values = []
+        for step in (eps, -eps, 2 * eps, -2 * eps):
+            array[idx] = saved + step
+            values.append(f())
+        array[idx] = saved
+        grad[idx] = (8 * (values[0] - values[1]) - (values[2] - values[3])) / (12 * eps)
+    return grad

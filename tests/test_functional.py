@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import reference as ref
-from helpers import random_model, random_states
+from helpers import central_difference, random_model, random_states
 
 from gatedts import functional as F
 
@@ -55,20 +55,6 @@ def _rel_err(analytic, numeric):
     return float(np.max(np.abs(analytic - numeric) / scale))
 
 
-def _central_difference(f, array, eps=1e-4):
-    """Fourth-order central differences: (8 [f(x+h) − f(x−h)] − [f(x+2h) − f(x−2h)]) / 12h."""
-    grad = np.zeros_like(array)
-    for idx in np.ndindex(array.shape):
-        saved = array[idx]
-        values = []
-        for step in (eps, -eps, 2 * eps, -2 * eps):
-            array[idx] = saved + step
-            values.append(f())
-        array[idx] = saved
-        grad[idx] = (8 * (values[0] - values[1]) - (values[2] - values[3])) / (12 * eps)
-    return grad
-
-
 @pytest.mark.parametrize("hidden", LAYERS, ids=["1layer", "2layers"])
 def test_gradients_match_central_differences(variant, hidden):
     cell, reset_after, params, X, y, h0, c0 = _case(variant, hidden, batch=2, n_steps=5)
@@ -78,12 +64,12 @@ def test_gradients_match_central_differences(variant, hidden):
     def loss():
         return F.loss_and_grad(cell, params, X, y, h0=h0, c0=c0, reset_after=reset_after)[0]
 
-    worst = {key: _rel_err(grads[key], _central_difference(loss, params[key])) for key in params}
-    worst["X"] = _rel_err(inputs["X"], _central_difference(loss, X))
+    worst = {key: _rel_err(grads[key], central_difference(loss, params[key])) for key in params}
+    worst["X"] = _rel_err(inputs["X"], central_difference(loss, X))
     for k in range(len(hidden)):
-        worst[f"h0[{k}]"] = _rel_err(inputs["h0"][k], _central_difference(loss, h0[k]))
+        worst[f"h0[{k}]"] = _rel_err(inputs["h0"][k], central_difference(loss, h0[k]))
         if cell == "lstm":
-            worst[f"c0[{k}]"] = _rel_err(inputs["c0"][k], _central_difference(loss, c0[k]))
+            worst[f"c0[{k}]"] = _rel_err(inputs["c0"][k], central_difference(loss, c0[k]))
     assert max(worst.values()) < 1e-6, worst
 
 
@@ -167,7 +153,7 @@ def test_dropout_masks_and_gradients():
         return F.loss_and_grad("lstm", params, X, y, dropout=0.5, random_state=3)[0]
 
     for key in ("weight_ih_l0", "weight_hh_l1"):
-        assert _rel_err(a[1][key], _central_difference(loss, params[key])) < 1e-6
+        assert _rel_err(a[1][key], central_difference(loss, params[key])) < 1e-6
 
 
 def test_init_params_layout_and_init():
