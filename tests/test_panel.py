@@ -7,7 +7,7 @@ import pytest
 from sklearn.linear_model import Ridge
 
 from gatedts import Forecaster, GRURegressor, forecast_many
-from gatedts.forecasting.panel import PRED_COL, series_seed
+from gatedts.forecasting.panel import LOWER_COL, PRED_COL, UPPER_COL, series_seed
 from gatedts.forecasting.parallel import limit_threads, run_parallel
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -71,6 +71,24 @@ def test_local_mode_is_forecaster_fitted_on_each_series_with_its_seed(df):
         got = out[out["unique_id"] == uid]
         np.testing.assert_array_equal(got[PRED_COL].to_numpy(), expected.to_numpy())
         assert got["ds"].tolist() == expected.index.tolist()
+
+
+def test_local_mode_gives_each_series_its_conformal_interval(df):
+    out = forecast_many(df, tiny(n_calibration=9), random_state=7, coverage=0.8)
+    assert list(out.columns) == ["unique_id", "ds", PRED_COL, LOWER_COL, UPPER_COL]
+    assert (out[LOWER_COL] <= out[PRED_COL]).all() and (out[PRED_COL] <= out[UPPER_COL]).all()
+    seed = series_seed(7, "s2")
+    f = tiny(random_state=seed, n_calibration=9).set_params(estimator__random_state=seed)
+    expected = f.fit(one_series(df, "s2")).predict_interval(coverage=0.8)
+    got = out[out["unique_id"] == "s2"]
+    np.testing.assert_array_equal(got[[PRED_COL, LOWER_COL, UPPER_COL]].to_numpy(),
+                                  expected[["forecast", "lower", "upper"]].to_numpy())
+    points = forecast_many(df, tiny(n_calibration=9), random_state=7)
+    np.testing.assert_array_equal(points[PRED_COL].to_numpy(), out[PRED_COL].to_numpy())
+    with pytest.raises(ValueError, match="mode='local' only"):
+        forecast_many(df, tiny(), mode="global", coverage=0.8)
+    with pytest.raises(ValueError, match="coverage"):
+        forecast_many(df, tiny(), coverage=1.5)
 
 
 def test_forecasts_independent_of_n_jobs_row_order_and_other_series(df):

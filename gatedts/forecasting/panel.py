@@ -35,20 +35,21 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import get_tags
 
 from ..nn.cells import CELL_NAMES
-from ._series import regular_index, resolve_future
+from ._series import check_coverage, regular_index, resolve_future
 from ._validation import check_positive_int
 from .forecaster import Forecaster, default_estimator
 from .parallel import run_parallel
 from .seasonality import infer_seasonal_period
 
-__all__ = ["PRED_COL", "forecast_many", "series_seed"]
+__all__ = ["LOWER_COL", "PRED_COL", "UPPER_COL", "forecast_many", "series_seed"]
 
 PRED_COL = "y_pred"  # name of the forecast column of forecast_many's output
+LOWER_COL, UPPER_COL = "y_lower", "y_upper"  # its interval bounds, with ``coverage``
 
 
 def forecast_many(df, forecaster=None, *, horizon=None, id_col="unique_id", time_col="ds",
                   target_col="y", exog_cols=None, exog_future=None, freq=None, mode="local",
-                  n_jobs=None, random_state=None) -> pd.DataFrame:
+                  n_jobs=None, random_state=None, coverage=None) -> pd.DataFrame:
     """Forecast every series of a long-format panel.
 
     Parameters
@@ -94,13 +95,18 @@ def forecast_many(df, forecaster=None, *, horizon=None, id_col="unique_id", time
         Base seed; None uses ``forecaster.random_state``. In local mode the
         model of each series is seeded with ``series_seed(random_state, id)``,
         in global mode the network with ``random_state`` itself.
+    coverage : float in (0, 1) or None, default None
+        Local mode: also give each forecast's conformal prediction interval
+        (:meth:`~gatedts.Forecaster.predict_interval`) at this coverage,
+        which costs one more fit per series.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``id_col``, ``time_col`` and ``"y_pred"`` (:data:`PRED_COL`):
-        ``horizon`` rows per series, dated after its last observation,
-        sorted by series then time.
+        Columns ``id_col``, ``time_col`` and ``"y_pred"`` (:data:`PRED_COL`),
+        with ``coverage`` also ``"y_lower"`` and ``"y_upper"``: ``horizon``
+        rows per series, dated after its last observation, sorted by series
+        then time.
 
     Raises
     ------
@@ -162,6 +168,11 @@ def forecast_many(df, forecaster=None, *, horizon=None, id_col="unique_id", time
     horizon = check_positive_int(forecaster.horizon, "horizon")
     if mode not in ("local", "global"):
         raise ValueError(f"mode must be 'local' or 'global', got {mode!r}")
+    if coverage is not None:
+        coverage = check_coverage(coverage)
+        if mode == "global":
+            raise ValueError("coverage (prediction intervals) is available in mode='local' "
+                             "only: the global network has no per-series calibration yet")
     exog_cols = _check_exog_cols(exog_cols, (id_col, time_col, target_col))
     panel = _split_panel(df, id_col, time_col, target_col, exog_cols, freq)
     futures = _split_future(exog_future, forecaster, panel, id_col, time_col, exog_cols)
@@ -172,7 +183,7 @@ def forecast_many(df, forecaster=None, *, horizon=None, id_col="unique_id", time
         raise ValueError(f"random_state must be an int, a RandomState or None, got {base!r}")
     if mode == "local":
         tasks = [(uid, _seeded(forecaster, series_seed(base, uid)), y, exog, futures.get(uid),
-                  horizon) for uid, y, exog in panel]
+                  horizon, coverage) for uid, y, exog in panel]
         forecasts = run_parallel(_fit_predict_local, tasks, n_jobs)
     else:
         forecasts = _fit_predict_global(panel, forecaster, horizon, futures, base)
@@ -364,21 +375,29 @@ def _seeded(forecaster, seed):
 
 
 def _assemble(forecasts, uids, id_dtype, id_col, time_col):
+    """The long-format output from one Series (or interval DataFrame) per series."""
     times = forecasts[0].index.append([f.index for f in forecasts[1:]])
     ids = pd.Series(uids, dtype=object).repeat([len(f) for f in forecasts])
     with contextlib.suppress(TypeError, ValueError):  # keep object ids if the cast fails
         ids = ids.astype(id_dtype)
-    return pd.DataFrame({id_col: ids.reset_index(drop=True), time_col: times,
-                         PRED_COL: np.concatenate([f.to_numpy() for f in forecasts])})
+    out = {id_col: ids.reset_index(drop=True), time_col: times}
+    if isinstance(forecasts[0], pd.DataFrame):  # predict_interval's forecast, lower, upper
+        for column, name in ((PRED_COL, "forecast"), (LOWER_COL, "lower"), (UPPER_COL, "upper")):
+            out[column] = np.concatenate([f[name].to_numpy() for f in forecasts])
+    else:
+        out[PRED_COL] = np.concatenate([f.to_numpy() for f in forecasts])
+    return pd.DataFrame(out)
 
 
 # ------------------------------------------------------------------ local mode
 
 
-def _fit_predict_local(uid, forecaster, y, exog, exog_future, horizon):
+def _fit_predict_local(uid, forecaster, y, exog, exog_future, horizon, coverage=None):
     """Fit ``forecaster`` on one series and forecast it: one task of the local mode."""
     try:
         forecaster.fit(y, exog)
+        if coverage is not None:
+            return forecaster.predict_interval(coverage, horizon, exog_future=exog_future)
         return forecaster.predict(horizon, exog_future=exog_future)
     except ValueError as error:
         raise ValueError(f"series {uid!r}: {error}") from error
