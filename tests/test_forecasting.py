@@ -339,6 +339,16 @@ def test_log_intervals_are_multiplicative():
     np.testing.assert_allclose(ratio_low, ratio_high, rtol=1e-10)
 
 
+def test_interval_calibration_shrinks_a_window_too_long_for_it():
+    # 30 values, window 19: the calibration model, fitted 10 steps before the end,
+    # cannot hold two windows of 19 plus 2; it falls back to the "auto" window.
+    y = np.arange(1.0, 31.0)
+    f = Forecaster(CopyRegressor(), window=19, horizon=2, **PLAIN).fit(y)
+    intervals = f.predict_interval(0.9)
+    assert np.all(intervals["lower"] <= intervals["forecast"])
+    assert np.all(intervals["forecast"] <= intervals["upper"])
+
+
 def test_interval_needs_enough_history():
     with pytest.raises(ValueError, match="too few to calibrate"):
         Forecaster(MeanRegressor(), window=3, horizon=2, **PLAIN).fit(

@@ -39,18 +39,22 @@ class ConformalIntervals:
             return self._calibration[key]
         resolved = clone(self).set_params(
             seasonal_period=self.seasonal_period_, log=self.log_, difference=self.difference_,
-            seasonal_difference=self.seasonal_difference_, window=self.window_, verbose=0)
+            seasonal_difference=self.seasonal_difference_, verbose=0)
         y, exog, n = self._y, self._exog, len(self._y)
         frame = None if exog is None else pd.DataFrame(exog, columns=self.exog_columns_)
         model, reason = None, "the series is shorter than the calibration span"
-        for count in (n_origins, needed):
+        # The fitted window first; if the shorter calibration series cannot hold it, fewer
+        # origins, then the "auto" window, which shrinks to fit the data.
+        for count, window in ((n_origins, self.window_), (needed, self.window_),
+                              (needed, "auto")):
             cut = n - (count + horizon - 1)
             if cut < 2:
                 continue
             try:
-                model = resolved.fit(y[:cut], None if frame is None else frame.iloc[:cut])
+                model = resolved.set_params(window=window).fit(
+                    y[:cut], None if frame is None else frame.iloc[:cut])
                 break
-            except ValueError as exc:  # too short for the window: try fewer origins
+            except ValueError as exc:  # too short for the window
                 reason = str(exc)
         if model is None:
             raise ValueError(
@@ -83,7 +87,9 @@ class ConformalIntervals:
         A copy of the forecaster (same resolved transforms and window) is
         fitted on the series without its last ``n_calibration + horizon - 1``
         observations and forecasts from each of the following
-        ``n_calibration`` origins. For every step ``h`` the interval
+        ``n_calibration`` origins (fewer, down to the number the coverage
+        needs, and then the "auto" window, when that shorter series cannot
+        hold the fitted window). For every step ``h`` the interval
         half-width is the ``ceil((n + 1) * coverage)``-th smallest absolute
         error at that step (on the log scale when ``log_``, giving intervals
         proportional to the level). This runs once per horizon and coverage
