@@ -109,6 +109,11 @@ def test_format_and_describe(compared):
     assert "2 origin(s) x 12 steps" in describe_comparison(table)
     one = compare_cells_on_series(load_airline(), cells=["gru"], **{**TINY, "seeds": 1})
     assert "±" not in format_comparison(one) and list(one.index[:1]) == ["GRU"]
+    failed = table.copy()
+    failed.loc["GRU", ["MASE", "MASE_sd"]] = np.nan  # no score: shown as "-"
+    row = next(line for line in format_comparison(failed).splitlines()
+               if line.startswith("GRU"))
+    assert row.split()[-4] == "-" and row.count("±") == 1  # sMAPE ± sd is still shown
 
 
 def test_fast_defaults_and_arguments(airline):
@@ -124,6 +129,13 @@ def test_fast_defaults_and_arguments(airline):
         compare_cells_on_series(airline, n_origins=20, fast=True)
     with pytest.raises(ValueError, match="seeds"):
         compare_cells_on_series(airline, seeds=0, fast=True)
+    with pytest.raises(ValueError, match="seeds must be a positive integer or a non-empty list"):
+        compare_cells_on_series(airline, seeds=[], fast=True)
+    with pytest.raises(ValueError, match=r"cells are repeated: \['gru', 'gru'\]"):
+        compare_cells_on_series(airline, cells=["gru", "gru"], fast=True)
+    given = compare_cells_on_series(airline.iloc[:60], fast=True, cells=("gru",), initial=40)
+    assert given.attrs["initial"] == 40 and given.attrs["n_origins"] == 1
+    assert given.attrs["last_origin"] == 40
 
 
 def test_sized_network_inside_a_forecaster(airline):
@@ -149,6 +161,23 @@ def test_sized_network_inside_a_forecaster(airline):
         from sklearn.linear_model import Ridge
 
         network(Forecaster(Ridge(), horizon=6).fit(airline))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_window_gates_with_exog(airline):
+    from gatedts import GRURegressor
+
+    y = airline.iloc[:48]
+    x = pd.DataFrame({"promo": np.sin(np.arange(48.0))}, index=y.index)
+    past = Forecaster(GRURegressor(hidden_size=2, max_iter=1, random_state=0), window=6,
+                      horizon=3).fit(y, exog=x)
+    assert network(past).params_["weight_ih_l0"].shape[1] == 2  # the target and promo
+    gates = window_gates(past)
+    assert gates.shape == (6, 8) and list(gates.index) == list(y.index[-6:])  # GRU r z n h
+    future = Forecaster(GRURegressor(hidden_size=2, max_iter=1, random_state=0), window=6,
+                        horizon=3, future_exog=["promo"]).fit(y, exog=x)
+    with pytest.raises(ValueError, match="window_gates does not support future-known exog"):
+        window_gates(future)
 
 
 # ---------------------------------------------------------------- command line
@@ -231,3 +260,29 @@ def test_gate_heatmap_and_gradient_reach_plots():
     ax = plot_gradient_reach(reach)
     assert ax.get_yscale() == "log" and len(ax.lines) == 2
     np.testing.assert_allclose(ax.lines[0].get_ydata(), 2.0 ** (steps - 4))
+
+
+@pytest.mark.parametrize(("index", "first", "second"), [
+    (pd.period_range("1959-01", periods=4, freq="M"), "Jan\n1959", "Feb"),
+    (pd.date_range("2001", periods=4, freq="YS"), "2001", "2002"),
+    (pd.DatetimeIndex(["2001-01-01", "2002-01-01", "2003-01-01", "2004-01-01"]), "2001", "2002"),
+    (pd.date_range("2020-03-30", periods=4, freq="D"), "2020-03-30", "2020-03-31"),
+    (pd.RangeIndex(10, 14), "10", "11"),
+])
+def test_gate_heatmap_time_labels(index, first, second):
+    pytest.importorskip("matplotlib")
+    from gatedts.analysis.plotting import plot_gate_heatmap
+
+    ax = plot_gate_heatmap(pd.DataFrame(np.full((4, 2), 0.5), index=index), colorbar=False)
+    assert [t.get_text() for t in ax.get_xticklabels()[:2]] == [first, second]
+
+
+def test_save_figure(tmp_path):
+    pytest.importorskip("matplotlib")
+    from gatedts.analysis.plotting import plot_gate_heatmap, save_figure
+
+    ax = plot_gate_heatmap(np.full((4, 2), 0.5))
+    assert save_figure(ax, tmp_path / "gate.png") == tmp_path / "gate.png"
+    assert (tmp_path / "gate.png").read_bytes()[:4] == b"\x89PNG"
+    save_figure(ax.figure, tmp_path / "gate.svg", dpi=50)  # a Figure works too
+    assert (tmp_path / "gate.svg").read_text().lstrip().startswith("<?xml")

@@ -135,6 +135,16 @@ def test_packaged_dir_preferred(monkeypatch, tmp_path):
     assert y.index.freq == pd.offsets.MonthBegin()
 
 
+def test_file_with_other_columns_is_refused(monkeypatch, tmp_path):
+    packaged = tmp_path / "gatedts" / "_datasets"
+    packaged.mkdir(parents=True)
+    (packaged / "airline.csv").write_text("date,value\n2000-01-01,1\n2000-02-01,2\n")
+    monkeypatch.setattr(datasets.resources, "files", lambda package: tmp_path / package)
+    with pytest.raises(ValueError, match=r"airline\.csv: columns \['value'\], expected "
+                                         r"\('passengers',\)"):
+        datasets.load_airline()
+
+
 @pytest.fixture(scope="module")
 def wheel_dir(tmp_path_factory):
     if importlib.util.find_spec("hatchling") is None:

@@ -132,6 +132,21 @@ def test_too_few_timestamps_to_infer():
         regular_index(pd.DatetimeIndex(["2020-01-01", "2020-02-01"]))
 
 
+@pytest.mark.parametrize("stamps, message", [
+    # the first stamps are irregular: the frequency comes from the last ones
+    (["01", "02", "04", "05", "06", "07"],
+     r"y index has a gap at the D frequency: 2020-01-03 is missing after 2020-01-02; .*asfreq"),
+    (["01", "02", "03", "04", "04 12:00", "05", "06", "07"],
+     r"y index is irregular: 2020-01-04 12:00:00 is off the D frequency of the other "
+     r"timestamps; .*asfreq"),
+    (["01", "02", "04", "07", "08", "10", "13"],
+     r"y index has no regular frequency \(irregular spacing\); .*asfreq"),
+])
+def test_irregular_index_messages(stamps, message):
+    with pytest.raises(ValueError, match=message):
+        regular_index(pd.DatetimeIndex([f"2020-01-{s}" for s in stamps]))
+
+
 def test_nan_and_dataframe_and_short_series():
     y = multiplicative(60)
     y.iloc[7] = np.nan
@@ -256,6 +271,17 @@ def test_past_exog_lagged_driver():
     pred = f.predict()
     assert pred.iloc[0] == pytest.approx(3.0 * x["promo"].iloc[-1] + 10)
     assert f.exog_columns_ == ["promo", "noise"] and f.future_exog_ == []
+
+
+def test_one_column_frame_y_exog_series_and_all_future_exog():
+    x, index = drivers()
+    y = pd.Series(2.0 * x["promo"].to_numpy() + 5, index=index, name="sales")
+    f = Forecaster(LinearRegression(), window=3, horizon=2, future_exog=True, **PLAIN)
+    f.fit(y.to_frame().iloc[:140], exog=x["promo"].iloc[:140])  # a Series exog is one column
+    assert f.exog_columns_ == ["promo"] and f.future_exog_ == ["promo"]
+    pred = f.predict(exog_future=x[["promo"]].iloc[140:142])
+    assert pred.name == "sales"
+    np.testing.assert_allclose(pred.to_numpy(), y.iloc[140:142].to_numpy(), atol=1e-8)
 
 
 def test_future_exog_is_aligned():
@@ -388,6 +414,18 @@ def test_backtest_has_no_lookahead():
     b = backtest(f, spoiled, initial=120, horizon=4, coverage=None)
     np.testing.assert_allclose(a.forecasts["forecast"].iloc[:4], b.forecasts["forecast"].iloc[:4])
     assert np.isnan(a.forecasts["lower"]).all()
+
+
+def test_backtest_baseline_is_naive_before_a_full_season():
+    y = monthly(np.arange(1.0, 25.0))  # seasonal period 12
+    f = Forecaster(MeanRegressor(), window=3, horizon=2, **PLAIN)
+    result = backtest(f, y, initial=10, step=2, coverage=None)
+    assert result.seasonal_period == 12
+    short = result.forecasts[result.forecasts["origin"] < y.index[12]]  # origins 10 and 12
+    assert len(short) == 4
+    np.testing.assert_array_equal(short["baseline"], [10.0, 10.0, 12.0, 12.0])  # last values
+    later = result.forecasts[result.forecasts["origin"] >= y.index[12]]
+    np.testing.assert_array_equal(later["baseline"], later["actual"] - 12.0)  # seasonal naive
 
 
 def test_backtest_refit_false_fits_once_and_errors():

@@ -225,6 +225,7 @@ GOOD = {"cell": "gru", "X": np.zeros((2, 3, 1))}
     _bad("X is empty", X=np.zeros((0, 3, 1))),
     _bad("h0 must hold one state per layer", h0=[np.zeros((2, 4))] * 2),
     _bad(r"h0\[0\] has shape \(3, 4\), expected \(2, 4\)", h0=[np.zeros((3, 4))]),
+    _bad(r"h0\[0\] contains NaN or infinity", h0=[np.full((2, 4), np.nan)]),
     _bad("c0 is only used by an LSTM", c0=[np.zeros((2, 4))]),
 ])
 def test_bad_input_messages(overrides, message):
@@ -242,6 +243,8 @@ def test_bad_input_types():
         F.predict("gru", params, np.zeros((2, 3, 1), dtype=complex))
     with pytest.raises(TypeError, match="params must be a dict"):
         F.predict("gru", [1, 2], np.zeros((2, 3, 1)))
+    with pytest.raises(TypeError, match="y must be a real numeric array, got dtype <U1"):
+        F.loss_and_grad("gru", params, np.zeros((2, 3, 1)), np.array(["a", "b"]))
 
 
 @pytest.mark.parametrize(("mutate", "message"), [
@@ -271,6 +274,37 @@ def test_bad_params_messages(mutate, message):
         F.predict("gru", params, np.zeros((2, 3, 1)))
 
 
+def test_peephole_weights_on_some_layers_only_are_refused():
+    params = F.init_params("lstm", 1, 4, num_layers=2, peephole=True)
+    del params["weight_peephole_l1"]
+    with pytest.raises(ValueError, match="peephole weights must be given for every LSTM layer "
+                                         "or for none"):
+        F.predict("lstm", params, np.zeros((2, 3, 1)))
+
+
+def test_structure_cache_is_bounded(monkeypatch):
+    from gatedts.nn import params as P
+
+    monkeypatch.setattr(P, "_SPEC_CACHE", {k: None for k in range(257)})
+    spec = F.model_spec("gru", F.init_params("gru", 1, 4))
+    assert spec.hidden_sizes == (4,) and len(P._SPEC_CACHE) == 1
+
+
+@pytest.mark.parametrize("what", ["prediction", "loss"])
+def test_overflow_with_finite_inputs_is_an_error(what):
+    params = F.init_params("rnn", 1, 4)
+    params.update({"weight_ih_l0": np.full((4, 1), 100, np.float32),  # h saturates at 1
+                   "weight_hh_l0": np.zeros((4, 4), np.float32),
+                   "head.weight": np.full((1, 4), 3e38, np.float32)})  # 4 * 3e38 > float32 max
+    X = np.ones((2, 3, 1))
+    with pytest.raises(ValueError, match=f"the {what} overflowed to NaN/infinity although the "
+                                         "inputs and all parameters are finite"):
+        if what == "prediction":
+            F.predict("rnn", params, X)
+        else:
+            F.loss_and_grad("rnn", params, X, np.zeros(2))
+
+
 def test_bad_targets_and_options():
     params = F.init_params("gru", 1, 4, output_size=2)
     X = np.zeros((3, 5, 1))
@@ -289,6 +323,37 @@ def test_bad_targets_and_options():
         F.init_params("gru", 1, 4, peephole=True)
     with pytest.raises(ValueError, match="dtype must be float32 or float64"):
         F.init_params("gru", 1, 4, dtype=np.float16)
+    with pytest.raises(ValueError, match=r"num_layers=3 contradicts hidden_size=\(4, 3\)"):
+        F.init_params("gru", 1, (4, 3), num_layers=3)
+    with pytest.raises(ValueError, match="hidden_size must name at least one layer"):
+        F.init_params("gru", 1, ())
+
+
+def test_init_params_accepts_a_legacy_random_state():
+    a = F.init_params("gru", 1, 4, random_state=np.random.RandomState(0))
+    b = F.init_params("gru", 1, 4, random_state=np.random.RandomState(0))
+    c = F.init_params("gru", 1, 4, random_state=np.random.RandomState(1))
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    assert not np.array_equal(a["weight_ih_l0"], c["weight_ih_l0"])
+
+
+def test_training_runs_where_no_blas_library_can_be_limited(monkeypatch):
+    # e.g. numpy on Apple's Accelerate, which threadpoolctl does not control
+    import contextlib
+
+    from threadpoolctl import ThreadpoolController
+
+    from gatedts.nn import threads
+
+    params = F.init_params("gru", 1, 4, random_state=0)
+    X, y = np.ones((3, 5, 1)), np.zeros(3)
+    expected = F.loss_and_grad("gru", params, X, y)
+    nothing = ThreadpoolController().select(prefix="no-such-blas")
+    monkeypatch.setattr(threads, "_controller", nothing)
+    assert isinstance(threads.single_threaded_blas(), contextlib.nullcontext)
+    loss, grads = F.loss_and_grad("gru", params, X, y)
+    assert loss == expected[0]
+    assert all(np.array_equal(grads[k], expected[1][k]) for k in grads)
 
 
 def test_results_do_not_alias_reused_scratch_buffers(variant):

@@ -228,6 +228,10 @@ def test_transforms_baselines_and_pandas_values_round_trip(tmp_path):
             assert type(back[name]) is type(value) and back[name] == value, name
 
 
+class _SeriesSubclass(pd.Series):
+    """Saved as a Series, it would load back as a plain Series: refused."""
+
+
 @pytest.mark.parametrize("value, match", [
     (lambda: 0, "cannot save a value of type builtins.function"),
     ({"ok": 1, 2: "a"}, "dict keys must be str, got 2"),
@@ -238,6 +242,7 @@ def test_transforms_baselines_and_pandas_values_round_trip(tmp_path):
     (pd.MultiIndex.from_tuples([(1, 2)]), "cannot save a MultiIndex"),
     (pd.DateOffset(months=1), "would not load back exactly"),
     (pd.Series([1, None], dtype="Int64"), "Series: it would not load back exactly"),
+    (_SeriesSubclass([1.0, 2.0]), "cannot save this _SeriesSubclass: it would not load back"),
 ])
 def test_unsupported_values_are_refused_before_writing(value, match, tmp_path):
     with pytest.raises(TypeError, match=match):
@@ -428,12 +433,35 @@ def test_attributes_that_shadow_the_class_are_refused(model_file, tmp_path, attr
      "unknown bit generator 'os'"),
     ({"$": "float", "v": "1e308*10"}, r"a float is '1e308\*10'"),
     ({"$": "scalar", "dtype": "<i8", "v": "1"}, "is not a int64 scalar"),
+    ({"$": "strarray", "shape": [1], "v": [1]}, "a str array holds a non-str"),
+    ({"$": "index", "type": "period", "name": None, "freq": "D", "i8": [1, 2]},
+     "bad index values"),
+    ({"$": "strarray", "v": ["a"]}, r"cannot rebuild the saved object \(KeyError: 'shape'\)"),
 ])
 def test_malformed_trees_are_refused(model_file, tmp_path, value, match):
     path = _edit_meta(model_file, tmp_path,
                       lambda meta: meta["tree"]["state"].update(n_outputs_=value))
     with pytest.raises(ValueError, match=match):
         load(path)
+
+
+@pytest.mark.parametrize("edit, match", [
+    (lambda meta: meta.update(format_version=0), "is corrupted: invalid format_version 0"),
+    (lambda meta: meta.update(format_version="1"), "is corrupted: invalid format_version '1'"),
+    (lambda meta: meta.update(arrays="a0"), r"is corrupted: malformed array list in metadata"),
+    (lambda meta: meta.update(arrays=[0]), r"is corrupted: malformed array list in metadata"),
+])
+def test_malformed_header_is_refused(model_file, tmp_path, edit, match):
+    with pytest.raises(ValueError, match=match):
+        load(_edit_meta(model_file, tmp_path, edit, resign=False))
+
+
+@pytest.mark.parametrize("module", ["gatedts.no_such_module", "gatedts.persistence"])
+def test_registered_class_missing_from_this_install(model_file, monkeypatch, module):
+    monkeypatch.setitem(persistence._REGISTRY, "GRURegressor",
+                        (module, *persistence._REGISTRY["GRURegressor"][1:]))
+    with pytest.raises(ValueError, match="class 'GRURegressor' is not available in this gatedts"):
+        load(model_file)
 
 
 def test_newer_format_version_says_upgrade(model_file, tmp_path):
@@ -492,10 +520,18 @@ def test_not_a_gatedts_file(tmp_path, kind):
         load(path)
 
 
-def test_unreadable_metadata(model_file, tmp_path):
-    members = {**_members(model_file), "metadata.json": b"{\"format\": \"gatedts\", NaN"}
+@pytest.mark.parametrize("text", [b'{"format": "gatedts", NaN', b'{"format": "gatedts", "x": NaN}',
+                                  b'{"format": "gatedts", "x": -Infinity}'])
+def test_unreadable_metadata(model_file, tmp_path, text):
+    members = {**_members(model_file), "metadata.json": text}
     with pytest.raises(ValueError, match=r"is corrupted: unreadable metadata\.json"):
         load(_rewrite(tmp_path / "json.gdts", members, resign=False))
+
+
+def test_member_that_is_not_an_npy_file(model_file, tmp_path):
+    members = {**_members(model_file), "a0.npy": b"not an array"}  # numpy returns the bytes
+    with pytest.raises(ValueError, match=r"is corrupted: member a0\.npy is not an array"):
+        load(_rewrite(tmp_path / "bytes.gdts", members, resign=False))
 
 
 def test_missing_paths(tmp_path):

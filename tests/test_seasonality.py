@@ -27,6 +27,10 @@ def test_infer_seasonal_period_from_indexes():
     assert infer_seasonal_period(pd.period_range("2000-01", periods=3, freq="M")) == 12
     assert infer_seasonal_period(pd.RangeIndex(5)) == 1
     assert infer_seasonal_period(None) == 1
+    # offsets that are neither calendar units nor fixed durations: no season assumed
+    assert infer_seasonal_period("bh") == 1
+    assert infer_seasonal_period(pd.offsets.Easter()) == 1
+    assert infer_seasonal_period(pd.DateOffset(months=1)) == 1
 
 
 def test_kpss_separates_noise_from_random_walk():
@@ -57,4 +61,5 @@ def test_prefers_log():
     assert not prefers_log(additive + np.random.default_rng(2).normal(size=200), 12)
     assert not prefers_log(np.r_[0.0, additive], 12)  # not positive
     assert not prefers_log(additive[:40], 12)  # fewer than 4 seasons
+    assert not prefers_log(np.full(48, 5.0), 12)  # constant: no spread to stabilise
     assert isinstance(prefers_log(load_co2(), 12), bool)

@@ -69,6 +69,33 @@ def test_too_short_to_validate_keeps_the_prior():
     assert choice == prior and table.empty
 
 
+class _Candidate:
+    """A proxy forecaster: the last value, or a failure of the kind named."""
+
+    def __init__(self, kind):
+        self.kind = kind
+
+    def fit(self, y):
+        if self.kind == "too short":
+            raise ValueError("too short for this candidate")
+        self.last_ = y[-1]
+        return self
+
+    def predict(self, horizon):
+        return np.full(horizon, np.nan if self.kind == "nan" else self.last_)
+
+
+def test_candidates_that_fail_or_give_nan_score_nan_and_lose():
+    prior = {"kind": "too short"}
+    choice, table = choose_transforms(np.arange(40.0), _Candidate, prior,
+                                      {"kind": ["too short", "nan", "last"]}, horizon=2,
+                                      seasonal_period=1)
+    assert choice == {"kind": "last"}
+    scores = table.set_index("kind")["score"]
+    assert np.isnan(scores["too short"]) and np.isnan(scores["nan"])
+    assert scores["last"] == pytest.approx(1.5)  # errors 1 and 2 on a unit-step scale
+
+
 def test_forecaster_shows_its_validation():
     y = monthly(seasonal_noise())
     f = Forecaster(GRURegressor(**TINY), horizon=12, validation_origins=3).fit(y)

@@ -41,9 +41,13 @@ def test_budget_matches_parameter_count(cell):
         n_parameters(cell, 2, hidden)
 
 
-def test_compare_cells_table():
+def test_compare_cells_table(capsys):
     table = compare_cells("recall", lengths=(3,), budget=200, n_train=64, n_test=32,
-                          max_iter=2, random_state=0)
+                          max_iter=2, random_state=0, verbose=True)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[:4] for line in lines] == [
+        ["recall", "length", "3", cell] for cell in ("rnn:", "gru:", "lstm:")]
+    assert all(" R² " in line and line.endswith(" s)") for line in lines)
     assert list(table["cell"]) == ["rnn", "gru", "lstm"]
     assert set(table.columns) >= {"length", "hidden_size", "parameters", "test_r2", "solved"}
     assert table["parameters"].between(150, 250).all()
@@ -51,3 +55,5 @@ def test_compare_cells_table():
         compare_cells("copy")
     with pytest.raises(ValueError, match="lag must be at least 1"):
         recall_task(3, 0)
+    with pytest.raises(ValueError, match="length must be at least 2, got 1"):
+        adding_problem(3, 1)

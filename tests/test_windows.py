@@ -378,6 +378,16 @@ def test_as_float_array_conversions():
     assert as_float_array(x, "y") is x
     assert not np.shares_memory(as_float_array(x, "y", copy=True), x)
     assert as_float_array(np.empty(0), "y", allow_empty=True).shape == (0,)
+    # pandas columns of dtype object holding numbers (or missing values) convert too
+    out = as_float_array(pd.Series([1, 2.5, None], dtype=object), "y", allow_nonfinite=True)
+    np.testing.assert_array_equal(out, [1.0, 2.5, np.nan])
+    frame = pd.DataFrame({"a": [1.0, 2.0], "b": pd.Series([3, None], dtype=object)})
+    np.testing.assert_array_equal(as_float_array(frame, "X", allow_nonfinite=True),
+                                  [[1.0, 3.0], [2.0, np.nan]])
+    frame["b"] = pd.Series([3, "x"], dtype=object)
+    with pytest.raises(TypeError, match=r"X must be numeric, got dtype object holding 'x' at "
+                                        r"position \(1, 1\)"):
+        as_float_array(frame, "X")
     with pytest.raises(TypeError, match="sparse input is not supported"):
         as_float_array(sparse.csr_array(np.eye(2)), "X")
 

@@ -136,7 +136,8 @@ def _time_labels(index):
     if isinstance(index, pd.PeriodIndex):
         index = index.to_timestamp()
     if isinstance(index, pd.DatetimeIndex):
-        freq = index.freqstr or (pd.infer_freq(index) if len(index) > 2 else None) or ""
+        freq = index.freqstr or (pd.DatetimeIndex(index, freq="infer").freqstr
+                                 if len(index) > 2 else None) or ""
         if freq.startswith("M"):
             return [f"{t:%b}\n{t:%Y}" if k == 0 or t.month == 1 else f"{t:%b}"
                     for k, t in enumerate(index)]
