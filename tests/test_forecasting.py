@@ -41,7 +41,8 @@ class CopyRegressor(RegressorMixin, BaseEstimator):
         return out[:, 0] if self.n_outputs_ == 1 else out
 
 
-PLAIN = {"log": False, "seasonal_difference": False, "difference": 0, "scaler": None}
+PLAIN = {"log": False, "seasonal_difference": False, "difference": 0, "scaler": None,
+         "local_level": False}
 
 
 def monthly(values, start="2000-01"):
@@ -209,8 +210,64 @@ def test_statistical_tests_on_random_walk():
     rng = np.random.default_rng(0)
     y = pd.Series(np.cumsum(rng.normal(size=300)) - 50,
                   index=pd.date_range("2000", periods=300, freq="D"))
-    f = Forecaster(MeanRegressor(), validation_origins=0).fit(y)
+    f = Forecaster(MeanRegressor(), validation_origins=0, local_level=False).fit(y)
     assert (f.log_, f.seasonal_difference_, f.difference_) == (False, False, 1)
+    # By default the local level takes the place of the difference.
+    f = Forecaster(MeanRegressor(), validation_origins=0).fit(y)
+    assert (f.local_level_, f.difference_) == (True, 0)
+
+
+class ZeroRegressor(RegressorMixin, BaseEstimator):
+    """Predicts 0 for every output, and keeps the training windows it was given."""
+
+    def fit(self, X, y):
+        self.X_, self.y_ = X, np.reshape(y, (len(y), -1))
+        return self
+
+    def predict(self, X):
+        out = np.zeros((len(X), self.y_.shape[1]))
+        return out[:, 0] if out.shape[1] == 1 else out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
+
+
+def test_local_level_windows_are_relative_to_their_last_value():
+    y = np.cumsum(np.random.default_rng(0).normal(size=80)) + 50
+    f = Forecaster(ZeroRegressor(), window=5, horizon=3, scaler=None, log=False,
+                   local_level=True).fit(y)
+    assert (f.local_level_, f.difference_) == (True, 0)
+    X, Y = f.estimator_.X_, f.estimator_.y_
+    # window k covers y[k:k+5] and targets y[k+5:k+8], all minus y[k+4], over one scale
+    change = np.stack([y[k + 5: k + 8] - y[k + 4] for k in range(len(Y))])
+    assert f.level_scale_ == pytest.approx(np.sqrt(np.mean(change**2)))
+    np.testing.assert_allclose(Y, change / f.level_scale_, rtol=1e-12)
+    np.testing.assert_allclose(X[3, :, 0], (y[3:8] - y[7]) / f.level_scale_, rtol=1e-12)
+    assert np.all(X[:, -1, 0] == 0)
+    # A network that forecasts no change forecasts the last value (the naive forecast).
+    np.testing.assert_allclose(f.predict().to_numpy(), np.full(3, y[-1]), rtol=1e-12)
+
+
+def test_local_level_follows_a_trend_beyond_the_training_range():
+    rng = np.random.default_rng(1)
+    y = pd.Series(10 + 0.5 * np.arange(60) + rng.normal(scale=0.2, size=60),
+                  index=pd.period_range("1950", periods=60, freq="Y"))
+    future = 10 + 0.5 * np.arange(60, 66)
+    f = Forecaster(LinearRegression(), horizon=6).fit(y)
+    assert (f.local_level_, f.difference_, f.seasonal_period_) == (True, 0, 1)
+    np.testing.assert_allclose(f.predict().to_numpy(), future, atol=1.0)
+    assert f.predict().iloc[-1] > y.max() + 2
+
+
+def test_local_level_auto_is_off_after_a_seasonal_difference():
+    f = Forecaster(MeanRegressor(), horizon=12).fit(load_airline())
+    assert (f.seasonal_difference_, f.local_level_, f.level_scale_) == (True, False, 1.0)
+    f = Forecaster(MeanRegressor(), horizon=12, local_level=True).fit(load_airline())
+    assert (f.seasonal_difference_, f.local_level_) == (True, True)
+    with pytest.raises(ValueError, match="local_level must be True, False or 'auto'"):
+        Forecaster(MeanRegressor(), local_level="yes").fit(load_airline())
 
 
 def test_scalers_fitted_on_training_data_only():

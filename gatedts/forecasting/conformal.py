@@ -39,7 +39,8 @@ class ConformalIntervals:
             return self._calibration[key]
         resolved = clone(self).set_params(
             seasonal_period=self.seasonal_period_, log=self.log_, difference=self.difference_,
-            seasonal_difference=self.seasonal_difference_, verbose=0)
+            seasonal_difference=self.seasonal_difference_, local_level=self.local_level_,
+            verbose=0)
         y, exog, n = self._y, self._exog, len(self._y)
         frame = None if exog is None else pd.DataFrame(exog, columns=self.exog_columns_)
         model, reason = None, "the series is shorter than the calibration span"
