@@ -449,16 +449,32 @@ def save(obj, path):
             "class": cls_path, "arrays": None, "tree": _encode(obj, arrays)}
     meta["arrays"] = list(arrays)
     meta["sha256"] = _digest(meta, arrays)
+
+    def write(file):
+        with zipfile.ZipFile(file, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+            archive.writestr(_META, _dumps(meta))
+            for name, arr in arrays.items():
+                with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+                    _write_array(member, arr)
+
+    write_atomically(path, write)
+    return path
+
+
+def write_atomically(path, write):
+    """Call ``write(file)`` on a temporary file next to ``path``, then rename it onto ``path``.
+
+    The data are flushed to disk before the rename, so an interruption (an
+    error, Ctrl-C) leaves no partial file and never destroys an existing one;
+    replacing a file keeps its permissions.
+    """
+    path = Path(os.fspath(path))
     # Mode 0o666 lets the umask apply as for any new file (mkstemp would give 0o600).
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as file:
-            with zipfile.ZipFile(file, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
-                archive.writestr(_META, _dumps(meta))
-                for name, arr in arrays.items():
-                    with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
-                        _write_array(member, arr)
+            write(file)
             file.flush()
             os.fsync(file.fileno())
         with contextlib.suppress(FileNotFoundError):  # replacing a file keeps its mode
@@ -474,7 +490,6 @@ def save(obj, path):
             os.fsync(directory)
         finally:
             os.close(directory)
-    return path
 
 
 def _reject_constant(name):

@@ -105,6 +105,7 @@ ALLOWED = {
     "analysis": {"nn", "estimators", "forecasting"},
     "persistence": {"estimators", "forecasting", "_version"},
     "datasets": set(),
+    "export": {"nn", "estimators", "training", "forecasting", "persistence", "_version"},
     "cli": {"nn", "forecasting", "analysis", "datasets", "_version"},
     "_moved": set(),
     "_version": set(),
