@@ -286,7 +286,7 @@ def _forecast_table(forecaster, coverage, future):
         return forecaster.predict_interval(coverage=coverage, exog_future=future)
     except ValueError as exc:
         point = forecaster.predict(exog_future=future)  # raises if the point forecast fails too
-        warnings.warn(f"no prediction intervals, point forecast only: {exc}", stacklevel=2)
+        _warn(f"no prediction intervals, point forecast only: {exc}")
         return point.to_frame("forecast")
 
 
@@ -294,7 +294,7 @@ def _backtest(forecaster, y, exog, n_origins, horizon, args, status):
     from .forecasting.backtesting import backtest
 
     status.info(f"backtest: {n_origins} rolling origin(s), refitted at each")
-    with status.bar("backtest", unit="origin") as bar:
+    with status.bar("backtest", unit=" origin") as bar:
         result = backtest(forecaster, y, exog, initial=len(y) - n_origins * horizon,
                           step=horizon, horizon=horizon, coverage=args.coverage,
                           progress=lambda i, n: bar.update_to(i, n))
@@ -678,7 +678,7 @@ def cmd_compare(args) -> int:
     status = _Status(args.quiet, args.progress)
     status.info(f"{source}: {len(y)} observations, {_span(y)}")
     _compile_kernels([c for c in cells if c in CELL_NAMES], status)
-    with status.bar("compare", unit="backtest") as bar:
+    with status.bar("compare", unit=" backtest") as bar:
         table = compare.compare_cells_on_series(
             y, cells=cells, horizon=args.horizon, budget=args.budget, seeds=args.seeds,
             max_iter=args.max_iter, n_origins=args.origins, initial=args.initial,
@@ -807,7 +807,7 @@ class _Status:
         if not self.bars:
             yield
             return
-        with self.bar(label, unit="epoch") as bar, contextlib.redirect_stdout(
+        with self.bar(label, unit=" epoch") as bar, contextlib.redirect_stdout(
                 _EpochLines(bar)):
             yield
 
@@ -869,8 +869,12 @@ def _one_line(exc) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
-def _warning_line(message, category, filename, lineno, file=None, line=None):
+def _warn(message):
     print(f"gatedts: warning: {_one_line(message)}", file=sys.stderr)
+
+
+def _warning_line(message, category, filename, lineno, file=None, line=None):
+    _warn(message)
 
 
 def _raise_interrupted(signum, frame):
