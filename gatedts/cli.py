@@ -1,24 +1,33 @@
-"""The ``gatedts`` command: ``gatedts forecast`` and ``gatedts compare``.
+"""The ``gatedts`` command: ``gatedts forecast``, ``gatedts compare`` and ``gatedts warm-up``.
 
 Each subcommand is one ``add_<name>_parser`` function that registers its
 arguments and one ``cmd_<name>(args)`` function that does the work; ``main``
 only parses and turns user errors into a one-line message on stderr and a
-non-zero exit status, never a traceback.
+non-zero exit status, never a traceback. Ctrl-C ends the whole command with
+status 130. Files are written only at the end of a command, each to a
+temporary file then renamed over its target, so a failed or interrupted run
+leaves existing files as they were.
 
-    gatedts                                   # forecast the bundled airline series
     gatedts forecast --dataset airline --horizon 12 --plot airline_forecast.png
-    gatedts forecast sales.csv --column units --date-column day --output fc.csv
+    gatedts forecast sales.csv --column units --date-column day --output fc.parquet
+    gatedts forecast sales.csv --exog price --future-exog next_prices.csv
     gatedts compare --dataset sunspots --seeds 5 --plot sunspots_cells.png
+    gatedts warm-up
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
+import importlib.util
 import io
 import math
+import os
 import re
+import signal
 import sys
+import threading
 import warnings
 from pathlib import Path
 
@@ -31,14 +40,30 @@ __all__ = ["main"]
 
 EXIT_USAGE = 2  # bad arguments (argparse's convention)
 EXIT_ERROR = 1  # the arguments were fine, the data or the run were not
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, the shells' convention)
 
 # Column forecast by default for the multi-column bundled datasets.
 _DEFAULT_COLUMNS = {"seattle_weather": "temp_max", "macrodata": "real_gdp"}
-_DATE_NAMES = ("date", "datetime", "time", "timestamp", "ds", "period", "month", "day")
+_DATE_NAMES = ("date", "datetime", "time", "timestamp", "ds", "period", "month", "day",
+               "year", "quarter")
+_SEPARATORS = ",;\t|"
+_YEAR_QUARTER = re.compile(r"^\s*(\d{4})\s*-?\s*[Qq]([1-4])\s*$")
+_OUTPUT_FORMATS = (".csv", ".parquet", ".json")
+_PLOT_FORMATS = (".png", ".pdf", ".svg", ".jpg", ".jpeg")
+_SHOWN_BAD_CELLS = 5  # an error names this many bad cells, then counts the rest
 
 
 class UserError(Exception):
     """A problem with the user's input: reported in one line, without a traceback."""
+
+
+class Interrupted(BaseException):
+    """Ctrl-C during a command.
+
+    Not a KeyboardInterrupt: the training loop turns those into a graceful
+    stop of the current fit and carries on, while Ctrl-C in the command must
+    end the whole command.
+    """
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,20 +73,69 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def _positive_int(text):
+    return _integer(text, minimum=1, what="a positive integer")
+
+
+def _count(text):
+    return _integer(text, minimum=0, what="an integer >= 0")
+
+
+def _integer(text, minimum, what):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"must be {what}, got {value}")
+    return value
+
+
+def _names(text):
+    """A comma-separated list of column or cell names."""
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
 # ---------------------------------------------------------------- parser
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``gatedts`` argument parser with all subcommands registered."""
     parser = _Parser(prog="gatedts", description="Forecast time series with GRU, LSTM and "
-                     "RNN networks. Without a subcommand: gatedts forecast (airline).")
+                     "RNN networks. A CSV file or options without a subcommand mean "
+                     "'gatedts forecast'.")
     from ._version import __version__
 
     parser.add_argument("--version", action="version", version=f"gatedts {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     add_forecast_parser(commands)
     add_compare_parser(commands)
+    add_warm_up_parser(commands)
     return parser
+
+
+def _add_source_arguments(p):
+    """The series: a CSV file or a bundled dataset, and which columns to read."""
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("csv", nargs="?", type=Path, help="CSV file with a date column and "
+                        "a numeric column (default: the bundled airline series)")
+    source.add_argument("--dataset", metavar="NAME", help="a bundled dataset: airline, co2, "
+                        "macrodata, seattle_weather, sf_temps, sunspots")
+    p.add_argument("--column", metavar="C", help="column to forecast (default: the first "
+                   "numeric column; temp_max / real_gdp for seattle_weather / macrodata)")
+    p.add_argument("--date-column", metavar="D", help="CSV column with the timestamps: dates, "
+                   "integer years (1949) or year-quarters (1990Q1, 1990-Q1); other integers "
+                   "number the steps (default: a column named like 'date' or 'year', or the "
+                   "first one that parses as dates; none: the rows are numbered)")
+    p.add_argument("--sep", metavar="S", help="CSV field separator (default: detected among "
+                   "',', ';', tab and '|')")
+
+
+def _add_feedback_arguments(p):
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="no notices or progress on stderr (errors and warnings remain)")
+    p.add_argument("--progress", action="store_true",
+                   help="progress bars on stderr even when it is not a terminal")
 
 
 def add_forecast_parser(commands):
@@ -70,29 +144,53 @@ def add_forecast_parser(commands):
         "forecast", help="fit a network, print a dated forecast and a backtest",
         description="Fit a recurrent network to one series, print the forecast with "
         "conformal prediction intervals and a rolling-origin backtest against seasonal "
-        "naive; optionally save a plot and the forecast as CSV.")
-    source = p.add_mutually_exclusive_group()
-    source.add_argument("csv", nargs="?", type=Path, help="CSV file with a date column and "
-                        "a numeric column (default: the bundled airline series)")
-    source.add_argument("--dataset", metavar="NAME", help="a bundled dataset: airline, co2, "
-                        "macrodata, seattle_weather, sf_temps, sunspots")
-    p.add_argument("--column", metavar="C", help="column to forecast (default: the only or "
-                   "first numeric column; temp_max / real_gdp for seattle_weather / macrodata)")
-    p.add_argument("--date-column", metavar="D", help="CSV column with the timestamps "
-                   "(default: a column named like 'date', or the first one that parses as "
-                   "dates; none: the rows are numbered)")
-    p.add_argument("--horizon", "-H", type=int, metavar="H", help="steps to forecast "
-                   "(default: one season, e.g. 12 for monthly data; 10 without seasonality)")
-    p.add_argument("--model", choices=CELL_NAMES, default="gru",
-                   help="recurrent cell (default: gru)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+        "naive; optionally save a plot and the forecast (.csv, .parquet or .json). Every "
+        "pipeline choice left out is made by the Forecaster ('auto').")
+    _add_source_arguments(p)
+    p.add_argument("--horizon", "-H", type=_positive_int, metavar="H", help="steps to forecast "
+                   "(default: one season of the data's frequency, e.g. 12 for monthly data; "
+                   "10 without seasonality)")
     p.add_argument("--coverage", type=float, default=0.9,
                    help="prediction interval coverage (default: 0.9)")
-    p.add_argument("--backtest", type=int, default=3, metavar="N",
+    p.add_argument("--backtest", type=_count, default=3, metavar="N",
                    help="rolling-origin backtest over the last N horizons (default: 3; 0: skip)")
     p.add_argument("--plot", type=Path, metavar="PNG", help="save a plot (needs matplotlib)")
-    p.add_argument("--output", "-o", type=Path, metavar="CSV", help="save the forecast as CSV")
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress output")
+    p.add_argument("--output", "-o", type=Path, metavar="FILE", help="save the forecast: "
+                   ".csv, .parquet (needs pyarrow) or .json, by the file's extension")
+    model = p.add_argument_group("model (default: the Forecaster's choices)")
+    model.add_argument("--model", choices=[*CELL_NAMES, "auto"], default="gru",
+                       help="recurrent cell; auto: an ensemble mixing all three "
+                       "(default: gru)")
+    model.add_argument("--hidden-size", type=_positive_int, metavar="N",
+                       help="units of the network (default: 32)")
+    model.add_argument("--max-iter", type=_positive_int, metavar="E", help="epoch cap "
+                       "(default: 100,000 window passes, between 5 and 300 epochs)")
+    model.add_argument("--n-models", type=_positive_int, default=1, metavar="K",
+                       help="networks with different seeds, combined by the median "
+                       "(default: 1; at least 3 with --model auto)")
+    model.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    pipeline = p.add_argument_group("pipeline (default: chosen from the data)")
+    pipeline.add_argument("--window", type=_positive_int, metavar="N",
+                          help="input steps per forecast (default: two seasons, at least "
+                          "1.25 x horizon and 10)")
+    pipeline.add_argument("--log", action=argparse.BooleanOptionalAction,
+                          help="model log(y) (default: when positive with a spread growing "
+                          "with the level)")
+    pipeline.add_argument("--seasonal-difference", action=argparse.BooleanOptionalAction,
+                          help="take one seasonal difference (default: when the seasonal "
+                          "strength is at least 0.64)")
+    pipeline.add_argument("--difference", type=_count, metavar="D", help="ordinary "
+                          "differences after it (default: 1 when KPSS rejects stationarity)")
+    pipeline.add_argument("--seasonal-period", type=_positive_int, metavar="M",
+                          help="season length (default: from the frequency, 12 for monthly)")
+    exog = p.add_argument_group("exogenous columns")
+    exog.add_argument("--exog", type=_names, metavar="C1,C2", help="columns of the CSV (or "
+                      "dataset) used as inputs next to the series (default: the columns of "
+                      "--future-exog, else none)")
+    exog.add_argument("--future-exog", type=Path, metavar="CSV", help="CSV with the future "
+                      "values of some --exog columns, dated from the step after the series; "
+                      "those columns are then used as known in advance")
+    _add_feedback_arguments(p)
     p.set_defaults(func=cmd_forecast)
     return p
 
@@ -102,53 +200,109 @@ def add_forecast_parser(commands):
 
 def cmd_forecast(args) -> int:
     """Fit, forecast, backtest, plot: the main job of the library."""
-    from .forecasting import Forecaster
-    from .forecasting.backtesting import backtest
-    from .forecasting.seasonality import infer_seasonal_period
+    from .analysis.compare import default_horizon
 
-    if args.plot is not None:
-        _check_plot_path(args.plot)
-    y, source = load_series(args)
-    if args.horizon is not None and args.horizon < 1:
-        raise UserError(f"--horizon must be a positive integer, got {args.horizon}")
     if not 0 < args.coverage < 1:
         raise UserError(f"--coverage must be between 0 and 1, got {args.coverage}")
-    if args.backtest < 0:
-        raise UserError(f"--backtest must be 0 or more, got {args.backtest}")
-    m = infer_seasonal_period(y.index) if isinstance(y.index, pd.DatetimeIndex | pd.PeriodIndex) \
-        else 1
-    horizon = args.horizon or (m if m > 1 else 10)
-    status = _Status(quiet=args.quiet)
+    _check_output_path(args.output)
+    _check_plot_path(args.plot)
+    future = read_future_exog(args)
+    exog_columns = args.exog or ([] if future is None else list(future.columns))
+    y, frame, source = load_series(args, exclude=exog_columns)
+    exog = exog_frame(frame, exog_columns, y)
+    horizon = args.horizon or default_horizon(y)
+    status = _Status(args.quiet, args.progress)
+    forecaster = build_forecaster(args, horizon, future, verbose=int(status.bars))
     status.info(f"{source}: {len(y)} observations, {_span(y)}")
-    forecaster = Forecaster(args.model, horizon=horizon, random_state=args.seed,
-                            verbose=0 if args.quiet else 1)
-    with status.epochs(f"fitting {args.model.upper()}"):
-        forecaster.fit(y)
+    _compile_kernels(CELL_NAMES if args.model == "auto" else [args.model], status)
+    with status.epochs(f"fitting {forecaster_label(args)}"):
+        forecaster.fit(y, exog)
     status.info(_describe(forecaster))
-    with status.task("calibrating intervals"):
-        table = forecaster.predict_interval(coverage=args.coverage)
-    print(f"forecast of {y.name or 'y'}, {horizon} steps, "
-          f"{args.coverage:.0%} conformal prediction intervals:")
-    print(table.to_string(float_format=lambda v: f"{v:.4g}"))
+    table = _forecast_table(forecaster, args.coverage, future)
+    intervals = "lower" in table
+    print(f"forecast of {y.name or 'y'}, {_steps(horizon)}, " + (
+        f"{args.coverage:.0%} conformal prediction intervals:" if intervals
+        else "no intervals (see the warning above):"))
+    print(format_table(table))
     result = None
-    n_origins = _backtest_origins(args.backtest, len(y), horizon, forecaster, args.coverage)
+    n_origins = _backtest_origins(args.backtest, len(y), horizon, forecaster, args.coverage) \
+        if intervals else 0
     if n_origins:
-        quiet = forecaster.set_params(verbose=0)
-        with status.task("backtest") as tick:
-            result = backtest(quiet, y, initial=len(y) - n_origins * horizon, step=horizon,
-                              horizon=horizon, coverage=args.coverage, progress=tick)
-        print(f"\nbacktest: {n_origins} rolling origin(s) x {horizon} steps, refitted at each "
-              "origin (MAPE/sMAPE in %, coverage of the intervals):")
-        print(result)
+        result = _backtest(forecaster.set_params(verbose=0), y, exog, n_origins, horizon,
+                           args, status)
     elif args.backtest:
         status.info("backtest skipped: the series is too short for a rolling origin")
+    with _atomic_writes() as stage:
+        if args.output is not None:
+            stage(args.output, lambda path: write_table(
+                table.rename_axis(y.index.name or "time"), path))
+        if args.plot is not None:
+            stage(args.plot, lambda path: forecast_figure(
+                y, table, result, args.coverage if intervals else None).savefig(path, dpi=120))
     if args.output is not None:
-        table.rename_axis(y.index.name or "time").to_csv(args.output)
         print(f"\nsaved forecast: {args.output}")
     if args.plot is not None:
-        save_plot(args.plot, y, table, result)
         print(f"saved plot: {args.plot}")
     return 0
+
+
+def build_forecaster(args, horizon, future=None, verbose=0):
+    """The Forecaster the options describe; "auto" for every choice left out."""
+    from .analysis.compare import REFERENCE_HIDDEN_SIZE, SizedNetwork
+    from .forecasting import Forecaster
+
+    estimator = args.model
+    if args.hidden_size is not None or args.max_iter is not None:
+        if args.model == "auto":
+            raise UserError("--hidden-size and --max-iter apply to one cell (--model gru, lstm "
+                            "or rnn), not to --model auto")
+        estimator = SizedNetwork(args.model, args.hidden_size or REFERENCE_HIDDEN_SIZE,
+                                 max_iter=args.max_iter, random_state=args.seed)
+    return Forecaster(
+        estimator, horizon=horizon, window=args.window or "auto",
+        log=_auto(args.log), seasonal_difference=_auto(args.seasonal_difference),
+        difference=_auto(args.difference), seasonal_period=args.seasonal_period,
+        future_exog=None if future is None else list(future.columns),
+        n_models=args.n_models, random_state=args.seed, verbose=verbose)
+
+
+def forecaster_label(args) -> str:
+    """The model as the user chose it: "GRU", "LSTM (8 units)", "AUTO"."""
+    size = f" ({args.hidden_size} units)" if args.hidden_size else ""
+    return f"{args.model.upper()}{size}"
+
+
+def _auto(value):
+    return "auto" if value is None else value
+
+
+def _steps(n):
+    return f"{n} step{'s' if n != 1 else ''}"
+
+
+def _forecast_table(forecaster, coverage, future):
+    """Forecast with intervals, or without them (and a warning) when they cannot be calibrated."""
+    try:
+        return forecaster.predict_interval(coverage=coverage, exog_future=future)
+    except ValueError as exc:
+        point = forecaster.predict(exog_future=future)  # raises if the point forecast fails too
+        _warn(f"no prediction intervals, point forecast only: {exc}")
+        return point.to_frame("forecast")
+
+
+def _backtest(forecaster, y, exog, n_origins, horizon, args, status):
+    from .forecasting.backtesting import backtest
+
+    status.info(f"backtest: {n_origins} rolling origin(s), refitted at each")
+    with status.bar("backtest", unit=" origin") as bar:
+        result = backtest(forecaster, y, exog, initial=len(y) - n_origins * horizon,
+                          step=horizon, horizon=horizon, coverage=args.coverage,
+                          progress=lambda i, n: bar.update_to(i, n))
+    metrics = result.metrics.rename(index={result.metrics.index[0]: forecaster_label(args)})
+    print(f"\nbacktest: {n_origins} rolling origin(s) x {_steps(horizon)}, refitted at each "
+          "origin (MAPE/sMAPE in %, coverage of the intervals):")
+    print(format_table(metrics))
+    return result
 
 
 def _backtest_origins(requested, n_obs, horizon, forecaster, coverage):
@@ -161,95 +315,6 @@ def _backtest_origins(requested, n_obs, horizon, forecaster, coverage):
     n_calibration = max(forecaster.n_calibration, math.ceil(coverage / (1 - coverage)))
     needed = fit + n_calibration + horizon - 1
     return max(0, min(requested, (n_obs - needed) // horizon))
-
-
-def load_series(args) -> tuple[pd.Series, str]:
-    """The series to forecast, from --dataset, a CSV or the bundled airline data."""
-    if args.csv is not None:
-        frame = _read_csv(args.csv, args.date_column)
-        source = str(args.csv)
-    else:
-        from .datasets import list_datasets, load_dataset
-
-        name = args.dataset or "airline"
-        if name not in list_datasets():
-            raise UserError(f"unknown dataset {name!r}; available: {', '.join(list_datasets())}")
-        if args.date_column is not None:
-            raise UserError("--date-column applies to a CSV file, not to --dataset")
-        data = load_dataset(name)
-        frame = data.to_frame() if isinstance(data, pd.Series) else data
-        source = f"dataset {name}"
-        if args.column is None and name in _DEFAULT_COLUMNS:
-            args.column = _DEFAULT_COLUMNS[name]
-    column = _pick_column(frame, args.column, source)
-    return _numeric(frame[column], column), f"{source} [{column}]"
-
-
-def _read_csv(path: Path, date_column) -> pd.DataFrame:
-    if not path.is_file():
-        raise UserError(f"no such file: {path}")
-    try:
-        frame = pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise UserError(f"cannot read {path} as CSV: {_one_line(exc)}") from None
-    if frame.empty:
-        raise UserError(f"{path} has no data rows")
-    if date_column is None:
-        date_column = _guess_date_column(frame)
-    elif date_column not in frame.columns:
-        raise UserError(f"{path} has no column {date_column!r} (columns: "
-                        f"{', '.join(map(str, frame.columns))})")
-    if date_column is None:
-        return frame
-    try:
-        dates = pd.to_datetime(frame[date_column], format="mixed")
-    except (ValueError, TypeError) as exc:
-        raise UserError(f"cannot parse column {date_column!r} of {path} as dates: "
-                        f"{_one_line(exc)}") from None
-    if dates.isna().any():
-        pos = int(np.flatnonzero(dates.isna())[0])
-        raise UserError(f"column {date_column!r} of {path} has a missing date at row {pos + 1}")
-    return frame.drop(columns=date_column).set_index(pd.DatetimeIndex(dates, name=date_column))
-
-
-def _guess_date_column(frame):
-    for column in frame.columns:
-        if str(column).strip().lower() in _DATE_NAMES:
-            return column
-    for column in frame.columns:
-        if frame[column].dtype == object:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                parsed = pd.to_datetime(frame[column], errors="coerce", format="mixed")
-            if parsed.notna().all():
-                return column
-    return None
-
-
-def _pick_column(frame, column, source):
-    if column is not None:
-        if column not in frame.columns:
-            raise UserError(f"{source} has no column {column!r} (columns: "
-                            f"{', '.join(map(str, frame.columns))})")
-        return column
-    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])
-               and not pd.api.types.is_bool_dtype(frame[c])]
-    if not numeric:
-        raise UserError(f"{source} has no numeric column to forecast (columns: "
-                        f"{', '.join(map(str, frame.columns))})")
-    return numeric[0]
-
-
-def _numeric(series, column):
-    if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
-        example = series.dropna().iloc[0] if series.notna().any() else None
-        raise UserError(f"column {column!r} is not numeric (dtype {series.dtype}, e.g. "
-                        f"{example!r}); choose a numeric column with --column")
-    if series.isna().any():
-        pos = int(np.flatnonzero(series.isna().to_numpy())[0])
-        raise UserError(f"column {column!r} has a missing value at {series.index[pos]} "
-                        f"(row {pos + 1}); fill or drop missing values first")
-    return series.astype(float).rename(column)
 
 
 def _span(y):
@@ -265,12 +330,277 @@ def _describe(f) -> str:
     if f.seasonal_difference_:
         steps.append(f"seasonal difference (m={f.seasonal_period_})")
     steps.append(f"differences={f.difference_}")
-    return (f"model: {f.model_name} ({f.n_windows_} training windows, {f.fit_time_:.1f} s); "
-            f"{', '.join(steps)}; window={f.window_}, horizon={f.horizon}")
+    return (f"fitted in {f.fit_time_:.1f} s on {f.n_windows_} windows; {', '.join(steps)}; "
+            f"window={f.window_}, horizon={f.horizon}")
 
 
-def save_plot(path, y, table, result):
-    """Forecast (and backtest) figure saved to ``path``."""
+# ---------------------------------------------------------------- reading data
+
+
+def load_series(args, exclude=()) -> tuple[pd.Series, pd.DataFrame, str]:
+    """The series to forecast (regular index, frequency set), its whole table, and a label.
+
+    From --dataset, a CSV file or the bundled airline data; without --column,
+    the first numeric column not in ``exclude`` (the exogenous columns).
+    """
+    from .forecasting.forecaster import regular_index
+
+    if args.csv is not None:
+        frame = read_table(args.csv, args.sep, args.date_column)
+        source = str(args.csv)
+    else:
+        from .datasets import list_datasets, load_dataset
+
+        name = args.dataset or "airline"
+        if name not in list_datasets():
+            raise UserError(f"unknown dataset {name!r}; available: {', '.join(list_datasets())}")
+        if args.date_column is not None or args.sep is not None:
+            raise UserError("--date-column and --sep apply to a CSV file, not to --dataset")
+        data = load_dataset(name)
+        frame = data.to_frame() if isinstance(data, pd.Series) else data
+        source = f"dataset {name}"
+        if args.column is None and name in _DEFAULT_COLUMNS:
+            args.column = _DEFAULT_COLUMNS[name]
+    column = _pick_column(frame, args.column, source, exclude)
+    y = numeric_column(frame, column)
+    return y.set_axis(regular_index(y.index)), frame, f"{source} [{column}]"
+
+
+def read_future_exog(args):
+    """The --future-exog table (numeric columns, dated), or None."""
+    if args.future_exog is None:
+        return None
+    future = read_table(args.future_exog, args.sep, None)
+    unknown = [c for c in future.columns if args.exog and c not in args.exog]
+    if unknown:
+        raise UserError(f"{args.future_exog} has columns that are not in --exog: "
+                        f"{', '.join(map(str, unknown))}")
+    return pd.DataFrame({c: numeric_column(future, c) for c in future.columns})
+
+
+def exog_frame(frame, columns, y):
+    """The exogenous ``columns`` of ``frame`` as floats on the index of ``y``, or None."""
+    if not columns:
+        return None
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise UserError(f"--exog: no column {', '.join(map(repr, missing))} (columns: "
+                        f"{', '.join(map(str, frame.columns))})")
+    if y.name in columns:
+        raise UserError(f"--exog lists {y.name!r}, the column being forecast")
+    return pd.DataFrame({c: numeric_column(frame, c).to_numpy() for c in columns},
+                        index=y.index)
+
+
+def read_table(path: Path, sep, date_column) -> pd.DataFrame:
+    """A CSV file as a DataFrame indexed by its date column (when it has one)."""
+    if not path.is_file():
+        raise UserError(f"no such file: {path}")
+    try:
+        frame = pd.read_csv(path, sep=sep or _sniff_separator(path), skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise UserError(f"cannot read {path} as CSV: {_one_line(exc)}") from None
+    if frame.empty:
+        raise UserError(f"{path} has no data rows")
+    if date_column is None:
+        date_column = _guess_date_column(frame)
+    elif date_column not in frame.columns:
+        raise UserError(f"{path} has no column {date_column!r} (columns: "
+                        f"{', '.join(map(str, frame.columns))})")
+    if date_column is None:
+        return frame
+    index = _time_index(frame[date_column], f"column {date_column!r} of {path}")
+    return frame.drop(columns=date_column).set_axis(index)
+
+
+def _sniff_separator(path):
+    with open(path, newline="", errors="replace") as file:
+        sample = file.read(64_000)
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=_SEPARATORS).delimiter
+    except csv.Error:  # one column, or nothing to tell: pandas' default
+        return ","
+
+
+def _time_index(values: pd.Series, where) -> pd.Index:
+    """Timestamps from a column: dates, integer years, year-quarters or step numbers."""
+    if values.isna().any():
+        raise UserError(f"{where} has a missing date at row {_rows(values.isna())[0]}")
+    name = values.name
+    if pd.api.types.is_integer_dtype(values):
+        if values.between(1000, 2999).all():
+            return pd.PeriodIndex(values.astype(str), freq="Y", name=name)
+        return pd.Index(values.to_numpy(), name=name)
+    text = values.astype(str)
+    quarters = text.str.extract(_YEAR_QUARTER)
+    if quarters.notna().all(axis=None):
+        return pd.PeriodIndex(quarters[0] + "Q" + quarters[1], freq="Q", name=name)
+    dates = _parse_dates(values)
+    bad = dates.isna()
+    if bad.any():
+        raise UserError(f"cannot parse {where} as dates: " + _cells(
+            values, bad, "is not a date (dates, integer years or year-quarters like 1990Q1)"))
+    return pd.DatetimeIndex(dates, name=name)
+
+
+def _parse_dates(values):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pd.to_datetime(values, errors="coerce", format="mixed")
+
+
+def _guess_date_column(frame):
+    for column in frame.columns:
+        if str(column).strip().lower() in _DATE_NAMES:
+            return column
+    for column in frame.columns:
+        if frame[column].dtype == object and _parse_dates(frame[column]).notna().all():
+            return column
+    return None
+
+
+def _pick_column(frame, column, source, exclude):
+    """--column, or the first column not in ``exclude`` whose cells are (mostly) numbers."""
+    if column is not None:
+        if column not in frame.columns:
+            raise UserError(f"{source} has no column {column!r} (columns: "
+                            f"{', '.join(map(str, frame.columns))})")
+        return column
+    for name in frame.columns:
+        if name not in exclude and _mostly_numbers(frame[name]):
+            return name
+    raise UserError(f"{source} has no numeric column to forecast (columns: "
+                    f"{', '.join(map(str, frame.columns))})")
+
+
+def _mostly_numbers(series):
+    if pd.api.types.is_bool_dtype(series):
+        return False
+    if pd.api.types.is_numeric_dtype(series):
+        return True
+    filled = series.dropna()
+    return len(filled) > 0 and pd.to_numeric(filled, errors="coerce").notna().mean() >= 0.5
+
+
+def numeric_column(frame, column) -> pd.Series:
+    """A column as floats; errors name every bad cell (the first few) by row and column."""
+    series = frame[column]
+    if not _mostly_numbers(series):
+        example = series.dropna().iloc[0] if series.notna().any() else None
+        raise UserError(f"column {column!r} is not numeric (dtype {series.dtype}, e.g. "
+                        f"{example!r}); choose a numeric column with --column")
+    values = pd.to_numeric(series, errors="coerce")
+    bad = values.isna() & series.notna()
+    if bad.any():
+        raise UserError(_cells(series, bad, "is not a number"))
+    if values.isna().any():
+        raise UserError(_cells(series, values.isna(), "is missing")
+                        + "; fill or drop missing values first")
+    return values.astype(float).rename(column)
+
+
+def _rows(mask):
+    """1-based data rows (the header not counted) where ``mask`` holds."""
+    return (np.flatnonzero(np.asarray(mask)) + 1).tolist()
+
+
+def _cells(series, mask, problem):
+    """'row 17, column 'sales': '12O' is not a number; row 40, ...; and 3 more'."""
+    rows = _rows(mask)
+    shown = [f"row {row}, column {series.name!r}: "
+             + ("a value" if pd.isna(series.iloc[row - 1]) else repr(series.iloc[row - 1]))
+             + f" {problem}" for row in rows[:_SHOWN_BAD_CELLS]]
+    more = len(rows) - len(shown)
+    return "; ".join(shown) + (f"; and {more} more" if more else "")
+
+
+# ---------------------------------------------------------------- writing files
+
+
+@contextlib.contextmanager
+def _atomic_writes():
+    """Stage files as ``stage(path, write)``; all are renamed into place when the block ends.
+
+    ``write(temporary_path)`` writes the content. If the block fails or is
+    interrupted, the temporary files are removed and the targets left as they were.
+    """
+    staged = []
+
+    def stage(path, write):
+        # Created by ``write`` itself, so it gets the usual permissions (umask), not 0600.
+        temporary = path.with_name(f".{path.stem}.{os.getpid()}.partial{path.suffix}")
+        staged.append((temporary, path))
+        try:
+            write(temporary)
+        except (OSError, ValueError) as exc:
+            raise UserError(f"cannot save {path}: {_one_line(exc)}") from None
+
+    try:
+        yield stage
+        for temporary, path in staged:
+            os.replace(temporary, path)
+    finally:
+        for temporary, _ in staged:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(temporary)
+
+
+def _check_output_path(path):
+    """Refuse, before any work, a file the command could not write."""
+    if path is None:
+        return
+    _check_folder(path)
+    if path.suffix.lower() not in _OUTPUT_FORMATS:
+        raise UserError(f"--output must end in .csv, .parquet or .json, got {path.name}")
+    if path.suffix.lower() == ".parquet" and importlib.util.find_spec("pyarrow") is None:
+        raise UserError("--output .parquet needs pyarrow: pip install pyarrow "
+                        "(or save as .csv or .json)")
+
+
+def write_table(table: pd.DataFrame, path):
+    """Write ``table`` (index included) as CSV, Parquet or JSON, by the extension of ``path``."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".parquet":
+        table.to_parquet(path)
+    elif suffix == ".json":
+        rows = table.reset_index()
+        label = rows.columns[0]
+        rows[label] = _index_labels(table.index)
+        rows.to_json(path, orient="records", indent=2)
+    else:
+        table.to_csv(path)
+
+
+def _index_labels(index):
+    """Index labels as text: dates without a time of day when there is none."""
+    if isinstance(index, pd.DatetimeIndex):
+        return index.strftime("%Y-%m-%d" if (index == index.normalize()).all()
+                              else "%Y-%m-%dT%H:%M:%S")
+    return index.astype(str) if isinstance(index, pd.PeriodIndex) else index
+
+
+def format_table(frame: pd.DataFrame, digits=4) -> str:
+    """A table as text in plain notation: about ``digits`` significant digits per column.
+
+    Each column gets one number of decimals, from its largest magnitude, so
+    30290 prints as ``30290`` and 0.01234 as ``0.01234``; NaN prints as ``-``.
+    """
+    def formatter(values):
+        finite = np.abs(values[np.isfinite(values)])
+        top = finite.max() if finite.size and finite.max() > 0 else 1.0
+        decimals = int(np.clip(digits - 1 - math.floor(math.log10(top)), 0, 6))
+        return lambda v: f"{v:.{decimals}f}"
+
+    numeric = frame.select_dtypes("number").columns
+    return frame.to_string(na_rep="-", formatters={
+        c: formatter(frame[c].to_numpy(dtype=float)) for c in numeric})
+
+
+# ---------------------------------------------------------------- plots
+
+
+def forecast_figure(y, table, result, coverage):
+    """The forecast (and backtest) figure of ``gatedts forecast``."""
     from .analysis.plotting import plot_backtest, plot_forecast, require_matplotlib
 
     Figure = require_matplotlib()
@@ -279,27 +609,30 @@ def save_plot(path, y, table, result):
     axes = np.atleast_1d(fig.subplots(rows, 1))
     horizon = len(table)
     history = min(len(y), max(10 * horizon, 48))
-    plot_forecast(y, table, history=history, ax=axes[0],
+    plot_forecast(y, table, history=history, ax=axes[0], coverage=coverage,
                   title=f"{y.name}: {horizon}-step forecast")
     if result is not None:
         plot_backtest(result, y, ax=axes[1])
-    try:
-        fig.savefig(path, dpi=120)
-    except (OSError, ValueError) as exc:
-        raise UserError(f"cannot save the plot to {path}: {_one_line(exc)}") from None
+    return fig
 
 
 def _check_plot_path(path):
+    if path is None:
+        return
     try:
         from .analysis.plotting import require_matplotlib
 
         require_matplotlib()
     except ImportError as exc:
         raise UserError(str(exc)) from None
-    if not path.parent.exists():
-        raise UserError(f"cannot save the plot to {path}: folder {path.parent} does not exist")
-    if path.suffix.lower() not in (".png", ".pdf", ".svg", ".jpg", ".jpeg"):
+    _check_folder(path)
+    if path.suffix.lower() not in _PLOT_FORMATS:
         raise UserError(f"--plot must end in .png, .pdf, .svg or .jpg, got {path.name}")
+
+
+def _check_folder(path):
+    if not path.parent.exists():
+        raise UserError(f"cannot save {path}: folder {path.parent} does not exist")
 
 
 # ---------------------------------------------------------------- compare
@@ -312,14 +645,10 @@ def add_compare_parser(commands):
         description="Backtest RNN, GRU and LSTM forecasters of one series with the same "
         "parameter budget and seeds; print hidden size, parameters, time per epoch, MASE "
         "and sMAPE (mean ± sd over seeds) next to seasonal naive.")
-    source = p.add_mutually_exclusive_group()
-    source.add_argument("csv", nargs="?", type=Path, help="CSV file (default: airline)")
-    source.add_argument("--dataset", metavar="NAME", help="a bundled dataset")
-    p.add_argument("--column", metavar="C", help="column to compare on")
-    p.add_argument("--date-column", metavar="D", help="CSV column with the timestamps")
+    _add_source_arguments(p)
     p.add_argument("--horizon", "-H", type=int, metavar="H",
                    help="steps per origin (default: one season, or 10)")
-    p.add_argument("--cells", default="rnn,gru,lstm", help="default: rnn,gru,lstm")
+    p.add_argument("--cells", type=_names, help="default: rnn,gru,lstm")
     p.add_argument("--seeds", type=int, metavar="N", help="seeds 0..N-1 (default: 5)")
     p.add_argument("--budget", type=int, metavar="PARAMS",
                    help="weights per network (default: those of a 32-unit GRU)")
@@ -327,12 +656,14 @@ def add_compare_parser(commands):
                    help="epoch cap (default: the default network's, at most 300)")
     p.add_argument("--origins", type=int, metavar="N",
                    help="backtest the last N horizons (default: 3)")
-    p.add_argument("--initial", type=int, metavar="N", help="first origin (overrides --origins)")
-    p.add_argument("--step", type=int, metavar="N", help="between origins (default: horizon)")
+    p.add_argument("--initial", type=int, metavar="N",
+                   help="first origin (overrides --origins)")
+    p.add_argument("--step", type=int, metavar="N",
+                   help="between origins (default: horizon)")
     p.add_argument("--fast", action="store_true", help="CI-sized defaults: 1 seed, a 4-unit "
                    "GRU budget, 3 epochs, 1 origin")
     p.add_argument("--plot", type=Path, metavar="PNG", help="save forecasts and gate heat maps")
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress output")
+    _add_feedback_arguments(p)
     p.set_defaults(func=cmd_compare)
     return p
 
@@ -341,79 +672,180 @@ def cmd_compare(args) -> int:
     """Equal-budget comparison of the cells on one series: one table on stdout."""
     from .analysis import compare
 
-    if args.plot is not None:
-        _check_plot_path(args.plot)
-    y, source = load_series(args)
-    status = _Status(quiet=args.quiet)
+    _check_plot_path(args.plot)
+    y, _, source = load_series(args)
+    cells = [c.lower() for c in args.cells] if args.cells else compare.CELLS
+    status = _Status(args.quiet, args.progress)
     status.info(f"{source}: {len(y)} observations, {_span(y)}")
-    table = compare.compare_cells_on_series(
-        y, cells=[c.strip().lower() for c in args.cells.split(",") if c.strip()],
-        horizon=args.horizon, budget=args.budget, seeds=args.seeds, max_iter=args.max_iter,
-        n_origins=args.origins, initial=args.initial, step=args.step, fast=args.fast,
-        progress=status.info)
+    _compile_kernels([c for c in cells if c in CELL_NAMES], status)
+    with status.bar("compare", unit=" backtest") as bar:
+        table = compare.compare_cells_on_series(
+            y, cells=cells, horizon=args.horizon, budget=args.budget, seeds=args.seeds,
+            max_iter=args.max_iter, n_origins=args.origins, initial=args.initial,
+            step=args.step, fast=args.fast, progress=bar.note)
     print(compare.describe_comparison(table))
     print(compare.format_comparison(table))
     if args.plot is not None:
-        with status.task("plotting (refit at the last origin)"):
-            fig = compare.comparison_figure(y, table)
-        try:
-            fig.savefig(args.plot, dpi=120)
-        except (OSError, ValueError) as exc:
-            raise UserError(f"cannot save the plot to {args.plot}: {_one_line(exc)}") from None
-        print(f"saved plot: {args.plot}")
+        status.info("plotting (refit at the last origin)")
+        fig = compare.comparison_figure(y, table)
+        with _atomic_writes() as stage:
+            stage(args.plot, lambda path: fig.savefig(path, dpi=120))
+        print(f"saved: {args.plot}")
     return 0
 
 
-# ---------------------------------------------------------------- progress
+# ---------------------------------------------------------------- warm-up
+
+
+def add_warm_up_parser(commands):
+    """Register ``gatedts warm-up``."""
+    p = commands.add_parser(
+        "warm-up", help="compile the kernels once, so that later runs start at once",
+        description="Compile the Numba kernels of the given cells (or load them from "
+        "Numba's on-disk cache) and say which it was and how long it took. Run it once "
+        "per machine, e.g. when building an image, so that no forecast waits for the "
+        "compiler.")
+    p.add_argument("--cells", type=_names, default=list(CELL_NAMES),
+                   help=f"default: {','.join(CELL_NAMES)}")
+    p.add_argument("--quiet", "-q", action="store_true", help="no notices on stderr")
+    p.set_defaults(func=cmd_warm_up, progress=False)
+    return p
+
+
+def cmd_warm_up(args) -> int:
+    """Compile or load the kernels; one sentence on stdout says which and how long."""
+    cells = [c.lower() for c in args.cells]
+    unknown = [c for c in cells if c not in CELL_NAMES]
+    if unknown or not cells:
+        raise UserError(f"--cells: unknown cell(s) {', '.join(map(repr, unknown))}; choose "
+                        f"from {', '.join(CELL_NAMES)}")
+    seconds, compiled = _compile_kernels(cells, _Status(args.quiet), report=False)
+    names = _join([cell.upper() for cell in cells])
+    if compiled:
+        print(f"Compiled the {names} kernels in {seconds:.1f} s; later runs load them "
+              "from Numba's on-disk cache.")
+    else:
+        print(f"The {names} kernels were already compiled: loaded from Numba's on-disk "
+              f"cache in {seconds:.1f} s.")
+    return 0
+
+
+def _join(words):
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def _compile_kernels(cells, status, report=True):
+    """Compile or load the kernels of ``cells`` before the work that needs them.
+
+    A notice goes to stderr the moment Numba starts compiling (a cold cache:
+    the first run, or a new cell), and with ``report`` another with the time
+    it took.
+
+    Returns
+    -------
+    seconds : float
+    compiled : bool
+        Whether anything was compiled (rather than loaded from the cache).
+    """
+    from numba.core import event
+
+    from .forecasting.parallel import warm_up
+
+    class Notice(event.Listener):
+        compiled = False
+
+        def on_start(self, ev):
+            if not self.compiled:
+                self.compiled = True
+                status.info("compiling kernels (first run only)…")
+
+        def on_end(self, ev):
+            pass
+
+    with event.install_listener("numba:compile", Notice()) as notice:
+        seconds = warm_up(cells)
+    if notice.compiled and report:
+        status.info(f"compiled the kernels in {seconds:.1f} s; later runs load them from "
+                    "the cache")
+    return seconds, notice.compiled
+
+
+# ---------------------------------------------------------------- notices and progress
 
 
 class _Status:
-    """Progress on stderr: a bar for epochs and origins on a terminal, sparse lines otherwise."""
+    """Notices and progress on stderr.
 
-    def __init__(self, quiet=False, stream=None):
+    Notices are lines; progress is a tqdm bar that updates one line, shown on
+    a terminal or with ``--progress``. ``--quiet`` silences both.
+    """
+
+    def __init__(self, quiet=False, progress=False):
         self.quiet = quiet
-        self.stream = sys.stderr if stream is None else stream
-        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.bars = not quiet and (progress or sys.stderr.isatty())
 
     def info(self, message):
         if not self.quiet:
-            print(message, file=self.stream, flush=True)
+            print(message, file=sys.stderr, flush=True)
+
+    @contextlib.contextmanager
+    def bar(self, label, unit):
+        """A bar (a no-op when bars are off) with ``update_to(i, n)`` and ``note(line)``."""
+        bar = _Bar(self, label, unit)
+        try:
+            yield bar
+        finally:
+            bar.close()
 
     @contextlib.contextmanager
     def epochs(self, label):
-        """Turn the estimator's per-epoch lines (printed on stdout) into progress."""
-        if self.quiet:
-            with contextlib.redirect_stdout(io.StringIO()):
-                yield
-            return
-        sink = _EpochLines(self, label)
-        with contextlib.redirect_stdout(sink):
+        """A bar over training epochs, read from the estimators' per-epoch lines on stdout.
+
+        The estimators have no progress callback; with bars on, the Forecaster
+        runs with ``verbose=1`` and its lines are turned into bar updates here.
+        """
+        if not self.bars:
             yield
-        sink.close_line()
+            return
+        with self.bar(label, unit=" epoch") as bar, contextlib.redirect_stdout(
+                _EpochLines(bar)):
+            yield
 
-    @contextlib.contextmanager
-    def task(self, label):
-        def tick(i, n):
-            if self.quiet:
-                return
-            if self.tty:
-                print(f"\r{label} {_bar(i / n)} {i}/{n}", end="", file=self.stream, flush=True)
-            else:
-                print(f"{label}: origin {i}/{n}", file=self.stream, flush=True)
 
-        if not self.quiet and not self.tty and label != "backtest":
-            print(f"{label} ...", file=self.stream, flush=True)
-        with contextlib.redirect_stdout(io.StringIO()):
-            yield tick
-        if not self.quiet and self.tty:
-            print("\r\033[K", end="", file=self.stream, flush=True)
+class _Bar:
+    def __init__(self, status, label, unit):
+        self.status, self.tqdm = status, None
+        if status.bars:
+            from tqdm import tqdm
+
+            self.tqdm = tqdm(desc=label, unit=unit, file=sys.stderr, leave=False,
+                             dynamic_ncols=True)
+
+    def update_to(self, i, n):
+        if self.tqdm is not None:
+            self.tqdm.total = n
+            self.tqdm.update(i - self.tqdm.n)
+
+    def note(self, line):
+        """One finished step: a notice line above the bar, and the bar moves on."""
+        if self.tqdm is None:
+            self.status.info(line)
+        else:
+            self.tqdm.write(line, file=sys.stderr)
+            self.tqdm.update(1)
+
+    def close(self):
+        if self.tqdm is not None:
+            self.tqdm.close()
 
 
 class _EpochLines(io.TextIOBase):
+    """A stdout stand-in that moves a bar on each ``Epoch N: loss L`` line."""
+
     _EPOCH = re.compile(r"Epoch\s+(\d+): loss ([0-9.eE+-]+|nan|inf)")
 
-    def __init__(self, status, label):
-        self.status, self.label, self.buffer, self.last = status, label, "", 0
+    def __init__(self, bar):
+        self.bar, self.buffer = bar, ""
 
     def writable(self):
         return True
@@ -424,30 +856,10 @@ class _EpochLines(io.TextIOBase):
             line, self.buffer = self.buffer.split("\n", 1)
             match = self._EPOCH.search(line)
             if match:
-                self._show(int(match.group(1)), match.group(2))
+                self.bar.tqdm.set_postfix_str(f"loss {float(match.group(2)):.4g}",
+                                              refresh=False)
+                self.bar.tqdm.update(1)
         return len(text)
-
-    def _show(self, epoch, loss):
-        stream = self.status.stream
-        if self.status.tty:
-            print(f"\r{self.label}: epoch {epoch:>4}  loss {float(loss):.4g}", end="",
-                  file=stream, flush=True)
-        elif epoch == 1 or epoch % 25 == 0:
-            print(f"{self.label}: epoch {epoch:>4}  loss {float(loss):.4g}", file=stream,
-                  flush=True)
-        self.last = epoch
-
-    def close_line(self):
-        if self.status.tty:
-            print(file=self.status.stream, flush=True)
-        elif self.last and self.last % 25:
-            print(f"{self.label}: stopped after epoch {self.last}", file=self.status.stream,
-                  flush=True)
-
-
-def _bar(fraction, width=24):
-    filled = round(fraction * width)
-    return "[" + "#" * filled + "." * (width - filled) + "]"
 
 
 # ---------------------------------------------------------------- entry point
@@ -457,14 +869,33 @@ def _one_line(exc) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
-def _warning_line(message, category, filename, lineno, file=None, line=None):
+def _warn(message):
     print(f"gatedts: warning: {_one_line(message)}", file=sys.stderr)
 
 
+def _warning_line(message, category, filename, lineno, file=None, line=None):
+    _warn(message)
+
+
+def _raise_interrupted(signum, frame):
+    raise Interrupted
+
+
+@contextlib.contextmanager
+def _ctrl_c_ends_the_command():
+    """Ctrl-C raises :class:`Interrupted` (in the main thread, where signals arrive)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, _raise_interrupted)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _implicit_forecast(argv, parser) -> bool:
-    """No subcommand (nothing, options only, or a CSV file first) means ``forecast``."""
-    if not argv:
-        return True
+    """Options only, or a CSV file first, without a subcommand mean ``forecast``."""
     first = argv[0]
     if first.startswith("-"):
         return first not in ("-h", "--help", "--version")
@@ -477,19 +908,23 @@ def main(argv=None) -> int:
     """Run the ``gatedts`` command; returns the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
+    if not argv:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
     if _implicit_forecast(argv, parser):
         argv = ["forecast", *argv]
     args = parser.parse_args(argv)
     showwarning = warnings.showwarning
     warnings.showwarning = _warning_line
     try:
-        return args.func(args)
+        with _ctrl_c_ends_the_command():
+            return args.func(args)
     except (UserError, ValueError, TypeError, KeyError, OSError, ImportError) as exc:
         print(f"gatedts {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_ERROR
-    except KeyboardInterrupt:
+    except (Interrupted, KeyboardInterrupt):
         print("gatedts: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     finally:
         warnings.showwarning = showwarning
 

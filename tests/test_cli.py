@@ -1,17 +1,32 @@
-"""The gatedts command: success paths, and one-line errors without tracebacks."""
+"""The gatedts command: success paths, users' CSV files, flags, outputs, Ctrl-C, progress,
+and one-line errors without tracebacks.
 
+Most tests call ``main`` in this process with the default networks shrunk;
+those marked as such drive the real entry point (``python -m gatedts``) in a
+subprocess, with ``--hidden-size 4 --max-iter 3`` for speed.
+"""
+
+import importlib.util
+import json
+import os
+import re
+import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from gatedts import GRURegressor, LSTMRegressor, RNNRegressor
-from gatedts.cli import main
+from gatedts.cli import build_forecaster, build_parser, format_table, main
 from gatedts.forecasting import forecaster as forecasting
+from gatedts.forecasting import parallel
 
 CELLS = {"gru": GRURegressor, "lstm": LSTMRegressor, "rnn": RNNRegressor}
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ["--hidden-size", "4", "--max-iter", "3"]
 
 
 @pytest.fixture(autouse=True)
@@ -31,6 +46,14 @@ def run(argv, capsys):
     return code, out, err
 
 
+def gatedts(*argv, cwd, **kwargs):
+    """``python -m gatedts ARGV`` on this source tree, as a user runs it."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    return subprocess.run([sys.executable, "-m", "gatedts", *map(str, argv)], cwd=cwd,
+                          env=env, capture_output=True, text=True, timeout=300, **kwargs)
+
+
 def assert_user_error(code, err, pattern, expected_code=1):
     """Exit status, no traceback, and the error is one line (the last, after any progress)."""
     assert code == expected_code
@@ -41,13 +64,16 @@ def assert_user_error(code, err, pattern, expected_code=1):
     assert pattern in errors[0], errors[0]
 
 
-def write_csv(path, n=80, start="2015-01-01", freq="MS", **columns):
+def write_csv(path, n=80, start="2015-01-01", freq="MS", sep=",", **columns):
     dates = pd.date_range(start, periods=n, freq=freq)
     t = np.arange(n)
     frame = pd.DataFrame({"date": dates.strftime("%Y-%m-%d"),
                           "sales": 100 + t + 10 * np.sin(2 * np.pi * t / 12), **columns})
-    frame.to_csv(path, index=False)
+    frame.to_csv(path, index=False, sep=sep)
     return path
+
+
+# ---------------------------------------------------------------- forecasts
 
 
 def test_forecast_dataset_with_plot_and_output(tmp_path, capsys):
@@ -62,14 +88,8 @@ def test_forecast_dataset_with_plot_and_output(tmp_path, capsys):
     saved = pd.read_csv(csv)
     assert list(saved.columns) == ["date", "forecast", "lower", "upper"] and len(saved) == 6
     assert saved["date"].iloc[0] == "1961-01-01"
-    assert "epoch" in err and "backtest" in err  # progress goes to stderr
-
-
-def test_no_arguments_forecasts_airline(capsys):
-    code, out, err = run([], capsys)
-    assert code == 0, err
-    assert "forecast of passengers, 12 steps" in out
-    assert "backtest: 3 rolling origin(s) x 12 steps" in out
+    assert "fitted in" in err and "backtest: 1 rolling origin" in err  # notices on stderr
+    assert "\r" not in err  # no progress bar: stderr is not a terminal
 
 
 def test_quiet_and_models(capsys):
@@ -98,40 +118,159 @@ def test_csv_without_dates_numbers_the_rows(tmp_path, capsys):
     assert "60" in out and "61" in out
 
 
-@pytest.mark.parametrize("argv, pattern", [
-    (["forecast", "--dataset", "nope"], "unknown dataset 'nope'"),
-    (["forecast", "missing.csv"], "no such file"),
-    (["forecast", "--horizon", 0], "--horizon must be a positive integer"),
-    (["forecast", "--horizon", -3], "--horizon must be a positive integer"),
-    (["forecast", "--coverage", 1.5], "--coverage"),
-    (["forecast", "--dataset", "seattle_weather", "--column", "weather"], "not numeric"),
-    (["forecast", "--dataset", "airline", "--column", "seats"], "no column 'seats'"),
-    (["forecast", "--dataset", "airline", "--date-column", "d"], "applies to a CSV"),
-    (["forecast", "--plot", "no/such/folder/p.png"], "does not exist"),
-])
-def test_user_errors(argv, pattern, capsys, monkeypatch, tmp_path):
-    monkeypatch.chdir(tmp_path)
-    code, _, err = run(argv, capsys)
-    assert_user_error(code, err, pattern)
+def test_short_series_gets_a_forecast_without_intervals(tmp_path, capsys):
+    path = write_csv(tmp_path / "short.csv", n=20)
+    out_file = tmp_path / "short_forecast.csv"
+    code, out, err = run([path, "--horizon", 1, "-o", out_file, "-q"], capsys)
+    assert code == 0, err
+    assert "forecast of sales, 1 step, no intervals" in out
+    warning = [line for line in err.splitlines() if "warning:" in line]
+    assert len(warning) == 1 and "no prediction intervals, point forecast only" in warning[0]
+    assert "too few to calibrate 90% intervals" in warning[0]
+    assert list(pd.read_csv(out_file).columns) == ["date", "forecast"]
 
 
-@pytest.mark.parametrize("argv, pattern", [
-    (["forecast", "--horizon", "abc"], "invalid int value"),
-    (["forecast", "--model", "cnn"], "invalid choice"),
-    (["forecast", "--bogus"], "unrecognized arguments"),
-    (["forecast", "a.csv", "--dataset", "airline"], "not allowed with"),
-    (["frobnicate"], "invalid choice"),
-])
-def test_usage_errors(argv, pattern, capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(argv)
-    _, err = capsys.readouterr()
-    assert_user_error(exc.value.code, err, pattern, expected_code=2)
+# ---------------------------------------------------------------- every Forecaster choice
+
+
+def parse(*argv):
+    return build_parser().parse_args(["forecast", *map(str, argv)])
+
+
+def test_defaults_leave_every_choice_to_the_forecaster():
+    params = build_forecaster(parse(), horizon=12).get_params()
+    assert params["estimator"] == "gru" and params["n_models"] == 1
+    assert all(params[name] == "auto" for name in
+               ("window", "log", "seasonal_difference", "difference"))
+    assert params["seasonal_period"] is None and params["random_state"] == 0
+
+
+def test_pipeline_flags_reach_the_forecaster():
+    f = build_forecaster(parse("--model", "auto", "--window", 14, "--no-log", "--difference", 0,
+                               "--seasonal-difference", "--seasonal-period", 4,
+                               "--n-models", 4, "--seed", 7), horizon=3)
+    assert f.get_params() | {"estimator": "auto", "window": 14, "log": False, "difference": 0,
+                             "seasonal_difference": True, "seasonal_period": 4,
+                             "n_models": 4, "random_state": 7} == f.get_params()
+    assert build_forecaster(parse("--log", "--no-seasonal-difference"), 3).get_params()[
+        "log"] is True
+
+
+def test_network_size_flags(capsys):
+    network = build_forecaster(parse("--model", "lstm", "--hidden-size", 5, "--max-iter", 7),
+                               horizon=3).estimator
+    assert (network.cell, network.hidden_size, network.max_iter) == ("lstm", 5, 7)
+    code, out, err = run(["--model", "rnn", "--hidden-size", 3, "--max-iter", 2, "--horizon", 6,
+                          "--backtest", 1], capsys)
+    assert code == 0, err
+    assert "RNN (3 units)" in out  # the backtest row names the model as chosen
+    code, _, err = run(["--model", "auto", "--hidden-size", 3], capsys)
+    assert_user_error(code, err, "not to --model auto")
+
+
+def test_flags_change_the_fit(capsys):
+    code, _, err = run(["--window", 14, "--no-log", "--difference", 1, "--no-seasonal-difference",
+                        "--horizon", 3, "--backtest", 0, "--model", "auto"], capsys)
+    assert code == 0, err
+    assert "log=no, differences=1; window=14, horizon=3" in err
+
+
+def test_exogenous_columns_with_future_values(tmp_path, capsys):
+    n = 80
+    rng = np.random.default_rng(0)
+    path = write_csv(tmp_path / "sales.csv", n=n, price=rng.normal(10, 1, n),
+                     promo=rng.integers(0, 2, n).astype(float))
+    future = tmp_path / "future.csv"
+    pd.DataFrame({"date": pd.date_range("2021-09-01", periods=3, freq="MS").strftime("%Y-%m-%d"),
+                  "promo": [1.0, 0.0, 1.0]}).to_csv(future, index=False)
+    code, out, err = run([path, "--exog", "price,promo", "--future-exog", future,
+                          "--horizon", 3, "--backtest", 1], capsys)
+    assert code == 0, err
+    assert "forecast of sales, 3 steps" in out and "2021-11-01" in out
+    code, out, err = run([path, "--future-exog", future, "--horizon", 3, "--backtest", 0], capsys)
+    assert code == 0, err  # --exog defaults to the columns of --future-exog
+    code, _, err = run([path, "--exog", "price", "--future-exog", future], capsys)
+    assert_user_error(code, err, "not in --exog: promo")
+    code, _, err = run([path, "--exog", "discount"], capsys)
+    assert_user_error(code, err, "--exog: no column 'discount'")
+    code, _, err = run([path, "--exog", "price", "--column", "price"], capsys)
+    assert_user_error(code, err, "the column being forecast")
+
+
+# ---------------------------------------------------------------- users' CSV files
+
+
+def test_a_copy_of_the_airline_csv_gets_the_airline_defaults(tmp_path, capsys):
+    from gatedts.datasets import load_airline
+
+    load_airline().to_frame().to_csv(tmp_path / "air.csv")
+    code, out, err = run([tmp_path / "air.csv", "--backtest", 0], capsys)
+    assert code == 0, err
+    assert "forecast of passengers, 12 steps" in out and "(freq MS)" in err
+    assert "seasonal difference (m=12)" in err
+
+
+def test_integer_years(tmp_path, capsys):
+    path = tmp_path / "years.csv"
+    pd.DataFrame({"year": range(1901, 1961), "value": np.linspace(10, 30, 60)}).to_csv(
+        path, index=False)
+    for argv in ([path], [path, "--date-column", "year"]):
+        code, out, err = run([*argv, "--backtest", 0, "-q"], capsys)
+        assert code == 0, err
+        assert "forecast of value, 10 steps" in out  # yearly: no season, 10 steps
+        rows = out.splitlines()[3:]
+        assert [row.split()[0] for row in rows] == [str(y) for y in range(1961, 1971)]
+
+
+@pytest.mark.parametrize("label", ["{y}Q{q}", "{y}-Q{q}", "{y} q{q}"])
+def test_year_quarters(label, tmp_path, capsys):
+    path = tmp_path / "quarters.csv"
+    quarters = [label.format(y=1990 + k // 4, q=k % 4 + 1) for k in range(48)]
+    pd.DataFrame({"quarter": quarters, "gdp": 100 + np.arange(48.0)}).to_csv(path, index=False)
+    code, out, err = run([path, "--backtest", 0, "-o", tmp_path / "q.json"], capsys)
+    assert code == 0, err
+    assert "forecast of gdp, 4 steps" in out and "(freq Q-DEC)" in err
+    assert [row["quarter"] for row in json.loads((tmp_path / "q.json").read_text())] == [
+        "2002Q1", "2002Q2", "2002Q3", "2002Q4"]
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|"])
+def test_the_separator_is_detected(sep, tmp_path, capsys):
+    path = write_csv(tmp_path / "sales.csv", sep=sep, other=np.arange(80.0))
+    code, out, err = run([path, "--horizon", 2, "--backtest", 0, "-q"], capsys)
+    assert code == 0, err
+    assert "forecast of sales" in out and "2021-09-01" in out
+
+
+def test_sep_option(tmp_path, capsys):
+    path = write_csv(tmp_path / "sales.txt", sep=";")
+    code, out, err = run(["forecast", path, "--sep", ";", "--horizon", 2, "--backtest", 0, "-q"],
+                         capsys)
+    assert code == 0 and "forecast of sales" in out, err
+    code, _, err = run(["forecast", path, "--sep", ",", "--backtest", 0], capsys)
+    assert_user_error(code, err, "no numeric column")
+
+
+def test_each_bad_cell_is_named(tmp_path, capsys):
+    path = write_csv(tmp_path / "data.csv")
+    frame = pd.read_csv(path).astype({"sales": object})
+    frame.loc[16, "sales"] = "12O"
+    frame.to_csv(path, index=False)
+    code, _, err = run([path, "--backtest", 0], capsys)
+    assert_user_error(code, err, "row 17, column 'sales': '12O' is not a number")
+    for row in range(20, 30):
+        frame.loc[row, "sales"] = f"n/a{row}"
+    frame.to_csv(path, index=False)
+    code, _, err = run([path, "--backtest", 0], capsys)
+    assert_user_error(code, err, "row 17, column 'sales': '12O' is not a number; row 21, "
+                      "column 'sales': 'n/a20' is not a number;")
+    assert err.rstrip().endswith("; and 6 more")
 
 
 @pytest.mark.parametrize("change, pattern", [
     (lambda f: f.assign(sales=f["sales"].astype(str) + "x"), "no numeric column"),
-    (lambda f: f.assign(sales=f["sales"].where(f.index != 5)), "missing value"),
+    (lambda f: f.assign(sales=f["sales"].where(f.index != 5)),
+     "row 6, column 'sales': a value is missing; fill or drop"),
     (lambda f: f.iloc[::-1], "not monotonic"),
     (lambda f: f.drop(index=10), "gap"),
     (lambda f: f.iloc[:8], "too short"),
@@ -154,15 +293,189 @@ def test_column_errors(tmp_path, capsys):
     frame = pd.read_csv(path).assign(date=lambda f: f["date"].where(f.index != 3, "soon"))
     frame.to_csv(path, index=False)
     code, _, err = run([path, "--date-column", "date"], capsys)
-    assert_user_error(code, err, "cannot parse column 'date'")
+    assert_user_error(code, err, "cannot parse column 'date' of")
+    assert "row 4, column 'date': 'soon' is not a date" in err
+
+
+# ---------------------------------------------------------------- outputs and printing
+
+
+def test_output_formats(tmp_path, capsys):
+    path = write_csv(tmp_path / "sales.csv")
+    outputs = {"csv": tmp_path / "f.csv", "json": tmp_path / "f.json"}
+    if importlib.util.find_spec("pyarrow") is not None:
+        outputs["parquet"] = tmp_path / "f.parquet"
+    for out_file in outputs.values():
+        code, _, err = run([path, "--horizon", 2, "--backtest", 0, "-q", "-o", out_file], capsys)
+        assert code == 0, err
+    assert pd.read_csv(outputs["csv"])["date"].tolist() == ["2021-09-01", "2021-10-01"]
+    rows = json.loads(outputs["json"].read_text())
+    assert [row["date"] for row in rows] == ["2021-09-01", "2021-10-01"]
+    assert set(rows[0]) == {"date", "forecast", "lower", "upper"}
+    if "parquet" in outputs:
+        table = pd.read_parquet(outputs["parquet"])
+        assert table.index.name == "date" and list(table.columns) == ["forecast", "lower",
+                                                                      "upper"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["sales.csv", *(p.name for p in outputs.values())])  # no temporary files left
+
+
+def test_bad_outputs_are_refused_before_any_work(tmp_path, capsys, monkeypatch):
+    code, _, err = run(["--output", tmp_path / "out.xlsx"], capsys)
+    assert_user_error(code, err, "--output must end in .csv, .parquet or .json, got out.xlsx")
+    assert "observations" not in err and not (tmp_path / "out.xlsx").exists()
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "pyarrow" else real_find_spec(name, *a))
+    code, _, err = run(["--output", tmp_path / "out.parquet"], capsys)
+    assert_user_error(code, err, "needs pyarrow: pip install pyarrow")
+
+
+def test_plain_number_formatting(capsys):
+    table = pd.DataFrame({"big": [30290.4, 29876.0], "small": [0.012345, 0.2],
+                          "gap": [1.5, np.nan]})
+    assert format_table(table).splitlines()[1:] == ["0 30290 0.0123 1.500",
+                                                    "1 29876 0.2000     -"]
+    code, out, err = run(["--dataset", "airline", "--horizon", 3, "--backtest", 1, "-q"],
+                         capsys)
+    assert code == 0, err
+    assert not re.search(r"\de[+-]\d", out)
+
+
+# ---------------------------------------------------------------- notices and progress
+
+
+def test_progress_bars_only_when_asked_on_a_non_terminal(capsys):
+    argv = ["--dataset", "airline", "--horizon", 6, "--backtest", 1]
+    code, _, err = run([*argv, "--progress"], capsys)
+    assert code == 0, err
+    assert "\r" in err and "backtest" in err and "epoch" in err  # tqdm redraws one line
+    code, _, err = run(argv, capsys)
+    assert code == 0 and "\r" not in err and "epoch" not in err
+    code, _, err = run([*argv, "--progress", "--quiet"], capsys)
+    assert code == 0 and err == ""
+
+
+def compile_something():
+    """A stand-in for the kernels: a new function, so Numba really compiles it."""
+    import numba
+
+    numba.njit(lambda x: x + 1)(1)
+    return 0.25
+
+
+def test_the_first_compilation_is_announced(monkeypatch, capsys):
+    monkeypatch.setattr(parallel, "warm_up", lambda cells: compile_something())
+    code, out, err = run(["warm-up", "--cells", "gru"], capsys)
+    assert code == 0
+    assert err == "compiling kernels (first run only)…\n"
+    assert out == ("Compiled the GRU kernels in 0.2 s; later runs load them from Numba's "
+                   "on-disk cache.\n")
+    code, out, err = run(["--horizon", 3, "--backtest", 0], capsys)
+    assert code == 0 and "compiled the kernels in 0.2 s; later runs load them" in err
+    code, out, err = run(["--horizon", 3, "--backtest", 0, "-q"], capsys)
+    assert code == 0 and err == ""
+
+
+def test_warm_up_says_what_it_did(tmp_path):
+    """Subprocess: the real kernels; run twice, the second must find them cached."""
+    first = gatedts("warm-up", "--cells", "gru", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert re.fullmatch(r"(Compiled the GRU kernels in [\d.]+ s; later runs load them from "
+                        r"Numba's on-disk cache\.|The GRU kernels were already compiled: "
+                        r"loaded from Numba's on-disk cache in [\d.]+ s\.)\n", first.stdout)
+    assert ("compiling kernels" in first.stderr) == first.stdout.startswith("Compiled")
+    second = gatedts("warm-up", "--cells", "gru", cwd=tmp_path)
+    assert second.stdout.startswith("The GRU kernels were already compiled") and not \
+        second.stderr
+
+
+# ---------------------------------------------------------------- the real entry point
+
+
+def test_no_arguments_prints_usage(tmp_path):
+    done = gatedts(cwd=tmp_path)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("usage: gatedts") and "forecast" in done.stderr
+
+
+def test_a_csv_of_integer_years_end_to_end(tmp_path):
+    pd.DataFrame({"year": range(1901, 1961), "value": np.linspace(10, 30, 60)}).to_csv(
+        tmp_path / "years.csv", index=False)
+    done = gatedts("years.csv", "--horizon", 2, "--backtest", 1, "-o", "out.json", *TINY,
+                   cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert [row["year"] for row in json.loads((tmp_path / "out.json").read_text())] == [
+        "1961", "1962"]
+
+
+@pytest.mark.parametrize("phase", ["observations", "backtest:"])
+def test_ctrl_c_ends_the_command_and_writes_nothing(phase, tmp_path):
+    write_csv(tmp_path / "sales.csv", n=120)
+    (tmp_path / "forecast.csv").write_text("precious\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with subprocess.Popen(
+            [sys.executable, "-m", "gatedts", "sales.csv", "-o", "forecast.csv", "--plot",
+             "forecast.png", "--n-models", "20", "--hidden-size", "8", "--max-iter", "200"],
+            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True) as process:
+        seen = []
+        for line in process.stderr:  # wait until the command is in the phase
+            seen.append(line)
+            if phase in line:
+                break
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=120)
+    err = "".join(seen) + err
+    assert process.returncode == 130, err
+    assert err.rstrip().endswith("gatedts: interrupted") and "Traceback" not in err
+    assert "training interrupted" not in err  # not a graceful stop of one fit
+    assert (tmp_path / "forecast.csv").read_text() == "precious\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["forecast.csv", "sales.csv"]
+
+
+# ---------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize("argv, pattern", [
+    (["forecast", "--dataset", "nope"], "unknown dataset 'nope'"),
+    (["forecast", "missing.csv"], "no such file"),
+    (["forecast", "--coverage", 1.5], "--coverage"),
+    (["forecast", "--dataset", "seattle_weather", "--column", "weather"], "not numeric"),
+    (["forecast", "--dataset", "airline", "--column", "seats"], "no column 'seats'"),
+    (["forecast", "--dataset", "airline", "--date-column", "d"], "apply to a CSV"),
+    (["forecast", "--dataset", "airline", "--sep", ";"], "apply to a CSV"),
+    (["forecast", "--plot", "no/such/folder/p.png"], "does not exist"),
+    (["forecast", "--output", "no/such/folder/f.csv"], "does not exist"),
+    (["warm-up", "--cells", "gru,tcn"], "unknown cell(s) 'tcn'"),
+])
+def test_user_errors(argv, pattern, capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(argv, capsys)
+    assert_user_error(code, err, pattern)
+
+
+@pytest.mark.parametrize("argv, pattern", [
+    (["forecast", "--horizon", "abc"], "must be a positive integer, got 'abc'"),
+    (["forecast", "--horizon", 0], "argument --horizon/-H: must be a positive integer, got 0"),
+    (["forecast", "--window", -3], "must be a positive integer, got -3"),
+    (["forecast", "--difference", -1], "must be an integer >= 0, got -1"),
+    (["forecast", "--model", "cnn"], "invalid choice"),
+    (["forecast", "--bogus"], "unrecognized arguments"),
+    (["forecast", "a.csv", "--dataset", "airline"], "not allowed with"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_usage_errors(argv, pattern, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([str(a) for a in argv])
+    _, err = capsys.readouterr()
+    assert_user_error(exc.value.code, err, pattern, expected_code=2)
 
 
 def test_python_dash_m(tmp_path):
-    ok = subprocess.run([sys.executable, "-m", "gatedts", "--version"], capture_output=True,
-                        text=True, timeout=120)
+    ok = gatedts("--version", cwd=tmp_path)
     assert ok.returncode == 0 and ok.stdout.startswith("gatedts ")
-    bad = subprocess.run([sys.executable, "-m", "gatedts", "forecast", "--dataset", "nope"],
-                         capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    bad = gatedts("forecast", "--dataset", "nope", cwd=tmp_path)
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
     assert bad.stderr.strip().splitlines() == [
         "gatedts forecast: error: unknown dataset 'nope'; available: airline, co2, macrodata, "

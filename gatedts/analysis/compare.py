@@ -434,7 +434,7 @@ def comparison_figure(y, table, *, seed=None):
     near 1 both keep the previous state.
     """
     from ..forecasting.baselines import SeasonalNaive
-    from .plotting import plot_gate_heatmap, require_matplotlib
+    from .plotting import label_axes, line_style, plot_gate_heatmap, require_matplotlib
 
     Figure = require_matplotlib()
     a = table.attrs
@@ -453,7 +453,7 @@ def comparison_figure(y, table, *, seed=None):
     ax.plot(shown.index, shown.to_numpy(), color="0.2", lw=1.2, label="observed")
     for k, (cell, forecaster) in enumerate(fitted.items()):
         forecast = forecaster.predict()
-        ax.plot(forecast.index, forecast.to_numpy(), color=f"C{k}", lw=1.6,
+        ax.plot(forecast.index, forecast.to_numpy(), **line_style(k),
                 label=f"{cell.upper()} ({table.loc[cell.upper(), 'parameters']} params)")
     m = fitted[gated[0]].seasonal_period_
     m = m if origin > m else 1
@@ -462,6 +462,7 @@ def comparison_figure(y, table, *, seed=None):
             label=f"seasonal naive (m={m})")
     ax.axvline(y.index[origin - 1], color="0.6", lw=0.8)
     ax.set_title(f"{name or 'y'}: forecasts from the last backtest origin (seed {seed})")
+    label_axes(ax, y)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", frameon=False, fontsize=8)
     for k, cell in enumerate(gated):

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["plot_backtest", "plot_forecast", "plot_gate_heatmap", "plot_gradient_reach",
-           "require_matplotlib", "save_figure"]
+__all__ = ["label_axes", "line_style", "plot_backtest", "plot_forecast", "plot_forecaster",
+           "plot_gate_heatmap", "plot_gradient_reach", "require_matplotlib", "save_figure"]
+
+# Line styles of the models drawn on one axes: colour, dash and marker all differ, so a
+# line stays visible where it runs on top of another (and in black and white).
+_LINE_STYLES = (("-", "o"), ("--", "s"), ("-.", "^"), (":", "D"), ((0, (5, 1, 1, 1)), "v"))
 
 
 def require_matplotlib():
@@ -37,8 +41,28 @@ def _x(index):
     return index.to_timestamp() if isinstance(index, pd.PeriodIndex) else index
 
 
+def line_style(k):
+    """Keyword arguments of ``ax.plot`` for the ``k``-th model of a plot (colour ``Ck``).
+
+    Every model gets its own colour, dash pattern and marker.
+    """
+    dashes, marker = _LINE_STYLES[k % len(_LINE_STYLES)]
+    return {"color": f"C{k}", "ls": dashes, "marker": marker, "markersize": 4,
+            "markevery": 1 + k % 2, "lw": 1.5}
+
+
+def _interval_label(coverage):
+    return "prediction interval" if coverage is None else f"{coverage:.0%} prediction interval"
+
+
+def label_axes(ax, y):
+    """Time across, the series (by name) up."""
+    ax.set_xlabel(y.index.name or "time")
+    ax.set_ylabel(y.name if y.name is not None else "value")
+
+
 def plot_forecast(y, forecast, *, actual=None, history=None, ax=None, title=None,
-                  label="forecast"):
+                  label="forecast", coverage=None):
     """Plot a series, its forecast and (optionally) the prediction interval.
 
     Parameters
@@ -57,6 +81,9 @@ def plot_forecast(y, forecast, *, actual=None, history=None, ax=None, title=None
     title : str, optional
     label : str, default "forecast"
         Legend label of the forecast line.
+    coverage : float, optional
+        Nominal coverage of the interval, shown in the legend ("90% prediction
+        interval").
 
     Returns
     -------
@@ -70,7 +97,7 @@ def plot_forecast(y, forecast, *, actual=None, history=None, ax=None, title=None
         if {"lower", "upper"} <= set(forecast.columns):
             ax.fill_between(_x(forecast.index), forecast["lower"].to_numpy(),
                             forecast["upper"].to_numpy(), color="C0", alpha=0.2, lw=0,
-                            label="prediction interval")
+                            label=_interval_label(coverage))
     else:
         point = forecast
     # Start the forecast line at the last observation so the two read as one path.
@@ -80,9 +107,46 @@ def plot_forecast(y, forecast, *, actual=None, history=None, ax=None, title=None
         ax.plot(_x(actual.index), actual.to_numpy(), color="C3", lw=1.2, ls="--",
                 label="actual")
     ax.set_title(title if title is not None else (y.name or ""))
+    label_axes(ax, y)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", frameon=False)
     return ax
+
+
+def plot_forecaster(forecaster, coverage=0.9, horizon=None, exog_future=None, *,
+                    history=None, ax=None, title=None):
+    """Plot a fitted Forecaster's training series, forecast and prediction interval.
+
+    Parameters
+    ----------
+    forecaster : fitted Forecaster
+    coverage : float or None, default 0.9
+        Coverage of the conformal interval (:meth:`Forecaster.predict_interval`);
+        None draws the point forecast only.
+    horizon, exog_future
+        As in :meth:`Forecaster.predict`.
+    history : int, optional
+        Plot only the last ``history`` observations; by default ten horizons
+        (at least 48 steps).
+    ax : matplotlib Axes, optional
+    title : str, optional
+        Default: the model and the horizon.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if coverage is None:
+        forecast = forecaster.predict(horizon, exog_future)
+    else:
+        forecast = forecaster.predict_interval(coverage, horizon, exog_future)
+    y = pd.Series(forecaster._y, index=forecaster.index_, name=forecaster.name_)
+    if history is None:
+        history = max(10 * len(forecast), 48)
+    if title is None:
+        title = f"{y.name or 'y'}: {forecaster.model_name} forecast, {len(forecast)} steps"
+    return plot_forecast(y, forecast, history=history, ax=ax, title=title, coverage=coverage,
+                         label=f"{forecaster.model_name} forecast")
 
 
 def plot_backtest(result, y, *, ax=None, title=None, baseline=True):
@@ -97,6 +161,9 @@ def plot_backtest(result, y, *, ax=None, title=None, baseline=True):
     title : str, optional
     baseline : bool, default True
         Also draw the seasonal-naive forecasts (dotted).
+
+    The intervals of every origin are shaded, labelled by their nominal
+    coverage in the legend.
 
     Returns
     -------
@@ -114,11 +181,13 @@ def plot_backtest(result, y, *, ax=None, title=None, baseline=True):
                 label=result.metrics.index[0] if k == 0 else None)
         if group["lower"].notna().all():
             ax.fill_between(times, group["lower"].to_numpy(), group["upper"].to_numpy(),
-                            color="C0", alpha=0.12, lw=0)
+                            color="C0", alpha=0.12, lw=0,
+                            label=_interval_label(result.coverage_level) if k == 0 else None)
         if baseline:
             ax.plot(times, group["baseline"].to_numpy(), color="C1", lw=1, ls=":",
                     label="seasonal naive" if k == 0 else None)
     ax.set_title(title if title is not None else f"backtest: {y.name or ''}")
+    label_axes(ax, y)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", frameon=False)
     return ax
