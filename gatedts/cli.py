@@ -601,7 +601,7 @@ def format_table(frame: pd.DataFrame, digits=4) -> str:
 
 def forecast_figure(y, table, result, coverage):
     """The forecast (and backtest) figure of ``gatedts forecast``."""
-    from .analysis.plotting import plot_backtest, plot_forecast, require_matplotlib
+    from .forecasting.plotting import plot_backtest, plot_forecast, require_matplotlib
 
     Figure = require_matplotlib()
     rows = 2 if result is not None else 1
@@ -620,7 +620,7 @@ def _check_plot_path(path):
     if path is None:
         return
     try:
-        from .analysis.plotting import require_matplotlib
+        from .forecasting.plotting import require_matplotlib
 
         require_matplotlib()
     except ImportError as exc:

@@ -1,4 +1,4 @@
-"""gatedts.analysis.plotting: what a reader of the figures needs to see.
+"""gatedts.forecasting.plotting and Forecaster.plot: what a reader of the figures needs to see.
 
 Labelled axes, the coverage of every shaded interval in the legend, and a
 line style of its own for every model of a comparison.
@@ -6,11 +6,13 @@ line style of its own for every model of a comparison.
 
 import numpy as np
 import pytest
+from sklearn.exceptions import NotFittedError
 
 from gatedts import Forecaster, GRURegressor, backtest
 from gatedts.analysis import compare
-from gatedts.analysis.plotting import line_style, plot_backtest, plot_forecast, plot_forecaster
 from gatedts.datasets import load_airline
+from gatedts.forecasting import plotting
+from gatedts.forecasting.plotting import line_style, plot_backtest, plot_forecast, plot_forecaster
 
 pytest.importorskip("matplotlib")
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -43,6 +45,44 @@ def test_plot_forecaster(fitted):
     point_only = plot_forecaster(fitted, coverage=None, horizon=3, history=24)
     assert legend(point_only) == ["observed", "GRURegressor forecast"]
     assert len(point_only.lines[1].get_xdata()) == 4  # joined to the last observation
+
+
+def test_forecaster_plot(fitted):
+    from matplotlib.axes import Axes
+
+    ax = fitted.plot()
+    assert isinstance(ax, Axes)
+    assert legend(ax) == ["observed", "90% prediction interval", "GRURegressor forecast"]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("date", "passengers")
+    assert len(ax.collections) == 1  # the shaded interval
+    assert ax.get_title() == "passengers: GRURegressor forecast, 6 steps"
+
+
+def test_forecaster_plot_options(fitted):
+    from matplotlib.figure import Figure
+
+    mine = Figure().subplots()
+    ax = fitted.plot(coverage=0.8, horizon=3, ax=mine, history=24, title="airline")
+    assert ax is mine
+    assert "80% prediction interval" in legend(ax)
+    assert ax.get_title() == "airline"
+    observed, forecast = ax.lines
+    assert len(observed.get_xdata()) == 24 and len(forecast.get_xdata()) == 4
+    point_only = fitted.plot(coverage=None)
+    assert legend(point_only) == ["observed", "GRURegressor forecast"]
+    assert not point_only.collections
+
+
+def test_forecaster_plot_before_fit_says_so():
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        Forecaster(horizon=3).plot()
+
+
+def test_the_forecast_plots_are_importable_from_analysis_too():
+    from gatedts.analysis import plotting as old
+
+    for name in plotting.__all__:
+        assert getattr(old, name) is getattr(plotting, name)
 
 
 def test_backtest_plot_shows_the_band_in_the_legend():

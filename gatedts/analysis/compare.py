@@ -434,7 +434,8 @@ def comparison_figure(y, table, *, seed=None):
     near 1 both keep the previous state.
     """
     from ..forecasting.baselines import SeasonalNaive
-    from .plotting import label_axes, line_style, plot_gate_heatmap, require_matplotlib
+    from ..forecasting.plotting import label_axes, line_style, require_matplotlib
+    from .plotting import plot_gate_heatmap
 
     Figure = require_matplotlib()
     a = table.attrs

@@ -2,9 +2,11 @@
 
 ``forecaster`` (the :class:`Forecaster` and its defaults), ``windows``,
 ``preprocessing``, ``seasonality``, ``conformal`` (intervals),
-``backtesting``, ``baselines``, ``metrics``, ``panel`` (many series) and
-``parallel`` (joblib/Dask). May import the estimators, ``gatedts.nn``,
-numpy, pandas, scipy and scikit-learn; never ``analysis`` or ``cli``.
+``backtesting``, ``baselines``, ``metrics``, ``panel`` (many series),
+``parallel`` (joblib/Dask) and ``plotting`` (forecast and backtest plots).
+May import the estimators, ``gatedts.nn``, numpy, pandas, scipy,
+scikit-learn and joblib, and on use only matplotlib (plots); never
+``analysis`` or ``cli``.
 """
 
 from .backtesting import BacktestResult, backtest

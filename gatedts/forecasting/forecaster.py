@@ -673,6 +673,38 @@ class Forecaster(ConformalIntervals, BaseEstimator):
         values = self._forecast_values(self._y, self._exog, rows, horizon)
         return pd.Series(values, index=future_index(self.index_, horizon), name=self.name_)
 
+    def plot(self, coverage=0.9, horizon=None, exog_future=None, *, ax=None, history=None,
+             title=None):
+        """Plot the end of the training series, the forecast and its prediction interval.
+
+        Needs matplotlib (``pip install 'gatedts[plot]'``); see
+        :func:`gatedts.forecasting.plotting.plot_forecaster`.
+
+        Parameters
+        ----------
+        coverage : float or None, default 0.9
+            Coverage of the interval (:meth:`predict_interval`), named in the
+            legend ("90% prediction interval"); None draws the point forecast
+            only.
+        horizon, exog_future
+            As in :meth:`predict`.
+        ax : matplotlib Axes, optional
+            Draw here; by default on a new figure (``ax.figure``).
+        history : int, optional
+            Observations shown; by default ten horizons (at least 48 steps).
+        title : str, optional
+            Default: the series, the model and the number of steps.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            Time across, the series (by name) up.
+        """
+        from .plotting import plot_forecaster
+
+        return plot_forecaster(self, coverage, horizon, exog_future, history=history, ax=ax,
+                               title=title)
+
     # ------------------------------------------------------------ backtest
 
     def backtest(self, y, exog=None, *, initial, step=None, horizon=None, refit=True,
