@@ -482,9 +482,9 @@ def test_python_dash_m(tmp_path):
         "seattle_weather, sf_temps, sunspots"]
 
 
-def test_matplotlib_is_not_imported_by_gatedts():
-    code = ("import sys, gatedts, gatedts.cli, gatedts.plotting; "
-            "print('matplotlib' in sys.modules)")
+def test_matplotlib_and_tqdm_are_imported_on_use_only():
+    code = ("import sys, gatedts, gatedts.cli, gatedts.plotting, gatedts.forecasting.plotting, "
+            "gatedts.forecasting.panel; print('matplotlib' in sys.modules, 'tqdm' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120)
-    assert done.returncode == 0 and done.stdout.strip() == "False", done.stderr
+    assert done.returncode == 0 and done.stdout.strip() == "False False", done.stderr

@@ -497,6 +497,22 @@ def test_backtest_refit_false_fits_once_and_errors():
             backtest(f, y, **kwargs)
 
 
+def test_backtest_progress_bar_over_the_origins(capsys):
+    y = noisy_seasonal(160)
+    f = Forecaster(LinearRegression(), horizon=4, log=False)
+    quiet = backtest(f, y, initial=148, coverage=0.8)
+    assert capsys.readouterr().err == ""
+    shown = backtest(f, y, initial=148, coverage=0.8, progress=True)
+    err = capsys.readouterr().err
+    assert "backtest" in err and "/3" in err and "origin" in err  # origins 148, 152, 156
+    assert "\r" in err and "\n" not in err  # one line, redrawn
+    pd.testing.assert_frame_equal(shown.forecasts, quiet.forecasts)
+    pd.testing.assert_frame_equal(shown.metrics, quiet.metrics)
+    calls = []  # gatedts 0.1's callback
+    backtest(f, y, initial=148, coverage=None, progress=lambda i, n: calls.append((i, n)))
+    assert calls == [(1, 3), (2, 3), (3, 3)] and capsys.readouterr().err == ""
+
+
 def test_backtest_with_future_exog():
     x, index = drivers(200)
     y = pd.Series(2.0 * x["promo"].to_numpy() + 5, index=index)

@@ -101,6 +101,17 @@ def test_forecasts_independent_of_n_jobs_row_order_and_other_series(df):
                                   .reset_index(drop=True))
 
 
+def test_progress_bar_over_the_series_serial_and_parallel(df, capsys):
+    quiet = forecast_many(df, tiny())
+    assert capsys.readouterr().err == ""
+    for n_jobs in (None, 2):
+        shown = forecast_many(df, tiny(), n_jobs=n_jobs, progress=True)
+        err = capsys.readouterr().err
+        assert "forecast_many" in err and "/4" in err and "series" in err, n_jobs
+        assert "\r" in err and "\n" not in err  # one line, redrawn
+        pd.testing.assert_frame_equal(shown, quiet)
+
+
 def test_series_get_different_seeds_and_the_forecaster_is_not_modified(df):
     forecaster = tiny()
     before = forecaster.get_params(deep=True)

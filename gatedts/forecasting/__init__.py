@@ -5,8 +5,8 @@
 ``backtesting``, ``baselines``, ``metrics``, ``panel`` (many series),
 ``parallel`` (joblib/Dask) and ``plotting`` (forecast and backtest plots).
 May import the estimators, ``gatedts.nn``, numpy, pandas, scipy,
-scikit-learn and joblib, and on use only matplotlib (plots); never
-``analysis`` or ``cli``.
+scikit-learn and joblib, and on use only matplotlib (plots) and tqdm
+(progress bars); never ``analysis`` or ``cli``.
 """
 
 from .backtesting import BacktestResult, backtest

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from ._progress import progress_bar
 from ._series import check_coverage, check_exog, check_y
 from ._validation import check_positive_int
 from .baselines import SeasonalNaive
@@ -78,7 +79,7 @@ class BacktestResult:
 
 
 def backtest(forecaster, y, exog=None, *, initial, step=None, horizon=None, refit=True,
-             coverage=0.9, seasonal_period=None, progress=None) -> BacktestResult:
+             coverage=0.9, seasonal_period=None, progress=False) -> BacktestResult:
     """Rolling-origin evaluation of a forecaster, with the seasonal-naive baseline.
 
     Parameters
@@ -107,8 +108,10 @@ def backtest(forecaster, y, exog=None, *, initial, step=None, horizon=None, refi
     seasonal_period : int, optional
         Season of the baseline and of MASE; defaults to the forecaster's
         (resolved at the first fit).
-    progress : callable, optional
-        Called as ``progress(i, n_origins)`` after each origin.
+    progress : bool or callable, default False
+        True shows a one-line progress bar over the origins on stderr (tqdm),
+        cleared when done. A callable is called as ``progress(i, n_origins)``
+        after each origin instead, as in gatedts 0.1.
 
     Returns
     -------
@@ -131,32 +134,35 @@ def backtest(forecaster, y, exog=None, *, initial, step=None, horizon=None, refi
     frame = None if exog_values is None else pd.DataFrame(exog_values, index=index,
                                                          columns=columns)
     rows, model, fit_time, scales = [], None, 0.0, []
-    for i, origin in enumerate(origins):
-        start = time.perf_counter()
-        if model is None or (refit_every and i % refit_every == 0):
-            model = clone(forecaster).fit(series.iloc[:origin],
-                                          None if frame is None else frame.iloc[:origin])
-        model._check_horizon(horizon)
-        history_exog = None if exog_values is None else exog_values[:origin]
-        point = model._forecast_values(values[:origin], history_exog,
-                                       model._future_rows(exog_values, origin, horizon), horizon)
-        lower = upper = np.full(horizon, np.nan)
-        if coverage is not None:
-            lower, upper = model._interval(point, horizon, coverage)
-        fit_time += time.perf_counter() - start
-        m = model.seasonal_period_ if seasonal_period is None else seasonal_period
-        m = check_positive_int(m, "seasonal_period")
-        if origin <= m:
-            m = 1
-        baseline = SeasonalNaive(m).fit(values[:origin]).predict(horizon)
-        history = values[:origin]
-        scales.append(np.mean(np.abs(history[m:] - history[:-m])) if origin > m else np.nan)
-        targets = range(origin, min(origin + horizon, n))
-        for j, t in enumerate(targets):
-            rows.append((index[origin - 1], j + 1, index[t], values[t], point[j], lower[j],
-                         upper[j], baseline[j]))
-        if progress is not None:
-            progress(i + 1, len(origins))
+    show_bar = bool(progress) and not callable(progress)
+    with progress_bar(show_bar, len(origins), "backtest", " origin") as advance:
+        for i, origin in enumerate(origins):
+            start = time.perf_counter()
+            if model is None or (refit_every and i % refit_every == 0):
+                model = clone(forecaster).fit(series.iloc[:origin],
+                                              None if frame is None else frame.iloc[:origin])
+            model._check_horizon(horizon)
+            history_exog = None if exog_values is None else exog_values[:origin]
+            future_rows = model._future_rows(exog_values, origin, horizon)
+            point = model._forecast_values(values[:origin], history_exog, future_rows, horizon)
+            lower = upper = np.full(horizon, np.nan)
+            if coverage is not None:
+                lower, upper = model._interval(point, horizon, coverage)
+            fit_time += time.perf_counter() - start
+            m = model.seasonal_period_ if seasonal_period is None else seasonal_period
+            m = check_positive_int(m, "seasonal_period")
+            if origin <= m:
+                m = 1
+            baseline = SeasonalNaive(m).fit(values[:origin]).predict(horizon)
+            history = values[:origin]
+            scales.append(np.mean(np.abs(history[m:] - history[:-m])) if origin > m else np.nan)
+            targets = range(origin, min(origin + horizon, n))
+            for j, t in enumerate(targets):
+                rows.append((index[origin - 1], j + 1, index[t], values[t], point[j], lower[j],
+                             upper[j], baseline[j]))
+            advance()
+            if callable(progress):
+                progress(i + 1, len(origins))
     forecasts = pd.DataFrame(rows, columns=["origin", "step", "time", "actual", "forecast",
                                             "lower", "upper", "baseline"])
     m_used = m

@@ -35,6 +35,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import get_tags
 
 from ..nn.cells import CELL_NAMES
+from ._progress import progress_bar
 from ._series import check_coverage, regular_index, resolve_future
 from ._validation import check_positive_int
 from .forecaster import Forecaster, default_estimator
@@ -49,7 +50,8 @@ LOWER_COL, UPPER_COL = "y_lower", "y_upper"  # its interval bounds, with ``cover
 
 def forecast_many(df, forecaster=None, *, horizon=None, id_col="unique_id", time_col="ds",
                   target_col="y", exog_cols=None, exog_future=None, freq=None, mode="local",
-                  n_jobs=None, random_state=None, coverage=None) -> pd.DataFrame:
+                  n_jobs=None, random_state=None, coverage=None,
+                  progress=False) -> pd.DataFrame:
     """Forecast every series of a long-format panel.
 
     Parameters
@@ -99,6 +101,11 @@ def forecast_many(df, forecaster=None, *, horizon=None, id_col="unique_id", time
         Local mode: also give each forecast's conformal prediction interval
         (:meth:`~gatedts.Forecaster.predict_interval`) at this coverage,
         which costs one more fit per series.
+    progress : bool, default False
+        Local mode: show a one-line progress bar over the series on stderr
+        (tqdm), moved on as each series' forecast comes back (in series
+        order, with ``n_jobs`` too) and cleared when all are done. The global
+        mode trains one network and shows no bar.
 
     Returns
     -------
@@ -184,7 +191,8 @@ def forecast_many(df, forecaster=None, *, horizon=None, id_col="unique_id", time
     if mode == "local":
         tasks = [(uid, _seeded(forecaster, series_seed(base, uid)), y, exog, futures.get(uid),
                   horizon, coverage) for uid, y, exog in panel]
-        forecasts = run_parallel(_fit_predict_local, tasks, n_jobs)
+        with progress_bar(progress, len(tasks), "forecast_many", " series") as advance:
+            forecasts = run_parallel(_fit_predict_local, tasks, n_jobs, on_result=advance)
     else:
         forecasts = _fit_predict_global(panel, forecaster, horizon, futures, base)
     return _assemble(forecasts, [uid for uid, _, _ in panel], df[id_col].dtype, id_col, time_col)

@@ -90,7 +90,7 @@ def _call(function, n_threads, filters, args):
         return function(*args)
 
 
-def run_parallel(function, tasks, n_jobs=None):
+def run_parallel(function, tasks, n_jobs=None, on_result=None):
     """``[function(*args) for args in tasks]``, run by joblib with ``n_jobs`` workers.
 
     Parameters
@@ -103,6 +103,11 @@ def run_parallel(function, tasks, n_jobs=None):
         As in joblib: None means 1 unless a ``joblib.parallel_config``
         context says otherwise (inside ``parallel_config(backend="dask")``
         None means every thread of the Dask workers); -1 means all cores.
+    on_result : callable, optional
+        Called without arguments as each result comes back, in the order of
+        ``tasks`` (e.g. to move a progress bar). Under joblib's
+        ``multiprocessing`` backend, which cannot hand results over one by
+        one, the calls come when all tasks are done.
 
     Returns
     -------
@@ -120,8 +125,17 @@ def run_parallel(function, tasks, n_jobs=None):
     """
     n_threads = 1 if effective_n_jobs(n_jobs) > 1 else None
     filters = _picklable_warning_filters()
-    return Parallel(n_jobs=n_jobs)(delayed(_call)(function, n_threads, filters, args)
-                                   for args in tasks)
+    try:
+        parallel = Parallel(n_jobs=n_jobs, return_as="generator")
+    except ValueError:  # a backend without generators (multiprocessing): a list at the end
+        parallel = Parallel(n_jobs=n_jobs)
+    results = []
+    for result in parallel(delayed(_call)(function, n_threads, filters, args)
+                           for args in tasks):
+        results.append(result)
+        if on_result is not None:
+            on_result()
+    return results
 
 
 def warm_up(cells=CELL_NAMES, dtypes=("float32",)):
