@@ -294,10 +294,8 @@ def _backtest(forecaster, y, exog, n_origins, horizon, args, status):
     from .forecasting.backtesting import backtest
 
     status.info(f"backtest: {n_origins} rolling origin(s), refitted at each")
-    with status.bar("backtest", unit=" origin") as bar:
-        result = backtest(forecaster, y, exog, initial=len(y) - n_origins * horizon,
-                          step=horizon, horizon=horizon, coverage=args.coverage,
-                          progress=lambda i, n: bar.update_to(i, n))
+    result = backtest(forecaster, y, exog, initial=len(y) - n_origins * horizon, step=horizon,
+                      horizon=horizon, coverage=args.coverage, progress=status.bars)
     metrics = result.metrics.rename(index={result.metrics.index[0]: forecaster_label(args)})
     print(f"\nbacktest: {n_origins} rolling origin(s) x {_steps(horizon)}, refitted at each "
           "origin (MAPE/sMAPE in %, coverage of the intervals):")
@@ -790,7 +788,7 @@ class _Status:
 
     @contextlib.contextmanager
     def bar(self, label, unit):
-        """A bar (a no-op when bars are off) with ``update_to(i, n)`` and ``note(line)``."""
+        """A bar (a no-op when bars are off) with ``note(line)``."""
         bar = _Bar(self, label, unit)
         try:
             yield bar
@@ -816,15 +814,9 @@ class _Bar:
     def __init__(self, status, label, unit):
         self.status, self.tqdm = status, None
         if status.bars:
-            from tqdm import tqdm
+            from .forecasting._progress import new_bar
 
-            self.tqdm = tqdm(desc=label, unit=unit, file=sys.stderr, leave=False,
-                             dynamic_ncols=True)
-
-    def update_to(self, i, n):
-        if self.tqdm is not None:
-            self.tqdm.total = n
-            self.tqdm.update(i - self.tqdm.n)
+            self.tqdm = new_bar(label, unit)
 
     def note(self, line):
         """One finished step: a notice line above the bar, and the bar moves on."""
