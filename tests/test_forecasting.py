@@ -511,6 +511,8 @@ def test_backtest_progress_bar_over_the_origins(capsys):
     calls = []  # gatedts 0.1's callback
     backtest(f, y, initial=148, coverage=None, progress=lambda i, n: calls.append((i, n)))
     assert calls == [(1, 3), (2, 3), (3, 3)] and capsys.readouterr().err == ""
+    f.backtest(y, initial=148, coverage=None, progress=True)  # the method passes it on
+    assert "backtest" in capsys.readouterr().err
 
 
 def test_backtest_with_future_exog():

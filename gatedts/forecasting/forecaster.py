@@ -708,10 +708,10 @@ class Forecaster(ConformalIntervals, BaseEstimator):
     # ------------------------------------------------------------ backtest
 
     def backtest(self, y, exog=None, *, initial, step=None, horizon=None, refit=True,
-                 coverage=0.9) -> BacktestResult:
+                 coverage=0.9, progress=False) -> BacktestResult:
         """Rolling-origin evaluation of this (unfitted) configuration; see :func:`backtest`."""
         return backtest(self, y, exog=exog, initial=initial, step=step, horizon=horizon,
-                        refit=refit, coverage=coverage)
+                        refit=refit, coverage=coverage, progress=progress)
 
 
 # ---------------------------------------------------------------- helpers
