@@ -432,10 +432,24 @@ def test_interval_calibration_shrinks_a_window_too_long_for_it():
     assert np.all(intervals["forecast"] <= intervals["upper"])
 
 
+def test_short_series_intervals_from_fewer_origins_with_a_warning():
+    # 12 values, window 3, horizon 2: 90% needs 9 calibration forecasts, and a model
+    # fitted on 12 - (9 + 1) = 2 values is impossible; 7 origins fit (cut at 4, the
+    # "auto" window shrunk to 2).
+    f = Forecaster(CopyRegressor(), window=3, horizon=2, **PLAIN).fit(np.arange(1.0, 13.0))
+    with pytest.warns(UserWarning, match="calibrated on 7 forecast origin.*fewer than the 9"):
+        interval = f.predict_interval(0.9)
+    # the copy model is off by 1 at step 1 and 2 at step 2, at every origin
+    np.testing.assert_allclose(interval["upper"] - interval["forecast"], [1.0, 2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        f.predict_interval(0.8)  # 4 origins are enough for 80%
+
+
 def test_interval_needs_enough_history():
     with pytest.raises(ValueError, match="too few to calibrate"):
         Forecaster(MeanRegressor(), window=3, horizon=2, **PLAIN).fit(
-            np.arange(1.0, 13.0)).predict_interval(0.9)
+            np.arange(1.0, 6.0)).predict_interval(0.9)
 
 
 # ---------------------------------------------------------------- backtest

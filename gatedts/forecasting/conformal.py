@@ -13,6 +13,7 @@ intervals scale with the level of the series.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -32,7 +33,7 @@ class ConformalIntervals:
 
     def _calibration_scores(self, horizon, coverage):
         """|error| per forecast step from rolling origins at the end of the training data."""
-        needed = math.ceil(coverage / (1 - coverage) - 1e-9)
+        needed = _origins_needed(coverage)
         n_origins = max(check_positive_int(self.n_calibration, "n_calibration"), needed)
         key = f"horizon={horizon} origins={n_origins}"  # a str: model files keep the cache
         if key in self._calibration:
@@ -45,9 +46,11 @@ class ConformalIntervals:
         frame = None if exog is None else pd.DataFrame(exog, columns=self.exog_columns_)
         model, reason = None, "the series is shorter than the calibration span"
         # The fitted window first; if the shorter calibration series cannot hold it, fewer
-        # origins, then the "auto" window, which shrinks to fit the data.
-        for count, window in ((n_origins, self.window_), (needed, self.window_),
-                              (needed, "auto")):
+        # origins, then the "auto" window, which shrinks to fit the data; a short series
+        # last, with fewer origins than the coverage needs (_interval warns).
+        attempts = [(n_origins, self.window_), (needed, self.window_), (needed, "auto")]
+        attempts += [(count, "auto") for count in range(needed - 1, 0, -1)]
+        for count, window in attempts:
             cut = n - (count + horizon - 1)
             if cut < 2:
                 continue
@@ -60,8 +63,8 @@ class ConformalIntervals:
         if model is None:
             raise ValueError(
                 f"y has {n} observations, too few to calibrate {coverage:.0%} intervals: that "
-                f"needs a model fitted {needed + horizon - 1} steps before the end, with "
-                f"{needed} forecasts of {horizon} steps after it ({reason})")
+                f"needs a model fitted at least {horizon} steps before the end, with a "
+                f"forecast of {horizon} steps after it ({reason})")
         scores = []
         for origin in range(cut, n - horizon + 1):
             pred = model._forecast_values(y[:origin], None if exog is None else exog[:origin],
@@ -75,6 +78,12 @@ class ConformalIntervals:
         scores = self._calibration_scores(horizon, coverage)
         n = len(scores)
         rank = math.ceil((n + 1) * coverage)
+        if rank > n:
+            warnings.warn(
+                f"the series is short: the {coverage:.0%} intervals are calibrated on {n} "
+                f"forecast origin(s), fewer than the {_origins_needed(coverage)} that "
+                f"{coverage:.0%} needs, so they span the largest error seen and may cover "
+                "less than that", UserWarning, stacklevel=3)
         q = np.sort(scores, axis=0)[min(rank, n) - 1]
         centre = self._score_transform(point)
         lower, upper = centre - q, centre + q
@@ -90,7 +99,9 @@ class ConformalIntervals:
         observations and forecasts from each of the following
         ``n_calibration`` origins (fewer, down to the number the coverage
         needs, and then the "auto" window, when that shorter series cannot
-        hold the fitted window). For every step ``h`` the interval
+        hold the fitted window). A series too short even for that is
+        calibrated on as many origins as it holds, with a warning: the
+        intervals then span the largest error seen. For every step ``h`` the interval
         half-width is the ``ceil((n + 1) * coverage)``-th smallest absolute
         error at that step (on the log scale when ``log_``, giving intervals
         proportional to the level). This runs once per horizon and coverage
@@ -115,3 +126,8 @@ class ConformalIntervals:
         lower, upper = self._interval(point.to_numpy(), len(point), coverage)
         return pd.DataFrame({"forecast": point.to_numpy(), "lower": lower, "upper": upper},
                             index=point.index)
+
+
+def _origins_needed(coverage):
+    """Calibration forecasts that a finite conformal quantile at ``coverage`` needs."""
+    return math.ceil(coverage / (1 - coverage) - 1e-9)
