@@ -118,8 +118,17 @@ def test_csv_without_dates_numbers_the_rows(tmp_path, capsys):
     assert "60" in out and "61" in out
 
 
-def test_short_series_gets_a_forecast_without_intervals(tmp_path, capsys):
-    path = write_csv(tmp_path / "short.csv", n=20)
+def test_short_series_gets_intervals_with_a_warning(tmp_path, capsys):
+    code, out, err = run([write_csv(tmp_path / "short.csv", n=20), "--horizon", 1, "-q"],
+                         capsys)
+    assert code == 0, err
+    assert "90% conformal prediction intervals" in out
+    assert "calibrated on 7 forecast origin(s), fewer than the 9 that 90% needs" in err
+
+
+def test_too_short_series_gets_a_forecast_without_intervals(tmp_path, capsys):
+    # 13 months: the model fits (window 12, horizon 1), a calibration model cannot.
+    path = write_csv(tmp_path / "short.csv", n=13)
     out_file = tmp_path / "short_forecast.csv"
     code, out, err = run([path, "--horizon", 1, "-o", out_file, "-q"], capsys)
     assert code == 0, err

@@ -62,9 +62,9 @@ class ConformalIntervals:
                 reason = str(exc)
         if model is None:
             raise ValueError(
-                f"y has {n} observations, too few to calibrate {coverage:.0%} intervals: that "
-                f"needs a model fitted at least {horizon} steps before the end, with a "
-                f"forecast of {horizon} steps after it ({reason})")
+                f"y has {n} observations, too few to calibrate {coverage:.0%} intervals: not "
+                f"even one forecast of {horizon} step(s) can be made by a model fitted before "
+                f"the end ({reason})")
         scores = []
         for origin in range(cut, n - horizon + 1):
             pred = model._forecast_values(y[:origin], None if exog is None else exog[:origin],
