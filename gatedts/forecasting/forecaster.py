@@ -186,11 +186,10 @@ class Forecaster(ConformalIntervals, BaseEstimator):
         Inner forecast origins at the end of the training series on which
         the choices left on "auto" (log, seasonal difference, difference) are
         validated by a ridge proxy (:mod:`~gatedts.forecasting.selection`);
-        0 keeps the statistical tests' answers. Off by default: on the
-        development benchmark (``benchmarks/accuracy.py``) 3 origins raised the
-        default GRU's mean MASE from 1.52 to 1.96, because the linear proxy
-        prefers choices (no difference on trending series) under which a
-        network cannot extrapolate.
+        0 keeps the defaults' answers. Off by default: on the development
+        benchmark (``benchmarks/accuracy.py``) 3 origins raised the default
+        GRU's mean MASE from 1.17 to 1.49, because the linear proxy's
+        preferences do not carry over to the network.
     random_state : int, RandomState or None, default None
         Seed of the default network.
     verbose : int, default 0
