@@ -95,6 +95,7 @@ GATEDTS_CONFIGS: dict[str, dict] = {
     "gru": {"estimator": "gru"},
     "lstm": {"estimator": "lstm"},
     "rnn": {"estimator": "rnn"},
+    "auto": {"estimator": "auto"},
 }
 #: statsforecast models: name -> (class name, uses season_length, extra kwargs).
 REFERENCE_MODELS: dict[str, tuple[str, bool, dict]] = {
@@ -107,7 +108,7 @@ REFERENCE_MODELS: dict[str, tuple[str, bool, dict]] = {
 #: the references every model is compared with in the summary, and their short names
 COMPARED = {"AutoETS": "ETS", "AutoARIMA": "ARIMA", "AutoTheta": "Theta",
             "SeasonalNaive": "SNaive"}
-DEFAULT_MODELS = ("gru", "lstm", *REFERENCE_MODELS)
+DEFAULT_MODELS = ("gru", "lstm", "auto", *REFERENCE_MODELS)
 QUICK_MODELS = ("gru", *REFERENCE_MODELS)  # one cell: a cold start compiles it in ~1 min
 QUICK_SERIES = ("m_wineind", "q_de_inflation", "y_fertility_usa")
 FREQUENCY_KINDS = {"monthly": "m_", "quarterly": "q_", "yearly": "y_", "weekly": "w_",

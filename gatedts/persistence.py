@@ -77,9 +77,11 @@ def _after_load_forecaster(forecaster):
         forecaster.estimator_ = forecaster.estimators_[0]
     elif hasattr(forecaster, "estimator_"):
         forecaster.estimators_ = [forecaster.estimator_]
-    # Files from before the local level (0.2) forecast without it.
+    # Files from before 0.2 forecast without the local level, with one calibration fold.
     if not hasattr(forecaster, "local_level"):
         forecaster.local_level = False
+    if not hasattr(forecaster, "calibration_folds"):
+        forecaster.calibration_folds = 1
     if hasattr(forecaster, "difference_") and not hasattr(forecaster, "local_level_"):
         forecaster.local_level_, forecaster.level_scale_ = False, 1.0
 

@@ -432,6 +432,48 @@ def test_interval_calibration_shrinks_a_window_too_long_for_it():
     assert np.all(intervals["forecast"] <= intervals["upper"])
 
 
+def test_calibration_folds_take_the_widest_quantile_per_step():
+    # y rises by 2 per step, then by 1 over its last 12 values; the copy model forecasts
+    # the last value, so its error is the rise: 1 and 2 in the latest fold, whose
+    # forecasts see only the slow part, 2 and 4 in the fold before it.
+    steps = np.r_[np.full(40, 2.0), np.ones(12)]
+    y = np.cumsum(steps)
+    def half_width(folds):
+        f = Forecaster(CopyRegressor(), window=3, horizon=2, n_calibration=10,
+                       calibration_folds=folds, **PLAIN).fit(y)
+        interval = f.predict_interval(0.8)
+        return (interval["upper"] - interval["forecast"]).to_numpy()
+    np.testing.assert_allclose(half_width(1), [1.0, 2.0])
+    np.testing.assert_allclose(half_width(2), [2.0, 4.0])
+
+
+class OffsetRegressor(RegressorMixin, BaseEstimator):
+    """Forecasts the last input value plus a fixed offset per output step."""
+
+    def __init__(self, offsets=(0.0, 2.0)):
+        self.offsets = offsets
+
+    def fit(self, X, y):
+        return self
+
+    def predict(self, X):
+        return X[:, -1, :1] + np.asarray(self.offsets)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
+
+
+def test_interval_never_narrows_with_the_step():
+    # On y = t the offsets (0, 2) miss step 1 by 1 and hit step 2 exactly: the step-2
+    # half-width is raised to step 1's.
+    f = Forecaster(OffsetRegressor(), window=3, horizon=2, **PLAIN).fit(np.arange(60.0))
+    interval = f.predict_interval(0.9)
+    np.testing.assert_allclose(interval["forecast"], [59.0, 61.0])
+    np.testing.assert_allclose(interval["upper"] - interval["forecast"], [1.0, 1.0])
+
+
 def test_short_series_intervals_from_fewer_origins_with_a_warning():
     # 12 values, window 3, horizon 2: 90% needs 9 calibration forecasts, and a model
     # fitted on 12 - (9 + 1) = 2 values is impossible; 7 origins fit (cut at 4, the
