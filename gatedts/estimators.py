@@ -37,7 +37,8 @@ from .training import (
     train,
 )
 
-__all__ = ["GRURegressor", "LSTMRegressor", "RNNRegressor", "TrainingDivergedWarning"]
+__all__ = ["GRURegressor", "LSTMRegressor", "RNNRegressor", "TrainingDivergedWarning",
+           "mean_and_scale"]
 
 
 # ---------------------------------------------------------------- parameter constraints
@@ -147,6 +148,7 @@ _NON_NEGATIVE = Interval(0.0)
 _CONSTRAINTS = MappingProxyType({
     "hidden_size": [_SIZE, Sequence(_SIZE)],
     "num_layers": [_SIZE],
+    "scaling": [Options("standard"), None],
     "dropout": [Interval(0.0, 0.99)],
     "loss": [Options(*F.LOSSES)],
     "quantiles": [Sequence(Interval(0.0, 1.0, closed="neither"))],
@@ -177,6 +179,29 @@ _CONSTRAINTS = MappingProxyType({
 })
 
 
+# ---------------------------------------------------------------- scaling
+
+# A column whose spread is below this (relative to its magnitude) is treated as
+# constant: rounding alone produces a spread of a few ulps.
+CONSTANT_RTOL = 10 * np.finfo(np.float64).eps
+
+
+def mean_and_scale(X):
+    """Per-column mean and population standard deviation of a 2-D ``X``, for standardising.
+
+    A constant column (spread within :data:`CONSTANT_RTOL` of its magnitude)
+    gets scale 1, so it is only centred.
+
+    Returns
+    -------
+    mean, scale : ndarray of shape (n_columns,), float64
+    """
+    X = np.asarray(X, dtype=np.float64)
+    mean = X.mean(axis=0)
+    scale = X.std(axis=0)
+    return mean, np.where(scale <= CONSTANT_RTOL * np.maximum(np.abs(mean), 1.0), 1.0, scale)
+
+
 # ---------------------------------------------------------------- docstrings
 
 _LAYERS_DOC = """\
@@ -184,6 +209,20 @@ _LAYERS_DOC = """\
         Units per layer, or one size per layer like ``(128, 64)``.
     num_layers : int, default 1
         Number of stacked layers when ``hidden_size`` is an int.
+"""
+
+_INPUT_DOC = """\
+    scaling : {"standard"} or None, default "standard"
+        Standardise inputs and targets on the training data, as
+        neuralforecast's ``scaler_type``: the network sees
+        ``(X - feature_mean_) / feature_scale_`` (per feature, over all
+        samples and time steps) and learns ``(y - target_mean_) /
+        target_scale_``, and predictions are mapped back. A raw lag matrix
+        (values in the hundreds, which saturate the gates) then trains like a
+        standardised one. A constant column gets scale 1. The scaling is
+        learnt when the weights are initialised (``fit``, or the first
+        ``partial_fit``) and kept by later ``partial_fit`` calls and by
+        ``warm_start``. None feeds X and y to the network as given.
 """
 
 _TRAINING_DOC = """\
@@ -243,8 +282,14 @@ _TRAINING_DOC = """\
     ----------
     params_ : dict of str to ndarray
         Weights, named like PyTorch's ``state_dict`` (see :mod:`gatedts.functional`).
+    feature_mean_, feature_scale_ : ndarray of shape (n_features,) or None
+        The input standardisation of ``scaling="standard"``, per feature
+        (per time step's feature, not per column of a 2-D X); None without it.
+    target_mean_, target_scale_ : ndarray of shape (n_outputs,) or None
+        The target standardisation; None without scaling.
     loss_curve_ : list of float
-        Mean training loss per epoch.
+        Mean training loss per epoch (on the standardised targets with
+        ``scaling``).
     grad_norm_curve_ : list of float
         Mean global gradient norm per epoch, before clipping.
     learning_rate_curve_ : list of float
@@ -265,7 +310,7 @@ _TRAINING_DOC = """\
 def _docstring(summary, cell_parameters=""):
     """A class docstring: the shared parameters, with the cell's own after ``num_layers``."""
     return (f"{summary}\n\n    Parameters\n    ----------\n"
-            f"{_LAYERS_DOC}{cell_parameters}{_TRAINING_DOC}")
+            f"{_LAYERS_DOC}{cell_parameters}{_INPUT_DOC}{_TRAINING_DOC}")
 
 
 # ---------------------------------------------------------------- estimators
@@ -286,7 +331,7 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
     _cell = None
     _constraints = _CONSTRAINTS
 
-    def __init__(self, hidden_size=32, num_layers=1, *, dropout=0.0, loss="mse",
+    def __init__(self, hidden_size=32, num_layers=1, *, scaling="standard", dropout=0.0, loss="mse",
                  quantiles=(0.05, 0.5, 0.95), solver="adam", learning_rate_init=0.001,
                  learning_rate="constant", power_t=0.5, momentum=0.9, nesterovs_momentum=True,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, alpha=0.0001, clip_norm=1.0,
@@ -295,6 +340,7 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
                  device="cpu", verbose=0, warm_start=False):
         self.hidden_size = hidden_size
         self.num_layers = num_layers
+        self.scaling = scaling
         self.dropout = dropout
         self.loss = loss
         self.quantiles = quantiles
@@ -448,6 +494,7 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
             self._check_fitted_shapes(X, y)
         else:
             self._initialize(X, y)
+        X, y = self._scale_inputs(X), self._scale_targets(y)
         config = TrainingConfig.from_params(self._cell, self.get_params(deep=False),
                                             cell_options=self._cell_options(),
                                             name=type(self).__name__)
@@ -466,18 +513,40 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
             setattr(self, attribute, getattr(state, field))
 
     def _initialize(self, X, y):
+        """New weights, training state and scaling for (n, T, F) ``X`` and 2-D ``y``."""
         rng = np.random.default_rng(check_random_state(self.random_state).randint(2**31))
         self.n_outputs_ = y.shape[1]
+        self.feature_mean_ = self.feature_scale_ = self.target_mean_ = self.target_scale_ = None
+        if self.scaling == "standard":
+            self.feature_mean_, self.feature_scale_ = mean_and_scale(
+                X.reshape(-1, X.shape[2]))
+            self.target_mean_, self.target_scale_ = mean_and_scale(y)
         n_heads = self.n_outputs_ * len(self._levels() or (None,))  # one per target and quantile
         params = F.init_params(self._cell, X.shape[2], self.hidden_size, self.num_layers,
                                n_heads, random_state=rng, dtype=np.dtype(self.dtype),
                                **self._init_options())
         self._set_state(TrainingState.start(params, rng, early_stopping=self.early_stopping))
 
-    # ------------------------------------------------------------ prediction
+    # ------------------------------------------------------------ scaling
 
-    def _predict_3d(self, X):
-        return predict(self._cell, self.params_, X, self._cell_options())
+    def _scale_inputs(self, X):
+        """What the network sees of a validated (n, T, F) ``X``, in the model's dtype."""
+        if self.feature_mean_ is None:
+            return X
+        return ((X - self.feature_mean_) / self.feature_scale_).astype(X.dtype)
+
+    def _scale_targets(self, y):
+        """The network's training targets for a validated 2-D float64 ``y``."""
+        return y if self.target_mean_ is None else (y - self.target_mean_) / self.target_scale_
+
+    def _network_input(self, X, y=None):
+        """``X`` (and ``y``) as the fitted network sees them: validated, laid out, scaled."""
+        if y is None:
+            return self._scale_inputs(self._validate_X(X, reset=False))
+        X, y = self._validate_X(X, y, reset=False)
+        return self._scale_inputs(X), self._scale_targets(y)
+
+    # ------------------------------------------------------------ prediction
 
     def _clean_X(self, X):
         """``X`` as an (n, T, F) array if it already is a clean one, else None.
@@ -534,11 +603,17 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         return pred[:, 0] if self.n_outputs_ == 1 else pred
 
     def _network_outputs(self, X):
+        """The head's outputs on the scale of y: per target, or per target and quantile."""
         if not hasattr(self, "params_"):
             check_is_fitted(self, "params_")  # raises NotFittedError
         X_clean = self._clean_X(X)
         X = X_clean if X_clean is not None else self._validate_X(X, reset=False)
-        return self._predict_3d(X)
+        outputs = predict(self._cell, self.params_, self._scale_inputs(X), self._cell_options())
+        if self.target_mean_ is None:
+            return outputs
+        per_output = len(self._levels() or (None,))  # a target's quantiles sit side by side
+        return (outputs * np.repeat(self.target_scale_, per_output)
+                + np.repeat(self.target_mean_, per_output))
 
 
 _SHARED_PARAMETERS = tuple(inspect.signature(_RecurrentRegressor.__init__).parameters)[1:]
@@ -560,13 +635,13 @@ class GRURegressor(_RecurrentRegressor):
     _cell = "gru"
     _constraints = MappingProxyType({**_CONSTRAINTS, "reset_after": [_BOOL]})
 
-    def __init__(self, hidden_size=32, num_layers=1, *, reset_after=True, dropout=0.0, loss="mse",
-                 quantiles=(0.05, 0.5, 0.95), solver="adam", learning_rate_init=0.001,
-                 learning_rate="constant", power_t=0.5, momentum=0.9, nesterovs_momentum=True,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, alpha=0.0001, clip_norm=1.0,
-                 batch_size="auto", max_iter=200, shuffle=True, tol=1e-4, early_stopping=False,
-                 validation_fraction=0.1, n_iter_no_change=10, random_state=None, dtype="float32",
-                 device="cpu", verbose=0, warm_start=False):
+    def __init__(self, hidden_size=32, num_layers=1, *, reset_after=True, scaling="standard",
+                 dropout=0.0, loss="mse", quantiles=(0.05, 0.5, 0.95), solver="adam",
+                 learning_rate_init=0.001, learning_rate="constant", power_t=0.5, momentum=0.9,
+                 nesterovs_momentum=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8, alpha=0.0001,
+                 clip_norm=1.0, batch_size="auto", max_iter=200, shuffle=True, tol=1e-4,
+                 early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
+                 random_state=None, dtype="float32", device="cpu", verbose=0, warm_start=False):
         self.reset_after = reset_after
         _store_shared(self, locals())
 
@@ -594,11 +669,11 @@ class LSTMRegressor(_RecurrentRegressor):
                                      "forget_bias": [Interval()]})
 
     def __init__(self, hidden_size=32, num_layers=1, *, peephole=False, forget_bias=1.0,
-                 dropout=0.0, loss="mse", quantiles=(0.05, 0.5, 0.95), solver="adam",
-                 learning_rate_init=0.001, learning_rate="constant", power_t=0.5, momentum=0.9,
-                 nesterovs_momentum=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8, alpha=0.0001,
-                 clip_norm=1.0, batch_size="auto", max_iter=200, shuffle=True, tol=1e-4,
-                 early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
+                 scaling="standard", dropout=0.0, loss="mse", quantiles=(0.05, 0.5, 0.95),
+                 solver="adam", learning_rate_init=0.001, learning_rate="constant", power_t=0.5,
+                 momentum=0.9, nesterovs_momentum=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 alpha=0.0001, clip_norm=1.0, batch_size="auto", max_iter=200, shuffle=True,
+                 tol=1e-4, early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
                  random_state=None, dtype="float32", device="cpu", verbose=0, warm_start=False):
         self.peephole = peephole
         self.forget_bias = forget_bias

@@ -470,6 +470,8 @@ def test_default_estimator_configuration():
     lstm = default_estimator("lstm", 80)
     assert lstm.forget_bias == 0.0 and lstm.alpha == est.alpha  # the GRU recipe otherwise
     assert LSTMRegressor().forget_bias == 1.0
+    # The Forecaster standardises its windows itself: its networks scale nothing more.
+    assert est.scaling is None and lstm.scaling is None and GRURegressor().scaling == "standard"
     with pytest.raises(ValueError, match="unknown cell"):
         default_estimator("cnn")
 

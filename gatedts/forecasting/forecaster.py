@@ -73,6 +73,7 @@ def default_estimator(cell: str = "gru", n_windows: int = 100, *, random_state=N
 
     One layer of 32 units, Adam at ``1e-3``, gradient-norm clipping at 1 (for
     the LSTM a forget-gate bias of 0: see :class:`~gatedts.LSTMRegressor`),
+    ``scaling=None`` (the Forecaster standardises its windows itself),
     and three choices that depend on the number of training windows ``n``:
 
     * L2 weight decay ``alpha = 4 / n``: a fixed Gaussian prior on the weights
@@ -108,7 +109,7 @@ def default_estimator(cell: str = "gru", n_windows: int = 100, *, random_state=N
         hidden_size=32, alpha=_PRIOR / n_windows, learning_rate_init=1e-3,
         batch_size=int(np.clip(n_windows // 32, 32, 256)),
         max_iter=int(np.clip(round(_WINDOW_PASSES / n_windows), 5, 300)), clip_norm=1.0,
-        random_state=random_state, verbose=verbose, **_CELL_OPTIONS.get(cell, {}))
+        scaling=None, random_state=random_state, verbose=verbose, **_CELL_OPTIONS.get(cell, {}))
 
 
 class Forecaster(ConformalIntervals, BaseEstimator):

@@ -20,6 +20,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
+from ..estimators import CONSTANT_RTOL, mean_and_scale
 from ._validation import as_float_array, check_n_features, check_positive_int
 
 __all__ = [
@@ -30,11 +31,6 @@ __all__ = [
     "StandardScaler",
     "make_scaler",
 ]
-
-# A column whose spread is below this (relative to its magnitude) is treated as
-# constant: rounding alone produces a spread of a few ulps.
-_CONSTANT_RTOL = 10 * np.finfo(np.float64).eps
-
 
 def _as_columns(x, name: str = "X") -> tuple[np.ndarray, int]:
     """Validated float64 array viewed as 2-D ``(n_obs, n_columns)``, and its ndim."""
@@ -90,11 +86,7 @@ class StandardScaler(_ColumnTransform):
 
     def fit(self, X, y=None):
         """Learn ``mean_`` and ``scale_`` from the training data ``X``."""
-        X2 = self._fit_columns(X)
-        self.mean_ = X2.mean(axis=0)
-        scale = X2.std(axis=0)
-        constant = scale <= _CONSTANT_RTOL * np.maximum(np.abs(self.mean_), 1.0)
-        self.scale_ = np.where(constant, 1.0, scale)
+        self.mean_, self.scale_ = mean_and_scale(self._fit_columns(X))
         return self
 
     def transform(self, X):
@@ -137,7 +129,7 @@ class MinMaxScaler(_ColumnTransform):
         X2 = self._fit_columns(X)
         self.data_min_ = X2.min(axis=0)
         data_range = X2.max(axis=0) - self.data_min_
-        constant = data_range <= _CONSTANT_RTOL * np.maximum(np.abs(self.data_min_), 1.0)
+        constant = data_range <= CONSTANT_RTOL * np.maximum(np.abs(self.data_min_), 1.0)
         self.data_range_ = np.where(constant, 1.0, data_range)
         return self
 
