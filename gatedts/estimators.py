@@ -38,7 +38,7 @@ from .training import (
 )
 
 __all__ = ["GRURegressor", "LSTMRegressor", "RNNRegressor", "TrainingDivergedWarning",
-           "mean_and_scale"]
+           "lags_to_sequences", "mean_and_scale"]
 
 
 # ---------------------------------------------------------------- parameter constraints
@@ -91,16 +91,17 @@ class Options:
 
 
 class InstanceOf:
-    """Instances of ``cls`` (a class or a tuple of classes), described as ``text``."""
+    """Instances of ``cls`` (a class or a tuple of classes), described as ``text``
+    (``plural`` in a :class:`Sequence`)."""
 
-    def __init__(self, cls, text):
-        self.cls, self.text = cls, text
+    def __init__(self, cls, text, plural=None):
+        self.cls, self.text, self.plural = cls, text, plural
 
     def __call__(self, value):
         return isinstance(value, self.cls)
 
-    def describe(self):
-        return self.text
+    def describe(self, plural=False):
+        return self.plural if plural else self.text
 
 
 class Sequence:
@@ -149,6 +150,11 @@ _CONSTRAINTS = MappingProxyType({
     "hidden_size": [_SIZE, Sequence(_SIZE)],
     "num_layers": [_SIZE],
     "scaling": [Options("standard"), None],
+    "lag_order": [Options("oldest_first", "newest_first")],
+    "n_features_per_step": [_SIZE],
+    "feature_layout": [Options("interleaved", "blocks")],
+    "static_features": [Sequence(Interval(integer=True)),
+                        Sequence(InstanceOf(str, "a column name", "column names")), None],
     "dropout": [Interval(0.0, 0.99)],
     "loss": [Options(*F.LOSSES)],
     "quantiles": [Sequence(Interval(0.0, 1.0, closed="neither"))],
@@ -202,6 +208,65 @@ def mean_and_scale(X):
     return mean, np.where(scale <= CONSTANT_RTOL * np.maximum(np.abs(mean), 1.0), 1.0, scale)
 
 
+# ---------------------------------------------------------------- column layout
+
+
+def lags_to_sequences(X, *, n_features_per_step=1, lag_order="oldest_first",
+                      feature_layout="interleaved", static_columns=()):
+    """Sequences ``(n_samples, T, F)`` from a 2-D lag matrix of a declared layout.
+
+    The columns outside ``static_columns`` are the lags: ``T`` time steps of
+    ``n_features_per_step`` features each, step by step (``"interleaved"``:
+    ``a[t0], b[t0], a[t1], b[t1], ...``) or feature by feature (``"blocks"``:
+    ``a[t0], a[t1], ..., b[t0], b[t1], ...``), the steps ``"oldest_first"``
+    or ``"newest_first"``. The static columns (values that belong to the
+    sample, not to a step) are repeated at every step, after the lag
+    features. The result runs from the oldest step to the newest.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_columns)
+    n_features_per_step : int, default 1
+    lag_order : {"oldest_first", "newest_first"}, default "oldest_first"
+    feature_layout : {"interleaved", "blocks"}, default "interleaved"
+    static_columns : sequence of int, default ()
+        Positions of the static columns, in the order they are appended.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, T, n_features_per_step + len(static_columns))
+        C-contiguous, in the dtype of ``X``.
+
+    Examples
+    --------
+    skforecast's rows (``lag_1, lag_2, lag_3, exog``):
+
+    >>> X = np.array([[30.0, 20.0, 10.0, 5.0]])
+    >>> lags_to_sequences(X, lag_order="newest_first", static_columns=[3])[0]
+    array([[10.,  5.],
+           [20.,  5.],
+           [30.,  5.]])
+    """
+    static = list(static_columns)
+    lag_columns = [c for c in range(X.shape[1]) if c not in static]
+    k = n_features_per_step
+    if not lag_columns or len(lag_columns) % k:
+        raise ValueError(f"X has {len(lag_columns)} lag column(s) (of {X.shape[1]}, "
+                         f"{len(static)} static), which is not a positive multiple of "
+                         f"n_features_per_step={k}")
+    lags = X[:, lag_columns] if static else X
+    if feature_layout == "interleaved":
+        sequences = lags.reshape(len(X), -1, k)
+    else:
+        sequences = lags.reshape(len(X), k, -1).transpose(0, 2, 1)
+    if lag_order == "newest_first":
+        sequences = sequences[:, ::-1]
+    if static:
+        repeated = np.broadcast_to(X[:, None, static], (*sequences.shape[:2], len(static)))
+        sequences = np.concatenate([sequences, repeated], axis=2)
+    return np.ascontiguousarray(sequences)
+
+
 # ---------------------------------------------------------------- docstrings
 
 _LAYERS_DOC = """\
@@ -223,6 +288,29 @@ _INPUT_DOC = """\
         learnt when the weights are initialised (``fit``, or the first
         ``partial_fit``) and kept by later ``partial_fit`` calls and by
         ``warm_start``. None feeds X and y to the network as given.
+    lag_order : {"oldest_first", "newest_first"}, default "oldest_first"
+        Order of the time steps in X: the lag columns of a 2-D X, axis 1 of a
+        3-D X. sktime and darts pass lags oldest first; skforecast and
+        mlforecast newest first (``lag_1`` first). The network always reads
+        them from the oldest to the newest.
+    n_features_per_step : int, default 1
+        Features per time step in the lag columns of a 2-D X (a lagged
+        target and lagged covariates): its ``T * n_features_per_step`` lag
+        columns become ``(n_samples, T, n_features_per_step)``. A 3-D X has
+        its features on the last axis already.
+    feature_layout : {"interleaved", "blocks"}, default "interleaved"
+        How those features sit in the lag columns: step by step
+        (``a[t0], b[t0], a[t1], b[t1], ...``, as
+        :func:`~gatedts.forecasting.windows.make_flat_windows`) or feature by
+        feature (``a[t0], a[t1], ..., b[t0], b[t1], ...``, as sktime's and
+        darts' lagged covariates).
+    static_features : sequence of int or of str, optional
+        Columns of a 2-D X that are not on the time axis (exogenous values at
+        the forecast time, date features, static covariates, series ids), by
+        position (negative positions count from the end) or by name (X a
+        DataFrame). Each is repeated at every time step as an extra feature
+        after the lag features, instead of being read as one more time step.
+        See :func:`lags_to_sequences`.
 """
 
 _TRAINING_DOC = """\
@@ -302,7 +390,7 @@ _TRAINING_DOC = """\
     t_ : int
         Training samples seen.
     n_features_in_ : int
-        Columns of X at fit (time steps for 2-D X); predict needs the same.
+        Columns of a 2-D X at fit (time steps of a 3-D X); predict needs the same.
     n_outputs_ : int
 """
 
@@ -331,16 +419,23 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
     _cell = None
     _constraints = _CONSTRAINTS
 
-    def __init__(self, hidden_size=32, num_layers=1, *, scaling="standard", dropout=0.0, loss="mse",
-                 quantiles=(0.05, 0.5, 0.95), solver="adam", learning_rate_init=0.001,
-                 learning_rate="constant", power_t=0.5, momentum=0.9, nesterovs_momentum=True,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, alpha=0.0001, clip_norm=1.0,
-                 batch_size="auto", max_iter=200, shuffle=True, tol=1e-4, early_stopping=False,
-                 validation_fraction=0.1, n_iter_no_change=10, random_state=None, dtype="float32",
-                 device="cpu", verbose=0, warm_start=False):
+    def __init__(self, hidden_size=32, num_layers=1, *, scaling="standard",
+                 lag_order="oldest_first", n_features_per_step=1,
+                 feature_layout="interleaved", static_features=None, dropout=0.0,
+                 loss="mse", quantiles=(0.05, 0.5, 0.95), solver="adam",
+                 learning_rate_init=0.001, learning_rate="constant", power_t=0.5,
+                 momentum=0.9, nesterovs_momentum=True, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-8, alpha=0.0001, clip_norm=1.0, batch_size="auto",
+                 max_iter=200, shuffle=True, tol=1e-4, early_stopping=False,
+                 validation_fraction=0.1, n_iter_no_change=10, random_state=None,
+                 dtype="float32", device="cpu", verbose=0, warm_start=False):
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.scaling = scaling
+        self.lag_order = lag_order
+        self.n_features_per_step = n_features_per_step
+        self.feature_layout = feature_layout
+        self.static_features = static_features
         self.dropout = dropout
         self.loss = loss
         self.quantiles = quantiles
@@ -403,18 +498,54 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         else:
             X, y = validate_data(self, X, y, reset=reset, allow_nd=True, dtype=dtype,
                                  multi_output=True, y_numeric=True)
-        if X.ndim == 2:
-            X = X[:, :, None]
-        elif X.ndim != 3:
-            raise ValueError(f"X must be 2-D (n_samples, n_timesteps) or 3-D (n_samples, "
+        if X.ndim not in (2, 3):
+            raise ValueError(f"X must be 2-D (n_samples, n_columns) or 3-D (n_samples, "
                              f"n_timesteps, n_features), got shape {X.shape}")
+        X = self._as_sequences(X)
         if not reset:
             self._check_fitted_shapes(X)
-        X = np.ascontiguousarray(X)
         if y is None:
             return X
         y = np.asarray(y, dtype=np.float64)  # cast to the training dtype per batch
         return X, (y[:, None] if y.ndim == 1 else y)
+
+    def _as_sequences(self, X):
+        """A validated 2-D or 3-D ``X`` as contiguous (n, T, F) sequences, oldest step first."""
+        if X.ndim == 3:
+            if (self.n_features_per_step, self.feature_layout, self.static_features) != (
+                    1, "interleaved", None):
+                raise ValueError("n_features_per_step, feature_layout and static_features "
+                                 "describe the columns of a 2-D X; a 3-D X has its features "
+                                 f"on its last axis already (got shape {X.shape})")
+            return np.ascontiguousarray(X[:, ::-1] if self.lag_order == "newest_first" else X)
+        return lags_to_sequences(X, n_features_per_step=self.n_features_per_step,
+                                 lag_order=self.lag_order, feature_layout=self.feature_layout,
+                                 static_columns=self._static_columns(X.shape[1]))
+
+    def _static_columns(self, n_columns):
+        """The positions (0 .. n_columns - 1) of ``static_features`` in a 2-D X."""
+        wanted = self.static_features
+        if wanted is None:
+            return ()
+        if isinstance(wanted[0], str):
+            names = list(getattr(self, "feature_names_in_", ()))
+            if not names:
+                raise ValueError(f"static_features {list(wanted)} are column names, but X "
+                                 "was fitted without column names: pass a DataFrame, or "
+                                 "give positions")
+            missing = [name for name in wanted if name not in names]
+            if missing:
+                raise ValueError(f"static_features {missing} are not columns of X")
+            positions = [names.index(name) for name in wanted]
+        else:
+            outside = [int(p) for p in wanted if not -n_columns <= p < n_columns]
+            if outside:
+                raise ValueError(f"static_features positions {outside} are outside the "
+                                 f"{n_columns} columns of X")
+            positions = [int(p) % n_columns for p in wanted]
+        if len(set(positions)) < len(positions):
+            raise ValueError(f"static_features names a column twice: {list(wanted)}")
+        return tuple(positions)
 
     def _check_fitted_shapes(self, X, y=None):
         """X (n, T, F) and y (n, n_outputs) fit the fitted network."""
@@ -556,15 +687,12 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         shape; anything else goes through ``_validate_X`` and its messages.
         """
         if type(X) is not np.ndarray or X.dtype != self.params_["head.bias"].dtype \
-                or hasattr(self, "feature_names_in_"):
+                or hasattr(self, "feature_names_in_") or X.ndim not in (2, 3) \
+                or X.shape[0] == 0 or X.shape[1] != self.n_features_in_ \
+                or not np.isfinite(X).all():
             return None
-        if X.ndim == 2:
-            X = X[:, :, None]
-        if X.ndim != 3 or X.shape[0] == 0 or X.shape[1] != self.n_features_in_ \
-                or X.shape[2] != self.params_["weight_ih_l0"].shape[1]:
-            return None
-        X = np.ascontiguousarray(X)
-        return X if np.isfinite(X).all() else None
+        X = self._as_sequences(X)
+        return X if X.shape[2] == self.params_["weight_ih_l0"].shape[1] else None
 
     def predict(self, X):
         """Predict with the fitted network.
@@ -636,11 +764,12 @@ class GRURegressor(_RecurrentRegressor):
     _constraints = MappingProxyType({**_CONSTRAINTS, "reset_after": [_BOOL]})
 
     def __init__(self, hidden_size=32, num_layers=1, *, reset_after=True, scaling="standard",
-                 dropout=0.0, loss="mse", quantiles=(0.05, 0.5, 0.95), solver="adam",
-                 learning_rate_init=0.001, learning_rate="constant", power_t=0.5, momentum=0.9,
-                 nesterovs_momentum=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8, alpha=0.0001,
-                 clip_norm=1.0, batch_size="auto", max_iter=200, shuffle=True, tol=1e-4,
-                 early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
+                 lag_order="oldest_first", n_features_per_step=1, feature_layout="interleaved",
+                 static_features=None, dropout=0.0, loss="mse", quantiles=(0.05, 0.5, 0.95),
+                 solver="adam", learning_rate_init=0.001, learning_rate="constant", power_t=0.5,
+                 momentum=0.9, nesterovs_momentum=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 alpha=0.0001, clip_norm=1.0, batch_size="auto", max_iter=200, shuffle=True,
+                 tol=1e-4, early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
                  random_state=None, dtype="float32", device="cpu", verbose=0, warm_start=False):
         self.reset_after = reset_after
         _store_shared(self, locals())
@@ -669,12 +798,14 @@ class LSTMRegressor(_RecurrentRegressor):
                                      "forget_bias": [Interval()]})
 
     def __init__(self, hidden_size=32, num_layers=1, *, peephole=False, forget_bias=1.0,
-                 scaling="standard", dropout=0.0, loss="mse", quantiles=(0.05, 0.5, 0.95),
-                 solver="adam", learning_rate_init=0.001, learning_rate="constant", power_t=0.5,
-                 momentum=0.9, nesterovs_momentum=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-                 alpha=0.0001, clip_norm=1.0, batch_size="auto", max_iter=200, shuffle=True,
-                 tol=1e-4, early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
-                 random_state=None, dtype="float32", device="cpu", verbose=0, warm_start=False):
+                 scaling="standard", lag_order="oldest_first", n_features_per_step=1,
+                 feature_layout="interleaved", static_features=None, dropout=0.0, loss="mse",
+                 quantiles=(0.05, 0.5, 0.95), solver="adam", learning_rate_init=0.001,
+                 learning_rate="constant", power_t=0.5, momentum=0.9, nesterovs_momentum=True,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, alpha=0.0001, clip_norm=1.0,
+                 batch_size="auto", max_iter=200, shuffle=True, tol=1e-4, early_stopping=False,
+                 validation_fraction=0.1, n_iter_no_change=10, random_state=None, dtype="float32",
+                 device="cpu", verbose=0, warm_start=False):
         self.peephole = peephole
         self.forget_bias = forget_bias
         _store_shared(self, locals())

@@ -348,6 +348,10 @@ BAD = {
     "hidden_size": [0, -2, 2.0, "8", (), [4, 0], (4, 2.5), np.zeros((2, 2), int), True, None],
     "num_layers": [0, 1.5, "2", None, True],
     "scaling": ["Standard", "minmax", "none", 1, True],
+    "lag_order": ["newest", "reversed", None, True],
+    "n_features_per_step": [0, 1.5, "2", None, True],
+    "feature_layout": ["blocked", None, 0],
+    "static_features": [(), [1.5], ["a", 1], "ex", 3, [None], [True]],
     "dropout": [-0.1, 1.0, np.nan, "0.1", None],
     "loss": ["l1", "MSE", None, 0],
     "quantiles": [(), (0.0, 0.5), (0.5, 1.0), ("0.5",), 0.5, None, [np.nan]],
@@ -382,6 +386,10 @@ GOOD = {
     "hidden_size": [1, np.int64(3), (4, 2), [3], np.array([2, 3])],
     "num_layers": [1, np.int32(2)],
     "scaling": ["standard", None],
+    "lag_order": ["oldest_first", "newest_first"],
+    "n_features_per_step": [1, np.int64(3)],
+    "feature_layout": ["interleaved", "blocks"],
+    "static_features": [None, [-1], (0, 2), np.array([3]), ["ex"], np.array(["ex", "month"])],
     "dropout": [0, 0.5, 0.99, np.float32(0.25)],
     "loss": ["mse", "mae", "huber", "quantile"],
     "quantiles": [(0.5,), [0.1, 0.9], np.array([0.05, 0.5, 0.95])],
@@ -702,3 +710,129 @@ def test_the_default_gru_forecasts_airline_from_raw_lags():
             history.append(model.predict(np.array(history[-12:])[None])[0])
         mape[scaling] = 100 * np.mean(np.abs(np.array(history[-12:]) - test) / test)
     assert mape["standard"] < 5 and mape[None] > 50, mape
+
+
+# ---------------------------------------------------------------- column layout
+
+SERIES, COVARIATE = np.arange(20.0) ** 1.5, 100.0 + np.cos(np.arange(20.0))
+T_LAGS = 3
+TARGET_TIMES = np.arange(T_LAGS, 20)
+
+
+def _framework_rows(framework):
+    """The rows each framework gives its regressor (layouts checked against the real
+    packages in tests/test_ecosystem.py), and the sequences they stand for."""
+    s, e, t = SERIES, COVARIATE, TARGET_TIMES
+    lags_newest = np.stack([s[t - k] for k in range(1, T_LAGS + 1)], axis=1)
+    lags_oldest = lags_newest[:, ::-1]
+    past_e = np.stack([e[t - k] for k in range(T_LAGS, 0, -1)], axis=1)
+    if framework == "skforecast":  # lag_1 .. lag_3, then the exog at the target time
+        rows = np.column_stack([lags_newest, e[t]])
+        expected = np.stack([lags_oldest, np.repeat(e[t][:, None], T_LAGS, 1)], axis=2)
+    elif framework == "mlforecast":  # exog, static, lag1 .. lag3, date features
+        month = (t % 12) + 1.0
+        rows = pd.DataFrame({"ex": e[t], "st": 7.0, "lag1": lags_newest[:, 0],
+                             "lag2": lags_newest[:, 1], "lag3": lags_newest[:, 2],
+                             "month": month})
+        static = np.stack([e[t], np.full(len(t), 7.0), month], axis=1)
+        expected = np.concatenate([lags_oldest[:, :, None],
+                                   np.repeat(static[:, None], T_LAGS, 1)], axis=2)
+    else:  # sktime and darts: the target's window, then the covariate's, oldest first
+        rows = np.column_stack([lags_oldest, past_e])
+        expected = np.stack([lags_oldest, past_e], axis=2)
+    return rows, expected
+
+
+# The presets of the README's table, one per framework.
+LAYOUT_PRESETS = {
+    "skforecast": {"lag_order": "newest_first", "static_features": [-1]},
+    "mlforecast": {"lag_order": "newest_first", "static_features": ["ex", "st", "month"]},
+    "sktime": {"n_features_per_step": 2, "feature_layout": "blocks"},
+    "darts": {"n_features_per_step": 2, "feature_layout": "blocks"},
+}
+
+
+@pytest.mark.parametrize("framework", list(LAYOUT_PRESETS))
+def test_layout_presets_read_each_frameworks_rows_as_the_right_sequences(framework):
+    rows, expected = _framework_rows(framework)
+    y = SERIES[TARGET_TIMES]
+    preset = LAYOUT_PRESETS[framework]
+    model = GRURegressor(hidden_size=3, max_iter=1, random_state=0, dtype="float64", **preset)
+    reference = clone(model).set_params(lag_order="oldest_first", n_features_per_step=1,
+                                        feature_layout="interleaved", static_features=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(rows, y)
+        reference.fit(expected, y)
+    np.testing.assert_array_equal(model._network_input(rows), reference._network_input(expected))
+    for key in reference.params_:
+        np.testing.assert_array_equal(model.params_[key], reference.params_[key])
+    np.testing.assert_array_equal(model.predict(rows), reference.predict(expected))
+    # Without covariates a framework passes the lag matrix alone: lag_order is the preset.
+    lag_matrix = np.stack([SERIES[TARGET_TIMES - k] for k in range(T_LAGS, 0, -1)], axis=1)
+    if preset.get("lag_order") == "newest_first":
+        lag_matrix = lag_matrix[:, ::-1]
+    sequences = E.lags_to_sequences(lag_matrix, lag_order=preset.get("lag_order", "oldest_first"))
+    np.testing.assert_array_equal(sequences, expected[:, :, :1])
+
+
+def test_lags_to_sequences_layouts():
+    X = np.array([[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 9.0]])
+    np.testing.assert_array_equal(
+        E.lags_to_sequences(X, n_features_per_step=2, static_columns=[-1 % 7])[0],
+        [[1, 2, 9], [3, 4, 9], [5, 6, 9]])
+    np.testing.assert_array_equal(
+        E.lags_to_sequences(X, n_features_per_step=2, feature_layout="blocks",
+                            static_columns=[6])[0], [[1, 4, 9], [2, 5, 9], [3, 6, 9]])
+    np.testing.assert_array_equal(
+        E.lags_to_sequences(X, n_features_per_step=2, lag_order="newest_first",
+                            static_columns=[6])[0], [[5, 6, 9], [3, 4, 9], [1, 2, 9]])
+    np.testing.assert_array_equal(
+        E.lags_to_sequences(X, static_columns=[6, 0])[0],
+        [[2, 9, 1], [3, 9, 1], [4, 9, 1], [5, 9, 1], [6, 9, 1]])
+    with pytest.raises(ValueError, match=r"X has 6 lag column\(s\) \(of 7, 1 static\), which "
+                                         r"is not a positive multiple of n_features_per_step=4"):
+        E.lags_to_sequences(X, n_features_per_step=4, static_columns=[6])
+
+
+def test_newest_first_reverses_a_3d_x_too():
+    X, y = _xy(features=2)
+    a = LSTMRegressor(hidden_size=3, max_iter=1, random_state=0, lag_order="newest_first")
+    b = clone(a).set_params(lag_order="oldest_first")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a.fit(X[:, ::-1], y)
+        b.fit(X, y)
+    np.testing.assert_array_equal(a.predict(X[:, ::-1]), b.predict(X))
+
+
+def test_layout_errors_name_the_problem():
+    X, y = _xy()
+    frame = pd.DataFrame(X, columns=[f"c{k}" for k in range(6)])
+    cases = [
+        ({"n_features_per_step": 4}, X, r"X has 6 lag column\(s\) \(of 6, 0 static\)"),
+        ({"static_features": [6]}, X, r"static_features positions \[6\] are outside the 6 "
+                                      r"columns of X"),
+        ({"static_features": [0, -6]}, X, r"static_features names a column twice: \[0, -6\]"),
+        ({"static_features": ["c5"]}, X, r"static_features \['c5'\] are column names, but X "
+                                         r"was fitted without column names"),
+        ({"static_features": ["c9"]}, frame, r"static_features \['c9'\] are not columns of X"),
+        ({"n_features_per_step": 2}, X.reshape(60, 3, 2), "n_features_per_step, feature_layout "
+                                                          "and static_features describe the "
+                                                          "columns of a 2-D X"),
+    ]
+    for params, data, message in cases:
+        with pytest.raises(ValueError, match=message):
+            GRURegressor(hidden_size=2, max_iter=1, **params).fit(data, y)
+
+
+def test_static_features_by_name_follow_the_columns_at_predict():
+    X, y = _xy()
+    frame = pd.DataFrame(X, columns=[f"c{k}" for k in range(6)])
+    model = RNNRegressor(hidden_size=3, max_iter=1, random_state=0, static_features=["c0"])
+    with pytest.warns(ConvergenceWarning):
+        model.fit(frame, y)
+    assert model.params_["weight_ih_l0"].shape == (3, 2) and model.n_features_in_ == 6
+    np.testing.assert_array_equal(model.predict(frame), model.predict(frame.iloc[:, :]))
+    with pytest.raises(ValueError, match="feature names should match"):
+        model.predict(frame[frame.columns[::-1]])

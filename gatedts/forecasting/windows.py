@@ -31,6 +31,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from ..estimators import lags_to_sequences
 from ._validation import (
     as_float_array,
     check_n_features,
@@ -281,8 +282,8 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         X = as_float_array(X, "X", ndim=2, copy=True)
         check_n_features(X, self)
-        # -1 rather than self.window: the fitted layout, even after set_params(window=...).
-        return X.reshape(X.shape[0], -1, self.n_series_features_)
+        # The fitted layout, even after set_params(window=...).
+        return lags_to_sequences(X, n_features_per_step=self.n_series_features_)
 
     def inverse_transform(self, X) -> np.ndarray:
         """Flatten ``(n_samples, window, n_features)`` sequences into rows."""
