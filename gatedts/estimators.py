@@ -1,10 +1,13 @@
 """scikit-learn estimators: GRURegressor, LSTMRegressor, RNNRegressor.
 
 They are fitted like ``MLPRegressor``: X holds one sequence per row, either
-``(n_samples, n_timesteps)`` for one feature per step or
-``(n_samples, n_timesteps, n_features)``; y is ``(n_samples,)`` or
-``(n_samples, n_outputs)`` (e.g. a multi-step direct forecast). The network
-is a stack of recurrent layers and a linear head on the last hidden state;
+``(n_samples, n_timesteps, n_features)`` or a 2-D lag matrix, read as one
+feature per step unless its layout is declared (``lag_order``,
+``n_features_per_step``, ``feature_layout``, ``static_features``: see
+:func:`lags_to_sequences`); y is ``(n_samples,)`` or ``(n_samples, n_outputs)``
+(e.g. a multi-step direct forecast), and ``sample_weight`` weights the samples.
+Inputs and targets are standardised inside (``scaling``), so raw values work.
+The network is a stack of recurrent layers and a linear head on the last hidden state;
 its parameters are ``params_``, a dict named like PyTorch's ``state_dict``
 (see :mod:`gatedts.functional`). Training is mini-batch Adam or SGD with
 global gradient-norm clipping, an optional learning-rate schedule, early
@@ -27,11 +30,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .nn import functional as F
-from .nn.core import check_quantiles
+from .nn.core import check_quantiles, check_sample_weight
 from .training import (
+    WEIGHTS_ON_CPU_ONLY,
     TrainingConfig,
     TrainingDivergedWarning,
     TrainingState,
+    mean_one_weights,
     point_prediction,
     predict,
     train,
@@ -192,19 +197,23 @@ _CONSTRAINTS = MappingProxyType({
 CONSTANT_RTOL = 10 * np.finfo(np.float64).eps
 
 
-def mean_and_scale(X):
+def mean_and_scale(X, sample_weight=None):
     """Per-column mean and population standard deviation of a 2-D ``X``, for standardising.
 
-    A constant column (spread within :data:`CONSTANT_RTOL` of its magnitude)
-    gets scale 1, so it is only centred.
+    With ``sample_weight`` (one per row) both are weighted, so that a weight
+    of k counts a row k times. A constant column (spread within
+    :data:`CONSTANT_RTOL` of its magnitude) gets scale 1, so it is only centred.
 
     Returns
     -------
     mean, scale : ndarray of shape (n_columns,), float64
     """
     X = np.asarray(X, dtype=np.float64)
-    mean = X.mean(axis=0)
-    scale = X.std(axis=0)
+    if sample_weight is None:
+        mean, scale = X.mean(axis=0), X.std(axis=0)
+    else:
+        mean = np.average(X, axis=0, weights=sample_weight)
+        scale = np.sqrt(np.average((X - mean) ** 2, axis=0, weights=sample_weight))
     return mean, np.where(scale <= CONSTANT_RTOL * np.maximum(np.abs(mean), 1.0), 1.0, scale)
 
 
@@ -567,7 +576,7 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
 
     # ------------------------------------------------------------ training
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the network to sequences X and targets y.
 
         Training runs for ``max_iter`` epochs or until the loss (or, with
@@ -582,30 +591,39 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
+        X : array-like of shape (n_samples, n_columns) or (n_samples, n_timesteps, n_features)
+            A 2-D X is read in the declared layout (``lag_order``,
+            ``n_features_per_step``, ``feature_layout``, ``static_features``).
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weights: each sample's loss (and its share of the
+            scaling statistics and of the validation R²) counts that many
+            times; a weight of 0 removes the sample, equal weights change
+            nothing. CPU only.
 
         Returns
         -------
         self
         """
-        return self._fit(X, y, incremental=False)
+        return self._fit(X, y, sample_weight, incremental=False)
 
-    def partial_fit(self, X, y):
+    def partial_fit(self, X, y, sample_weight=None):
         """One epoch over (X, y), continuing from the current weights and optimizer state.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
+        X : array-like of shape (n_samples, n_columns) or (n_samples, n_timesteps, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), optional
+            As in :meth:`fit`.
 
         Returns
         -------
         self
         """
-        return self._fit(X, y, incremental=True)
+        return self._fit(X, y, sample_weight, incremental=True)
 
-    def _fit(self, X, y, incremental):
+    def _fit(self, X, y, sample_weight, incremental):
         """Validate, (re)initialise if needed, train, and keep the training state.
 
         ``fit`` trains ``max_iter`` epochs from new weights (the current ones
@@ -616,15 +634,24 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target "
                              "y is None")
+        if sample_weight is not None and self.device != "cpu":
+            raise ValueError(WEIGHTS_ON_CPU_ONLY)
         fitted = hasattr(self, "params_")
         resume = fitted and (incremental or self.warm_start)
         # fit re-learns n_features_in_ (a warm start may change the window length);
         # partial_fit keeps it.
         X, y = self._validate_X(X, y, reset=not (incremental and fitted))
+        if sample_weight is not None:
+            sample_weight = check_sample_weight(sample_weight, len(X))
+            kept = sample_weight > 0
+            if not kept.any():
+                raise ValueError("sample_weight is zero for every sample: nothing to fit")
+            # A zero weight removes its sample, from the scaling and the batches too.
+            X, y, sample_weight = X[kept], y[kept], mean_one_weights(sample_weight[kept])
         if resume:
             self._check_fitted_shapes(X, y)
         else:
-            self._initialize(X, y)
+            self._initialize(X, y, sample_weight)
         X, y = self._scale_inputs(X), self._scale_targets(y)
         config = TrainingConfig.from_params(self._cell, self.get_params(deep=False),
                                             cell_options=self._cell_options(),
@@ -634,7 +661,7 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
                                  if hasattr(self, attribute)})
         try:
             train(config, state, X, y, 1 if incremental else self.max_iter,
-                  incremental=incremental)
+                  incremental=incremental, sample_weight=sample_weight)
         finally:  # also on an error: the attributes describe the weights reached
             self._set_state(state)
         return self
@@ -643,15 +670,16 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         for field, attribute in _STATE_ATTRIBUTES.items():
             setattr(self, attribute, getattr(state, field))
 
-    def _initialize(self, X, y):
+    def _initialize(self, X, y, sample_weight=None):
         """New weights, training state and scaling for (n, T, F) ``X`` and 2-D ``y``."""
         rng = np.random.default_rng(check_random_state(self.random_state).randint(2**31))
         self.n_outputs_ = y.shape[1]
         self.feature_mean_ = self.feature_scale_ = self.target_mean_ = self.target_scale_ = None
         if self.scaling == "standard":
+            per_step = None if sample_weight is None else np.repeat(sample_weight, X.shape[1])
             self.feature_mean_, self.feature_scale_ = mean_and_scale(
-                X.reshape(-1, X.shape[2]))
-            self.target_mean_, self.target_scale_ = mean_and_scale(y)
+                X.reshape(-1, X.shape[2]), per_step)
+            self.target_mean_, self.target_scale_ = mean_and_scale(y, sample_weight)
         n_heads = self.n_outputs_ * len(self._levels() or (None,))  # one per target and quantile
         params = F.init_params(self._cell, X.shape[2], self.hidden_size, self.num_layers,
                                n_heads, random_state=rng, dtype=np.dtype(self.dtype),
@@ -699,7 +727,7 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
+        X : array-like of shape (n_samples, n_columns) or (n_samples, n_timesteps, n_features)
 
         Returns
         -------
@@ -716,7 +744,7 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
+        X : array-like of shape (n_samples, n_columns) or (n_samples, n_timesteps, n_features)
 
         Returns
         -------
