@@ -812,20 +812,23 @@ class LSTMRegressor(_RecurrentRegressor):
     peephole : bool, default False
         Add diagonal peephole connections from the cell state to the input,
         forget and output gates (Gers & Schmidhuber 2000).
-    forget_bias : float, default 1.0
-        Initial bias of the forget gate. 1 (Jozefowicz et al. 2015, Keras'
-        ``unit_forget_bias``) starts the cell remembering about 73% of its
-        state per step, which helps long dependencies; 0 (PyTorch's
-        zero-mean start) starts it at 50%, which gave the Forecaster's
-        default LSTM lower errors on the airline dev origins and on every
-        bundled hold-out (:func:`gatedts.forecasting.default_estimator`).
+    forget_bias : float, default 0.0
+        Initial bias of the forget gate. 0 (PyTorch's zero-mean start) starts
+        the cell keeping 50% of its state per step; 1 (Jozefowicz et al.
+        2015, Keras' ``unit_forget_bias``) about 73%, which can help long
+        dependencies. 0 gave the Forecaster's default LSTM lower errors on the
+        airline dev origins and on every bundled hold-out
+        (:func:`gatedts.forecasting.default_estimator`), and trains faster
+        under a strong L2 penalty: with scikit-learn's
+        ``check_regressors_train`` (which sets ``alpha=0.01``) the default
+        LSTM reaches R² 0.75 in 200 epochs, against 0.40 with 1.
 """)
 
     _cell = "lstm"
     _constraints = MappingProxyType({**_CONSTRAINTS, "peephole": [_BOOL],
                                      "forget_bias": [Interval()]})
 
-    def __init__(self, hidden_size=32, num_layers=1, *, peephole=False, forget_bias=1.0,
+    def __init__(self, hidden_size=32, num_layers=1, *, peephole=False, forget_bias=0.0,
                  scaling="standard", lag_order="oldest_first", n_features_per_step=1,
                  feature_layout="interleaved", static_features=None, dropout=0.0, loss="mse",
                  quantiles=(0.05, 0.5, 0.95), solver="adam", learning_rate_init=0.001,

@@ -15,6 +15,7 @@ from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_sco
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import (
+    check_estimator,
     check_sample_weight_equivalence_on_dense_data,
     parametrize_with_checks,
 )
@@ -45,6 +46,17 @@ def test_sklearn_compatible(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         check(estimator)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_default_estimators_pass_check_estimator(cls):
+    # The defaults as a user gets them (32 units, 200 epochs): 8-15 s per class on
+    # these 2-core machines once the kernels are compiled.
+    estimator = cls()
+    assert estimator.get_params() == clone(cls()).get_params()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        check_estimator(estimator, expected_failed_checks=_float32_rounding(estimator))
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)

@@ -9,7 +9,7 @@ import pytest
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.linear_model import LinearRegression
 
-from gatedts import BacktestResult, Forecaster, GRURegressor, LSTMRegressor, backtest
+from gatedts import BacktestResult, Forecaster, GRURegressor, backtest
 from gatedts.datasets import load_airline
 from gatedts.forecasting.forecaster import default_estimator, regular_index
 
@@ -469,7 +469,6 @@ def test_default_estimator_configuration():
     assert default_estimator("rnn", 100_000).max_iter == 5
     lstm = default_estimator("lstm", 80)
     assert lstm.forget_bias == 0.0 and lstm.alpha == est.alpha  # the GRU recipe otherwise
-    assert LSTMRegressor().forget_bias == 1.0
     # The Forecaster standardises its windows itself: its networks scale nothing more.
     assert est.scaling is None and lstm.scaling is None and GRURegressor().scaling == "standard"
     with pytest.raises(ValueError, match="unknown cell"):
