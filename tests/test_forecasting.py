@@ -487,6 +487,24 @@ def test_small_network_end_to_end():
     assert f.model_name == "GRURegressor"
 
 
+def test_single_output_regressors_are_wrapped_for_the_direct_strategy():
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.multioutput import MultiOutputRegressor
+
+    y = load_airline()
+    hgb = HistGradientBoostingRegressor(max_iter=20, random_state=0)
+    f = Forecaster(hgb, horizon=12, n_models=2, random_state=0).fit(y.iloc[:-12])
+    assert isinstance(f.estimator_, MultiOutputRegressor) and len(f.estimator_.estimators_) == 12
+    seeds = [m.estimator.random_state for m in f.estimators_]
+    assert seeds[0] == 0 and seeds[1] != 0  # each member seeded before wrapping
+    pred = f.predict()
+    assert len(pred) == 12 and np.isfinite(pred).all()
+    # One output (horizon 1 or the recursive strategy): nothing to wrap; nor multi-output models.
+    for options in ({"horizon": 1}, {"horizon": 12, "strategy": "recursive"}):
+        assert type(Forecaster(hgb, **options).fit(y).estimator_) is HistGradientBoostingRegressor
+    assert type(Forecaster(LinearRegression(), horizon=12).fit(y).estimator_) is LinearRegression
+
+
 def test_default_gru_on_airline_beats_seasonal_naive():
     """The headline claim, at one seed: the 1960 hold-out (seasonal naive: 9.99%)."""
     y = load_airline()

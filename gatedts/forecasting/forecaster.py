@@ -31,6 +31,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge
+from sklearn.multioutput import MultiOutputRegressor
 from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
@@ -123,7 +124,9 @@ class Forecaster(ConformalIntervals, BaseEstimator):
         turn (GRU, LSTM, RNN, GRU, ...; at least one of each) and combines
         them. Any scikit-learn regressor is cloned and used as is (regressors
         without 3-D input support get each window flattened into one row, so
-        ``Ridge()`` is a fine baseline).
+        ``Ridge()`` is a fine baseline; single-output ones, such as
+        ``HistGradientBoostingRegressor()``, are wrapped in a
+        ``MultiOutputRegressor`` when the direct strategy needs several outputs).
     window : int or "auto", default "auto"
         Input length. "auto" is two seasons, at least ``1.25 * horizon``
         (Hewamalage, Bergmeir & Bandara 2021) and at least 10 steps,
@@ -333,6 +336,8 @@ class Forecaster(ConformalIntervals, BaseEstimator):
         estimator = clone(self.estimator)
         if member and "random_state" in estimator.get_params():
             estimator.set_params(random_state=seed)
+        if self.model_horizon_ > 1 and not get_tags(estimator).target_tags.multi_output:
+            estimator = MultiOutputRegressor(estimator)  # one model per step of the horizon
         return estimator
 
     @property
