@@ -257,13 +257,12 @@ def lags_to_sequences(X, *, n_features_per_step=1, lag_order="oldest_first",
            [30.,  5.]])
     """
     static = list(static_columns)
-    lag_columns = [c for c in range(X.shape[1]) if c not in static]
-    k = n_features_per_step
-    if not lag_columns or len(lag_columns) % k:
-        raise ValueError(f"X has {len(lag_columns)} lag column(s) (of {X.shape[1]}, "
-                         f"{len(static)} static), which is not a positive multiple of "
+    n_lags, k = X.shape[1] - len(static), n_features_per_step
+    if n_lags <= 0 or n_lags % k:
+        raise ValueError(f"X has {n_lags} lag column(s) (of {X.shape[1]}, {len(static)} "
+                         f"static), which is not a positive multiple of "
                          f"n_features_per_step={k}")
-    lags = X[:, lag_columns] if static else X
+    lags = X[:, [c for c in range(X.shape[1]) if c not in static]] if static else X
     if feature_layout == "interleaved":
         sequences = lags.reshape(len(X), -1, k)
     else:
@@ -692,7 +691,9 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         """What the network sees of a validated (n, T, F) ``X``, in the model's dtype."""
         if self.feature_mean_ is None:
             return X
-        return ((X - self.feature_mean_) / self.feature_scale_).astype(X.dtype)
+        scaled = X - self.feature_mean_
+        scaled /= self.feature_scale_
+        return scaled.astype(X.dtype)
 
     def _scale_targets(self, y):
         """The network's training targets for a validated 2-D float64 ``y``."""
@@ -767,9 +768,13 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         outputs = predict(self._cell, self.params_, self._scale_inputs(X), self._cell_options())
         if self.target_mean_ is None:
             return outputs
-        per_output = len(self._levels() or (None,))  # a target's quantiles sit side by side
-        return (outputs * np.repeat(self.target_scale_, per_output)
-                + np.repeat(self.target_mean_, per_output))
+        scale, mean = self.target_scale_, self.target_mean_
+        levels = self._levels()
+        if levels:  # a target's quantiles sit side by side
+            scale, mean = np.repeat(scale, len(levels)), np.repeat(mean, len(levels))
+        outputs *= scale
+        outputs += mean
+        return outputs
 
 
 _SHARED_PARAMETERS = tuple(inspect.signature(_RecurrentRegressor.__init__).parameters)[1:]
