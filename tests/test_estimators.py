@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import LAYOUT_PRESETS
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
@@ -773,15 +774,6 @@ def _framework_rows(framework):
         rows = np.column_stack([lags_oldest, past_e])
         expected = np.stack([lags_oldest, past_e], axis=2)
     return rows, expected
-
-
-# The presets of the README's table, one per framework.
-LAYOUT_PRESETS = {
-    "skforecast": {"lag_order": "newest_first", "static_features": [-1]},
-    "mlforecast": {"lag_order": "newest_first", "static_features": ["ex", "st", "month"]},
-    "sktime": {"n_features_per_step": 2, "feature_layout": "blocks"},
-    "darts": {"n_features_per_step": 2, "feature_layout": "blocks"},
-}
 
 
 @pytest.mark.parametrize("framework", list(LAYOUT_PRESETS))
