@@ -1,10 +1,13 @@
 """scikit-learn estimators: GRURegressor, LSTMRegressor, RNNRegressor.
 
 They are fitted like ``MLPRegressor``: X holds one sequence per row, either
-``(n_samples, n_timesteps)`` for one feature per step or
-``(n_samples, n_timesteps, n_features)``; y is ``(n_samples,)`` or
-``(n_samples, n_outputs)`` (e.g. a multi-step direct forecast). The network
-is a stack of recurrent layers and a linear head on the last hidden state;
+``(n_samples, n_timesteps, n_features)`` or a 2-D lag matrix, read as one
+feature per step unless its layout is declared (``lag_order``,
+``n_features_per_step``, ``feature_layout``, ``static_features``: see
+:func:`lags_to_sequences`); y is ``(n_samples,)`` or ``(n_samples, n_outputs)``
+(e.g. a multi-step direct forecast), and ``sample_weight`` weights the samples.
+Inputs and targets are standardised inside (``scaling``), so raw values work.
+The network is a stack of recurrent layers and a linear head on the last hidden state;
 its parameters are ``params_``, a dict named like PyTorch's ``state_dict``
 (see :mod:`gatedts.functional`). Training is mini-batch Adam or SGD with
 global gradient-norm clipping, an optional learning-rate schedule, early
@@ -27,17 +30,20 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .nn import functional as F
-from .nn.core import check_quantiles
+from .nn.core import check_quantiles, check_sample_weight
 from .training import (
+    WEIGHTS_ON_CPU_ONLY,
     TrainingConfig,
     TrainingDivergedWarning,
     TrainingState,
+    mean_one_weights,
     point_prediction,
     predict,
     train,
 )
 
-__all__ = ["GRURegressor", "LSTMRegressor", "RNNRegressor", "TrainingDivergedWarning"]
+__all__ = ["GRURegressor", "LSTMRegressor", "RNNRegressor", "TrainingDivergedWarning",
+           "lags_to_sequences", "mean_and_scale"]
 
 
 # ---------------------------------------------------------------- parameter constraints
@@ -90,16 +96,17 @@ class Options:
 
 
 class InstanceOf:
-    """Instances of ``cls`` (a class or a tuple of classes), described as ``text``."""
+    """Instances of ``cls`` (a class or a tuple of classes), described as ``text``
+    (``plural`` in a :class:`Sequence`)."""
 
-    def __init__(self, cls, text):
-        self.cls, self.text = cls, text
+    def __init__(self, cls, text, plural=None):
+        self.cls, self.text, self.plural = cls, text, plural
 
     def __call__(self, value):
         return isinstance(value, self.cls)
 
-    def describe(self):
-        return self.text
+    def describe(self, plural=False):
+        return self.plural if plural else self.text
 
 
 class Sequence:
@@ -147,6 +154,12 @@ _NON_NEGATIVE = Interval(0.0)
 _CONSTRAINTS = MappingProxyType({
     "hidden_size": [_SIZE, Sequence(_SIZE)],
     "num_layers": [_SIZE],
+    "scaling": [Options("standard"), None],
+    "lag_order": [Options("oldest_first", "newest_first")],
+    "n_features_per_step": [_SIZE],
+    "feature_layout": [Options("interleaved", "blocks")],
+    "static_features": [Sequence(Interval(integer=True)),
+                        Sequence(InstanceOf(str, "a column name", "column names")), None],
     "dropout": [Interval(0.0, 0.99)],
     "loss": [Options(*F.LOSSES)],
     "quantiles": [Sequence(Interval(0.0, 1.0, closed="neither"))],
@@ -177,6 +190,91 @@ _CONSTRAINTS = MappingProxyType({
 })
 
 
+# ---------------------------------------------------------------- scaling
+
+# A column whose spread is below this (relative to its magnitude) is treated as
+# constant: rounding alone produces a spread of a few ulps.
+CONSTANT_RTOL = 10 * np.finfo(np.float64).eps
+
+
+def mean_and_scale(X, sample_weight=None):
+    """Per-column mean and population standard deviation of a 2-D ``X``, for standardising.
+
+    With ``sample_weight`` (one per row) both are weighted, so that a weight
+    of k counts a row k times. A constant column (spread within
+    :data:`CONSTANT_RTOL` of its magnitude) gets scale 1, so it is only centred.
+
+    Returns
+    -------
+    mean, scale : ndarray of shape (n_columns,), float64
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if sample_weight is None:
+        mean, scale = X.mean(axis=0), X.std(axis=0)
+    else:
+        mean = np.average(X, axis=0, weights=sample_weight)
+        scale = np.sqrt(np.average((X - mean) ** 2, axis=0, weights=sample_weight))
+    return mean, np.where(scale <= CONSTANT_RTOL * np.maximum(np.abs(mean), 1.0), 1.0, scale)
+
+
+# ---------------------------------------------------------------- column layout
+
+
+def lags_to_sequences(X, *, n_features_per_step=1, lag_order="oldest_first",
+                      feature_layout="interleaved", static_columns=()):
+    """Sequences ``(n_samples, T, F)`` from a 2-D lag matrix of a declared layout.
+
+    The columns outside ``static_columns`` are the lags: ``T`` time steps of
+    ``n_features_per_step`` features each, step by step (``"interleaved"``:
+    ``a[t0], b[t0], a[t1], b[t1], ...``) or feature by feature (``"blocks"``:
+    ``a[t0], a[t1], ..., b[t0], b[t1], ...``), the steps ``"oldest_first"``
+    or ``"newest_first"``. The static columns (values that belong to the
+    sample, not to a step) are repeated at every step, after the lag
+    features. The result runs from the oldest step to the newest.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_columns)
+    n_features_per_step : int, default 1
+    lag_order : {"oldest_first", "newest_first"}, default "oldest_first"
+    feature_layout : {"interleaved", "blocks"}, default "interleaved"
+    static_columns : sequence of int, default ()
+        Positions of the static columns, in the order they are appended.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, T, n_features_per_step + len(static_columns))
+        C-contiguous, in the dtype of ``X``.
+
+    Examples
+    --------
+    skforecast's rows (``lag_1, lag_2, lag_3, exog``):
+
+    >>> X = np.array([[30.0, 20.0, 10.0, 5.0]])
+    >>> lags_to_sequences(X, lag_order="newest_first", static_columns=[3])[0]
+    array([[10.,  5.],
+           [20.,  5.],
+           [30.,  5.]])
+    """
+    static = list(static_columns)
+    n_lags, k = X.shape[1] - len(static), n_features_per_step
+    if n_lags <= 0 or n_lags % k:
+        raise ValueError(f"X has {n_lags} lag column(s) (of {X.shape[1]}, {len(static)} "
+                         f"static), which is not a positive multiple of "
+                         f"n_features_per_step={k}")
+    lags = X[:, [c for c in range(X.shape[1]) if c not in static]] if static else X
+    if feature_layout == "interleaved":
+        sequences = lags.reshape(len(X), -1, k)
+    else:
+        sequences = lags.reshape(len(X), k, -1).transpose(0, 2, 1)
+    if lag_order == "newest_first":
+        sequences = sequences[:, ::-1]
+    if static:
+        repeated = np.broadcast_to(X[:, None, static], (*sequences.shape[:2], len(static)))
+        sequences = np.concatenate([sequences, repeated], axis=2)
+    return np.ascontiguousarray(sequences)
+
+
 # ---------------------------------------------------------------- docstrings
 
 _LAYERS_DOC = """\
@@ -184,6 +282,43 @@ _LAYERS_DOC = """\
         Units per layer, or one size per layer like ``(128, 64)``.
     num_layers : int, default 1
         Number of stacked layers when ``hidden_size`` is an int.
+"""
+
+_INPUT_DOC = """\
+    scaling : {"standard"} or None, default "standard"
+        Standardise inputs and targets on the training data, as
+        neuralforecast's ``scaler_type``: the network sees
+        ``(X - feature_mean_) / feature_scale_`` (per feature, over all
+        samples and time steps) and learns ``(y - target_mean_) /
+        target_scale_``, and predictions are mapped back. A raw lag matrix
+        (values in the hundreds, which saturate the gates) then trains like a
+        standardised one. A constant column gets scale 1. The scaling is
+        learnt when the weights are initialised (``fit``, or the first
+        ``partial_fit``) and kept by later ``partial_fit`` calls and by
+        ``warm_start``. None feeds X and y to the network as given.
+    lag_order : {"oldest_first", "newest_first"}, default "oldest_first"
+        Order of the time steps in X: the lag columns of a 2-D X, axis 1 of a
+        3-D X. sktime and darts pass lags oldest first; skforecast and
+        mlforecast newest first (``lag_1`` first). The network always reads
+        them from the oldest to the newest.
+    n_features_per_step : int, default 1
+        Features per time step in the lag columns of a 2-D X (a lagged
+        target and lagged covariates): its ``T * n_features_per_step`` lag
+        columns become ``(n_samples, T, n_features_per_step)``. A 3-D X has
+        its features on the last axis already.
+    feature_layout : {"interleaved", "blocks"}, default "interleaved"
+        How those features sit in the lag columns: step by step
+        (``a[t0], b[t0], a[t1], b[t1], ...``, as
+        :func:`~gatedts.forecasting.windows.make_flat_windows`) or feature by
+        feature (``a[t0], a[t1], ..., b[t0], b[t1], ...``, as sktime's and
+        darts' lagged covariates).
+    static_features : sequence of int or of str, optional
+        Columns of a 2-D X that are not on the time axis (exogenous values at
+        the forecast time, date features, static covariates, series ids), by
+        position (negative positions count from the end) or by name (X a
+        DataFrame). Each is repeated at every time step as an extra feature
+        after the lag features, instead of being read as one more time step.
+        See :func:`lags_to_sequences`.
 """
 
 _TRAINING_DOC = """\
@@ -243,8 +378,14 @@ _TRAINING_DOC = """\
     ----------
     params_ : dict of str to ndarray
         Weights, named like PyTorch's ``state_dict`` (see :mod:`gatedts.functional`).
+    feature_mean_, feature_scale_ : ndarray of shape (n_features,) or None
+        The input standardisation of ``scaling="standard"``, per feature
+        (per time step's feature, not per column of a 2-D X); None without it.
+    target_mean_, target_scale_ : ndarray of shape (n_outputs,) or None
+        The target standardisation; None without scaling.
     loss_curve_ : list of float
-        Mean training loss per epoch.
+        Mean training loss per epoch (on the standardised targets with
+        ``scaling``).
     grad_norm_curve_ : list of float
         Mean global gradient norm per epoch, before clipping.
     learning_rate_curve_ : list of float
@@ -257,7 +398,7 @@ _TRAINING_DOC = """\
     t_ : int
         Training samples seen.
     n_features_in_ : int
-        Columns of X at fit (time steps for 2-D X); predict needs the same.
+        Columns of a 2-D X at fit (time steps of a 3-D X); predict needs the same.
     n_outputs_ : int
 """
 
@@ -265,7 +406,7 @@ _TRAINING_DOC = """\
 def _docstring(summary, cell_parameters=""):
     """A class docstring: the shared parameters, with the cell's own after ``num_layers``."""
     return (f"{summary}\n\n    Parameters\n    ----------\n"
-            f"{_LAYERS_DOC}{cell_parameters}{_TRAINING_DOC}")
+            f"{_LAYERS_DOC}{cell_parameters}{_INPUT_DOC}{_TRAINING_DOC}")
 
 
 # ---------------------------------------------------------------- estimators
@@ -286,15 +427,23 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
     _cell = None
     _constraints = _CONSTRAINTS
 
-    def __init__(self, hidden_size=32, num_layers=1, *, dropout=0.0, loss="mse",
-                 quantiles=(0.05, 0.5, 0.95), solver="adam", learning_rate_init=0.001,
-                 learning_rate="constant", power_t=0.5, momentum=0.9, nesterovs_momentum=True,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, alpha=0.0001, clip_norm=1.0,
-                 batch_size="auto", max_iter=200, shuffle=True, tol=1e-4, early_stopping=False,
-                 validation_fraction=0.1, n_iter_no_change=10, random_state=None, dtype="float32",
-                 device="cpu", verbose=0, warm_start=False):
+    def __init__(self, hidden_size=32, num_layers=1, *, scaling="standard",
+                 lag_order="oldest_first", n_features_per_step=1,
+                 feature_layout="interleaved", static_features=None, dropout=0.0,
+                 loss="mse", quantiles=(0.05, 0.5, 0.95), solver="adam",
+                 learning_rate_init=0.001, learning_rate="constant", power_t=0.5,
+                 momentum=0.9, nesterovs_momentum=True, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-8, alpha=0.0001, clip_norm=1.0, batch_size="auto",
+                 max_iter=200, shuffle=True, tol=1e-4, early_stopping=False,
+                 validation_fraction=0.1, n_iter_no_change=10, random_state=None,
+                 dtype="float32", device="cpu", verbose=0, warm_start=False):
         self.hidden_size = hidden_size
         self.num_layers = num_layers
+        self.scaling = scaling
+        self.lag_order = lag_order
+        self.n_features_per_step = n_features_per_step
+        self.feature_layout = feature_layout
+        self.static_features = static_features
         self.dropout = dropout
         self.loss = loss
         self.quantiles = quantiles
@@ -357,18 +506,54 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         else:
             X, y = validate_data(self, X, y, reset=reset, allow_nd=True, dtype=dtype,
                                  multi_output=True, y_numeric=True)
-        if X.ndim == 2:
-            X = X[:, :, None]
-        elif X.ndim != 3:
-            raise ValueError(f"X must be 2-D (n_samples, n_timesteps) or 3-D (n_samples, "
+        if X.ndim not in (2, 3):
+            raise ValueError(f"X must be 2-D (n_samples, n_columns) or 3-D (n_samples, "
                              f"n_timesteps, n_features), got shape {X.shape}")
+        X = self._as_sequences(X)
         if not reset:
             self._check_fitted_shapes(X)
-        X = np.ascontiguousarray(X)
         if y is None:
             return X
         y = np.asarray(y, dtype=np.float64)  # cast to the training dtype per batch
         return X, (y[:, None] if y.ndim == 1 else y)
+
+    def _as_sequences(self, X):
+        """A validated 2-D or 3-D ``X`` as contiguous (n, T, F) sequences, oldest step first."""
+        if X.ndim == 3:
+            if (self.n_features_per_step, self.feature_layout, self.static_features) != (
+                    1, "interleaved", None):
+                raise ValueError("n_features_per_step, feature_layout and static_features "
+                                 "describe the columns of a 2-D X; a 3-D X has its features "
+                                 f"on its last axis already (got shape {X.shape})")
+            return np.ascontiguousarray(X[:, ::-1] if self.lag_order == "newest_first" else X)
+        return lags_to_sequences(X, n_features_per_step=self.n_features_per_step,
+                                 lag_order=self.lag_order, feature_layout=self.feature_layout,
+                                 static_columns=self._static_columns(X.shape[1]))
+
+    def _static_columns(self, n_columns):
+        """The positions (0 .. n_columns - 1) of ``static_features`` in a 2-D X."""
+        wanted = self.static_features
+        if wanted is None:
+            return ()
+        if isinstance(wanted[0], str):
+            names = list(getattr(self, "feature_names_in_", ()))
+            if not names:
+                raise ValueError(f"static_features {list(wanted)} are column names, but X "
+                                 "was fitted without column names: pass a DataFrame, or "
+                                 "give positions")
+            missing = [name for name in wanted if name not in names]
+            if missing:
+                raise ValueError(f"static_features {missing} are not columns of X")
+            positions = [names.index(name) for name in wanted]
+        else:
+            outside = [int(p) for p in wanted if not -n_columns <= p < n_columns]
+            if outside:
+                raise ValueError(f"static_features positions {outside} are outside the "
+                                 f"{n_columns} columns of X")
+            positions = [int(p) % n_columns for p in wanted]
+        if len(set(positions)) < len(positions):
+            raise ValueError(f"static_features names a column twice: {list(wanted)}")
+        return tuple(positions)
 
     def _check_fitted_shapes(self, X, y=None):
         """X (n, T, F) and y (n, n_outputs) fit the fitted network."""
@@ -390,7 +575,7 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
 
     # ------------------------------------------------------------ training
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the network to sequences X and targets y.
 
         Training runs for ``max_iter`` epochs or until the loss (or, with
@@ -405,30 +590,39 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
+        X : array-like of shape (n_samples, n_columns) or (n_samples, n_timesteps, n_features)
+            A 2-D X is read in the declared layout (``lag_order``,
+            ``n_features_per_step``, ``feature_layout``, ``static_features``).
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weights: each sample's loss (and its share of the
+            scaling statistics and of the validation R²) counts that many
+            times; a weight of 0 removes the sample, equal weights change
+            nothing. CPU only.
 
         Returns
         -------
         self
         """
-        return self._fit(X, y, incremental=False)
+        return self._fit(X, y, sample_weight, incremental=False)
 
-    def partial_fit(self, X, y):
+    def partial_fit(self, X, y, sample_weight=None):
         """One epoch over (X, y), continuing from the current weights and optimizer state.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
+        X : array-like of shape (n_samples, n_columns) or (n_samples, n_timesteps, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), optional
+            As in :meth:`fit`.
 
         Returns
         -------
         self
         """
-        return self._fit(X, y, incremental=True)
+        return self._fit(X, y, sample_weight, incremental=True)
 
-    def _fit(self, X, y, incremental):
+    def _fit(self, X, y, sample_weight, incremental):
         """Validate, (re)initialise if needed, train, and keep the training state.
 
         ``fit`` trains ``max_iter`` epochs from new weights (the current ones
@@ -439,15 +633,25 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target "
                              "y is None")
+        if sample_weight is not None and self.device != "cpu":
+            raise ValueError(WEIGHTS_ON_CPU_ONLY)
         fitted = hasattr(self, "params_")
         resume = fitted and (incremental or self.warm_start)
         # fit re-learns n_features_in_ (a warm start may change the window length);
         # partial_fit keeps it.
         X, y = self._validate_X(X, y, reset=not (incremental and fitted))
+        if sample_weight is not None:
+            sample_weight = check_sample_weight(sample_weight, len(X))
+            kept = sample_weight > 0
+            if not kept.any():
+                raise ValueError("sample_weight is zero for every sample: nothing to fit")
+            # A zero weight removes its sample, from the scaling and the batches too.
+            X, y, sample_weight = X[kept], y[kept], mean_one_weights(sample_weight[kept])
         if resume:
             self._check_fitted_shapes(X, y)
         else:
-            self._initialize(X, y)
+            self._initialize(X, y, sample_weight)
+        X, y = self._scale_inputs(X), self._scale_targets(y)
         config = TrainingConfig.from_params(self._cell, self.get_params(deep=False),
                                             cell_options=self._cell_options(),
                                             name=type(self).__name__)
@@ -456,7 +660,7 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
                                  if hasattr(self, attribute)})
         try:
             train(config, state, X, y, 1 if incremental else self.max_iter,
-                  incremental=incremental)
+                  incremental=incremental, sample_weight=sample_weight)
         finally:  # also on an error: the attributes describe the weights reached
             self._set_state(state)
         return self
@@ -465,19 +669,44 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         for field, attribute in _STATE_ATTRIBUTES.items():
             setattr(self, attribute, getattr(state, field))
 
-    def _initialize(self, X, y):
+    def _initialize(self, X, y, sample_weight=None):
+        """New weights, training state and scaling for (n, T, F) ``X`` and 2-D ``y``."""
         rng = np.random.default_rng(check_random_state(self.random_state).randint(2**31))
         self.n_outputs_ = y.shape[1]
+        self.feature_mean_ = self.feature_scale_ = self.target_mean_ = self.target_scale_ = None
+        if self.scaling == "standard":
+            per_step = None if sample_weight is None else np.repeat(sample_weight, X.shape[1])
+            self.feature_mean_, self.feature_scale_ = mean_and_scale(
+                X.reshape(-1, X.shape[2]), per_step)
+            self.target_mean_, self.target_scale_ = mean_and_scale(y, sample_weight)
         n_heads = self.n_outputs_ * len(self._levels() or (None,))  # one per target and quantile
         params = F.init_params(self._cell, X.shape[2], self.hidden_size, self.num_layers,
                                n_heads, random_state=rng, dtype=np.dtype(self.dtype),
                                **self._init_options())
         self._set_state(TrainingState.start(params, rng, early_stopping=self.early_stopping))
 
-    # ------------------------------------------------------------ prediction
+    # ------------------------------------------------------------ scaling
 
-    def _predict_3d(self, X):
-        return predict(self._cell, self.params_, X, self._cell_options())
+    def _scale_inputs(self, X):
+        """What the network sees of a validated (n, T, F) ``X``, in the model's dtype."""
+        if self.feature_mean_ is None:
+            return X
+        scaled = X - self.feature_mean_
+        scaled /= self.feature_scale_
+        return scaled.astype(X.dtype)
+
+    def _scale_targets(self, y):
+        """The network's training targets for a validated 2-D float64 ``y``."""
+        return y if self.target_mean_ is None else (y - self.target_mean_) / self.target_scale_
+
+    def _network_input(self, X, y=None):
+        """``X`` (and ``y``) as the fitted network sees them: validated, laid out, scaled."""
+        if y is None:
+            return self._scale_inputs(self._validate_X(X, reset=False))
+        X, y = self._validate_X(X, y, reset=False)
+        return self._scale_inputs(X), self._scale_targets(y)
+
+    # ------------------------------------------------------------ prediction
 
     def _clean_X(self, X):
         """``X`` as an (n, T, F) array if it already is a clean one, else None.
@@ -487,22 +716,19 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         shape; anything else goes through ``_validate_X`` and its messages.
         """
         if type(X) is not np.ndarray or X.dtype != self.params_["head.bias"].dtype \
-                or hasattr(self, "feature_names_in_"):
+                or hasattr(self, "feature_names_in_") or X.ndim not in (2, 3) \
+                or X.shape[0] == 0 or X.shape[1] != self.n_features_in_ \
+                or not np.isfinite(X).all():
             return None
-        if X.ndim == 2:
-            X = X[:, :, None]
-        if X.ndim != 3 or X.shape[0] == 0 or X.shape[1] != self.n_features_in_ \
-                or X.shape[2] != self.params_["weight_ih_l0"].shape[1]:
-            return None
-        X = np.ascontiguousarray(X)
-        return X if np.isfinite(X).all() else None
+        X = self._as_sequences(X)
+        return X if X.shape[2] == self.params_["weight_ih_l0"].shape[1] else None
 
     def predict(self, X):
         """Predict with the fitted network.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
+        X : array-like of shape (n_samples, n_columns) or (n_samples, n_timesteps, n_features)
 
         Returns
         -------
@@ -519,7 +745,7 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
+        X : array-like of shape (n_samples, n_columns) or (n_samples, n_timesteps, n_features)
 
         Returns
         -------
@@ -534,11 +760,21 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         return pred[:, 0] if self.n_outputs_ == 1 else pred
 
     def _network_outputs(self, X):
+        """The head's outputs on the scale of y: per target, or per target and quantile."""
         if not hasattr(self, "params_"):
             check_is_fitted(self, "params_")  # raises NotFittedError
         X_clean = self._clean_X(X)
         X = X_clean if X_clean is not None else self._validate_X(X, reset=False)
-        return self._predict_3d(X)
+        outputs = predict(self._cell, self.params_, self._scale_inputs(X), self._cell_options())
+        if self.target_mean_ is None:
+            return outputs
+        scale, mean = self.target_scale_, self.target_mean_
+        levels = self._levels()
+        if levels:  # a target's quantiles sit side by side
+            scale, mean = np.repeat(scale, len(levels)), np.repeat(mean, len(levels))
+        outputs *= scale
+        outputs += mean
+        return outputs
 
 
 _SHARED_PARAMETERS = tuple(inspect.signature(_RecurrentRegressor.__init__).parameters)[1:]
@@ -560,13 +796,14 @@ class GRURegressor(_RecurrentRegressor):
     _cell = "gru"
     _constraints = MappingProxyType({**_CONSTRAINTS, "reset_after": [_BOOL]})
 
-    def __init__(self, hidden_size=32, num_layers=1, *, reset_after=True, dropout=0.0, loss="mse",
-                 quantiles=(0.05, 0.5, 0.95), solver="adam", learning_rate_init=0.001,
-                 learning_rate="constant", power_t=0.5, momentum=0.9, nesterovs_momentum=True,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, alpha=0.0001, clip_norm=1.0,
-                 batch_size="auto", max_iter=200, shuffle=True, tol=1e-4, early_stopping=False,
-                 validation_fraction=0.1, n_iter_no_change=10, random_state=None, dtype="float32",
-                 device="cpu", verbose=0, warm_start=False):
+    def __init__(self, hidden_size=32, num_layers=1, *, reset_after=True, scaling="standard",
+                 lag_order="oldest_first", n_features_per_step=1, feature_layout="interleaved",
+                 static_features=None, dropout=0.0, loss="mse", quantiles=(0.05, 0.5, 0.95),
+                 solver="adam", learning_rate_init=0.001, learning_rate="constant", power_t=0.5,
+                 momentum=0.9, nesterovs_momentum=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 alpha=0.0001, clip_norm=1.0, batch_size="auto", max_iter=200, shuffle=True,
+                 tol=1e-4, early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
+                 random_state=None, dtype="float32", device="cpu", verbose=0, warm_start=False):
         self.reset_after = reset_after
         _store_shared(self, locals())
 
@@ -580,26 +817,31 @@ class LSTMRegressor(_RecurrentRegressor):
     peephole : bool, default False
         Add diagonal peephole connections from the cell state to the input,
         forget and output gates (Gers & Schmidhuber 2000).
-    forget_bias : float, default 1.0
-        Initial bias of the forget gate. 1 (Jozefowicz et al. 2015, Keras'
-        ``unit_forget_bias``) starts the cell remembering about 73% of its
-        state per step, which helps long dependencies; 0 (PyTorch's
-        zero-mean start) starts it at 50%, which gave the Forecaster's
-        default LSTM lower errors on the airline dev origins and on every
-        bundled hold-out (:func:`gatedts.forecasting.default_estimator`).
+    forget_bias : float, default 0.0
+        Initial bias of the forget gate. 0 (PyTorch's zero-mean start) starts
+        the cell keeping 50% of its state per step; 1 (Jozefowicz et al.
+        2015, Keras' ``unit_forget_bias``) about 73%, which can help long
+        dependencies. 0 gave the Forecaster's default LSTM lower errors on the
+        airline dev origins and on every bundled hold-out
+        (:func:`gatedts.forecasting.default_estimator`), and trains faster
+        under a strong L2 penalty: with scikit-learn's
+        ``check_regressors_train`` (which sets ``alpha=0.01``) the default
+        LSTM reaches R² 0.75 in 200 epochs, against 0.40 with 1.
 """)
 
     _cell = "lstm"
     _constraints = MappingProxyType({**_CONSTRAINTS, "peephole": [_BOOL],
                                      "forget_bias": [Interval()]})
 
-    def __init__(self, hidden_size=32, num_layers=1, *, peephole=False, forget_bias=1.0,
-                 dropout=0.0, loss="mse", quantiles=(0.05, 0.5, 0.95), solver="adam",
-                 learning_rate_init=0.001, learning_rate="constant", power_t=0.5, momentum=0.9,
-                 nesterovs_momentum=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8, alpha=0.0001,
-                 clip_norm=1.0, batch_size="auto", max_iter=200, shuffle=True, tol=1e-4,
-                 early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
-                 random_state=None, dtype="float32", device="cpu", verbose=0, warm_start=False):
+    def __init__(self, hidden_size=32, num_layers=1, *, peephole=False, forget_bias=0.0,
+                 scaling="standard", lag_order="oldest_first", n_features_per_step=1,
+                 feature_layout="interleaved", static_features=None, dropout=0.0, loss="mse",
+                 quantiles=(0.05, 0.5, 0.95), solver="adam", learning_rate_init=0.001,
+                 learning_rate="constant", power_t=0.5, momentum=0.9, nesterovs_momentum=True,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, alpha=0.0001, clip_norm=1.0,
+                 batch_size="auto", max_iter=200, shuffle=True, tol=1e-4, early_stopping=False,
+                 validation_fraction=0.1, n_iter_no_change=10, random_state=None, dtype="float32",
+                 device="cpu", verbose=0, warm_start=False):
         self.peephole = peephole
         self.forget_bias = forget_bias
         _store_shared(self, locals())

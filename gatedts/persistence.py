@@ -68,6 +68,11 @@ def _after_load_recurrent(estimator):
     # The optimizer and schedule are not saved: None makes the next
     # fit/partial_fit build fresh ones, as the estimator does after divergence.
     estimator._optimizer = None
+    if hasattr(estimator, "params_") and not hasattr(estimator, "feature_mean_"):
+        # Fitted before the estimators had `scaling`: the network saw X and y as given.
+        estimator.scaling = None
+        estimator.feature_mean_ = estimator.feature_scale_ = None
+        estimator.target_mean_ = estimator.target_scale_ = None
 
 
 def _after_load_forecaster(forecaster):

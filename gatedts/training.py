@@ -25,10 +25,12 @@ from .nn import functional as F
 from .nn.optim import clip_grad_norm, make_optimizer, make_schedule
 from .nn.threads import single_threaded_blas
 
-__all__ = ["TrainingConfig", "TrainingDivergedWarning", "TrainingState", "point_prediction",
-           "predict", "train"]
+__all__ = ["TrainingConfig", "TrainingDivergedWarning", "TrainingState", "mean_one_weights",
+           "point_prediction", "predict", "train"]
 
 PREDICT_CHUNK = 4096  # samples per predict call: bounds the forward-pass buffers
+WEIGHTS_ON_CPU_ONLY = ("sample_weight trains on the CPU only (the CUDA loss kernel is "
+                       "unweighted); use device='cpu'")
 
 
 class TrainingDivergedWarning(ConvergenceWarning):
@@ -135,19 +137,36 @@ def point_prediction(pred, quantiles):
     return pred.reshape(len(pred), -1, len(quantiles))[:, :, middle]
 
 
-def split(config, X, y, incremental):
-    """(X_train, y_train, X_val, y_val): early stopping holds out the most recent samples."""
+def split(config, X, y, incremental, sample_weight=None):
+    """(X, y, sample_weight) of the training part, then of the hold-out (or Nones).
+
+    Early stopping holds out the most recent samples.
+    """
     if not config.early_stopping or incremental:
-        return X, y, None, None
+        return (X, y, sample_weight), (None, None, None)
     n_val = max(1, round(config.validation_fraction * len(X)))
     if len(X) - n_val < 1:
         raise ValueError(f"early_stopping needs at least 2 samples, got {len(X)}")
     # For windows cut from a series, the latest windows are the honest
     # hold-out: no future window informs the weights.
-    return X[:-n_val], y[:-n_val], X[-n_val:], y[-n_val:]
+    w = (None, None) if sample_weight is None else (sample_weight[:-n_val],
+                                                    sample_weight[-n_val:])
+    return (X[:-n_val], y[:-n_val], w[0]), (X[-n_val:], y[-n_val:], w[1])
 
 
-def train(config, state, X, y, n_epochs, *, incremental=False):
+def mean_one_weights(sample_weight):
+    """Weights rescaled to mean 1, or None when they are all equal (no weighting at all).
+
+    Mean 1 makes a mini-batch's weighted mean loss an unbiased estimate of the
+    weighted mean over all samples, so the loss and its gradients keep their
+    scale whatever the scale of the weights.
+    """
+    if sample_weight is None or np.all(sample_weight == sample_weight[0]):
+        return None
+    return sample_weight / sample_weight.mean()
+
+
+def train(config, state, X, y, n_epochs, *, incremental=False, sample_weight=None):
     """Run up to ``n_epochs`` epochs over (X, y), updating ``state`` in place.
 
     ``incremental`` (``partial_fit``) keeps the optimizer and schedule of
@@ -166,6 +185,11 @@ def train(config, state, X, y, n_epochs, *, incremental=False):
     y : ndarray of shape (n_samples, n_outputs)
     n_epochs : int
     incremental : bool, default False
+    sample_weight : ndarray of shape (n_samples,), optional
+        Positive weights (drop the zero ones first): each batch's loss is
+        the mean of the samples' losses times their weights, rescaled to a
+        mean of 1 over the training part; the validation R² is weighted too.
+        Equal weights train exactly as no weights.
 
     Returns
     -------
@@ -182,7 +206,11 @@ def train(config, state, X, y, n_epochs, *, incremental=False):
     ConvergenceWarning
         ``fit`` ran ``n_epochs`` epochs without meeting the stopping rule.
     """
-    X_train, y_train, X_val, y_val = split(config, X, y, incremental)
+    if sample_weight is not None and config.device != "cpu":
+        raise ValueError(WEIGHTS_ON_CPU_ONLY)
+    (X_train, y_train, w_train), validation = split(config, X, y, incremental, sample_weight)
+    w_train = mean_one_weights(w_train)
+    validation = (*validation[:2], mean_one_weights(validation[2]))
     y_train = y_train.astype(state.params["head.bias"].dtype)
     n = len(X_train)
     batch = min(32 if config.batch_size == "auto" else int(config.batch_size), n)
@@ -223,6 +251,7 @@ def train(config, state, X, y, n_epochs, *, incremental=False):
                         with np.errstate(over="ignore", invalid="ignore"):  # checked below
                             loss, grads = F.loss_and_grad(
                                 config.cell, state.params, X_train[idx], y_train[idx],
+                                sample_weight=None if w_train is None else w_train[idx],
                                 dropout=config.dropout, random_state=state.rng, **options)
                         norm = clip_grad_norm(grads, config.clip_norm)
                     if not (math.isfinite(loss) and math.isfinite(norm)):
@@ -240,7 +269,7 @@ def train(config, state, X, y, n_epochs, *, incremental=False):
                 state.grad_norm_curve.append(float(np.mean(norms)))
                 state.learning_rate_curve.append(state.schedule.lr)
                 last_good = _copy(state.params)
-                improved, monitored = _update_best(config, state, X_val, y_val)
+                improved, monitored = _update_best(config, state, *validation)
                 if improved:
                     best = last_good
                 state.schedule.step(state.n_iter, monitored)
@@ -275,7 +304,7 @@ def _copy(params):
     return {k: v.copy() for k, v in params.items()}
 
 
-def _update_best(config, state, X_val, y_val):
+def _update_best(config, state, X_val, y_val, w_val):
     """Track the best epoch; returns (improved, value for the plateau schedule)."""
     if X_val is None:  # no hold-out (also partial_fit with early_stopping)
         if state.best_loss is None:
@@ -287,11 +316,12 @@ def _update_best(config, state, X_val, y_val):
     else:
         pred = predict(config.cell, state.params, X_val, config.cell_options)
         quantiles = config.quantiles if config.loss == "quantile" else None
-        score = r2_score(y_val, point_prediction(pred, quantiles))
+        score = r2_score(y_val, point_prediction(pred, quantiles), sample_weight=w_val)
         state.validation_scores.append(score)
         improved = score > state.best_validation_score + config.tol
         state.best_validation_score = max(state.best_validation_score, score)
-        monitored = F.loss_value(pred, y_val, config.loss, quantiles=quantiles)[0]
+        monitored = F.loss_value(pred, y_val, config.loss, quantiles=quantiles,
+                                 sample_weight=w_val)[0]
     state.no_improvement = 0 if improved else state.no_improvement + 1
     return improved, monitored
 

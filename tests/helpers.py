@@ -18,6 +18,15 @@ VARIANTS = [
 ]
 VARIANT_IDS = ["gru", "gru-cho", "lstm", "lstm-peephole", "rnn"]
 
+# The README's layout settings for each framework's rows with one covariate
+# ("ex"; mlforecast also has a static "st" and the date feature "month").
+LAYOUT_PRESETS = {
+    "skforecast": {"lag_order": "newest_first", "static_features": [-1]},
+    "mlforecast": {"lag_order": "newest_first", "static_features": ["ex", "st", "month"]},
+    "sktime": {"n_features_per_step": 2, "feature_layout": "blocks"},
+    "darts": {"n_features_per_step": 2, "feature_layout": "blocks"},
+}
+
 
 def random_model(cell, input_size, hidden_size, output_size=1, *, peephole=False, seed=0,
                  dtype=np.float64, scale=0.3):

@@ -64,7 +64,7 @@ CASES = [
     ("estimator: 1-D X", lambda: GRURegressor().fit(np.zeros(4), np.zeros(4)),
      ValueError, "Expected 2D array, got 1D array"),
     ("estimator: 4-D X", lambda: GRURegressor().fit(np.zeros((4, 3, 1, 1)), np.zeros(4)),
-     ValueError, r"X must be 2-D \(n_samples, n_timesteps\) or 3-D"),
+     ValueError, r"X must be 2-D \(n_samples, n_columns\) or 3-D"),
     ("estimator: empty X", lambda: GRURegressor().fit(np.zeros((0, 3)), np.zeros(0)),
      ValueError, "Found array with 0 sample"),
     ("estimator: str X", lambda: GRURegressor().fit(np.full((4, 3), "a"), np.zeros(4)),

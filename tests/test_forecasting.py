@@ -9,7 +9,7 @@ import pytest
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.linear_model import LinearRegression
 
-from gatedts import BacktestResult, Forecaster, GRURegressor, LSTMRegressor, backtest
+from gatedts import BacktestResult, Forecaster, GRURegressor, backtest
 from gatedts.datasets import load_airline
 from gatedts.forecasting.forecaster import default_estimator, regular_index
 
@@ -600,7 +600,8 @@ def test_default_estimator_configuration():
     assert default_estimator("rnn", 100_000).max_iter == 5
     lstm = default_estimator("lstm", 80)
     assert lstm.forget_bias == 0.0 and lstm.alpha == est.alpha  # the GRU recipe otherwise
-    assert LSTMRegressor().forget_bias == 1.0
+    # The Forecaster standardises its windows itself: its networks scale nothing more.
+    assert est.scaling is None and lstm.scaling is None and GRURegressor().scaling == "standard"
     with pytest.raises(ValueError, match="unknown cell"):
         default_estimator("cnn")
 
@@ -615,6 +616,24 @@ def test_small_network_end_to_end():
     assert len(pred) == 12 and np.isfinite(pred).all()
     assert pred.index[0] == pd.Timestamp("1961-01-01")
     assert f.model_name == "GRURegressor"
+
+
+def test_single_output_regressors_are_wrapped_for_the_direct_strategy():
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.multioutput import MultiOutputRegressor
+
+    y = load_airline()
+    hgb = HistGradientBoostingRegressor(max_iter=20, random_state=0)
+    f = Forecaster(hgb, horizon=12, n_models=2, random_state=0).fit(y.iloc[:-12])
+    assert isinstance(f.estimator_, MultiOutputRegressor) and len(f.estimator_.estimators_) == 12
+    seeds = [m.estimator.random_state for m in f.estimators_]
+    assert seeds[0] == 0 and seeds[1] != 0  # each member seeded before wrapping
+    pred = f.predict()
+    assert len(pred) == 12 and np.isfinite(pred).all()
+    # One output (horizon 1 or the recursive strategy): nothing to wrap; nor multi-output models.
+    for options in ({"horizon": 1}, {"horizon": 12, "strategy": "recursive"}):
+        assert type(Forecaster(hgb, **options).fit(y).estimator_) is HistGradientBoostingRegressor
+    assert type(Forecaster(LinearRegression(), horizon=12).fit(y).estimator_) is LinearRegression
 
 
 def test_default_gru_on_airline_beats_seasonal_naive():

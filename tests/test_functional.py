@@ -369,3 +369,86 @@ def test_results_do_not_alias_reused_scratch_buffers(variant):
     now = [first.sequence, first.h_n[0], first.gates[0]["h"], inputs["dh"][0], inputs["h0"][0]]
     for before, after in zip(kept, now, strict=True):
         np.testing.assert_array_equal(before, after)
+
+
+# ------------------------------------------------------------------ sample weights
+
+WEIGHTED_LOSSES = {"mse": None, "mae": None, "huber": None, "quantile": (0.2, 0.7)}
+
+
+def _weighted_case(variant, loss, batch=4):
+    cell, reset_after, params, X, _, h0, c0 = _case(
+        variant, (5, 3), batch=batch, n_steps=5, n_out=2 * len(WEIGHTED_LOSSES[loss] or (1,)))
+    y = np.random.default_rng(3).standard_normal((batch, 2))
+    options = {"loss": loss, "quantiles": WEIGHTED_LOSSES[loss], "h0": h0, "c0": c0,
+               "reset_after": reset_after}
+    return cell, params, X, y, options
+
+
+@pytest.mark.parametrize("loss", list(WEIGHTED_LOSSES))
+def test_weighted_gradients_match_central_differences(variant, loss):
+    cell, params, X, y, options = _weighted_case(variant, loss)
+    w = np.array([0.5, 0.0, 2.0, 1.5])
+    _, grads, inputs = F.loss_and_grad(cell, params, X, y, sample_weight=w,
+                                       return_input_grads=True, **options)
+
+    def weighted_loss():
+        return F.loss_and_grad(cell, params, X, y, sample_weight=w, **options)[0]
+
+    # mae and the pinball loss are piecewise linear: small steps stay on one piece, and
+    # the error is relative to each array's largest entry (as in test_quantile.py).
+    eps = 1e-4 if loss in ("mse", "huber") else 1e-5
+    worst = {key: np.max(np.abs(grads[key] - central_difference(weighted_loss, params[key], eps)))
+             / np.max(np.abs(grads[key])) for key in params}
+    worst["X"] = (np.max(np.abs(inputs["X"] - central_difference(weighted_loss, X, eps)))
+                  / np.max(np.abs(inputs["X"])))
+    assert max(worst.values()) < 1e-7, worst
+    assert not inputs["X"][1].any() and inputs["X"][0].any()  # weight 0: no gradient at all
+
+
+@pytest.mark.parametrize("loss", list(WEIGHTED_LOSSES))
+def test_integer_weights_count_a_sample_that_many_times(loss):
+    cell, params, X, y, options = _weighted_case(("gru", True, False), loss)
+    w = np.array([2, 0, 1, 3])
+    value, grads = F.loss_and_grad(cell, params, X, y, sample_weight=w, **options)
+    repeated = np.repeat(np.arange(len(w)), w)
+    options.update(h0=[h[repeated] for h in options["h0"]])
+    r_value, r_grads = F.loss_and_grad(cell, params, X[repeated], y[repeated], **options)
+    # The weighted loss is a mean over the 4 samples, the repeated one over sum(w) = 6.
+    ratio = w.sum() / len(w)
+    assert value == pytest.approx(ratio * r_value, rel=1e-12)
+    for key in params:
+        np.testing.assert_allclose(grads[key], ratio * r_grads[key], rtol=1e-10, atol=1e-14)
+
+
+def test_unit_weights_change_no_bit_and_loss_value_takes_weights():
+    cell, params, X, y, options = _weighted_case(("lstm", True, True), "huber")
+    value, grads = F.loss_and_grad(cell, params, X, y, **options)
+    w_value, w_grads = F.loss_and_grad(cell, params, X, y, sample_weight=np.ones(4), **options)
+    assert w_value == value
+    for key in params:
+        np.testing.assert_array_equal(w_grads[key], grads[key])
+    prediction = np.array([[1.0], [2.0], [4.0]])
+    target = np.zeros((3, 1))
+    assert F.loss_value(prediction, target, sample_weight=[1, 0, 0.5])[0] == (1 + 8) / 3
+
+
+@pytest.mark.parametrize(("weights", "error", "message"), [
+    (np.ones(3), ValueError, r"sample_weight has shape \(3,\), expected \(4,\): one weight "
+                             "per sample"),
+    (np.ones((4, 1)), ValueError, r"sample_weight has shape \(4, 1\), expected \(4,\)"),
+    ([1.0, np.nan, 1.0, 1.0], ValueError, "sample_weight contains NaN or infinity"),
+    ([1.0, -1.0, 1.0, 1.0], ValueError, "sample_weight must be non-negative, got -1.0 at "
+                                        "index 1"),
+    (["a", "b", "c", "d"], TypeError, "sample_weight must be a real numeric array"),
+])
+def test_bad_sample_weights(weights, error, message):
+    cell, params, X, y, options = _weighted_case(("rnn", True, False), "mse")
+    with pytest.raises(error, match=message):
+        F.loss_and_grad(cell, params, X, y, sample_weight=weights, **options)
+
+
+def test_sample_weights_are_refused_off_the_cpu():
+    cell, params, X, y, _ = _weighted_case(("rnn", True, False), "mse")
+    with pytest.raises(ValueError, match="sample_weight runs on the CPU only"):
+        F.loss_and_grad(cell, params, X, y, sample_weight=np.ones(4), device="cuda")

@@ -59,6 +59,7 @@ CASES = {
     "lstm-peephole-3d": lambda: (LSTMRegressor(peephole=True, **TINY),
                                  *_data(n_features=2, n_outputs=2)),
     "rnn-float64": lambda: (RNNRegressor(dtype="float64", **TINY), *_data()),
+    "rnn-unscaled": lambda: (RNNRegressor(scaling=None, **TINY), *_data()),
     "gru-stacked-sgd-early-stopping": lambda: (
         GRURegressor(hidden_size=(4, 3), max_iter=2, random_state=1, solver="sgd",
                      early_stopping=True, dtype=np.float64, learning_rate="plateau"),
@@ -68,6 +69,7 @@ CASES = {
 FITTED_ATTRIBUTES = ("loss_curve_", "grad_norm_curve_", "learning_rate_curve_",
                      "validation_scores_", "best_loss_", "best_validation_score_", "n_iter_",
                      "t_", "n_features_in_", "n_outputs_")
+SCALING_ATTRIBUTES = ("feature_mean_", "feature_scale_", "target_mean_", "target_scale_")
 
 
 @pytest.fixture(params=list(CASES), ids=list(CASES))
@@ -101,6 +103,8 @@ def test_round_trip_is_exact(fitted, tmp_path):
     assert _bits(loaded.predict(X)) == _bits(model.predict(X))
     for name in FITTED_ATTRIBUTES:
         assert getattr(loaded, name) == getattr(model, name), name
+    for name in SCALING_ATTRIBUTES:
+        assert _bits(getattr(loaded, name)) == _bits(getattr(model, name)), name
     if hasattr(model, "feature_names_in_"):
         assert loaded.feature_names_in_.dtype == object
         assert loaded.feature_names_in_.tolist() == model.feature_names_in_.tolist()
@@ -692,6 +696,23 @@ def test_forecaster_with_calibrated_intervals_round_trip(tmp_path):
     loaded = load(save(forecaster, tmp_path / "calibrated.gdts"))
     pd.testing.assert_frame_equal(loaded.predict_interval(coverage=0.9), intervals,
                                   check_exact=True)
+
+
+def test_an_estimator_saved_before_scaling_existed_loads_unscaled(tmp_path):
+    # Such a file has neither the `scaling` parameter nor the fitted scaling: its
+    # network was trained on X and y as given, so it must load with scaling=None.
+    model, X, y = CASES["rnn-unscaled"]()
+    model.fit(X, y)
+
+    def forget_scaling(meta):
+        del meta["tree"]["params"]["scaling"]
+        for name in SCALING_ATTRIBUTES:
+            del meta["tree"]["state"][name]
+
+    loaded = load(_edit_meta(save(model, tmp_path / "model.gdts"), tmp_path, forget_scaling))
+    assert loaded.scaling is None and loaded.feature_mean_ is None
+    assert _bits(loaded.predict(X)) == _bits(model.predict(X))
+    assert RNNRegressor().scaling == "standard"  # what the file would get without the hook
 
 
 def test_a_file_written_before_the_package_layout_changed_still_loads():

@@ -6,7 +6,16 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.pipeline import make_pipeline
+from sklearn.utils.estimator_checks import (
+    check_get_feature_names_out_error,
+    check_global_output_transform_pandas,
+    check_set_output_transform,
+    check_set_output_transform_pandas,
+    check_transformer_get_feature_names_out,
+    check_transformer_get_feature_names_out_pandas,
+    parametrize_with_checks,
+)
 
 from gatedts.forecasting.preprocessing import (
     Differencer,
@@ -200,6 +209,50 @@ def _expected_failures(estimator):
 )
 def test_scalers_pass_sklearn_checks(estimator, check):
     check(estimator)
+
+
+# scikit-learn runs these in its own suite, not in check_estimator.
+OUTPUT_CHECKS = [check_get_feature_names_out_error, check_transformer_get_feature_names_out,
+                 check_transformer_get_feature_names_out_pandas, check_set_output_transform,
+                 check_set_output_transform_pandas, check_global_output_transform_pandas]
+
+
+@pytest.mark.parametrize("check", OUTPUT_CHECKS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("transform", [StandardScaler(), MinMaxScaler(), IdentityTransform(),
+                                       LogTransform(offset=10.0)], ids=repr)
+def test_feature_names_and_set_output_pass_sklearn_checks(transform, check):
+    check(type(transform).__name__, transform)
+
+
+def test_a_pandas_pipeline_keeps_column_names_through_every_transform():
+    frame = pd.DataFrame({"sales": [3.0, 5.0, 4.0, 8.0, 6.0], "price": [1.0, 1.2, 1.1, 0.9, 1.0]},
+                         index=pd.date_range("2020-01-01", periods=5, freq="D"))
+    pipe = make_pipeline(LogTransform(), StandardScaler(), MinMaxScaler((-1, 1)),
+                         IdentityTransform()).set_output(transform="pandas")
+    out = pipe.fit_transform(frame)
+    assert isinstance(out, pd.DataFrame) and list(out.columns) == ["sales", "price"]
+    assert out.index.equals(frame.index)
+    np.testing.assert_allclose(out.min(), -1.0)
+    np.testing.assert_allclose(out.max(), 1.0)
+    assert list(pipe.get_feature_names_out()) == ["sales", "price"]
+    array_out = pipe.set_output(transform="default").fit_transform(frame.to_numpy())
+    assert type(array_out) is np.ndarray
+    assert list(pipe.get_feature_names_out()) == ["x0", "x1"]
+
+
+def test_differencer_names_and_pandas_output():
+    frame = pd.DataFrame({"y": np.arange(10.0) ** 2},
+                         index=pd.date_range("2020-01-01", periods=10, freq="D"))
+    diff = Differencer(order=1).set_output(transform="pandas")
+    out = diff.fit_transform(frame)
+    assert list(out.columns) == ["y"] and out.index.equals(frame.index[1:])
+    np.testing.assert_array_equal(out["y"], np.diff(frame["y"]))
+    assert list(diff.get_feature_names_out()) == ["y"]
+    from_array = diff.fit(frame.to_numpy()).transform(frame.to_numpy())
+    assert isinstance(from_array, pd.DataFrame) and list(from_array.columns) == ["x0"]
+    assert len(from_array) == 9
+    with pytest.raises(ValueError, match="input_features is not equal to feature_names_in_"):
+        Differencer(order=1).fit(frame).get_feature_names_out(["z"])
 
 
 # ---------------------------------------------------------------- properties

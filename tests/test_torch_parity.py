@@ -82,3 +82,29 @@ def test_pytorch_extras_are_rejected():
     params["head.bias"] = np.zeros(1, np.float32)
     with pytest.raises(ValueError, match="bidirectional"):
         F.predict("gru", params, np.zeros((1, 3, 2)))
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm", "rnn"])
+def test_weighted_loss_matches_pytorch_autograd(cell):
+    batch, n_steps, n_in, hidden, n_out = 5, 7, 2, 4, 3
+    rnn, head = _torch_model(cell, n_in, hidden, 2, n_out, seed=3)
+    params = _state_dict_to_params(rnn, head)
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((batch, n_steps, n_in))
+    y = rng.standard_normal((batch, n_out))
+    w = np.array([0.0, 1.0, 2.5, 0.25, 1.0])
+
+    xt = torch.tensor(X, requires_grad=True)
+    pred = head(rnn(xt)[0][:, -1])
+    elementwise = torch.nn.functional.mse_loss(pred, torch.tensor(y), reduction="none")
+    loss = (torch.tensor(w)[:, None] * elementwise).mean()
+    loss.backward()
+
+    value, grads, inputs = F.loss_and_grad(cell, params, X, y, sample_weight=w,
+                                           return_input_grads=True)
+    assert value == pytest.approx(loss.item(), rel=1e-12)
+    torch_grads = {k: p.grad.numpy() for k, p in rnn.named_parameters()}
+    torch_grads.update({f"head.{k}": p.grad.numpy() for k, p in head.named_parameters()})
+    for key, g in grads.items():
+        np.testing.assert_allclose(g, torch_grads[key], rtol=1e-10, atol=1e-13, err_msg=key)
+    np.testing.assert_allclose(inputs["X"], xt.grad.numpy(), rtol=1e-10, atol=1e-13)

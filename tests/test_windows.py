@@ -6,11 +6,13 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy import sparse
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from gatedts import GRURegressor
 from gatedts.forecasting._validation import (
     as_float_array,
     check_n_features,
@@ -418,3 +420,31 @@ def test_check_series_index_and_n_features():
     check_n_features(np.ones((5, 4, 3)), wt)  # features on the last axis
     with pytest.raises(ValueError, match="X has 2 features, but WindowTransformer is expecting 3"):
         check_n_features(np.ones((5, 2)), wt)
+
+
+def test_window_transformer_names_its_step_features_and_accepts_set_output():
+    X_flat, _ = make_flat_windows(np.arange(30.0), 5, exog=np.ones((30, 1)))
+    wt = WindowTransformer(5)
+    with pytest.raises(NotFittedError):
+        wt.get_feature_names_out()
+    wt.fit(X_flat)
+    assert list(wt.get_feature_names_out()) == ["windowtransformer0", "windowtransformer1"]
+    assert wt.set_output(transform="pandas") is wt
+    assert wt.transform(X_flat).shape == (len(X_flat), 5, 2)  # 3-D: still an ndarray
+    with pytest.raises(ValueError, match="transform must be 'default', 'pandas', 'polars' or "
+                                         "None, got 'arrow'"):
+        wt.set_output(transform="arrow")
+
+
+def test_a_pipeline_set_to_pandas_output_trains_a_network_on_windows():
+    from gatedts.forecasting.preprocessing import StandardScaler
+
+    X_flat, Y = make_flat_windows(np.sin(np.arange(60.0) / 3), 6, horizon=2)
+    frame = pd.DataFrame(X_flat, columns=[f"lag{k}" for k in range(6, 0, -1)])
+    pipe = make_pipeline(StandardScaler(), WindowTransformer(6),
+                         GRURegressor(hidden_size=3, max_iter=2, random_state=0))
+    pipe.set_output(transform="pandas")
+    with pytest.warns(ConvergenceWarning):
+        pipe.fit(frame, Y)
+    assert isinstance(pipe[0].transform(frame), pd.DataFrame)
+    assert pipe.predict(frame).shape == (len(frame), 2)

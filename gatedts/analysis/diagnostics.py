@@ -27,7 +27,8 @@ def gate_traces(estimator, X, *, sample=None, index=None):
     ----------
     estimator : fitted GRURegressor, LSTMRegressor or RNNRegressor
     X : array-like (n_samples, n_timesteps[, n_features])
-        As for ``estimator.predict``.
+        As for ``estimator.predict`` (and scaled like it: the gates see the
+        network's input).
     sample : int, optional
         Return the traces of this one sequence as a DataFrame instead.
     index : array-like of length n_timesteps, optional
@@ -43,7 +44,7 @@ def gate_traces(estimator, X, *, sample=None, index=None):
         a MultiIndex (layer, name, unit).
     """
     cell, params, options = _network(estimator)
-    X = estimator._validate_X(X, reset=False).astype(np.float64)
+    X = estimator._network_input(X).astype(np.float64)
     traces = F.forward(cell, params, X, return_gates=True, check_input=False, **options).gates
     if sample is None:
         return traces
@@ -61,7 +62,8 @@ def gradient_reach(estimator, X, y):
     """Norm of dLoss/dh_t at every time step t, for every layer.
 
     The loss is the estimator's training loss (mean over samples and outputs)
-    on ``(X, y)``; dLoss/dh_t is the full derivative, through every later
+    on ``(X, y)``, standardised like the training data when the estimator
+    has ``scaling``; dLoss/dh_t is the full derivative, through every later
     step, as back-propagation computes it. A norm that falls by orders of
     magnitude towards the start of the window means the first steps barely
     influence training: the vanishing gradient.
@@ -80,7 +82,7 @@ def gradient_reach(estimator, X, y):
         the Frobenius norm of dLoss/dh_t over samples and units.
     """
     cell, params, options = _network(estimator)
-    X, y = estimator._validate_X(X, y, reset=False)
+    X, y = estimator._network_input(X, y)
     _, _, inputs = F.loss_and_grad(cell, params, X.astype(np.float64), y, loss=estimator.loss,
                                    return_input_grads=True, check_input=False, **options)
     n_steps = X.shape[1]

@@ -39,6 +39,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge
+from sklearn.multioutput import MultiOutputRegressor
 from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
@@ -81,6 +82,7 @@ def default_estimator(cell: str = "gru", n_windows: int = 100, *, random_state=N
 
     One layer of 32 units, Adam at ``1e-3``, gradient-norm clipping at 1 (for
     the LSTM a forget-gate bias of 0: see :class:`~gatedts.LSTMRegressor`),
+    ``scaling=None`` (the Forecaster standardises its windows itself),
     and three choices that depend on the number of training windows ``n``:
 
     * L2 weight decay ``alpha = 4 / n``: a fixed Gaussian prior on the weights
@@ -116,7 +118,7 @@ def default_estimator(cell: str = "gru", n_windows: int = 100, *, random_state=N
         hidden_size=32, alpha=_PRIOR / n_windows, learning_rate_init=1e-3,
         batch_size=int(np.clip(n_windows // 32, 32, 256)),
         max_iter=int(np.clip(round(_WINDOW_PASSES / n_windows), 5, 300)), clip_norm=1.0,
-        random_state=random_state, verbose=verbose, **_CELL_OPTIONS.get(cell, {}))
+        scaling=None, random_state=random_state, verbose=verbose, **_CELL_OPTIONS.get(cell, {}))
 
 
 class Forecaster(ConformalIntervals, BaseEstimator):
@@ -130,7 +132,9 @@ class Forecaster(ConformalIntervals, BaseEstimator):
         turn (GRU, LSTM, RNN, GRU, ...; at least one of each) and combines
         them. Any scikit-learn regressor is cloned and used as is (regressors
         without 3-D input support get each window flattened into one row, so
-        ``Ridge()`` is a fine baseline).
+        ``Ridge()`` is a fine baseline; single-output ones, such as
+        ``HistGradientBoostingRegressor()``, are wrapped in a
+        ``MultiOutputRegressor`` when the direct strategy needs several outputs).
     window : int or "auto", default "auto"
         Input length. "auto" is two seasons, at least ``1.25 * horizon``
         (Hewamalage, Bergmeir & Bandara 2021) and at least 10 steps,
@@ -361,6 +365,8 @@ class Forecaster(ConformalIntervals, BaseEstimator):
         estimator = clone(self.estimator)
         if member and "random_state" in estimator.get_params():
             estimator.set_params(random_state=seed)
+        if self.model_horizon_ > 1 and not get_tags(estimator).target_tags.multi_output:
+            estimator = MultiOutputRegressor(estimator)  # one model per step of the horizon
         return estimator
 
     @property

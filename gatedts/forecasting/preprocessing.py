@@ -4,6 +4,9 @@ Every transform works on a 1-D series or a 2-D ``(n_obs, n_columns)`` array
 (per column), returns the same number of dimensions it was given, keeps a
 pandas index and name when given pandas input, and has an exact
 ``inverse_transform`` so forecasts can be mapped back to the original scale.
+Each has ``get_feature_names_out`` (one output column per input column) and
+``set_output``: with ``set_output(transform="pandas")`` (or in a pipeline set
+so) ``transform`` returns a DataFrame even for array input.
 
 ``StandardScaler`` and ``MinMaxScaler`` are row-preserving and can sit in a
 scikit-learn pipeline; ``Differencer`` shortens the series by the differencing
@@ -17,9 +20,10 @@ from functools import partial
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin, clone
-from sklearn.utils.validation import check_is_fitted
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, clone
+from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
+from ..estimators import CONSTANT_RTOL, mean_and_scale
 from ._validation import as_float_array, check_n_features, check_positive_int
 
 __all__ = [
@@ -31,19 +35,17 @@ __all__ = [
     "make_scaler",
 ]
 
-# A column whose spread is below this (relative to its magnitude) is treated as
-# constant: rounding alone produces a spread of a few ulps.
-_CONSTANT_RTOL = 10 * np.finfo(np.float64).eps
-
-
 def _as_columns(x, name: str = "X") -> tuple[np.ndarray, int]:
     """Validated float64 array viewed as 2-D ``(n_obs, n_columns)``, and its ndim."""
     arr = as_float_array(x, name, ndim=(1, 2))
     return (arr[:, None] if arr.ndim == 1 else arr), arr.ndim
 
 
-def _restore(template, ndim: int, values: np.ndarray, index=None):
-    """Return ``values`` with the dimensions and pandas type of the input ``template``."""
+def _restore(template, ndim: int, feature_names_out, values: np.ndarray, index=None):
+    """Return ``values`` with the dimensions and pandas type of the input ``template``.
+
+    A DataFrame gets the columns ``feature_names_out()`` (the transform's method).
+    """
     if ndim == 1:
         values = values.reshape(-1)
     if isinstance(template, pd.Series):
@@ -51,21 +53,29 @@ def _restore(template, ndim: int, values: np.ndarray, index=None):
         return pd.Series(values, index=idx, name=template.name)
     if isinstance(template, pd.DataFrame):
         idx = template.index if index is None else index
-        return pd.DataFrame(values, index=idx, columns=template.columns)
+        return pd.DataFrame(values, index=idx, columns=feature_names_out())
     return values
 
 
-class _ColumnTransform(TransformerMixin, BaseEstimator):
-    """Shared ``fit``/shape bookkeeping for the per-column transforms."""
+class _ColumnTransform(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Shared ``fit``/shape bookkeeping for the per-column transforms.
+
+    One output column per input column: ``get_feature_names_out`` gives the
+    column names seen in ``fit`` (``feature_names_in_``, for a DataFrame) or
+    ``x0, x1, ...``, and ``set_output(transform="pandas")`` makes
+    ``transform`` return DataFrames with those columns.
+    """
 
     def _fit_columns(self, X) -> np.ndarray:
         X2, _ = _as_columns(X)
+        _check_feature_names(self, X, reset=True)
         self.n_features_in_ = X2.shape[1]
         return X2
 
     def _columns(self, X):
         """Validated 2-D view of ``X``, and a function mapping results back to X's form."""
         check_is_fitted(self)
+        _check_feature_names(self, X, reset=False)
         X2, ndim = _as_columns(X)
         if ndim == 1 and self.n_features_in_ != 1:
             raise ValueError(
@@ -73,7 +83,7 @@ class _ColumnTransform(TransformerMixin, BaseEstimator):
                 f"features. Reshape your data to (n_obs, {self.n_features_in_})."
             )
         check_n_features(X2, self)
-        return X2, partial(_restore, X, ndim)
+        return X2, partial(_restore, X, ndim, self.get_feature_names_out)
 
 
 class StandardScaler(_ColumnTransform):
@@ -90,11 +100,7 @@ class StandardScaler(_ColumnTransform):
 
     def fit(self, X, y=None):
         """Learn ``mean_`` and ``scale_`` from the training data ``X``."""
-        X2 = self._fit_columns(X)
-        self.mean_ = X2.mean(axis=0)
-        scale = X2.std(axis=0)
-        constant = scale <= _CONSTANT_RTOL * np.maximum(np.abs(self.mean_), 1.0)
-        self.scale_ = np.where(constant, 1.0, scale)
+        self.mean_, self.scale_ = mean_and_scale(self._fit_columns(X))
         return self
 
     def transform(self, X):
@@ -137,7 +143,7 @@ class MinMaxScaler(_ColumnTransform):
         X2 = self._fit_columns(X)
         self.data_min_ = X2.min(axis=0)
         data_range = X2.max(axis=0) - self.data_min_
-        constant = data_range <= _CONSTANT_RTOL * np.maximum(np.abs(self.data_min_), 1.0)
+        constant = data_range <= CONSTANT_RTOL * np.maximum(np.abs(self.data_min_), 1.0)
         self.data_range_ = np.where(constant, 1.0, data_range)
         return self
 

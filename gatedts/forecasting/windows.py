@@ -28,9 +28,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from ..estimators import lags_to_sequences
 from ._validation import (
     as_float_array,
     check_n_features,
@@ -205,7 +206,8 @@ def make_flat_windows(y, window: int, horizon: int = 1, *, exog=None, stride: in
     return X.reshape(X.shape[0], -1), Y
 
 
-class WindowTransformer(TransformerMixin, BaseEstimator):
+class WindowTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator,
+                        auto_wrap_output_keys=None):
     """Reshape flat lag rows into sequences, as a scikit-learn pipeline step.
 
     ``transform`` maps ``(n_samples, window * n_features)`` to
@@ -235,6 +237,14 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         Number of flat columns seen in ``fit`` (``window * n_series_features_``).
     n_series_features_ : int
         Number of features per time step in the output.
+
+    Notes
+    -----
+    The output is 3-D, which no DataFrame can hold: ``transform`` returns an
+    ndarray whatever the output configuration, ``set_output`` only accepts
+    the setting (so that ``Pipeline.set_output(transform="pandas")`` works on a
+    pipeline holding this step), and ``get_feature_names_out`` names the
+    features of the last axis, ``windowtransformer0, windowtransformer1, ...``.
     """
 
     def __init__(self, window: int, horizon: int = 1, stride: int = 1):
@@ -281,8 +291,8 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         X = as_float_array(X, "X", ndim=2, copy=True)
         check_n_features(X, self)
-        # -1 rather than self.window: the fitted layout, even after set_params(window=...).
-        return X.reshape(X.shape[0], -1, self.n_series_features_)
+        # The fitted layout, even after set_params(window=...).
+        return lags_to_sequences(X, n_features_per_step=self.n_series_features_)
 
     def inverse_transform(self, X) -> np.ndarray:
         """Flatten ``(n_samples, window, n_features)`` sequences into rows."""
@@ -294,6 +304,27 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
                 f"X has shape {X.shape}, expected (n_samples, {window}, {self.n_series_features_})"
             )
         return X.reshape(X.shape[0], -1)
+
+    @property
+    def _n_features_out(self):
+        """Features per step of the output (for ``get_feature_names_out``)."""
+        return self.n_series_features_
+
+    def set_output(self, *, transform=None):
+        """Accept an output setting; sequences stay ndarrays (see the class notes).
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None
+
+        Returns
+        -------
+        self
+        """
+        if transform not in (None, "default", "pandas", "polars"):
+            raise ValueError(f"transform must be 'default', 'pandas', 'polars' or None, got "
+                             f"{transform!r}")
+        return self
 
     def flat_windows(self, y, *, exog=None):
         """Flat training rows and targets from a series, see :func:`make_flat_windows`."""

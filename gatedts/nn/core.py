@@ -92,6 +92,24 @@ def check_y(y, spec, batch, n_quantiles=1):
     return y.astype(spec.dtype, copy=False)
 
 
+def check_sample_weight(sample_weight, batch):
+    """``sample_weight`` as a float64 (batch,) array of finite, non-negative weights."""
+    w = np.asarray(sample_weight)
+    if w.dtype.kind not in "biuf":
+        raise TypeError(f"sample_weight must be a real numeric array, got dtype {w.dtype}")
+    if w.shape != (batch,):
+        raise ValueError(f"sample_weight has shape {w.shape}, expected ({batch},): one weight "
+                         "per sample")
+    w = w.astype(np.float64)
+    if not np.all(np.isfinite(w)):
+        raise ValueError("sample_weight contains NaN or infinity")
+    if np.any(w < 0):
+        first = int(np.argmax(w < 0))
+        raise ValueError(f"sample_weight must be non-negative, got {float(w[first])} at "
+                         f"index {first}")
+    return w
+
+
 def check_loss(loss, quantiles=None):
     """Validate ``loss`` and return its quantiles as a tuple (empty unless "quantile")."""
     if loss not in LOSSES:
@@ -167,7 +185,7 @@ def layer_weights(params, k):
 # ------------------------------------------------------------------ losses
 
 
-def loss_value(prediction, y, loss="mse", huber_delta=1.0, quantiles=None):
+def loss_value(prediction, y, loss="mse", huber_delta=1.0, quantiles=None, sample_weight=None):
     """Mean loss over all elements and its gradient with respect to ``prediction``.
 
     ``"mse"`` is ``mean((ŷ − y)²)`` like ``torch.nn.functional.mse_loss``;
@@ -178,29 +196,40 @@ def loss_value(prediction, y, loss="mse", huber_delta=1.0, quantiles=None):
     its Q quantiles side by side, and with ``u = y − ŷ`` the loss is
     ``mean(max(q·u, (q − 1)·u))`` (gradient ``−q`` where ``u > 0``, ``1 − q``
     where ``u < 0``, 0 at 0).
+
+    With ``sample_weight`` (B,) every element of sample ``i`` counts ``w_i``
+    times in that mean, as ``(w[:, None] * loss(..., reduction="none")).mean()``
+    in PyTorch: weights of mean 1 keep the scale of the loss, and a weight of
+    0 takes a sample out of the loss and of the gradient.
     """
     levels = check_loss(loss, quantiles)
     if loss == "quantile":
-        return _pinball(prediction, y, np.asarray(levels, dtype=prediction.dtype))
-    e = prediction - y
-    n = e.size
-    if loss == "mse":
-        return float(np.mean(np.square(e, dtype=np.float64))), (2.0 / n) * e
-    if loss == "mae":
-        return float(np.mean(np.abs(e), dtype=np.float64)), np.sign(e) / n
-    small = np.abs(e) <= huber_delta  # huber
-    value = np.where(small, 0.5 * e * e, huber_delta * (np.abs(e) - 0.5 * huber_delta))
-    grad = np.where(small, e, huber_delta * np.sign(e)) / n
-    return float(np.mean(value, dtype=np.float64)), grad.astype(e.dtype, copy=False)
+        value, grad = _pinball(prediction, y, np.asarray(levels, dtype=prediction.dtype))
+    else:
+        e = prediction - y
+        n = e.size
+        if loss == "mse":
+            value, grad = np.square(e, dtype=np.float64), (2.0 / n) * e
+        elif loss == "mae":
+            value, grad = np.abs(e), np.sign(e) / n
+        else:  # huber
+            small = np.abs(e) <= huber_delta
+            value = np.where(small, 0.5 * e * e, huber_delta * (np.abs(e) - 0.5 * huber_delta))
+            grad = (np.where(small, e, huber_delta * np.sign(e)) / n).astype(e.dtype, copy=False)
+    if sample_weight is not None:
+        w = check_sample_weight(sample_weight, len(prediction))
+        w = w.reshape(-1, *(1,) * (value.ndim - 1))  # per sample, over its elements
+        value, grad = value * w, grad * w.astype(grad.dtype)
+    return float(np.mean(value, dtype=np.float64)), grad.reshape(prediction.shape)
 
 
 def _pinball(prediction, y, q):
+    """Element-wise pinball losses (B, O, Q) and the gradient of their mean (B, O·Q)."""
     batch, n_quantiles = len(prediction), len(q)
     u = y.reshape(batch, -1, 1) - prediction.reshape(batch, -1, n_quantiles)
     value = np.maximum(q * u, (q - 1) * u)
     grad = (np.where(u > 0, -q, 0) + np.where(u < 0, 1 - q, 0)) / u.size
-    return (float(np.mean(value, dtype=np.float64)),
-            grad.reshape(prediction.shape).astype(prediction.dtype, copy=False))
+    return value, grad.astype(prediction.dtype, copy=False)
 
 
 # ------------------------------------------------------------------ results

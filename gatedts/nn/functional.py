@@ -151,8 +151,8 @@ def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, check_input=
 
 
 def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, quantiles=None,
-                  h0=None, c0=None, reset_after=True, dropout=0.0, random_state=None,
-                  return_input_grads=False, check_input=True, device="cpu"):
+                  sample_weight=None, h0=None, c0=None, reset_after=True, dropout=0.0,
+                  random_state=None, return_input_grads=False, check_input=True, device="cpu"):
     """Mean loss of the network on ``(X, y)`` and its exact gradient (BPTT).
 
     Parameters
@@ -167,6 +167,9 @@ def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, quantiles=
     huber_delta : float, default 1.0
     quantiles : sequence of float in (0, 1), increasing, optional
         The levels of the pinball loss; only with ``loss="quantile"``.
+    sample_weight : array-like (batch,) of non-negative float, optional
+        Weight of each sample in the mean loss (see :func:`loss_value`): a
+        weight of 0 removes the sample. CPU only.
     dropout : float in [0, 1), default 0.0
         Dropout on the inputs of layers above the first (training only), as
         ``nn.GRU(dropout=...)``; masks drawn from ``random_state``.
@@ -185,6 +188,9 @@ def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, quantiles=
     levels = core.check_loss(loss, quantiles)
     if levels and device != "cpu":
         raise ValueError("loss='quantile' runs on the CPU only; use device='cpu'")
+    if sample_weight is not None and device != "cpu":
+        raise ValueError("sample_weight runs on the CPU only (the CUDA loss kernel is "
+                         "unweighted); use device='cpu'")
     cuda = _on_device(device)
     if cuda is not None:
         return cuda.loss_and_grad(cell, params, X, y, loss=loss, huber_delta=huber_delta, h0=h0,
@@ -193,13 +199,13 @@ def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, quantiles=
                                   return_input_grads=return_input_grads,
                                   check_input=check_input)
     with single_threaded_blas():  # the kernels bring their own threads (see _threads.py)
-        return _loss_and_grad(cell, params, X, y, loss, huber_delta, levels, h0, c0,
-                              reset_after, dropout, random_state, return_input_grads,
+        return _loss_and_grad(cell, params, X, y, loss, huber_delta, levels, sample_weight, h0,
+                              c0, reset_after, dropout, random_state, return_input_grads,
                               check_input)
 
 
-def _loss_and_grad(cell, params, X, y, loss, huber_delta, quantiles, h0, c0, reset_after,
-                   dropout, random_state, return_input_grads, check_input):
+def _loss_and_grad(cell, params, X, y, loss, huber_delta, quantiles, sample_weight, h0, c0,
+                   reset_after, dropout, random_state, return_input_grads, check_input):
     params, spec, X, h0, c0 = core.prepare(cell, params, X, h0, c0, check_input)
     y = (core.check_y(y, spec, X.shape[0], max(1, len(quantiles))) if check_input
          else y.reshape(X.shape[0], -1))
@@ -208,7 +214,8 @@ def _loss_and_grad(cell, params, X, y, loss, huber_delta, quantiles, h0, c0, res
     cell_obj = _make_layer(cell, reset_after)
     caches = _run_layers(cell_obj, params, spec, X, h0, c0, masks)
     h_last = caches[-1].hs[-1]
-    value, d_pred = loss_value(_head(params, h_last), y, loss, huber_delta, quantiles or None)
+    value, d_pred = loss_value(_head(params, h_last), y, loss, huber_delta, quantiles or None,
+                               sample_weight)
     if check_input:
         core.check_outputs(value, params, "loss")
     d_pred = d_pred.astype(spec.dtype, copy=False)

@@ -147,3 +147,20 @@ def test_no_gpu_errors_and_auto_falls_back_to_cpu():
     message = ("device='cuda' but no CUDA GPU is available (numba.cuda.is_available() is "
                "False); use device='cpu' or 'auto'")
     assert result.stdout.count(f"ERROR: {message}") == 2, result.stdout
+
+
+def test_sample_weights_are_refused_on_the_device():
+    # The device loss kernel is unweighted: a clear error rather than a silently
+    # unweighted fit, before anything is trained or uploaded.
+    from gatedts import functional as F
+
+    X, y = _data()
+    model = GRURegressor(hidden_size=2, max_iter=1, device="cuda")
+    with pytest.raises(ValueError, match="sample_weight trains on the CPU only"):
+        model.fit(X, y, sample_weight=np.ones(len(X)))
+    assert not hasattr(model, "params_")
+    params = F.init_params("gru", 2, 3, output_size=2, dtype=np.float64)
+    with pytest.raises(ValueError, match="sample_weight runs on the CPU only"):
+        F.loss_and_grad("gru", params, X, y, sample_weight=np.ones(len(X)), device="cuda")
+    loss, _ = F.loss_and_grad("gru", params, X, y, device="cuda")  # unweighted: on the device
+    assert loss == pytest.approx(F.loss_and_grad("gru", params, X, y)[0], rel=1e-12)
