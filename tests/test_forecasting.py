@@ -231,6 +231,7 @@ class ZeroRegressor(RegressorMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
+        tags.target_tags.multi_output = True
         return tags
 
 
@@ -462,6 +463,7 @@ class OffsetRegressor(RegressorMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
+        tags.target_tags.multi_output = True
         return tags
 
 

@@ -69,10 +69,6 @@ _PRIOR = 4.0
 # Default training budget: at most this many window passes (epochs x windows).
 _WINDOW_PASSES = 100_000
 _MIN_WINDOWS = 10  # the "auto" window shrinks to keep at least this many training windows
-# Cell-specific defaults. The LSTM starts with its forget gate at 50% (bias 0), not the
-# long-memory 73% (bias 1) of LSTMRegressor: on the airline dev origins (benchmarks/
-# airline_dev.py, 5 seeds) MAPE 3.94 against 4.27; the windows here are two seasons long.
-_CELL_OPTIONS = {"lstm": {"forget_bias": 0.0}}
 _AUTO_CELLS = CELL_NAMES  # the members of Forecaster("auto"), in turn
 
 
@@ -118,7 +114,7 @@ def default_estimator(cell: str = "gru", n_windows: int = 100, *, random_state=N
         hidden_size=32, alpha=_PRIOR / n_windows, learning_rate_init=1e-3,
         batch_size=int(np.clip(n_windows // 32, 32, 256)),
         max_iter=int(np.clip(round(_WINDOW_PASSES / n_windows), 5, 300)), clip_norm=1.0,
-        scaling=None, random_state=random_state, verbose=verbose, **_CELL_OPTIONS.get(cell, {}))
+        scaling=None, random_state=random_state, verbose=verbose)
 
 
 class Forecaster(ConformalIntervals, BaseEstimator):
