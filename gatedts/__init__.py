@@ -8,6 +8,8 @@ The package is layered; each folder's docstring says what it may import:
 * ``gatedts.forecasting``: the Forecaster, windows, transforms, intervals,
   backtests, metrics and panels of many series;
 * ``gatedts.analysis``: gate diagnostics, cell comparisons, plots;
+* ``gatedts.integrations``: adapters to other frameworks (sktime), imported
+  only on demand, with their framework;
 * ``gatedts.cli``, ``gatedts.datasets``, ``gatedts.persistence``.
 """
 

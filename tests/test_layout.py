@@ -5,11 +5,15 @@
   and no gatedts module outside ``gatedts.nn``;
 * only ``gatedts/nn/cuda/`` imports ``numba.cuda``;
 * each layer imports only the layers below it;
+* ``import gatedts`` imports no optional framework (the adapters of
+  ``gatedts/integrations/`` import theirs, and only when imported themselves);
 * the CPU and CUDA paths share their input handling (``nn/core.py``) and do
   not call each other's private helpers.
 """
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -89,7 +93,8 @@ def test_no_import_cycles():
 def _layer(name):
     if name.startswith("gatedts.nn.cuda"):
         return "nn.cuda"
-    for prefix in ("gatedts.nn", "gatedts.forecasting", "gatedts.analysis"):
+    for prefix in ("gatedts.nn", "gatedts.forecasting", "gatedts.analysis",
+                   "gatedts.integrations"):
         if name == prefix or name.startswith(prefix + "."):
             return prefix.removeprefix("gatedts.")
     return name.removeprefix("gatedts.")
@@ -103,6 +108,7 @@ ALLOWED = {
     "training": {"nn", "nn.cuda"},
     "forecasting": {"nn", "estimators"},
     "analysis": {"nn", "estimators", "forecasting"},
+    "integrations": {"nn", "estimators", "forecasting"},  # adapters for sktime, ...
     "persistence": {"estimators", "forecasting", "_version"},
     "datasets": set(),
     "export": {"nn", "estimators", "training", "forecasting", "persistence", "_version"},
@@ -161,6 +167,15 @@ def test_cpu_and_cuda_paths_do_not_call_each_others_private_helpers():
                     pytest.fail(f"{name} calls {node.value.id}.{node.attr}")
     assert "gatedts.nn.core" in gatedts_imports("gatedts.nn.cuda.functional")
     assert "gatedts.nn.functional" not in gatedts_imports("gatedts.nn.cuda.functional")
+
+
+def test_import_gatedts_imports_no_optional_framework():
+    # A fresh interpreter: this one may have imported sktime for other tests.
+    code = ("import sys, gatedts, gatedts.integrations; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'sktime', 'skbase'}))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_one_registry_of_cells():
