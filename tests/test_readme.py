@@ -2,7 +2,9 @@
 
 The snippets share one namespace (later ones use the ``y``, ``X``, ``f`` of
 earlier ones) and run in a subprocess in a temporary directory, so files they
-write (``airline.gatedts``) land there.
+write (``airline.gatedts``) land there. Blocks fenced ```` ```py ```` instead
+need a package this environment cannot install (sktime); the test of their
+module runs them (``tests/test_sktime.py``).
 """
 
 import os

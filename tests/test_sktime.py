@@ -11,10 +11,13 @@ pandas of the main test environment; see pyproject.toml).
   from ``X`` in ``predict``;
 * ``update`` refits, or without ``update_params`` forecasts from the longer
   series with the same network, as ``backtest(refit=False)`` does;
-* in-sample horizons and bad input are refused with errors that say why.
+* in-sample horizons and bad input are refused with errors that say why;
+* the README's sktime snippet runs.
 """
 
+import re
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -32,6 +35,7 @@ from sktime.utils.estimator_checks import check_estimator
 
 from gatedts.integrations.sktime import GatedtsForecaster
 
+README = Path(__file__).resolve().parents[1] / "README.md"
 RIDGE = Forecaster(Ridge(), window=12)
 
 # sktime 1.2 announces a change of its own default at every construction.
@@ -178,6 +182,18 @@ def test_reproducibility_is_declared_from_the_seeds():
         assert GatedtsForecaster(seeded).get_tag("property:randomness") == "deterministic"
     for unseeded in (None, Forecaster(), Forecaster(GRURegressor(), random_state=0)):
         assert GatedtsForecaster(unseeded).get_tag("property:randomness") == "stochastic"
+
+
+def test_the_readme_snippet_runs():
+    # README python blocks fenced ```py need sktime; tests/test_readme.py leaves them to us.
+    snippets = re.findall(r"```py\n(.*?)```", README.read_text(), flags=re.DOTALL)
+    assert snippets and any("GatedtsForecaster" in s for s in snippets)
+    namespace = {}
+    for code in snippets:
+        exec(compile(code, str(README), "exec"), namespace)
+    model = namespace["model"]
+    assert model.forecaster_.horizon == 12
+    assert model.predict().index[0] == pd.Period("1961-01", freq="M")
 
 
 def test_nested_parameters_tune_in_sktimes_grid_search():
