@@ -186,8 +186,8 @@ class Forecaster(ConformalIntervals, BaseEstimator):
         Blocks of ``n_calibration`` origins, one before the other, each
         forecast by its own model fitted before it; per step the interval
         takes the widest of their conformal quantiles. Each fold costs one
-        fit. Chosen on the development benchmark: one fold covered 81% of the
-        observations with its 90% intervals, two 87%.
+        fit. Chosen on the development benchmark (default GRU): the 90%
+        intervals covered 84% of the observations with one fold, 88% with two.
     validation_origins : int, default 0
         Inner forecast origins at the end of the training series on which
         the choices left on "auto" (log, seasonal difference, difference) are
