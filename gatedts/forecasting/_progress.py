@@ -66,3 +66,23 @@ def fit_bar(show, desc):
         if bar is not None:
             bar.close()
 
+
+@contextlib.contextmanager
+def epochs_bar(desc):
+    """One bar over every epoch of every fit run in the block, cleared when done.
+
+    Fits are counted as they start; the postfix shows the current fit, its
+    epoch out of its cap and the loss. Yields the tqdm bar.
+    """
+    with new_bar(desc, " epoch") as bar:
+        fits = 0
+
+        def advance(epoch, n_epochs, loss):
+            nonlocal fits
+            fits += epoch == 1
+            bar.set_postfix_str(f"fit {fits}, epoch {epoch}/{n_epochs}, loss {loss:.4g}",
+                                refresh=False)
+            bar.update(1)
+
+        with on_epoch(advance):
+            yield bar
