@@ -108,6 +108,7 @@ def default_estimator(cell: str = "gru", n_windows: int = 100, *, random_state=N
     Returns
     -------
     GRURegressor, LSTMRegressor or RNNRegressor
+        A Forecaster then sets its ``network_options`` on it.
     """
     if cell not in ESTIMATORS:
         raise ValueError(f"unknown cell {cell!r}; choose one of {', '.join(map(repr, ESTIMATORS))}")
