@@ -21,7 +21,6 @@ import argparse
 import contextlib
 import csv
 import importlib.util
-import io
 import math
 import os
 import re
@@ -60,9 +59,10 @@ class UserError(Exception):
 class Interrupted(BaseException):
     """Ctrl-C during a command.
 
-    Not a KeyboardInterrupt: the training loop turns those into a graceful
-    stop of the current fit and carries on, while Ctrl-C in the command must
-    end the whole command.
+    Not a KeyboardInterrupt: the training loop catches those to stop the
+    current fit gracefully (and warns), and only then does the Forecaster
+    pass the interrupt on; Ctrl-C in the command ends it at once, without
+    that warning.
     """
 
 
@@ -162,9 +162,10 @@ def add_forecast_parser(commands):
                        help="recurrent cell; auto: an ensemble mixing all three "
                        "(default: gru)")
     model.add_argument("--hidden-size", type=_positive_int, metavar="N",
-                       help="units of the network (default: 32)")
-    model.add_argument("--max-iter", type=_positive_int, metavar="E", help="epoch cap "
-                       "(default: 100,000 window passes, between 5 and 300 epochs)")
+                       help="units of each network (default: 32)")
+    model.add_argument("--max-iter", type=_positive_int, metavar="E", help="epoch cap of "
+                       "each network (default: 100,000 window passes, between 5 and 300 "
+                       "epochs)")
     model.add_argument("--n-models", type=_positive_int, default=1, metavar="K",
                        help="networks with different seeds, combined by the median "
                        "(default: 1; at least 3 with --model auto)")
@@ -212,13 +213,13 @@ def cmd_forecast(args) -> int:
     exog = exog_frame(frame, exog_columns, y)
     horizon = args.horizon or default_horizon(y)
     status = _Status(args.quiet, args.progress)
-    forecaster = build_forecaster(args, horizon, future, verbose=int(status.bars))
+    forecaster = build_forecaster(args, horizon, future)
     status.info(f"{source}: {len(y)} observations, {_span(y)}")
     _compile_kernels(CELL_NAMES if args.model == "auto" else [args.model], status)
     with status.epochs(f"fitting {forecaster_label(args)}"):
         forecaster.fit(y, exog)
     status.info(_describe(forecaster))
-    table = _forecast_table(forecaster, args.coverage, future)
+    table = _forecast_table(forecaster, args.coverage, future, status)
     intervals = "lower" in table
     print(f"forecast of {y.name or 'y'}, {_steps(horizon)}, " + (
         f"{args.coverage:.0%} conformal prediction intervals:" if intervals
@@ -228,8 +229,7 @@ def cmd_forecast(args) -> int:
     n_origins = _backtest_origins(args.backtest, len(y), horizon, forecaster, args.coverage) \
         if intervals else 0
     if n_origins:
-        result = _backtest(forecaster.set_params(verbose=0), y, exog, n_origins, horizon,
-                           args, status)
+        result = _backtest(forecaster, y, exog, n_origins, horizon, args, status)
     elif args.backtest:
         status.info("backtest skipped: the series is too short for a rolling origin")
     with _atomic_writes() as stage:
@@ -246,24 +246,23 @@ def cmd_forecast(args) -> int:
     return 0
 
 
-def build_forecaster(args, horizon, future=None, verbose=0):
-    """The Forecaster the options describe; "auto" for every choice left out."""
-    from .analysis.compare import REFERENCE_HIDDEN_SIZE, SizedNetwork
+def build_forecaster(args, horizon, future=None):
+    """The Forecaster the options describe; "auto" for every choice left out.
+
+    ``--hidden-size`` and ``--max-iter`` become its ``network_options``: they
+    apply to every network it trains, of any cell (``--model auto`` too).
+    """
     from .forecasting import Forecaster
 
-    estimator = args.model
-    if args.hidden_size is not None or args.max_iter is not None:
-        if args.model == "auto":
-            raise UserError("--hidden-size and --max-iter apply to one cell (--model gru, lstm "
-                            "or rnn), not to --model auto")
-        estimator = SizedNetwork(args.model, args.hidden_size or REFERENCE_HIDDEN_SIZE,
-                                 max_iter=args.max_iter, random_state=args.seed)
+    options = {name: value for name, value in (("hidden_size", args.hidden_size),
+                                               ("max_iter", args.max_iter))
+               if value is not None}
     return Forecaster(
-        estimator, horizon=horizon, window=args.window or "auto",
+        args.model, horizon=horizon, window=args.window or "auto",
         log=_auto(args.log), seasonal_difference=_auto(args.seasonal_difference),
         difference=_auto(args.difference), seasonal_period=args.seasonal_period,
         future_exog=None if future is None else list(future.columns),
-        n_models=args.n_models, random_state=args.seed, verbose=verbose)
+        n_models=args.n_models, network_options=options or None, random_state=args.seed)
 
 
 def forecaster_label(args) -> str:
@@ -280,10 +279,11 @@ def _steps(n):
     return f"{n} step{'s' if n != 1 else ''}"
 
 
-def _forecast_table(forecaster, coverage, future):
+def _forecast_table(forecaster, coverage, future, status):
     """Forecast with intervals, or without them (and a warning) when they cannot be calibrated."""
     try:
-        return forecaster.predict_interval(coverage=coverage, exog_future=future)
+        with status.epochs("calibrating the intervals"):  # the calibration models train
+            return forecaster.predict_interval(coverage=coverage, exog_future=future)
     except ValueError as exc:
         point = forecaster.predict(exog_future=future)  # raises if the point forecast fails too
         _warn(f"no prediction intervals, point forecast only: {exc}")
@@ -797,16 +797,14 @@ class _Status:
 
     @contextlib.contextmanager
     def epochs(self, label):
-        """A bar over training epochs, read from the estimators' per-epoch lines on stdout.
-
-        The estimators have no progress callback; with bars on, the Forecaster
-        runs with ``verbose=1`` and its lines are turned into bar updates here.
-        """
+        """A bar over the epochs of every network trained in the block (a no-op when
+        bars are off), moved by the training loop's per-epoch hook."""
         if not self.bars:
             yield
             return
-        with self.bar(label, unit=" epoch") as bar, contextlib.redirect_stdout(
-                _EpochLines(bar)):
+        from .forecasting._progress import epochs_bar
+
+        with epochs_bar(label):
             yield
 
 
@@ -829,29 +827,6 @@ class _Bar:
     def close(self):
         if self.tqdm is not None:
             self.tqdm.close()
-
-
-class _EpochLines(io.TextIOBase):
-    """A stdout stand-in that moves a bar on each ``Epoch N: loss L`` line."""
-
-    _EPOCH = re.compile(r"Epoch\s+(\d+): loss ([0-9.eE+-]+|nan|inf)")
-
-    def __init__(self, bar):
-        self.bar, self.buffer = bar, ""
-
-    def writable(self):
-        return True
-
-    def write(self, text):
-        self.buffer += text
-        while "\n" in self.buffer:
-            line, self.buffer = self.buffer.split("\n", 1)
-            match = self._EPOCH.search(line)
-            if match:
-                self.bar.tqdm.set_postfix_str(f"loss {float(match.group(2)):.4g}",
-                                              refresh=False)
-                self.bar.tqdm.update(1)
-        return len(text)
 
 
 # ---------------------------------------------------------------- entry point

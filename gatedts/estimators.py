@@ -12,7 +12,9 @@ its parameters are ``params_``, a dict named like PyTorch's ``state_dict``
 (see :mod:`gatedts.functional`). Training is mini-batch Adam or SGD with
 global gradient-norm clipping, an optional learning-rate schedule, early
 stopping on the most recent samples, and guards against divergence and
-Ctrl-C (see :meth:`fit` and :mod:`gatedts.training`).
+Ctrl-C (see :meth:`fit` and :mod:`gatedts.training`). :func:`on_epoch` (from
+:mod:`gatedts.training`) calls a function after every epoch of the fits run in
+a ``with`` block, e.g. to move a progress bar.
 
 Every parameter is checked in ``fit`` and ``partial_fit`` against one table,
 ``_constraints`` (parameter name -> the values it accepts); a subclass adds the
@@ -37,13 +39,14 @@ from .training import (
     TrainingDivergedWarning,
     TrainingState,
     mean_one_weights,
+    on_epoch,
     point_prediction,
     predict,
     train,
 )
 
 __all__ = ["GRURegressor", "LSTMRegressor", "RNNRegressor", "TrainingDivergedWarning",
-           "lags_to_sequences", "mean_and_scale"]
+           "lags_to_sequences", "mean_and_scale", "on_epoch"]
 
 
 # ---------------------------------------------------------------- parameter constraints
@@ -370,7 +373,8 @@ _TRAINING_DOC = """\
         GPU), "auto" uses the GPU when there is one. ``predict`` runs on the CPU.
     verbose : int, default 0
         Print one line per epoch (loss, gradient norm, learning rate,
-        validation score, time).
+        validation score, time). For a progress bar or any other per-epoch
+        hook, see :func:`gatedts.estimators.on_epoch`.
     warm_start : bool, default False
         Continue from the previous weights on ``fit``.
 
@@ -395,6 +399,12 @@ _TRAINING_DOC = """\
     best_loss_, best_validation_score_ : float or None
     n_iter_ : int
         Epochs run.
+    interrupted_ : bool
+        Whether Ctrl-C (a KeyboardInterrupt) stopped the last ``fit`` or
+        ``partial_fit`` early; its weights are then the best so far. A
+        :class:`~gatedts.Forecaster` that finds it set passes the interrupt on
+        (raises KeyboardInterrupt) rather than forecast with a half-trained
+        network.
     t_ : int
         Training samples seen.
     n_features_in_ : int
@@ -417,6 +427,7 @@ _STATE_ATTRIBUTES = {
     "learning_rate_curve": "learning_rate_curve_", "validation_scores": "validation_scores_",
     "best_loss": "best_loss_", "best_validation_score": "best_validation_score_",
     "n_iter": "n_iter_", "t": "t_", "no_improvement": "_no_improvement", "rng": "_rng",
+    "interrupted": "interrupted_",
     "optimizer": "_optimizer", "schedule": "_schedule",
 }
 
@@ -586,7 +597,8 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         ``ConvergenceWarning``. A NaN/inf loss or gradient stops training
         with :class:`TrainingDivergedWarning` and keeps the last finite
         weights (the best ones with early stopping). Ctrl-C stops training
-        cleanly with the best weights so far.
+        cleanly with the best weights so far, warns ``RuntimeWarning`` and
+        sets ``interrupted_``.
 
         Parameters
         ----------

@@ -73,6 +73,8 @@ def _after_load_recurrent(estimator):
         estimator.scaling = None
         estimator.feature_mean_ = estimator.feature_scale_ = None
         estimator.target_mean_ = estimator.target_scale_ = None
+    if hasattr(estimator, "params_") and not hasattr(estimator, "interrupted_"):
+        estimator.interrupted_ = False  # saved before the estimators recorded it
 
 
 def _after_load_forecaster(forecaster):

@@ -8,12 +8,18 @@ frozen :class:`TrainingConfig` and updates a :class:`TrainingState` (weights,
 optimizer, curves, counters); the estimator builds the first from its
 parameters and keeps the second as its fitted attributes (``loss_curve_``,
 ``n_iter_``, ...). Nothing here reads or writes an estimator.
+
+:func:`on_epoch` hooks a function into every epoch trained inside a ``with``
+block, however deep the fits sit (a Forecaster's members, its calibration
+fits, a backtest's refits): progress bars use it.
 """
 
+import contextlib
 import math
 import sys
 import time
 import warnings
+from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 
@@ -26,7 +32,7 @@ from .nn.optim import clip_grad_norm, make_optimizer, make_schedule
 from .nn.threads import single_threaded_blas
 
 __all__ = ["TrainingConfig", "TrainingDivergedWarning", "TrainingState", "mean_one_weights",
-           "point_prediction", "predict", "train"]
+           "on_epoch", "point_prediction", "predict", "train"]
 
 PREDICT_CHUNK = 4096  # samples per predict call: bounds the forward-pass buffers
 WEIGHTS_ON_CPU_ONLY = ("sample_weight trains on the CPU only (the CUDA loss kernel is "
@@ -39,6 +45,62 @@ class TrainingDivergedWarning(ConvergenceWarning):
 
 class _Diverged(Exception):
     pass
+
+
+# The functions on_epoch blocks have registered, outermost first. A context variable
+# rather than a global: a block in one thread (or asyncio task) does not see
+# another's fits.
+_EPOCH_CALLBACKS = ContextVar("gatedts_epoch_callbacks", default=())
+
+
+@contextlib.contextmanager
+def on_epoch(callback):
+    """Call ``callback(epoch, n_epochs, loss)`` after every epoch trained in the block.
+
+    Every :func:`train` run inside the ``with`` block calls it, whichever
+    estimator runs it and however deeply it is nested (the members and
+    calibration fits of a :class:`~gatedts.Forecaster`, the refits of a
+    backtest). Blocks nest: the callbacks of every enclosing block are called,
+    outermost first.
+
+    Parameters
+    ----------
+    callback : callable
+        Called as ``callback(epoch, n_epochs, loss)`` once an epoch has
+        updated the weights and the curves, before the stopping rule is
+        checked: ``epoch`` counts the epochs of this ``fit`` (or
+        ``partial_fit``) call from 1, ``n_epochs`` is the most it will run
+        (``max_iter`` for ``fit``, 1 for ``partial_fit``; it may stop
+        earlier), ``loss`` is the epoch's mean training loss (the last
+        value of ``loss_curve_``). An ``epoch`` of 1 starts a new fit. An
+        exception raised by ``callback`` ends the fit like any other error
+        (KeyboardInterrupt: like Ctrl-C).
+
+    Notes
+    -----
+    A context manager rather than an estimator parameter: nothing is stored
+    on the estimators, so ``get_params``, ``clone``, pickling, saved files and
+    ``check_estimator`` are unaffected, and one block reaches fits that a
+    parameter would have to be threaded to (a Forecaster builds its networks
+    itself). The hook is a context variable: fits in other threads or
+    processes (joblib workers) do not call it.
+
+    Examples
+    --------
+    >>> from gatedts.estimators import GRURegressor, on_epoch
+    >>> losses = []
+    >>> with on_epoch(lambda epoch, n_epochs, loss: losses.append(loss)):
+    ...     GRURegressor(max_iter=3).fit(X, y)                  # doctest: +SKIP
+    >>> len(losses)                                             # doctest: +SKIP
+    3
+    """
+    if not callable(callback):
+        raise TypeError(f"on_epoch needs a callable, got {type(callback).__name__}")
+    token = _EPOCH_CALLBACKS.set((*_EPOCH_CALLBACKS.get(), callback))
+    try:
+        yield callback
+    finally:
+        _EPOCH_CALLBACKS.reset(token)
 
 
 @dataclass(frozen=True)
@@ -94,7 +156,8 @@ class TrainingState:
     restores other weights), the random generator, the optimizer and the
     schedule (None: :func:`train` builds fresh ones), the per-epoch curves,
     the best loss (or validation R² with early stopping), epochs run
-    (``n_iter``), samples seen (``t``) and epochs since the last improvement.
+    (``n_iter``), samples seen (``t``), epochs since the last improvement, and
+    whether Ctrl-C stopped the last :func:`train` call (``interrupted``).
     """
 
     params: dict
@@ -108,6 +171,7 @@ class TrainingState:
     n_iter: int = 0
     t: int = 0
     no_improvement: int = 0
+    interrupted: bool = False
     optimizer: object = None
     schedule: object = None
 
@@ -202,7 +266,13 @@ def train(config, state, X, y, n_epochs, *, incremental=False, sample_weight=Non
         A NaN/inf loss, gradient or weight: training stops on the last finite
         weights (the best ones with early stopping) and drops the optimizer.
     RuntimeWarning
-        Ctrl-C: training stops on the best weights so far.
+        Ctrl-C: training stops on the best weights so far and
+        ``state.interrupted`` is set (until the next call).
+
+    Notes
+    -----
+    After each epoch the callbacks of the enclosing :func:`on_epoch` blocks
+    are called.
     ConvergenceWarning
         ``fit`` ran ``n_epochs`` epochs without meeting the stopping rule.
     """
@@ -232,13 +302,15 @@ def train(config, state, X, y, n_epochs, *, incremental=False, sample_weight=Non
                                  state.optimizer, config.clip_norm, **options)
     last_good = best = _copy(state.params)
     converged = False
+    state.interrupted = False
+    callbacks = _EPOCH_CALLBACKS.get()
     # BLAS stays single-threaded for the whole loop, not only inside each
     # loss_and_grad: any multi-threaded BLAS call in between (a norm, a
     # score) leaves OpenBLAS threads spinning against the kernels' threads.
     # The warnings use stacklevel 4: train <- _fit <- fit/partial_fit <- caller.
     with single_threaded_blas():
         try:
-            for _ in range(n_epochs):
+            for epoch in range(1, n_epochs + 1):
                 start = time.perf_counter()
                 order = state.rng.permutation(n) if config.shuffle else np.arange(n)
                 loss_sum, norms = 0.0, []
@@ -274,6 +346,8 @@ def train(config, state, X, y, n_epochs, *, incremental=False, sample_weight=Non
                     best = last_good
                 state.schedule.step(state.n_iter, monitored)
                 _report(config, state, time.perf_counter() - start)
+                for callback in callbacks:
+                    callback(epoch, n_epochs, state.loss_curve[-1])
                 if not incremental and state.no_improvement > config.n_iter_no_change:
                     converged = True
                     break
@@ -283,6 +357,7 @@ def train(config, state, X, y, n_epochs, *, incremental=False, sample_weight=Non
             state.params = _copy(best if config.early_stopping else last_good)
             state.optimizer = None
             if isinstance(stop, KeyboardInterrupt):
+                state.interrupted = True
                 warnings.warn(f"{config.name}: training interrupted after {state.n_iter} "
                               "epoch(s); kept the best weights so far.", RuntimeWarning,
                               stacklevel=4)

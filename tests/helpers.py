@@ -57,3 +57,23 @@ def central_difference(f, array, eps=1e-4):
         array[idx] = saved
         grad[idx] = (8 * (values[0] - values[1]) - (values[2] - values[3])) / (12 * eps)
     return grad
+
+
+def ctrl_c_at_step(monkeypatch, step):
+    """Simulate Ctrl-C: training step number ``step`` (of all fits from now on) raises
+    KeyboardInterrupt, as Python's SIGINT handler does once a kernel call returns.
+
+    Returns a list that counts the steps taken (the interrupted one included).
+    """
+    from gatedts.nn import functional
+
+    real, steps = functional.loss_and_grad, []
+
+    def loss_and_grad(*args, **kwargs):
+        steps.append(1)
+        if len(steps) == step:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(functional, "loss_and_grad", loss_and_grad)
+    return steps

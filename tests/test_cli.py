@@ -166,15 +166,25 @@ def test_pipeline_flags_reach_the_forecaster():
 
 
 def test_network_size_flags(capsys):
-    network = build_forecaster(parse("--model", "lstm", "--hidden-size", 5, "--max-iter", 7),
-                               horizon=3).estimator
-    assert (network.cell, network.hidden_size, network.max_iter) == ("lstm", 5, 7)
+    f = build_forecaster(parse("--model", "lstm", "--hidden-size", 5, "--max-iter", 7), horizon=3)
+    assert f.estimator == "lstm" and f.network_options == {"hidden_size": 5, "max_iter": 7}
+    assert build_forecaster(parse("--max-iter", 9), 3).network_options == {"max_iter": 9}
+    assert build_forecaster(parse(), 3).network_options is None
     code, out, err = run(["--model", "rnn", "--hidden-size", 3, "--max-iter", 2, "--horizon", 6,
                           "--backtest", 1], capsys)
     assert code == 0, err
     assert "RNN (3 units)" in out  # the backtest row names the model as chosen
-    code, _, err = run(["--model", "auto", "--hidden-size", 3], capsys)
-    assert_user_error(code, err, "not to --model auto")
+
+
+def test_network_size_flags_apply_to_every_cell_of_auto(capsys):
+    code, out, err = run(["--model", "auto", "--hidden-size", 3, "--max-iter", 2,
+                          "--horizon", 3, "--backtest", 1, "-q"], capsys)
+    assert code == 0, err
+    assert "AUTO (3 units)" in out
+    f = build_forecaster(parse("--model", "auto", "--hidden-size", 3, "--max-iter", 2), 3)
+    f.fit(pd.Series(np.sin(np.arange(60.0)) + 5))
+    assert {(type(m).__name__, m.hidden_size, m.max_iter) for m in f.estimators_} == {
+        ("GRURegressor", 3, 2), ("LSTMRegressor", 3, 2), ("RNNRegressor", 3, 2)}
 
 
 def test_flags_change_the_fit(capsys):

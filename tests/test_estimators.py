@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import LAYOUT_PRESETS
+from helpers import LAYOUT_PRESETS, ctrl_c_at_step
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
@@ -258,21 +258,69 @@ def test_divergence_keeps_finite_weights():
 
 def test_keyboard_interrupt_keeps_a_usable_model(monkeypatch):
     X, y = _xy()
-    real = E.F.loss_and_grad
-    calls = {"n": 0}
-
-    def interrupt_on_10th_batch(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 10:
-            raise KeyboardInterrupt
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(E.F, "loss_and_grad", interrupt_on_10th_batch)
+    ctrl_c_at_step(monkeypatch, 10)  # 2 batches an epoch: in the 5th
     model = GRURegressor(hidden_size=4, max_iter=100, random_state=0)
     with pytest.warns(RuntimeWarning, match="interrupted after 4 epoch"):
         model.fit(X, y)
-    assert model.n_iter_ == 4
+    assert model.n_iter_ == 4 and model.interrupted_ is True
     assert np.isfinite(model.predict(X)).all()
+    with pytest.warns(ConvergenceWarning):
+        model.set_params(max_iter=2).fit(X, y)  # the next call is judged on its own
+    assert model.interrupted_ is False
+    model.partial_fit(X, y)
+    assert model.interrupted_ is False
+
+
+def test_on_epoch_calls_back_after_every_epoch_of_the_fits_in_its_block():
+    X, y = _xy()
+    calls, outer = [], []
+    model = GRURegressor(hidden_size=4, max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with E.on_epoch(lambda *args: outer.append(args)):
+            with T.on_epoch(lambda *args: calls.append(args)) as callback:
+                model.fit(X, y)
+                model.partial_fit(X, y)
+                curve = list(model.loss_curve_)
+            assert callable(callback)
+            model.fit(X, y)  # outside the inner block: the outer one only
+        model.fit(X, y)  # outside both
+    assert [(epoch, n) for epoch, n, _ in calls] == [(1, 3), (2, 3), (3, 3), (1, 1)]
+    assert [loss for *_, loss in calls] == curve and len(curve) == 4
+    assert len(outer) == 4 + 3 and outer[:4] == calls
+    # Early stopping ends a fit before n_epochs; the calls say so.
+    calls.clear()
+    stopping = GRURegressor(hidden_size=4, max_iter=100, n_iter_no_change=1, tol=1e9,
+                            random_state=0)
+    with T.on_epoch(lambda *args: calls.append(args)):
+        stopping.fit(X, y)
+    assert [epoch for epoch, *_ in calls] == [1, 2, 3] == list(range(1, stopping.n_iter_ + 1))
+    assert {n for _, n, _ in calls} == {100}
+    # Nothing is stored on the estimator: parameters and clones are as before.
+    assert model.get_params() == clone(model).get_params() == GRURegressor(
+        hidden_size=4, max_iter=3, random_state=0).get_params()
+    with pytest.raises(TypeError, match="needs a callable"), T.on_epoch(None):
+        pass
+
+
+def test_on_epoch_callbacks_change_nothing_and_can_stop_a_fit():
+    X, y = _xy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        plain = GRURegressor(hidden_size=4, max_iter=3, random_state=0).fit(X, y)
+        with T.on_epoch(lambda *args: None):
+            hooked = GRURegressor(hidden_size=4, max_iter=3, random_state=0).fit(X, y)
+    for name in plain.params_:
+        np.testing.assert_array_equal(hooked.params_[name], plain.params_[name])
+
+    def stop_at_2(epoch, n_epochs, loss):
+        if epoch == 2:
+            raise KeyboardInterrupt
+
+    model = GRURegressor(hidden_size=4, max_iter=50, random_state=0)
+    with T.on_epoch(stop_at_2), pytest.warns(RuntimeWarning, match="interrupted after 2"):
+        model.fit(X, y)
+    assert model.n_iter_ == 2 and model.interrupted_
 
 
 def test_pandas_input_pickle_and_clone():

@@ -6,11 +6,13 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import ctrl_c_at_step
 from sklearn.base import BaseEstimator, RegressorMixin, clone
-from sklearn.linear_model import LinearRegression
+from sklearn.linear_model import LinearRegression, Ridge
 
 from gatedts import BacktestResult, Forecaster, GRURegressor, backtest
 from gatedts.datasets import load_airline
+from gatedts.estimators import on_epoch
 from gatedts.forecasting.forecaster import default_estimator, regular_index
 
 
@@ -636,6 +638,85 @@ def test_single_output_regressors_are_wrapped_for_the_direct_strategy():
     for options in ({"horizon": 1}, {"horizon": 12, "strategy": "recursive"}):
         assert type(Forecaster(hgb, **options).fit(y).estimator_) is HistGradientBoostingRegressor
     assert type(Forecaster(LinearRegression(), horizon=12).fit(y).estimator_) is LinearRegression
+
+
+# ---------------------------------------------------------------- Ctrl-C, progress, options
+
+TINY_NETWORKS = {"hidden_size": 4, "max_iter": 5}
+
+
+def test_ctrl_c_in_a_member_is_passed_on_not_forecast_from(monkeypatch):
+    y = load_airline()
+    f = Forecaster("gru", horizon=12, n_models=2, network_options=TINY_NETWORKS, random_state=0)
+    steps = ctrl_c_at_step(monkeypatch, 6)  # 4 batches an epoch: in the first member's 2nd
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(KeyboardInterrupt, match="GRU 1/2: training interrupted after 1 "):
+            f.fit(y)
+    assert len(steps) == 6  # the second member never started
+    assert f.estimators_[0].interrupted_ and not hasattr(f.estimators_[1], "params_")
+    # The estimator's graceful stop is for a direct fit: here the interrupt is raised instead.
+    assert not [w for w in caught if "interrupted" in str(w.message)]
+
+
+def test_interval_calibration_and_backtest_stop_on_ctrl_c(monkeypatch):
+    y = load_airline()
+    f = Forecaster("gru", horizon=12, network_options=TINY_NETWORKS, random_state=0)
+    fitted = clone(f).fit(y)
+    steps = ctrl_c_at_step(monkeypatch, 2)
+    with pytest.raises(KeyboardInterrupt):
+        fitted.predict_interval(coverage=0.9)  # in the first calibration fit
+    assert len(steps) == 2
+    monkeypatch.undo()
+    steps = ctrl_c_at_step(monkeypatch, 3)
+    with pytest.raises(KeyboardInterrupt):
+        backtest(f, y, initial=108, step=12, coverage=None)
+    assert len(steps) == 3  # no later origin was fitted
+
+
+def test_verbose_shows_one_bar_per_network(capsys):
+    y = load_airline()
+    f = Forecaster("auto", horizon=12, network_options={"hidden_size": 4, "max_iter": 3},
+                   random_state=0, verbose=1).fit(y)
+    out, err = capsys.readouterr()
+    assert out == ""
+    bars = [line.rsplit("\r", 1)[-1] for line in err.strip().split("\n")]  # last states
+    assert [bar.split(":")[0] for bar in bars] == ["GRU 1/3", "LSTM 2/3", "RNN 3/3"]
+    assert all("| 3/3 [" in bar and "loss" in bar for bar in bars), bars
+    f.predict_interval()
+    assert capsys.readouterr() == ("", "")  # the calibration fits show nothing
+    f.set_params(verbose=2).fit(y)
+    out, err = capsys.readouterr()
+    assert err == "" and out.count("Epoch ") == 9  # the networks' own lines instead
+    Forecaster(Ridge(), horizon=12, verbose=1).fit(y)  # no epochs, no bar
+    assert capsys.readouterr() == ("", "")
+
+
+def test_network_options_set_every_network():
+    y = load_airline()
+    options = {"hidden_size": 4, "max_iter": 3, "num_layers": 2}
+    f = Forecaster("auto", horizon=12, network_options=options, random_state=0)
+    caps = []
+    with on_epoch(lambda epoch, n_epochs, loss: caps.append(n_epochs)):
+        f.fit(y)
+        f.predict_interval()
+    assert caps == [3] * (3 * 3 * 3)  # 3 members, fitted for the forecast and for 2 folds
+    assert [(m.hidden_size, m.num_layers) for m in f.estimators_] == [(4, 2)] * 3
+    default = default_estimator("lstm", f.n_windows_, random_state=f.estimators_[1].random_state)
+    assert f.estimators_[1].get_params() == default.set_params(**options).get_params()
+    assert clone(f).get_params()["network_options"] == options
+    for bad, error, message in [
+            ({"hidden_sise": 3}, ValueError, "'hidden_sise' is not a parameter of GRURegressor; "
+                                             "valid: alpha, batch_size"),
+            ({"random_state": 1}, ValueError, "the Forecaster's own parameter"),
+            ([("max_iter", 3)], TypeError, "must be a dict")]:
+        with pytest.raises(error, match=re.escape(message)):
+            Forecaster("gru", horizon=12, network_options=bad).fit(y)
+    with pytest.raises(ValueError, match=r"'peephole' is not a parameter of GRURegressor "
+                                         r"\(with 'auto' the options apply to every cell\)"):
+        Forecaster("auto", horizon=12, network_options={"peephole": True}).fit(y)
+    with pytest.raises(ValueError, match="set the parameters of your Ridge on it instead"):
+        Forecaster(Ridge(), horizon=12, network_options={"alpha": 2.0}).fit(y)
 
 
 def test_default_gru_on_airline_beats_seasonal_naive():

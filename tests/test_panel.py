@@ -4,9 +4,11 @@ import numba
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import ctrl_c_at_step
 from sklearn.linear_model import Ridge
 
 from gatedts import Forecaster, GRURegressor, forecast_many
+from gatedts.estimators import on_epoch
 from gatedts.forecasting.panel import LOWER_COL, PRED_COL, UPPER_COL, series_seed
 from gatedts.forecasting.parallel import limit_threads, run_parallel
 
@@ -189,7 +191,27 @@ def test_future_known_exog_comes_from_exog_future(df, mode):
                       exog_future=future[future["unique_id"] != "s3"])
 
 
+@pytest.mark.parametrize("mode", ["local", "global"])
+def test_ctrl_c_stops_the_panel(df, mode, monkeypatch):
+    steps = ctrl_c_at_step(monkeypatch, 2)
+    with pytest.raises(KeyboardInterrupt):
+        forecast_many(df, tiny(), mode=mode)
+    assert len(steps) == 2  # no other series (or forecast) went on
+
+
 # ---------------------------------------------------------------- global mode
+
+
+def test_global_mode_applies_network_options(df):
+    epochs = []
+    forecaster = Forecaster("rnn", horizon=H, random_state=0,
+                            network_options={"hidden_size": 3, "max_iter": 2})
+    with on_epoch(lambda epoch, n_epochs, loss: epochs.append((epoch, n_epochs))):
+        forecast_many(df, forecaster, mode="global")
+    assert epochs == [(1, 2), (2, 2)]
+    with pytest.raises(ValueError, match="network_options apply to the default networks"):
+        forecast_many(df, Forecaster(Ridge(), horizon=H, network_options={"alpha": 1.0}),
+                      mode="global")
 
 
 @pytest.mark.parametrize("strategy", ["direct", "recursive"])

@@ -68,7 +68,7 @@ CASES = {
 }
 FITTED_ATTRIBUTES = ("loss_curve_", "grad_norm_curve_", "learning_rate_curve_",
                      "validation_scores_", "best_loss_", "best_validation_score_", "n_iter_",
-                     "t_", "n_features_in_", "n_outputs_")
+                     "t_", "n_features_in_", "n_outputs_", "interrupted_")
 SCALING_ATTRIBUTES = ("feature_mean_", "feature_scale_", "target_mean_", "target_scale_")
 
 
@@ -723,6 +723,7 @@ def test_a_file_written_before_the_package_layout_changed_still_loads():
     forecaster = load(data / "forecaster_v0.1.0.gdts")
     expected = json.loads((data / "forecaster_v0.1.0.json").read_text())
     assert type(forecaster) is Forecaster and type(forecaster.estimator_) is LSTMRegressor
+    assert forecaster.estimator_.interrupted_ is False  # not recorded then
     forecast = forecaster.predict()
     assert [str(t) for t in forecast.index] == expected["index"]
     np.testing.assert_allclose(forecast.to_numpy(), expected["values"], rtol=1e-12)

@@ -43,3 +43,6 @@ def test_every_readme_snippet_runs(tmp_path):
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
     assert (tmp_path / "airline.gatedts").is_file()
+    # The estimator snippet's comment quotes what it prints.
+    quoted = re.search(r'print\(f"MAPE .*# (MAPE [\d.]+%)', README.read_text()).group(1)
+    assert quoted in done.stdout.splitlines()

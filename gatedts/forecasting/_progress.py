@@ -1,20 +1,27 @@
-"""Progress bars on stderr: one line, redrawn in place (tqdm, imported only to show one)."""
+"""Progress bars on stderr: one line, redrawn in place (tqdm, imported only to show one).
+
+Bars over training epochs are moved by :func:`gatedts.estimators.on_epoch`,
+the training loop's per-epoch hook, so they see every fit run inside them.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import sys
 
+from ..estimators import on_epoch
 
-def new_bar(desc, unit, total=None):
-    """A tqdm bar on stderr that updates one line and is cleared when closed.
+
+def new_bar(desc, unit, total=None, leave=False):
+    """A tqdm bar on stderr that updates one line (cleared when closed unless ``leave``).
 
     The one look of the bars of :func:`~gatedts.forecast_many`,
-    :func:`~gatedts.backtest` and the ``gatedts`` command.
+    :func:`~gatedts.backtest`, ``Forecaster(verbose=1)`` and the ``gatedts``
+    command.
     """
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False,
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=leave,
                 dynamic_ncols=True)
 
 
@@ -30,3 +37,52 @@ def progress_bar(show, total, desc, unit):
         return
     with new_bar(desc, unit, total) as bar:
         yield bar.update
+
+
+@contextlib.contextmanager
+def fit_bar(show, desc):
+    """A bar over the epochs of the one fit run in the block, left on screen when done.
+
+    It opens at the first epoch, with the fit's epoch cap as its total, so a
+    regressor that trains no epochs (``Ridge``) shows nothing; the loss is in
+    its postfix. With ``show`` false: nothing at all.
+    """
+    if not show:
+        yield
+        return
+    bar = None
+
+    def advance(epoch, n_epochs, loss):
+        nonlocal bar
+        if bar is None:
+            bar = new_bar(desc, " epoch", n_epochs, leave=True)
+        bar.set_postfix_str(f"loss {loss:.4g}", refresh=False)
+        bar.update(1)
+
+    try:
+        with on_epoch(advance):
+            yield
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+@contextlib.contextmanager
+def epochs_bar(desc):
+    """One bar over every epoch of every fit run in the block, cleared when done.
+
+    Fits are counted as they start; the postfix shows the current fit, its
+    epoch out of its cap and the loss. Yields the tqdm bar.
+    """
+    with new_bar(desc, " epoch") as bar:
+        fits = 0
+
+        def advance(epoch, n_epochs, loss):
+            nonlocal fits
+            fits += epoch == 1
+            bar.set_postfix_str(f"fit {fits}, epoch {epoch}/{n_epochs}, loss {loss:.4g}",
+                                refresh=False)
+            bar.update(1)
+
+        with on_epoch(advance):
+            yield bar

@@ -116,6 +116,13 @@ def backtest(forecaster, y, exog=None, *, initial, step=None, horizon=None, refi
     Returns
     -------
     BacktestResult
+
+    Raises
+    ------
+    KeyboardInterrupt
+        Ctrl-C while a network trains: the backtest stops there rather than
+        score a half-trained network (see :meth:`Forecaster.fit
+        <gatedts.Forecaster.fit>`).
     """
     values, index, name = check_y(y)
     exog_values, columns = check_exog(exog, y, len(values))

@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -45,6 +46,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..estimators import ESTIMATORS
 from ..nn.cells import CELL_NAMES
+from ._progress import fit_bar
 from ._series import check_exog, check_y, regular_index, resolve_future
 from ._validation import as_float_array, check_positive_int
 from .backtesting import BacktestResult, backtest
@@ -106,6 +108,7 @@ def default_estimator(cell: str = "gru", n_windows: int = 100, *, random_state=N
     Returns
     -------
     GRURegressor, LSTMRegressor or RNNRegressor
+        A Forecaster then sets its ``network_options`` on it.
     """
     if cell not in ESTIMATORS:
         raise ValueError(f"unknown cell {cell!r}; choose one of {', '.join(map(repr, ESTIMATORS))}")
@@ -124,9 +127,10 @@ class Forecaster(ConformalIntervals, BaseEstimator):
     ----------
     estimator : {"gru", "lstm", "rnn", "auto"}, regressor or None, default None
         A cell name (``None`` means ``"gru"``) builds :func:`default_estimator`
-        sized for the data at ``fit``; "auto" builds members of every cell in
-        turn (GRU, LSTM, RNN, GRU, ...; at least one of each) and combines
-        them. Any scikit-learn regressor is cloned and used as is (regressors
+        sized for the data at ``fit`` (with ``network_options`` on top); "auto"
+        builds members of every cell in turn (GRU, LSTM, RNN, GRU, ...; at
+        least one of each) and combines them. Any scikit-learn regressor is
+        cloned and used as is (regressors
         without 3-D input support get each window flattened into one row, so
         ``Ridge()`` is a fine baseline; single-output ones, such as
         ``HistGradientBoostingRegressor()``, are wrapped in a
@@ -196,10 +200,22 @@ class Forecaster(ConformalIntervals, BaseEstimator):
         benchmark (``benchmarks/accuracy.py``) 3 origins raised the default
         GRU's mean MASE from 1.17 to 1.49, because the linear proxy's
         preferences do not carry over to the network.
+    network_options : dict or None, default None
+        Parameters of the default networks (``estimator`` a cell name or
+        "auto") set on top of :func:`default_estimator`'s choices, for every
+        member and calibration fit: ``{"hidden_size": 16, "max_iter": 50}``.
+        Any parameter of the cell's estimator (:class:`~gatedts.GRURegressor`,
+        ...) but ``random_state``, which ``random_state`` sets per member; an
+        unknown name is an error that lists the valid ones. A regressor passed
+        as ``estimator`` takes its own parameters instead.
     random_state : int, RandomState or None, default None
         Seed of the default network.
     verbose : int, default 0
-        Print one line per training epoch of the default network.
+        1: a progress bar on stderr for each network trained by :meth:`fit`
+        (its epochs out of ``max_iter``, and the loss), left on screen when
+        done; the calibration fits of :meth:`predict_interval` show none. 2:
+        one line per epoch of the default networks instead (their own
+        ``verbose``).
 
     Attributes
     ----------
@@ -250,7 +266,7 @@ class Forecaster(ConformalIntervals, BaseEstimator):
                  scaler="standard", seasonal_period=None, seasonal_difference="auto",
                  difference="auto", log="auto", local_level="auto", future_exog=None,
                  n_models=1, n_calibration=20, calibration_folds=2, validation_origins=0,
-                 random_state=None, verbose=0):
+                 network_options=None, random_state=None, verbose=0):
         self.estimator = estimator
         self.window = window
         self.horizon = horizon
@@ -266,6 +282,7 @@ class Forecaster(ConformalIntervals, BaseEstimator):
         self.n_calibration = n_calibration
         self.calibration_folds = calibration_folds
         self.validation_origins = validation_origins
+        self.network_options = network_options
         self.random_state = random_state
         self.verbose = verbose
 
@@ -286,6 +303,15 @@ class Forecaster(ConformalIntervals, BaseEstimator):
         Returns
         -------
         self
+
+        Raises
+        ------
+        KeyboardInterrupt
+            Ctrl-C while a network trains. The estimators stop such a fit
+            gracefully (``interrupted_``); the Forecaster passes the interrupt
+            on once that network has stopped, so no fit, interval calibration,
+            :func:`backtest` or :func:`~gatedts.forecast_many` goes on with a
+            half-trained network.
         """
         start = time.perf_counter()
         horizon = check_positive_int(self.horizon, "horizon")
@@ -315,8 +341,12 @@ class Forecaster(ConformalIntervals, BaseEstimator):
             if self._default_cell() is not None:  # the epoch budget is deliberate
                 warnings.filterwarnings("ignore", message=".*maximum iterations",
                                         category=ConvergenceWarning)
-            for estimator in self.estimators_:
-                estimator.fit(self._model_input(X), Y[:, 0] if Y.shape[1] == 1 else Y)
+            for k, estimator in enumerate(self.estimators_):
+                label = _model_label(estimator) + (f" {k + 1}/{n_models}" if n_models > 1
+                                                   else "")
+                fit_network(estimator, self._model_input(X),
+                            Y[:, 0] if Y.shape[1] == 1 else Y, label=label,
+                            bar=self.verbose == 1)
         self._y, self._exog = values, exog_values
         self._calibration = {}
         self.fit_time_ = time.perf_counter() - start
@@ -354,7 +384,8 @@ class Forecaster(ConformalIntervals, BaseEstimator):
         if cell == "auto":
             cell = _AUTO_CELLS[member % len(_AUTO_CELLS)]
         if cell is not None:
-            return default_estimator(cell, n_windows, random_state=seed, verbose=self.verbose)
+            return self._default_network(cell, n_windows, seed)
+        self._check_no_network_options()
         if not hasattr(self.estimator, "fit") or not hasattr(self.estimator, "predict"):
             raise TypeError("estimator must be 'gru', 'lstm', 'rnn', 'auto', None or a regressor "
                             f"with fit and predict, got {type(self.estimator).__name__}")
@@ -364,6 +395,38 @@ class Forecaster(ConformalIntervals, BaseEstimator):
         if self.model_horizon_ > 1 and not get_tags(estimator).target_tags.multi_output:
             estimator = MultiOutputRegressor(estimator)  # one model per step of the horizon
         return estimator
+
+    def _check_no_network_options(self):
+        if self.network_options is not None:
+            raise ValueError(
+                "network_options apply to the default networks (estimator 'gru', 'lstm', "
+                f"'rnn' or 'auto'); set the parameters of your {type(self.estimator).__name__} "
+                "on it instead")
+
+    def _default_network(self, cell, n_windows, seed):
+        """:func:`default_estimator` for ``cell`` with ``network_options`` set on it."""
+        network = default_estimator(cell, n_windows, random_state=seed,
+                                    verbose=int(self.verbose >= 2))
+        options = self.network_options
+        if options is None:
+            return network
+        if not isinstance(options, Mapping):
+            raise TypeError(f"network_options must be a dict of {type(network).__name__} "
+                            f"parameters or None, got {type(options).__name__}")
+        valid = sorted(set(network.get_params(deep=False)) - {"random_state"})
+        unknown = [name for name in options if name not in valid]
+        if unknown:
+            notes = []
+            if "random_state" in unknown:
+                notes.append("random_state is the Forecaster's own parameter, set per member")
+            if self._default_cell() == "auto":
+                notes.append("with 'auto' the options apply to every cell")
+            raise ValueError(
+                f"network_options: {', '.join(map(repr, unknown))} "
+                f"{'is not a parameter' if len(unknown) == 1 else 'are not parameters'} of "
+                f"{type(network).__name__}{''.join(f' ({n})' for n in notes)}; valid: "
+                f"{', '.join(valid)}")
+        return network.set_params(**options)
 
     @property
     def model_name(self) -> str:
@@ -726,6 +789,33 @@ class Forecaster(ConformalIntervals, BaseEstimator):
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def fit_network(estimator, X, y, *, label="network", bar=False):
+    """Fit one network of a forecast; Ctrl-C during its training raises KeyboardInterrupt.
+
+    The estimators turn Ctrl-C into a graceful stop (best weights so far,
+    ``interrupted_`` set, a RuntimeWarning): right for a direct ``fit``, but a
+    forecast, an interval calibration or a backtest built on that network
+    would go on half-trained without a word. Here the warning is swallowed and
+    the interrupt passed on once the network has stopped. With ``bar``, a
+    progress bar over its epochs (:func:`~gatedts.forecasting._progress.fit_bar`).
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*training interrupted",
+                                category=RuntimeWarning)
+        with fit_bar(bar, label):
+            estimator.fit(X, y)
+    if getattr(estimator, "interrupted_", False):
+        raise KeyboardInterrupt(f"{label}: training interrupted after "
+                                f"{getattr(estimator, 'n_iter_', '?')} epoch(s)")
+    return estimator
+
+
+def _model_label(estimator):
+    """A network's name on its bar: "GRU" for a GRURegressor, else its class name."""
+    name = type(estimator).__name__
+    return name.removesuffix("Regressor") if type(estimator) in ESTIMATORS.values() else name
 
 
 def _append_future(X, future):

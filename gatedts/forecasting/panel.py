@@ -38,7 +38,7 @@ from ..nn.cells import CELL_NAMES
 from ._progress import progress_bar
 from ._series import check_coverage, regular_index, resolve_future
 from ._validation import check_positive_int
-from .forecaster import Forecaster, default_estimator
+from .forecaster import Forecaster, fit_network
 from .parallel import run_parallel
 from .seasonality import infer_seasonal_period
 
@@ -123,6 +123,9 @@ def forecast_many(df, forecaster=None, *, horizon=None, id_col="unique_id", time
         short for the window and horizon. Messages name the series (and time)
         at fault; errors raised while fitting one series are prefixed with its
         identifier.
+    KeyboardInterrupt
+        Ctrl-C while a network trains (in this process): no more series are
+        fitted (see :meth:`Forecaster.fit <gatedts.Forecaster.fit>`).
 
     Notes
     -----
@@ -151,9 +154,10 @@ def forecast_many(df, forecaster=None, *, horizon=None, id_col="unique_id", time
     "auto" its rule ``max(2 m, 1.25 horizon, 10)`` with the largest
     seasonal period ``m`` of the panel; each series needs room for two
     windows. The default network is :func:`~gatedts.forecasting.default_estimator`
-    sized for the total number of windows. Windows are stacked in the order
-    of the sorted series identifiers, so the row order of ``df`` does not
-    matter; adding or removing a series changes the model.
+    sized for the total number of windows, with the forecaster's
+    ``network_options``. Windows are stacked in the order of the sorted series
+    identifiers, so the row order of ``df`` does not matter; adding or
+    removing a series changes the model.
 
     Examples
     --------
@@ -444,7 +448,8 @@ def _global_window(forecaster, panel, horizon):
 def _fit_predict_global(panel, forecaster, horizon, futures, seed):
     """Per-series transforms (Forecaster's), one network over all windows, per-series forecasts."""
     template = clone(forecaster).set_params(
-        estimator=_WindowCapture(), window=_global_window(forecaster, panel, horizon), n_models=1)
+        estimator=_WindowCapture(), window=_global_window(forecaster, panel, horizon), n_models=1,
+        network_options=None)
     shells, X, Y = [], [], []
     for uid, y, exog in panel:
         shell = clone(template)
@@ -465,7 +470,8 @@ def _fit_predict_global(panel, forecaster, horizon, futures, seed):
         if not isinstance(forecaster.estimator, BaseEstimator):  # the default's epoch budget
             warnings.filterwarnings("ignore", message=".*maximum iterations",
                                     category=ConvergenceWarning)
-        network.fit(X, Y[:, 0] if Y.shape[1] == 1 else Y)
+        fit_network(network, X, Y[:, 0] if Y.shape[1] == 1 else Y, label="global network",
+                    bar=forecaster.verbose == 1)
     forecasts = []
     for (uid, _, _), shell in zip(panel, shells, strict=True):
         shell.estimator_, shell.estimators_ = network, [network]
@@ -480,8 +486,8 @@ def _global_network(forecaster, n_windows, seed):
     estimator = forecaster.estimator
     if estimator is None or isinstance(estimator, str):
         cell = "gru" if estimator is None else estimator.lower()
-        return default_estimator(cell, n_windows, random_state=seed,
-                                 verbose=forecaster.verbose)
+        return forecaster._default_network(cell, n_windows, seed)
+    forecaster._check_no_network_options()
     network = clone(estimator)
     if seed is not None and "random_state" in network.get_params():
         network.set_params(random_state=seed)
