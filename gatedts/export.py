@@ -176,9 +176,10 @@ def to_onnx(model_or_params, path, *, member=None, reset_after=None):
 
         The graph of a Forecaster maps its *transformed* windows to its
         *transformed* outputs: the windows the network sees (the target after
-        log, differencing and its scaler, then the exogenous columns) to the
-        next ``model_horizon_`` values on that scale. Undoing the scaler, the
-        differencing and the log stays in Python, in the Forecaster.
+        log, differencing, its scaler and, with ``local_level_``, taken
+        relative to the window's last value over ``level_scale_``, then the
+        exogenous columns) to the next ``model_horizon_`` values on that
+        scale. Undoing those steps stays in Python, in the Forecaster.
     path : str or os.PathLike
         Destination (``.onnx`` suggested). Written to a temporary file and
         renamed: an interrupted export leaves no partial file.

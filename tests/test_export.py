@@ -116,8 +116,10 @@ def test_torch_module_predicts_like_the_estimator(cell, reset_after, peephole, n
     standard = reset_after and not peephole
     expected = getattr(torch.nn, cell.upper()) if standard else TorchRecurrent
     assert type(module.rnn) is expected and module.rnn.weight_ih_l0.dtype == torch.float64
-    assert set(module.state_dict()) == {f"rnn.{k}" if not k.startswith("head.") else k
-                                        for k in model.params_}
+    scaling = {"feature_mean", "feature_scale", "target_mean", "target_scale"}
+    assert model.feature_mean_ is not None  # the estimators' default
+    assert set(module.state_dict()) == scaling | {
+        f"rnn.{k}" if not k.startswith("head.") else k for k in model.params_}
 
 
 @pytest.mark.parametrize("exporter", EXPORTERS)
@@ -206,10 +208,12 @@ def forecaster(n_models=1, estimator=None):
 def test_forecaster_graph_maps_transformed_windows_to_transformed_outputs(exporter, tmp_path):
     f = forecaster()
     target, _ = f._transform(f._y, None)
-    X = target[-f.window_:, None][None]  # the window the network sees at predict()
+    # the window the network sees at predict(): relative to its last value
+    X, level = f._relative_to_level(target[-f.window_:, None][None])
+    assert f.local_level_
     out, tol = run(exporter, f, X, tmp_path)
-    np.testing.assert_allclose(f._inverse(out[0].astype(np.float64), f._y), f.predict(),
-                               rtol=0, atol=100 * tol)
+    pred = out[0].astype(np.float64) * f.level_scale_ + level[0]
+    np.testing.assert_allclose(f._inverse(pred, f._y), f.predict(), rtol=0, atol=100 * tol)
 
 
 @pytest.mark.parametrize("exporter", EXPORTERS)
