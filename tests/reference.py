@@ -40,6 +40,19 @@ def layer(params, k, suffix=""):
 # ---------------------------------------------------------------- one step
 
 
+def step(cell, x, h, c, weights, reset_after=True):
+    """One step of ``cell`` with ``weights`` = :func:`layer`: ``(h, c, cache)``
+    (``c`` is passed through unchanged by the GRU and the RNN)."""
+    w_ih, w_hh, b_ih, b_hh, peep = weights
+    if cell == "gru":
+        h, cache = gru_step(x, h, w_ih, w_hh, b_ih, b_hh, reset_after)
+    elif cell == "lstm":
+        return lstm_step(x, h, c, w_ih, w_hh, b_ih, b_hh, peep)
+    else:
+        h, cache = rnn_step(x, h, w_ih, w_hh, b_ih, b_hh)
+    return h, c, cache
+
+
 def gru_step(x, h, w_ih, w_hh, b_ih, b_hh, reset_after):
     """One GRU step (kernels: ``gru_forward``): ``h_new`` and what the step back needs."""
     H = h.shape[1]
@@ -173,18 +186,12 @@ def forward(cell, params, X, h0=None, c0=None, reset_after=True):
     seq = [X[:, t, :] for t in range(T)]
     caches, h_n, c_n = [], [], []
     for k in range(n_layers(params)):
-        w_ih, w_hh, b_ih, b_hh, peep = layer(params, k)
-        H = w_hh.shape[1]
+        H = params[f"weight_hh_l{k}"].shape[1]
         h = np.zeros((B, H)) if h0 is None else np.array(h0[k], dtype=np.float64)
         c = np.zeros((B, H)) if c0 is None else np.array(c0[k], dtype=np.float64)
         out, layer_caches = [], []
         for t in range(T):
-            if cell == "gru":
-                h, cache = gru_step(seq[t], h, w_ih, w_hh, b_ih, b_hh, reset_after)
-            elif cell == "lstm":
-                h, c, cache = lstm_step(seq[t], h, c, w_ih, w_hh, b_ih, b_hh, peep)
-            else:
-                h, cache = rnn_step(seq[t], h, w_ih, w_hh, b_ih, b_hh)
+            h, c, cache = step(cell, seq[t], h, c, layer(params, k), reset_after)
             out.append(h)
             layer_caches.append(cache)
         caches.append(layer_caches)
@@ -213,18 +220,12 @@ def bidirectional_forward(cell, params, X, h0=None, c0=None, reset_after=True):
     for k in range(n_layers(params)):
         outputs = []
         for d, suffix in enumerate(("", "_reverse")):
-            w_ih, w_hh, b_ih, b_hh, peep = layer(params, k, suffix)
-            H = w_hh.shape[1]
+            H = params[f"weight_hh_l{k}{suffix}"].shape[1]
             h = np.zeros((B, H)) if h0 is None else np.array(h0[2 * k + d], dtype=np.float64)
             c = np.zeros((B, H)) if c0 is None else np.array(c0[2 * k + d], dtype=np.float64)
             out = [None] * T
             for t in (range(T) if d == 0 else reversed(range(T))):
-                if cell == "gru":
-                    h, _ = gru_step(seq[t], h, w_ih, w_hh, b_ih, b_hh, reset_after)
-                elif cell == "lstm":
-                    h, c, _ = lstm_step(seq[t], h, c, w_ih, w_hh, b_ih, b_hh, peep)
-                else:
-                    h, _ = rnn_step(seq[t], h, w_ih, w_hh, b_ih, b_hh)
+                h, c, _ = step(cell, seq[t], h, c, layer(params, k, suffix), reset_after)
                 out[t] = h
             outputs.append(out)
             h_n.append(h)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import reference as ref
-from helpers import VARIANT_IDS, VARIANTS, central_difference
+from helpers import VARIANT_IDS, VARIANTS, central_difference, gradient_errors, random_case
 
 from gatedts import GRURegressor, LSTMRegressor, RNNRegressor
 from gatedts import functional as F
@@ -14,29 +14,8 @@ LAYER_IDS = ["1layer", "2layers"]
 ESTIMATORS = {"gru": GRURegressor, "lstm": LSTMRegressor, "rnn": RNNRegressor}
 
 
-def _model(cell, n_in, hidden, n_out, *, peephole=False, seed=0):
-    """Bidirectional parameters with every entry non-zero (as helpers.random_model)."""
-    params = F.init_params(cell, n_in, hidden, output_size=n_out, peephole=peephole,
-                           bidirectional=True, random_state=seed, dtype=np.float64)
-    rng = np.random.default_rng(seed + 1)
-    return {k: v + 0.3 * rng.standard_normal(v.shape) for k, v in params.items()}
-
-
-def _case(variant, hidden, *, batch=2, n_steps=4, n_in=2, n_out=2, seed=0):
-    cell, reset_after, peephole = variant
-    params = _model(cell, n_in, hidden, n_out, peephole=peephole, seed=seed)
-    rng = np.random.default_rng(seed + 10)
-    X = rng.standard_normal((batch, n_steps, n_in))
-    y = rng.standard_normal((batch, n_out))
-    sizes = [H for H in hidden for _ in range(2)]  # PyTorch's order: l0, l0_reverse, l1, ...
-    h0 = [0.5 * rng.standard_normal((batch, H)) for H in sizes]
-    c0 = [0.5 * rng.standard_normal((batch, H)) for H in sizes] if cell == "lstm" else None
-    return cell, reset_after, params, X, y, h0, c0
-
-
-def _rel_err(analytic, numeric):
-    scale = np.maximum(np.abs(analytic) + np.abs(numeric), 1e-7)
-    return float(np.max(np.abs(analytic - numeric) / scale))
+def _case(variant, hidden, *, batch=2, n_steps=4):
+    return random_case(variant, hidden, batch=batch, n_steps=n_steps, bidirectional=True)
 
 
 def test_layout_is_pytorchs():
@@ -66,12 +45,7 @@ def test_gradients_match_central_differences(variant, hidden):
     def loss():
         return F.loss_and_grad(cell, params, X, y, h0=h0, c0=c0, reset_after=reset_after)[0]
 
-    worst = {key: _rel_err(grads[key], central_difference(loss, params[key])) for key in params}
-    worst["X"] = _rel_err(inputs["X"], central_difference(loss, X))
-    for s in range(len(h0)):
-        worst[f"h0[{s}]"] = _rel_err(inputs["h0"][s], central_difference(loss, h0[s]))
-        if cell == "lstm":
-            worst[f"c0[{s}]"] = _rel_err(inputs["c0"][s], central_difference(loss, c0[s]))
+    worst = gradient_errors(loss, params, grads, inputs, X, h0, c0)
     print(f"\nmax relative error vs central differences {variant} {hidden}: "
           f"{max(worst.values()):.2e}")
     assert max(worst.values()) < 1e-6, worst
