@@ -251,8 +251,10 @@ class Forward:
     prediction : ndarray (batch, output_size)
         The head applied to the top layer's last hidden state.
     sequence : ndarray (batch, time, hidden_size of the top layer)
-        Every hidden state of the top layer.
-    h_n, c_n : tuple of ndarray (batch, H_k), one per layer
+        Every hidden state of the top layer (bidirectional: both directions
+        side by side, width 2·H, as PyTorch's ``output``).
+    h_n, c_n : tuple of ndarray (batch, H_k), one per layer (two per layer,
+        forward then reverse, when bidirectional)
         Final hidden (and, for an LSTM, cell) states: pass them as ``h0``/``c0``
         to continue the sequence. ``c_n`` is None for the GRU and the RNN.
     gates : tuple of dict, one per layer, or None
