@@ -157,6 +157,7 @@ _NON_NEGATIVE = Interval(0.0)
 _CONSTRAINTS = MappingProxyType({
     "hidden_size": [_SIZE, Sequence(_SIZE)],
     "num_layers": [_SIZE],
+    "bidirectional": [_BOOL],
     "scaling": [Options("standard"), None],
     "lag_order": [Options("oldest_first", "newest_first")],
     "n_features_per_step": [_SIZE],
@@ -285,6 +286,11 @@ _LAYERS_DOC = """\
         Units per layer, or one size per layer like ``(128, 64)``.
     num_layers : int, default 1
         Number of stacked layers when ``hidden_size`` is an int.
+    bidirectional : bool, default False
+        Every layer also reads the window backwards and passes both
+        directions on, as ``torch.nn.GRU(bidirectional=True)`` (twice the
+        weights; the head sees the forward state at the last step and the
+        backward state at the first). CPU only.
 """
 
 _INPUT_DOC = """\
@@ -438,7 +444,7 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
     _cell = None
     _constraints = _CONSTRAINTS
 
-    def __init__(self, hidden_size=32, num_layers=1, *, scaling="standard",
+    def __init__(self, hidden_size=32, num_layers=1, *, bidirectional=False, scaling="standard",
                  lag_order="oldest_first", n_features_per_step=1,
                  feature_layout="interleaved", static_features=None, dropout=0.0,
                  loss="mse", quantiles=(0.05, 0.5, 0.95), solver="adam",
@@ -450,6 +456,7 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
                  dtype="float32", device="cpu", verbose=0, warm_start=False):
         self.hidden_size = hidden_size
         self.num_layers = num_layers
+        self.bidirectional = bidirectional
         self.scaling = scaling
         self.lag_order = lag_order
         self.n_features_per_step = n_features_per_step
@@ -485,11 +492,11 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
     # ------------------------------------------------------------ hooks
 
     def _cell_options(self):
-        """Keyword arguments of the functional API specific to this cell."""
-        return {}
+        """Keyword arguments of the functional API: the architecture, and this cell's own."""
+        return {"bidirectional": bool(self.bidirectional)}
 
     def _init_options(self):
-        return {}
+        return {"bidirectional": bool(self.bidirectional)}
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -506,6 +513,8 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
             check_quantiles(self.quantiles)
             if self.device != "cpu":
                 raise ValueError("loss='quantile' trains on the CPU only; use device='cpu'")
+        if self.bidirectional and self.device != "cpu":
+            raise ValueError("bidirectional=True trains on the CPU only; use device='cpu'")
         if np.ndim(self.hidden_size) and self.num_layers not in (1, len(self.hidden_size)):
             raise ValueError(f"num_layers={self.num_layers} contradicts "
                              f"hidden_size={tuple(self.hidden_size)}")
@@ -808,19 +817,20 @@ class GRURegressor(_RecurrentRegressor):
     _cell = "gru"
     _constraints = MappingProxyType({**_CONSTRAINTS, "reset_after": [_BOOL]})
 
-    def __init__(self, hidden_size=32, num_layers=1, *, reset_after=True, scaling="standard",
-                 lag_order="oldest_first", n_features_per_step=1, feature_layout="interleaved",
-                 static_features=None, dropout=0.0, loss="mse", quantiles=(0.05, 0.5, 0.95),
-                 solver="adam", learning_rate_init=0.001, learning_rate="constant", power_t=0.5,
-                 momentum=0.9, nesterovs_momentum=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-                 alpha=0.0001, clip_norm=1.0, batch_size="auto", max_iter=200, shuffle=True,
-                 tol=1e-4, early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
-                 random_state=None, dtype="float32", device="cpu", verbose=0, warm_start=False):
+    def __init__(self, hidden_size=32, num_layers=1, *, bidirectional=False, reset_after=True,
+                 scaling="standard", lag_order="oldest_first", n_features_per_step=1,
+                 feature_layout="interleaved", static_features=None, dropout=0.0, loss="mse",
+                 quantiles=(0.05, 0.5, 0.95), solver="adam", learning_rate_init=0.001,
+                 learning_rate="constant", power_t=0.5, momentum=0.9, nesterovs_momentum=True,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, alpha=0.0001, clip_norm=1.0,
+                 batch_size="auto", max_iter=200, shuffle=True, tol=1e-4, early_stopping=False,
+                 validation_fraction=0.1, n_iter_no_change=10, random_state=None, dtype="float32",
+                 device="cpu", verbose=0, warm_start=False):
         self.reset_after = reset_after
         _store_shared(self, locals())
 
     def _cell_options(self):
-        return {"reset_after": bool(self.reset_after)}
+        return {**super()._cell_options(), "reset_after": bool(self.reset_after)}
 
 
 class LSTMRegressor(_RecurrentRegressor):
@@ -845,21 +855,22 @@ class LSTMRegressor(_RecurrentRegressor):
     _constraints = MappingProxyType({**_CONSTRAINTS, "peephole": [_BOOL],
                                      "forget_bias": [Interval()]})
 
-    def __init__(self, hidden_size=32, num_layers=1, *, peephole=False, forget_bias=0.0,
-                 scaling="standard", lag_order="oldest_first", n_features_per_step=1,
-                 feature_layout="interleaved", static_features=None, dropout=0.0, loss="mse",
-                 quantiles=(0.05, 0.5, 0.95), solver="adam", learning_rate_init=0.001,
-                 learning_rate="constant", power_t=0.5, momentum=0.9, nesterovs_momentum=True,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, alpha=0.0001, clip_norm=1.0,
-                 batch_size="auto", max_iter=200, shuffle=True, tol=1e-4, early_stopping=False,
-                 validation_fraction=0.1, n_iter_no_change=10, random_state=None, dtype="float32",
-                 device="cpu", verbose=0, warm_start=False):
+    def __init__(self, hidden_size=32, num_layers=1, *, bidirectional=False, peephole=False,
+                 forget_bias=0.0, scaling="standard", lag_order="oldest_first",
+                 n_features_per_step=1, feature_layout="interleaved", static_features=None,
+                 dropout=0.0, loss="mse", quantiles=(0.05, 0.5, 0.95), solver="adam",
+                 learning_rate_init=0.001, learning_rate="constant", power_t=0.5, momentum=0.9,
+                 nesterovs_momentum=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8, alpha=0.0001,
+                 clip_norm=1.0, batch_size="auto", max_iter=200, shuffle=True, tol=1e-4,
+                 early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
+                 random_state=None, dtype="float32", device="cpu", verbose=0, warm_start=False):
         self.peephole = peephole
         self.forget_bias = forget_bias
         _store_shared(self, locals())
 
     def _init_options(self):
-        return {"peephole": bool(self.peephole), "forget_bias": self.forget_bias}
+        return {**super()._init_options(), "peephole": bool(self.peephole),
+                "forget_bias": self.forget_bias}
 
 
 class RNNRegressor(_RecurrentRegressor):

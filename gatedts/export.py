@@ -80,14 +80,22 @@ def _network(model, member, reset_after):
         raise ValueError("member picks one network of a Forecaster's ensemble; "
                          f"got member={member!r} with a {type(model).__name__}")
     if isinstance(model, Mapping):
-        return _from_params(model, reset_after)
+        return _one_direction(_from_params(model, reset_after))
     if not isinstance(model, tuple(ESTIMATORS.values())):
         raise TypeError("expected a fitted GRURegressor, LSTMRegressor, RNNRegressor or "
                         f"Forecaster of one, or a params dict; got {type(model).__name__}")
     if reset_after is not None:
         raise ValueError("reset_after is only for a params dict; an estimator's own "
                          "reset_after is used")
-    return _from_estimator(model)
+    return _one_direction(_from_estimator(model))
+
+
+def _one_direction(network):
+    if network.spec.bidirectional:
+        raise ValueError("a bidirectional network has no ONNX or torch export yet; its params "
+                         "dict loads into torch.nn.GRU/LSTM/RNN(bidirectional=True, "
+                         "batch_first=True) with a dict copy (the head reads h_n)")
+    return network
 
 
 def _forecaster_member(forecaster, member):

@@ -29,13 +29,29 @@ LAYOUT_PRESETS = {
 
 
 def random_model(cell, input_size, hidden_size, output_size=1, *, peephole=False, seed=0,
-                 dtype=np.float64, scale=0.3):
+                 dtype=np.float64, scale=0.3, bidirectional=False):
     """Parameters with every entry non-zero (init leaves biases at 0, which would
     hide bias-gradient mistakes)."""
     params = F.init_params(cell, input_size, hidden_size, output_size=output_size,
-                           peephole=peephole, random_state=seed, dtype=dtype)
+                           peephole=peephole, bidirectional=bidirectional, random_state=seed,
+                           dtype=dtype)
     rng = np.random.default_rng(seed + 1)
     return {k: (v + scale * rng.standard_normal(v.shape)).astype(dtype) for k, v in params.items()}
+
+
+def random_case(variant, hidden, *, batch=3, n_steps=6, n_in=2, n_out=2, seed=0,
+                bidirectional=False):
+    """``(cell, reset_after, params, X, y, h0, c0)``: a random model of ``variant`` with
+    layers ``hidden``, a batch and initial states (two per layer when bidirectional)."""
+    cell, reset_after, peephole = variant
+    params = random_model(cell, n_in, hidden, n_out, peephole=peephole, seed=seed,
+                          bidirectional=bidirectional)
+    rng = np.random.default_rng(seed + 10)
+    X = rng.standard_normal((batch, n_steps, n_in))
+    y = rng.standard_normal((batch, n_out))
+    sizes = [H for H in hidden for _ in range(2 if bidirectional else 1)]
+    h0, c0 = random_states(cell, batch, sizes, seed)
+    return cell, reset_after, params, X, y, h0, c0
 
 
 def random_states(cell, batch, hidden_sizes, seed=0):
@@ -77,3 +93,25 @@ def ctrl_c_at_step(monkeypatch, step):
 
     monkeypatch.setattr(functional, "loss_and_grad", loss_and_grad)
     return steps
+
+
+def relative_error(analytic, numeric):
+    """Largest element-wise relative difference (differences below 1e-7 count as equal scale)."""
+    scale = np.maximum(np.abs(analytic) + np.abs(numeric), 1e-7)
+    return float(np.max(np.abs(analytic - numeric) / scale))
+
+
+def gradient_errors(loss, params, grads, inputs, X, h0, c0):
+    """Relative error of every gradient of ``loss_and_grad`` against central differences.
+
+    ``loss()`` evaluates the loss at the current ``params``, ``X``, ``h0``, ``c0``
+    (perturbed in place); ``inputs`` is the ``return_input_grads`` dict.
+    """
+    worst = {key: relative_error(grads[key], central_difference(loss, params[key]))
+             for key in params}
+    worst["X"] = relative_error(inputs["X"], central_difference(loss, X))
+    for k in range(len(h0)):
+        worst[f"h0[{k}]"] = relative_error(inputs["h0"][k], central_difference(loss, h0[k]))
+        if c0 is not None:
+            worst[f"c0[{k}]"] = relative_error(inputs["c0"][k], central_difference(loss, c0[k]))
+    return worst

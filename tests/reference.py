@@ -21,21 +21,36 @@ def sigmoid(a):
 
 
 def n_layers(params):
-    return sum(1 for key in params if key.startswith("weight_ih_l"))
+    return sum(1 for key in params
+               if key.startswith("weight_ih_l") and not key.endswith("_reverse"))
 
 
-def layer(params, k):
-    """The weights of layer ``k``, with the peephole row (i, f, o) or None."""
+def layer(params, k, suffix=""):
+    """The weights of layer ``k`` (``suffix="_reverse"``: its reverse direction),
+    with the peephole row (i, f, o) or None."""
     return (
-        params[f"weight_ih_l{k}"],
-        params[f"weight_hh_l{k}"],
-        params[f"bias_ih_l{k}"],
-        params[f"bias_hh_l{k}"],
-        params.get(f"weight_peephole_l{k}"),
+        params[f"weight_ih_l{k}{suffix}"],
+        params[f"weight_hh_l{k}{suffix}"],
+        params[f"bias_ih_l{k}{suffix}"],
+        params[f"bias_hh_l{k}{suffix}"],
+        params.get(f"weight_peephole_l{k}{suffix}"),
     )
 
 
 # ---------------------------------------------------------------- one step
+
+
+def step(cell, x, h, c, weights, reset_after=True):
+    """One step of ``cell`` with ``weights`` = :func:`layer`: ``(h, c, cache)``
+    (``c`` is passed through unchanged by the GRU and the RNN)."""
+    w_ih, w_hh, b_ih, b_hh, peep = weights
+    if cell == "gru":
+        h, cache = gru_step(x, h, w_ih, w_hh, b_ih, b_hh, reset_after)
+    elif cell == "lstm":
+        return lstm_step(x, h, c, w_ih, w_hh, b_ih, b_hh, peep)
+    else:
+        h, cache = rnn_step(x, h, w_ih, w_hh, b_ih, b_hh)
+    return h, c, cache
 
 
 def gru_step(x, h, w_ih, w_hh, b_ih, b_hh, reset_after):
@@ -171,18 +186,12 @@ def forward(cell, params, X, h0=None, c0=None, reset_after=True):
     seq = [X[:, t, :] for t in range(T)]
     caches, h_n, c_n = [], [], []
     for k in range(n_layers(params)):
-        w_ih, w_hh, b_ih, b_hh, peep = layer(params, k)
-        H = w_hh.shape[1]
+        H = params[f"weight_hh_l{k}"].shape[1]
         h = np.zeros((B, H)) if h0 is None else np.array(h0[k], dtype=np.float64)
         c = np.zeros((B, H)) if c0 is None else np.array(c0[k], dtype=np.float64)
         out, layer_caches = [], []
         for t in range(T):
-            if cell == "gru":
-                h, cache = gru_step(seq[t], h, w_ih, w_hh, b_ih, b_hh, reset_after)
-            elif cell == "lstm":
-                h, c, cache = lstm_step(seq[t], h, c, w_ih, w_hh, b_ih, b_hh, peep)
-            else:
-                h, cache = rnn_step(seq[t], h, w_ih, w_hh, b_ih, b_hh)
+            h, c, cache = step(cell, seq[t], h, c, layer(params, k), reset_after)
             out.append(h)
             layer_caches.append(cache)
         caches.append(layer_caches)
@@ -191,6 +200,40 @@ def forward(cell, params, X, h0=None, c0=None, reset_after=True):
         seq = out
     pred = seq[-1] @ params["head.weight"].T + params["head.bias"]
     return pred, np.stack(seq, axis=1), caches, h_n, c_n
+
+
+def bidirectional_forward(cell, params, X, h0=None, c0=None, reset_after=True):
+    """A bidirectional network, as ``torch.nn.GRU/LSTM/RNN(bidirectional=True)``.
+
+    Every layer runs its forward weights over t = 0..T-1 and its ``*_reverse``
+    weights over t = T-1..0; its output at step t is both hidden states at t
+    side by side. The head reads the top layer's forward state after the last
+    step and reverse state after the first. States ``h0``/``c0`` are per
+    layer and direction, PyTorch's (num_layers*2, B, H) order.
+
+    Returns (prediction (B, O), top-layer sequence (B, T, 2H), h_n, c_n).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    B, T, _ = X.shape
+    seq = [X[:, t, :] for t in range(T)]
+    h_n, c_n = [], []
+    for k in range(n_layers(params)):
+        outputs = []
+        for d, suffix in enumerate(("", "_reverse")):
+            H = params[f"weight_hh_l{k}{suffix}"].shape[1]
+            h = np.zeros((B, H)) if h0 is None else np.array(h0[2 * k + d], dtype=np.float64)
+            c = np.zeros((B, H)) if c0 is None else np.array(c0[2 * k + d], dtype=np.float64)
+            out = [None] * T
+            for t in (range(T) if d == 0 else reversed(range(T))):
+                h, c, _ = step(cell, seq[t], h, c, layer(params, k, suffix), reset_after)
+                out[t] = h
+            outputs.append(out)
+            h_n.append(h)
+            c_n.append(c)
+        seq = [np.concatenate([outputs[0][t], outputs[1][t]], axis=1) for t in range(T)]
+    last = np.concatenate([h_n[-2], h_n[-1]], axis=1)
+    pred = last @ params["head.weight"].T + params["head.bias"]
+    return pred, np.stack(seq, axis=1), h_n, c_n
 
 
 def loss_value(pred, y, loss, delta=1.0):

@@ -460,6 +460,7 @@ BAD = {
     "verbose": [-1, 0.5, "1", None],
     "warm_start": [0, None],
     "reset_after": [1, "False", None],
+    "bidirectional": [1, "True", None],
     "peephole": [0, None],
     "forget_bias": [np.nan, np.inf, "1", None, True],
 }
@@ -498,6 +499,7 @@ GOOD = {
     "verbose": [0, 2, True, False],
     "warm_start": [True, False],
     "reset_after": [True, False],
+    "bidirectional": [True, False],
     "peephole": [True, False],
     "forget_bias": [0.0, -3, 1e6, np.float32(1.0)],
 }

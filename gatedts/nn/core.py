@@ -13,7 +13,7 @@ import numpy as np
 
 from .cells import get_cell
 from .cpu.common import all_finite
-from .params import as_rng, check_finite_params, model_spec
+from .params import as_rng, check_finite_params, layer_keys, model_spec
 
 LOSSES = ("mse", "mae", "huber", "quantile")
 
@@ -43,15 +43,21 @@ def check_X(X, spec):
 
 
 def check_states(states, name, spec, batch):
-    """Initial states as a list of (B, H_k) arrays, one per layer (zeros when None)."""
+    """Initial states as a list of (B, H_k) arrays, one per layer (zeros when None).
+
+    A bidirectional network has two per layer, in PyTorch's order: layer 0
+    forward, layer 0 reverse, layer 1 forward, ...
+    """
+    sizes = spec.state_sizes
     if states is None:
-        return [np.zeros((batch, H), dtype=spec.dtype) for H in spec.hidden_sizes]
-    if len(states) != spec.num_layers:
-        raise ValueError(
-            f"{name} must hold one state per layer ({spec.num_layers}), got {len(states)}"
-        )
+        return [np.zeros((batch, H), dtype=spec.dtype) for H in sizes]
+    if len(states) != len(sizes):
+        per = (f"two states per layer ({len(sizes)}: forward then reverse of each layer, "
+               "as PyTorch's (num_layers*2, batch, H))" if spec.bidirectional
+               else f"one state per layer ({len(sizes)})")
+        raise ValueError(f"{name} must hold {per}, got {len(states)}")
     out = []
-    for k, (state, H) in enumerate(zip(states, spec.hidden_sizes, strict=True)):
+    for k, (state, H) in enumerate(zip(states, sizes, strict=True)):
         state = np.asarray(state)
         if state.shape != (batch, H):
             raise ValueError(f"{name}[{k}] has shape {state.shape}, expected {(batch, H)}")
@@ -172,14 +178,15 @@ def dropout_masks(spec, batch, n_steps, dropout, random_state):
         raise ValueError(f"dropout must be in [0, 1), got {dropout}")
     rng = as_rng(random_state)
     scale = spec.dtype.type(1.0 / (1.0 - dropout))
-    return [(rng.random((n_steps, batch, H)) >= dropout).astype(spec.dtype) * scale
-            for H in spec.hidden_sizes[:-1]]
+    return [(rng.random((n_steps, batch, H * spec.num_directions)) >= dropout)
+            .astype(spec.dtype) * scale for H in spec.hidden_sizes[:-1]]
 
 
-def layer_weights(params, k):
-    """``(w_ih, w_hh, b_ih, b_hh, peephole or None)`` of layer ``k``."""
-    return (params[f"weight_ih_l{k}"], params[f"weight_hh_l{k}"], params[f"bias_ih_l{k}"],
-            params[f"bias_hh_l{k}"], params.get(f"weight_peephole_l{k}"))
+def layer_weights(params, k, direction=0):
+    """``(w_ih, w_hh, b_ih, b_hh, peephole or None)`` of layer ``k`` in ``direction``
+    (0 forward, 1 the ``*_reverse`` weights of a bidirectional layer)."""
+    w_ih, w_hh, b_ih, b_hh, peep = layer_keys(k, direction, peephole=True)
+    return params[w_ih], params[w_hh], params[b_ih], params[b_hh], params.get(peep)
 
 
 # ------------------------------------------------------------------ losses
@@ -244,8 +251,10 @@ class Forward:
     prediction : ndarray (batch, output_size)
         The head applied to the top layer's last hidden state.
     sequence : ndarray (batch, time, hidden_size of the top layer)
-        Every hidden state of the top layer.
-    h_n, c_n : tuple of ndarray (batch, H_k), one per layer
+        Every hidden state of the top layer (bidirectional: both directions
+        side by side, width 2·H, as PyTorch's ``output``).
+    h_n, c_n : tuple of ndarray (batch, H_k), one per layer (two per layer,
+        forward then reverse, when bidirectional)
         Final hidden (and, for an LSTM, cell) states: pass them as ``h0``/``c0``
         to continue the sequence. ``c_n`` is None for the GRU and the RNN.
     gates : tuple of dict, one per layer, or None

@@ -16,6 +16,13 @@ key                   shape                meaning
 ``head.bias``         (O,)
 ====================  ===================  ==================================
 
+A bidirectional network (``init_params(..., bidirectional=True)``, as
+``torch.nn.GRU(bidirectional=True)``) adds the same four (or five) keys with
+the suffix ``_reverse`` for every layer: the layer run backwards in time.
+Layers above the first then see both directions side by side (``I_k =
+2·H_{k-1}``) and the head reads the top layer's forward state at the last
+step next to its reverse state at the first (``head.weight`` is (O, 2·H_top)).
+
 G is 3 for the GRU (gates r, z, n), 4 for the LSTM (i, f, g, o) and 1 for the
 RNN; ``I_0`` is the number of input features and ``I_k = H_{k-1}`` above it.
 The dict alone says how many layers there are and how wide each is, so a
@@ -34,7 +41,7 @@ from . import core
 from .cells import get_cell
 from .core import LOSSES, Forward, layer_weights, loss_value
 from .cpu.common import CHUNK_ROWS, linear_head, project_inputs
-from .params import ModelSpec, init_params, model_spec
+from .params import ModelSpec, check_bidirectional, init_params, layer_keys, model_spec
 from .scratch import scratch
 from .threads import single_threaded_blas  # also sets the OpenMP spin default (see threads)
 
@@ -60,19 +67,45 @@ def _make_layer(cell, reset_after):
 
 
 def _run_layers(cell_obj, params, spec, X, h0, c0, keep_masks):
-    """Forward through every layer; returns the per-layer caches (time-major)."""
+    """Forward through every layer: per layer, the caches of its directions (time-major).
+
+    The reverse direction of a bidirectional layer is the same layer run on the
+    time-reversed input, so its cache is in reversed time.
+    """
     x = np.ascontiguousarray(X.transpose(1, 0, 2))  # (T, B, I)
+    n_dir = spec.num_directions
     caches = []
     for k in range(spec.num_layers):
-        w_ih, w_hh, b_ih, b_hh, peep = layer_weights(params, k)
         if k > 0 and keep_masks is not None:
             x = x * keep_masks[k - 1]
-        xp = scratch(("xp", k), (*x.shape[:2], w_ih.shape[0]), x.dtype)
-        project_inputs(x, w_ih, b_ih, xp)
-        cache = cell_obj.forward(x, xp, w_hh, b_hh, peep, h0[k], c0[k], layer=k)
-        caches.append(cache)
-        x = cache.hs[1:]
+        layer = []
+        for d in range(n_dir):
+            w_ih, w_hh, b_ih, b_hh, peep = layer_weights(params, k, d)
+            x_d = np.ascontiguousarray(x[::-1]) if d else x
+            xp = scratch(("xp", k, d), (*x_d.shape[:2], w_ih.shape[0]), x_d.dtype)
+            project_inputs(x_d, w_ih, b_ih, xp)
+            state = k * n_dir + d
+            layer.append(cell_obj.forward(x_d, xp, w_hh, b_hh, peep, h0[state], c0[state],
+                                          layer=(k, d) if d else k))
+        caches.append(layer)
+        x = _layer_output(layer)
     return caches
+
+
+def _layer_output(layer):
+    """A layer's hidden states (T, B, n_directions·H) in time order: the forward
+    direction's, then the reverse direction's put back in time order."""
+    if len(layer) == 1:
+        return layer[0].hs[1:]
+    return np.concatenate([layer[0].hs[1:], layer[1].hs[:0:-1]], axis=-1)
+
+
+def _last_states(layer):
+    """What the head reads: PyTorch's ``h_n`` of the layer, its directions side by side
+    (the reverse direction's final state is the one at the first time step)."""
+    if len(layer) == 1:
+        return layer[0].hs[-1]
+    return np.concatenate([c.hs[-1] for c in layer], axis=-1)
 
 
 def _head(params, h_last):
@@ -81,8 +114,14 @@ def _head(params, h_last):
     return linear_head(h_last, params["head.weight"], params["head.bias"])
 
 
-def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, return_gates=False,
-            check_input=True, device="cpu"):
+def _prepare(cell, params, X, h0, c0, check_input, bidirectional, states=True):
+    prepared = core.prepare(cell, params, X, h0, c0, check_input, states=states)
+    check_bidirectional(prepared[1], bidirectional)
+    return prepared
+
+
+def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectional=None,
+            return_gates=False, check_input=True, device="cpu"):
     """Run the network over ``X`` and return a :class:`Forward`.
 
     Parameters
@@ -93,11 +132,22 @@ def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, return_gates
     X : array-like (batch, time, features)
     h0, c0 : sequence of arrays (batch, H_k), one per layer, optional
         Initial hidden / cell states (zeros by default). A 3-D array
-        ``(num_layers, batch, H)`` like PyTorch's also works.
+        ``(num_layers, batch, H)`` like PyTorch's also works. A bidirectional
+        network takes two per layer, in PyTorch's ``(num_layers*2, batch, H)``
+        order: layer 0 forward, layer 0 reverse, layer 1 forward, ...
     reset_after : bool, default True
         GRU only: PyTorch/cuDNN form (True) or Cho et al. 2014 (False).
+    bidirectional : bool or None, default None
+        Every layer also runs backwards in time (``*_reverse`` weights) and
+        the two directions are concatenated, as
+        ``torch.nn.GRU(bidirectional=True)``; the head reads PyTorch's
+        ``h_n`` of the top layer (forward state at the last step, reverse
+        state at the first). The params dict says which network it is: None
+        takes that, True or False must agree with it. CPU only.
     return_gates : bool, default False
-        Also return every gate activation (see :class:`Forward`).
+        Also return every gate activation (see :class:`Forward`); a
+        bidirectional network gives one dict per layer and direction, in the
+        order of ``h_n``, each in time order.
     check_input : bool, default True
         Validate ``params`` and ``X``. Turn off only for inputs that were
         already checked (the estimators do, once per fit).
@@ -108,24 +158,35 @@ def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, return_gates
     cuda = _on_device(device)
     if cuda is not None:
         return cuda.forward(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
-                            return_gates=return_gates, check_input=check_input)
-    params, spec, X, h0, c0 = core.prepare(cell, params, X, h0, c0, check_input)
+                            bidirectional=bidirectional, return_gates=return_gates,
+                            check_input=check_input)
+    params, spec, X, h0, c0 = _prepare(cell, params, X, h0, c0, check_input, bidirectional)
     cell_obj = _make_layer(cell, reset_after)
     caches = _run_layers(cell_obj, params, spec, X, h0, c0, None)
-    top = caches[-1].hs
-    prediction = _head(params, top[-1])
+    prediction = _head(params, _last_states(caches[-1]))
     if check_input:
         core.check_outputs(prediction, params, "prediction")
     # Copies: the caches live in reused scratch arrays (see _workspace.py).
-    h_n = tuple(c.hs[-1].copy() for c in caches)
-    c_n = tuple(c.extra[-1].copy() for c in caches) if cell == "lstm" else None
-    gates = (tuple(core.gate_traces(cell, c.hs, c.gates, c.extra) for c in caches)
-             if return_gates else None)
-    return Forward(prediction, top[1:].transpose(1, 0, 2).copy(), h_n, c_n, gates)
+    directions = [c for layer in caches for c in layer]  # PyTorch's order of h_n
+    h_n = tuple(c.hs[-1].copy() for c in directions)
+    c_n = tuple(c.extra[-1].copy() for c in directions) if cell == "lstm" else None
+    gates = None
+    if return_gates:
+        gates = tuple(_time_order(core.gate_traces(cell, c.hs, c.gates, c.extra), d)
+                      for layer in caches for d, c in enumerate(layer))
+    sequence = _layer_output(caches[-1]).transpose(1, 0, 2).copy()
+    return Forward(prediction, sequence, h_n, c_n, gates)
 
 
-def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, check_input=True,
-            device="cpu"):
+def _time_order(traces, direction):
+    # The reverse direction ran on reversed time; (B, T, H) traces back in time order.
+    if not direction:
+        return traces
+    return {name: a[:, ::-1].copy() for name, a in traces.items()}
+
+
+def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectional=None,
+            check_input=True, device="cpu"):
     """The head on the top layer's last hidden state, shape ``(batch, output_size)``.
 
     Same arguments as :func:`forward`; use :func:`forward` for the whole
@@ -134,12 +195,14 @@ def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, check_input=
     cuda = _on_device(device)
     if cuda is not None:
         return cuda.predict(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
-                            check_input=check_input)
-    if h0 is not None or c0 is not None or len(X) > CHUNK_ROWS:
+                            bidirectional=bidirectional, check_input=check_input)
+    if (h0 is not None or c0 is not None or len(X) > CHUNK_ROWS or bidirectional
+            or "weight_ih_l0_reverse" in params):
         return forward(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
-                       check_input=check_input).prediction
+                       bidirectional=bidirectional, check_input=check_input).prediction
     # The latency path for a few windows: every layer and the head in one call.
-    params, spec, X = core.prepare(cell, params, X, None, None, check_input, states=False)
+    params, spec, X = _prepare(cell, params, X, None, None, check_input, bidirectional,
+                               states=False)
     x = np.ascontiguousarray(X.transpose(1, 0, 2))
     prediction = _make_layer(cell, reset_after).predict(x, params, spec.num_layers)
     if check_input:
@@ -151,13 +214,14 @@ def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, check_input=
 
 
 def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, quantiles=None,
-                  sample_weight=None, h0=None, c0=None, reset_after=True, dropout=0.0,
-                  random_state=None, return_input_grads=False, check_input=True, device="cpu"):
+                  sample_weight=None, h0=None, c0=None, reset_after=True, bidirectional=None,
+                  dropout=0.0, random_state=None, return_input_grads=False, check_input=True,
+                  device="cpu"):
     """Mean loss of the network on ``(X, y)`` and its exact gradient (BPTT).
 
     Parameters
     ----------
-    cell, params, X, h0, c0, reset_after, check_input, device
+    cell, params, X, h0, c0, reset_after, bidirectional, check_input, device
         As in :func:`forward`.
     y : array-like (batch, output_size), or (batch,) for one output
         With ``loss="quantile"``: (batch, output_size / len(quantiles)), the
@@ -177,6 +241,8 @@ def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, quantiles=
         Also return a dict with ``"X"`` (batch, time, features), ``"h0"`` and
         ``"c0"`` (tuples per layer), and ``"dh"``: per layer, the full
         dL/dh_t of shape (batch, time, H_k) — how far back the gradient reaches.
+        A bidirectional network has two entries per layer in ``"h0"``, ``"c0"``
+        and ``"dh"``, in the order of ``h_n`` (``"dh"`` in time order).
 
     Returns
     -------
@@ -194,57 +260,80 @@ def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, quantiles=
     cuda = _on_device(device)
     if cuda is not None:
         return cuda.loss_and_grad(cell, params, X, y, loss=loss, huber_delta=huber_delta, h0=h0,
-                                  c0=c0, reset_after=reset_after, dropout=dropout,
+                                  c0=c0, reset_after=reset_after,
+                                  bidirectional=bidirectional, dropout=dropout,
                                   random_state=random_state,
                                   return_input_grads=return_input_grads,
                                   check_input=check_input)
     with single_threaded_blas():  # the kernels bring their own threads (see _threads.py)
         return _loss_and_grad(cell, params, X, y, loss, huber_delta, levels, sample_weight, h0,
-                              c0, reset_after, dropout, random_state, return_input_grads,
-                              check_input)
+                              c0, reset_after, bidirectional, dropout, random_state,
+                              return_input_grads, check_input)
 
 
 def _loss_and_grad(cell, params, X, y, loss, huber_delta, quantiles, sample_weight, h0, c0,
-                   reset_after, dropout, random_state, return_input_grads, check_input):
-    params, spec, X, h0, c0 = core.prepare(cell, params, X, h0, c0, check_input)
+                   reset_after, bidirectional, dropout, random_state, return_input_grads,
+                   check_input):
+    params, spec, X, h0, c0 = _prepare(cell, params, X, h0, c0, check_input, bidirectional)
     y = (core.check_y(y, spec, X.shape[0], max(1, len(quantiles))) if check_input
          else y.reshape(X.shape[0], -1))
     batch, n_steps, _ = X.shape
     masks = core.dropout_masks(spec, batch, n_steps, dropout, random_state)
     cell_obj = _make_layer(cell, reset_after)
     caches = _run_layers(cell_obj, params, spec, X, h0, c0, masks)
-    h_last = caches[-1].hs[-1]
+    h_last = _last_states(caches[-1])
     value, d_pred = loss_value(_head(params, h_last), y, loss, huber_delta, quantiles or None,
                                sample_weight)
     if check_input:
         core.check_outputs(value, params, "loss")
     d_pred = d_pred.astype(spec.dtype, copy=False)
     grads = {"head.weight": d_pred.T @ h_last, "head.bias": d_pred.sum(axis=0)}
-    dhs = np.zeros_like(caches[-1].hs[1:])
-    dhs[-1] = d_pred @ params["head.weight"]
-    dh0, dc0, dh_seq = [None] * spec.num_layers, [None] * spec.num_layers, [None] * spec.num_layers
+    n_dir = spec.num_directions
+    # dL/dh_t of each direction of the top layer (the reverse one in its own, reversed time):
+    # only the states the head reads.
+    d_top = d_pred @ params["head.weight"]
+    dhs = []
+    for d, cache in enumerate(caches[-1]):
+        dh = np.zeros_like(cache.hs[1:])
+        H = dh.shape[-1]
+        dh[-1] = d_top[:, d * H : (d + 1) * H]
+        dhs.append(dh)
+    n_states = spec.num_layers * n_dir
+    dh0, dc0, dh_seq = [None] * n_states, [None] * n_states, [None] * n_states
+    dx = None
     for k in reversed(range(spec.num_layers)):
-        w_ih, w_hh, _, _, peep = layer_weights(params, k)
-        cache = caches[k]
-        g = cell_obj.backward(cache, w_hh, peep, dhs, layer=k)
-        n_in = cache.x.shape[-1]
-        dxp2 = g.dxp.reshape(-1, g.dxp.shape[-1])
-        grads[f"weight_ih_l{k}"] = dxp2.T @ cache.x.reshape(-1, n_in)
-        grads[f"weight_hh_l{k}"] = g.w_hh
-        grads[f"bias_ih_l{k}"] = dxp2.sum(axis=0)
-        grads[f"bias_hh_l{k}"] = g.b_hh
-        if peep is not None:
-            grads[f"weight_peephole_l{k}"] = g.peephole
-        dh0[k], dc0[k], dh_seq[k] = g.h0, g.c0, g.dh
-        if k > 0 or return_input_grads:
-            dhs = (dxp2 @ w_ih).reshape(cache.x.shape)
-            if k > 0 and masks is not None:
-                dhs *= masks[k - 1]
+        dx = None
+        for d, cache in enumerate(caches[k]):
+            w_ih, w_hh, _, _, peep = layer_weights(params, k, d)
+            w_ih_key, w_hh_key, b_ih_key, b_hh_key, peep_key = layer_keys(k, d, peephole=True)
+            g = cell_obj.backward(cache, w_hh, peep, dhs[d], layer=(k, d) if d else k)
+            n_in = cache.x.shape[-1]
+            dxp2 = g.dxp.reshape(-1, g.dxp.shape[-1])
+            grads[w_ih_key] = dxp2.T @ cache.x.reshape(-1, n_in)
+            grads[w_hh_key] = g.w_hh
+            grads[b_ih_key] = dxp2.sum(axis=0)
+            grads[b_hh_key] = g.b_hh
+            if peep is not None:
+                grads[peep_key] = g.peephole
+            state = k * n_dir + d
+            dh0[state], dc0[state] = g.h0, g.c0
+            dh_seq[state] = g.dh[::-1] if d else g.dh
+            if k > 0 or return_input_grads:
+                dx_d = (dxp2 @ w_ih).reshape(cache.x.shape)
+                dx = dx_d if d == 0 else dx + dx_d[::-1]  # the reverse input was x[::-1]
+        if k > 0:
+            if masks is not None:
+                dx *= masks[k - 1]
+            if n_dir == 1:
+                dhs = [dx]
+            else:  # the layer below: its forward half, and its reverse half in reversed time
+                H = caches[k - 1][0].hs.shape[-1]
+                dhs = [np.ascontiguousarray(dx[..., :H]), np.ascontiguousarray(dx[::-1, :, H:])]
     grads = {key: np.ascontiguousarray(grads[key], dtype=spec.dtype) for key in params}
     if not return_input_grads:
         return value, grads
     input_grads = {
-        "X": np.ascontiguousarray(dhs.transpose(1, 0, 2)),
+        "X": np.ascontiguousarray(dx.transpose(1, 0, 2)),
         "h0": tuple(dh0),
         "c0": tuple(dc0) if cell == "lstm" else None,
         "dh": tuple(d.transpose(1, 0, 2).copy() for d in dh_seq),

@@ -22,10 +22,47 @@ class ModelSpec:
     output_size: int
     peephole: bool
     dtype: np.dtype
+    bidirectional: bool = False
 
     @property
     def num_layers(self):
         return len(self.hidden_sizes)
+
+    @property
+    def num_directions(self):
+        return 2 if self.bidirectional else 1
+
+    @property
+    def state_sizes(self):
+        """H of each initial/final state, in PyTorch's order: layer by layer, and
+        within a bidirectional layer the forward direction before the reverse."""
+        return tuple(H for H in self.hidden_sizes for _ in range(self.num_directions))
+
+
+DIRECTIONS = ("", "_reverse")  # the key suffix of each direction, PyTorch's names
+
+
+def layer_keys(k, direction=0, peephole=False):
+    """The keys of layer ``k`` in ``direction`` (0 forward, 1 reverse)."""
+    suffix = DIRECTIONS[direction]
+    keys = [f"{name}_l{k}{suffix}" for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+    return [*keys, f"weight_peephole_l{k}{suffix}"] if peephole else keys
+
+
+def check_bidirectional(spec, bidirectional):
+    """``spec.bidirectional``, after checking that a given ``bidirectional`` agrees.
+
+    ``bidirectional=None`` takes what the parameters say (``*_reverse`` keys or
+    not); True or False must match them.
+    """
+    if bidirectional is None or bool(bidirectional) == spec.bidirectional:
+        return spec.bidirectional
+    if bidirectional:
+        raise ValueError("bidirectional=True but params has no '*_reverse' keys: these are the "
+                         "parameters of a one-direction network (init_params(..., "
+                         "bidirectional=True) makes bidirectional ones)")
+    raise ValueError("bidirectional=False but params has '*_reverse' keys: these are the "
+                     "parameters of a bidirectional network; pass bidirectional=True (or None)")
 
 
 def _shape(params, key):
@@ -85,9 +122,10 @@ def _validate_structure(cell, params):
     num_layers = 0
     while f"weight_ih_l{num_layers}" in params:
         num_layers += 1
-    layer_keys = [(f"weight_ih_l{k}", f"weight_hh_l{k}", f"bias_ih_l{k}", f"bias_hh_l{k}")
-                  for k in range(num_layers)]
-    required = [key for keys in layer_keys for key in keys] + ["head.weight", "head.bias"]
+    bidirectional = "weight_ih_l0_reverse" in params
+    directions = range(2 if bidirectional else 1)
+    required = [key for k in range(num_layers) for d in directions
+                for key in layer_keys(k, d)] + ["head.weight", "head.bias"]
     for key in required:
         if key not in params:
             raise ValueError(f"params is missing {key!r}")
@@ -98,33 +136,39 @@ def _validate_structure(cell, params):
     input_size = in_size = _shape(params, "weight_ih_l0")[-1]
     peephole = "weight_peephole_l0" in params
     hidden = []
-    for k, (w_ih, w_hh, b_ih, b_hh) in enumerate(layer_keys):
-        H = _shape(params, w_hh)[-1]
+    for k in range(num_layers):
+        H = _shape(params, f"weight_hh_l{k}")[-1]
         GH = G * H
-        context = (f" for {cell.upper()} layer {k} (input size {in_size}, hidden size {H},"
-                   f" {G} gate(s))")
-        for key, expected in ((w_hh, (GH, H)), (w_ih, (GH, in_size)), (b_ih, (GH,)),
-                              (b_hh, (GH,))):
-            _check_shape(params, key, expected, context)
-        peep = f"weight_peephole_l{k}"
-        if (peep in params) != peephole:
-            raise ValueError("peephole weights must be given for every LSTM layer or for none")
-        if peephole:
-            if cell != "lstm":
-                raise ValueError(f"{peep!r} is only valid for an LSTM, not a {cell.upper()}")
-            _check_shape(params, peep, (3, H), context)
+        for d in directions:
+            w_ih, w_hh, b_ih, b_hh, peep = layer_keys(k, d, peephole=True)
+            context = (f" for {cell.upper()} layer {k}{DIRECTIONS[d]} (input size {in_size}, "
+                       f"hidden size {H}, {G} gate(s))")
+            for key, expected in ((w_hh, (GH, H)), (w_ih, (GH, in_size)), (b_ih, (GH,)),
+                                  (b_hh, (GH,))):
+                _check_shape(params, key, expected, context)
+            if (peep in params) != peephole:
+                raise ValueError("peephole weights must be given for every LSTM layer or for "
+                                 "none (in both directions of a bidirectional one)")
+            if peephole:
+                if cell != "lstm":
+                    raise ValueError(f"{peep!r} is only valid for an LSTM, not a {cell.upper()}")
+                _check_shape(params, peep, (3, H), context)
         hidden.append(H)
-        in_size = H
+        in_size = H * len(directions)
     output_size = _shape(params, "head.bias")[0] if len(_shape(params, "head.bias")) else 0
-    _check_shape(params, "head.weight", (output_size, in_size), " (outputs, top hidden size)")
-    expected = set(required) | {f"weight_peephole_l{k}" for k in range(num_layers) if peephole}
+    top = " (outputs, 2 * top hidden size)" if bidirectional else " (outputs, top hidden size)"
+    _check_shape(params, "head.weight", (output_size, in_size), top)
+    expected = set(required) | {layer_keys(k, d, peephole=True)[-1]
+                                for k in range(num_layers) for d in directions if peephole}
     unexpected = sorted(set(params) - expected)
     if unexpected:
         raise ValueError(
-            f"unexpected parameter(s) {unexpected} for a {cell.upper()}: bidirectional, "
-            "projected (proj_size) and bias-free PyTorch layers are not supported"
+            f"unexpected parameter(s) {unexpected} for a {cell.upper()}: projected "
+            "(proj_size) and bias-free PyTorch layers are not supported, and a bidirectional "
+            "network has '*_reverse' keys for every layer"
         )
-    return ModelSpec(cell, input_size, tuple(hidden), output_size, peephole, np.dtype(dtypes[0]))
+    return ModelSpec(cell, input_size, tuple(hidden), output_size, peephole, np.dtype(dtypes[0]),
+                     bidirectional)
 
 
 def as_rng(random_state):
@@ -147,7 +191,7 @@ def _glorot(rng, fan_out, fan_in):
 
 def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
                 random_state=None, dtype=np.float32, reset_after=True, peephole=False,
-                forget_bias=1.0):
+                forget_bias=1.0, bidirectional=False):
     """Fresh parameters for a stacked ``cell`` network with a linear head.
 
     The initialisation is the Keras one, chosen over PyTorch's uniform
@@ -184,6 +228,10 @@ def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
     forget_bias : float, default 1.0
         Initial total bias of the LSTM forget gate, stored in ``bias_ih_l{k}``
         (``bias_hh_l{k}`` stays zero). Ignored for the GRU and the RNN.
+    bidirectional : bool, default False
+        Every layer also runs backwards in time, with its own weights under
+        PyTorch's names ``weight_ih_l{k}_reverse`` etc.; layers above the first
+        and the head see both directions concatenated (width 2·H).
 
     Returns
     -------
@@ -212,16 +260,19 @@ def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
     G = n_gates(cell)
     params = {}
     in_size = int(input_size)
+    directions = range(2 if bidirectional else 1)
     for k, H in enumerate(int(s) for s in sizes):
-        params[f"weight_ih_l{k}"] = np.concatenate([_glorot(rng, H, in_size) for _ in range(G)])
-        params[f"weight_hh_l{k}"] = np.concatenate([_orthogonal(rng, H) for _ in range(G)])
-        params[f"bias_ih_l{k}"] = np.zeros(G * H)
-        params[f"bias_hh_l{k}"] = np.zeros(G * H)
-        if cell == "lstm":
-            params[f"bias_ih_l{k}"][H : 2 * H] = forget_bias
-        if peephole:
-            params[f"weight_peephole_l{k}"] = np.zeros((3, H))
-        in_size = H
+        for d in directions:
+            w_ih, w_hh, b_ih, b_hh, peep = layer_keys(k, d, peephole=True)
+            params[w_ih] = np.concatenate([_glorot(rng, H, in_size) for _ in range(G)])
+            params[w_hh] = np.concatenate([_orthogonal(rng, H) for _ in range(G)])
+            params[b_ih] = np.zeros(G * H)
+            params[b_hh] = np.zeros(G * H)
+            if cell == "lstm":
+                params[b_ih][H : 2 * H] = forget_bias
+            if peephole:
+                params[peep] = np.zeros((3, H))
+        in_size = H * len(directions)
     params["head.weight"] = _glorot(rng, int(output_size), in_size)
     params["head.bias"] = np.zeros(int(output_size))
     return {key: value.astype(dtype) for key, value in params.items()}

@@ -167,3 +167,21 @@ def test_bad_device_argument():
 
 def test_print_max_differences():
     print("\nmax |CUDA - CPU| per check:", {k: f"{v:.2e}" for k, v in MAX_DIFF.items()})
+
+
+def test_bidirectional_is_refused():
+    # No reverse direction on the device yet: a clear error, whether asked for or read from
+    # the params' *_reverse keys, and from the estimators before anything is trained.
+    from gatedts import GRURegressor
+
+    params = F.init_params("gru", 2, 3, bidirectional=True, dtype=np.float64)
+    X, y = np.zeros((3, 4, 2)), np.zeros(3)
+    for call in (F.forward, F.predict):
+        with pytest.raises(ValueError, match="bidirectional layers run on the CPU only"):
+            call("gru", params, X, device="cuda")
+    with pytest.raises(ValueError, match="bidirectional layers run on the CPU only"):
+        F.loss_and_grad("gru", params, X, y, device="cuda")
+    with pytest.raises(ValueError, match="bidirectional layers run on the CPU only"):
+        gcuda.DeviceTraining("gru", params, X, y, None, None, bidirectional=True)
+    with pytest.raises(ValueError, match="bidirectional=True trains on the CPU only"):
+        GRURegressor(hidden_size=2, bidirectional=True, device="cuda").fit(X[:, :, 0], y)

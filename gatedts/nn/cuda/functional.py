@@ -238,6 +238,17 @@ def _device_spec(cell, dparams):
                        dparams.dtype)
 
 
+BIDIRECTIONAL_ON_CPU_ONLY = (
+    "bidirectional layers run on the CPU only: the CUDA path has no reverse direction yet; "
+    "use device='cpu'")
+
+
+def refuse_bidirectional(bidirectional, params):
+    """Raise a ValueError for a bidirectional network (asked for, or ``*_reverse`` keys)."""
+    if bidirectional or "weight_ih_l0_reverse" in params:
+        raise ValueError(BIDIRECTIONAL_ON_CPU_ONLY)
+
+
 def _prepare(cell, params, X, h0, c0, check_input):
     """Spec, checked X (host), host initial states and the device parameters."""
     if not isinstance(params, DeviceParams):
@@ -274,12 +285,14 @@ def _upload_masks(masks, ws):
     return out
 
 
-def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, return_gates=False,
-            check_input=True):
+def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectional=None,
+            return_gates=False, check_input=True):
     """:func:`gatedts.nn.functional.forward` on the device; same arguments and result.
 
-    ``params`` may be a host dict or a :class:`DeviceParams`.
+    ``params`` may be a host dict or a :class:`DeviceParams`. A bidirectional
+    network is refused (ValueError): it runs on the CPU only.
     """
+    refuse_bidirectional(bidirectional, params)
     spec, X, h0, c0, dp = _prepare(cell, params, X, h0, c0, check_input)
     ws = Workspace()
     x_tm, h0, c0 = _upload_inputs(X, h0, c0, spec)
@@ -300,8 +313,10 @@ def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, return_gates
                    tuple(h[-1] for h in hs), c_n, gates)
 
 
-def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, check_input=True):
+def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectional=None,
+            check_input=True):
     """:func:`gatedts.nn.functional.predict` on the device: ``(batch, output_size)`` on the host."""
+    refuse_bidirectional(bidirectional, params)
     spec, X, h0, c0, dp = _prepare(cell, params, X, h0, c0, check_input)
     ws = Workspace()
     x_tm, h0, c0 = _upload_inputs(X, h0, c0, spec)
@@ -313,13 +328,14 @@ def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, check_input=
 
 
 def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, h0=None, c0=None,
-                  reset_after=True, dropout=0.0, random_state=None, return_input_grads=False,
-                  check_input=True):
+                  reset_after=True, bidirectional=None, dropout=0.0, random_state=None,
+                  return_input_grads=False, check_input=True):
     """:func:`gatedts.nn.functional.loss_and_grad` on the device; same arguments and results.
 
     With a host dict ``params`` the gradients come back as a host dict; with a
     :class:`DeviceParams` they stay on the device (a :class:`DeviceParams`).
     """
+    refuse_bidirectional(bidirectional, params)
     core.check_loss(loss)
     spec, X, h0, c0, dp = _prepare(cell, params, X, h0, c0, check_input)
     batch, n_steps, _ = X.shape
@@ -363,7 +379,8 @@ class DeviceTraining:
     """
 
     def __init__(self, cell, params, X, y, optimizer, clip_norm, *, loss="mse",
-                 reset_after=True, huber_delta=1.0, check_input=False):
+                 reset_after=True, bidirectional=False, huber_delta=1.0, check_input=False):
+        refuse_bidirectional(bidirectional, params)
         self.cell, self.params, self.clip_norm = cell, params, clip_norm
         self.loss, self.huber_delta = loss, huber_delta
         self.cell_obj = make_layer(cell, reset_after=reset_after)
