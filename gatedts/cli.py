@@ -181,7 +181,11 @@ def add_forecast_parser(commands):
                           help="take one seasonal difference (default: when the seasonal "
                           "strength is at least 0.64)")
     pipeline.add_argument("--difference", type=_count, metavar="D", help="ordinary "
-                          "differences after it (default: 1 when KPSS rejects stationarity)")
+                          "differences after it (default: 0; with --no-local-level, 1 when "
+                          "KPSS rejects stationarity)")
+    pipeline.add_argument("--local-level", action=argparse.BooleanOptionalAction,
+                          help="forecast the change from each window's last value (default: "
+                          "unless seasonally differenced)")
     pipeline.add_argument("--seasonal-period", type=_positive_int, metavar="M",
                           help="season length (default: from the frequency, 12 for monthly)")
     exog = p.add_argument_group("exogenous columns")
@@ -260,7 +264,8 @@ def build_forecaster(args, horizon, future=None):
     return Forecaster(
         args.model, horizon=horizon, window=args.window or "auto",
         log=_auto(args.log), seasonal_difference=_auto(args.seasonal_difference),
-        difference=_auto(args.difference), seasonal_period=args.seasonal_period,
+        difference=_auto(args.difference), local_level=_auto(args.local_level),
+        seasonal_period=args.seasonal_period,
         future_exog=None if future is None else list(future.columns),
         n_models=args.n_models, network_options=options or None, random_state=args.seed)
 
@@ -328,6 +333,8 @@ def _describe(f) -> str:
     if f.seasonal_difference_:
         steps.append(f"seasonal difference (m={f.seasonal_period_})")
     steps.append(f"differences={f.difference_}")
+    if f.local_level_:
+        steps.append("local level")
     return (f"fitted in {f.fit_time_:.1f} s on {f.n_windows_} windows; {', '.join(steps)}; "
             f"window={f.window_}, horizon={f.horizon}")
 

@@ -150,7 +150,7 @@ def test_defaults_leave_every_choice_to_the_forecaster():
     params = build_forecaster(parse(), horizon=12).get_params()
     assert params["estimator"] == "gru" and params["n_models"] == 1
     assert all(params[name] == "auto" for name in
-               ("window", "log", "seasonal_difference", "difference"))
+               ("window", "log", "seasonal_difference", "difference", "local_level"))
     assert params["seasonal_period"] is None and params["random_state"] == 0
 
 
@@ -191,7 +191,10 @@ def test_flags_change_the_fit(capsys):
     code, _, err = run(["--window", 14, "--no-log", "--difference", 1, "--no-seasonal-difference",
                         "--horizon", 3, "--backtest", 0, "--model", "auto"], capsys)
     assert code == 0, err
-    assert "log=no, differences=1; window=14, horizon=3" in err
+    assert "log=no, differences=1, local level; window=14, horizon=3" in err
+    code, _, err = run(["--no-local-level", "--no-log", "--horizon", 3, "--backtest", 0], capsys)
+    assert code == 0, err
+    assert "local level" not in err and "differences=1" in err  # the 0.1 pipeline: KPSS
 
 
 def test_exogenous_columns_with_future_values(tmp_path, capsys):
