@@ -14,9 +14,11 @@ of that tree recompiles only if this script is interrupted.
 
 It prints
 
-* one row per compiled specialisation (kernel, signature, seconds, cold):
-  ``seconds`` is the time spent compiling that function itself, nested
-  compilations of the functions it calls (rows of their own) excluded;
+* one row per compiled specialisation of a gatedts function (kernel,
+  signature, seconds, cold): ``seconds`` is the time spent compiling that
+  function itself, including Numba's own library functions it pulls in
+  (``np.empty`` and the like) but not the gatedts functions it calls, which
+  have rows of their own;
   ``cold`` says it was compiled rather than loaded from the on-disk cache
   (a row appears only when something was compiled, so it is "yes" on the
   cold run; a warm run that compiles anything is reported as a problem);
@@ -99,9 +101,11 @@ def child(args):
         def on_end(self, ev):
             start, nested = stack.pop()
             total = time.perf_counter() - start
+            dispatcher = ev.data["dispatcher"]
+            if not dispatcher.py_func.__module__.startswith("gatedts."):
+                return  # Numba's own overloads (np.empty, ...): counted in their caller
             if stack:
                 stack[-1][1] += total
-            dispatcher = ev.data["dispatcher"]
             records.append({
                 "kernel": f"{dispatcher.py_func.__module__.removeprefix('gatedts.')}."
                           f"{dispatcher.py_func.__qualname__}",
@@ -118,8 +122,8 @@ def child(args):
     print(json.dumps({"records": records, "wall": wall}))
 
 
-def short(signature, width=72):
-    return signature if len(signature) <= width else signature[: width - 1] + "…"
+def short(text, width=60):
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def machine_line():
@@ -149,11 +153,11 @@ def main():
     print(f"deleted {clear_cache()} cache files")
     profile = profile_compilation(args)
     records = sorted(profile["records"], key=lambda r: -r["seconds"])
-    print(f"\n{'kernel':<32} {'signature':<72} {'seconds':>8}  cold")
+    print(f"\n{'kernel':<40} {'signature':<60} {'seconds':>7}  cold")
     for r in records:
-        print(f"{r['kernel']:<32} {short(r['signature']):<72} {r['seconds']:8.2f}  yes")
+        print(f"{short(r['kernel'], 40):<40} {short(r['signature']):<60} {r['seconds']:7.2f}  yes")
     total = sum(r["seconds"] for r in records)
-    print(f"{'total':<32} {f'{len(records)} specialisations':<72} {total:8.2f}")
+    print(f"{'total':<40} {f'{len(records)} specialisations':<60} {total:7.2f}")
     print(f"(command in the profiled process, import excluded: {profile['wall']:.2f} s)")
     warm = profile_compilation(args)
     if warm["records"]:
