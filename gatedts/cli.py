@@ -724,7 +724,8 @@ def cmd_warm_up(args) -> int:
     if unknown or not cells:
         raise UserError(f"--cells: unknown cell(s) {', '.join(map(repr, unknown))}; choose "
                         f"from {', '.join(CELL_NAMES)}")
-    seconds, compiled = _compile_kernels(cells, _Status(args.quiet), report=False)
+    seconds, compiled = _compile_kernels(cells, _Status(args.quiet), report=False,
+                                         parallel=True)
     names = _join([cell.upper() for cell in cells])
     if compiled:
         print(f"Compiled the {names} kernels in {seconds:.1f} s; later runs load them "
@@ -739,12 +740,14 @@ def _join(words):
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
-def _compile_kernels(cells, status, report=True):
+def _compile_kernels(cells, status, report=True, parallel=False):
     """Compile or load the kernels of ``cells`` before the work that needs them.
 
     A notice goes to stderr the moment Numba starts compiling (a cold cache:
     the first run, or a new cell), and with ``report`` another with the time
-    it took.
+    it took. ``parallel`` also compiles the batch-parallel kernels (see
+    :func:`~gatedts.forecasting.parallel.warm_up`), which the small batches of
+    ``forecast`` and ``compare`` do not use.
 
     Returns
     -------
@@ -768,7 +771,7 @@ def _compile_kernels(cells, status, report=True):
             pass
 
     with event.install_listener("numba:compile", Notice()) as notice:
-        seconds = warm_up(cells)
+        seconds = warm_up(cells, parallel=parallel)
     if notice.compiled and report:
         status.info(f"compiled the kernels in {seconds:.1f} s; later runs load them from "
                     "the cache")

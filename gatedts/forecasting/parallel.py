@@ -40,6 +40,7 @@ from joblib import Parallel, delayed, effective_n_jobs
 
 from ..estimators import ESTIMATORS
 from ..nn.cells import CELL_NAMES
+from ..nn.cpu.common import CHUNK_ROWS
 
 __all__ = ["limit_threads", "run_parallel", "warm_up"]
 
@@ -138,7 +139,7 @@ def run_parallel(function, tasks, n_jobs=None, on_result=None):
     return results
 
 
-def warm_up(cells=CELL_NAMES, dtypes=("float32",)):
+def warm_up(cells=CELL_NAMES, dtypes=("float32",), parallel=True):
     """Compile (or load from the on-disk cache) the CPU kernels of the given cells.
 
     Fits a two-unit network for one epoch on a few random windows, which
@@ -149,6 +150,11 @@ def warm_up(cells=CELL_NAMES, dtypes=("float32",)):
     ----------
     cells : iterable of {"gru", "lstm", "rnn"}
     dtypes : iterable of {"float32", "float64"}
+    parallel : bool, default True
+        Also fit on a batch of ``2 * CHUNK_ROWS`` windows, which compiles the
+        batch-parallel kernels that such batches use (smaller ones never
+        compile them). The parallel input projection, for inputs above
+        ``PARALLEL_MIN_SIZE`` elements, still compiles on first use.
 
     Returns
     -------
@@ -166,7 +172,7 @@ def warm_up(cells=CELL_NAMES, dtypes=("float32",)):
         client.run(warm_up)         # {worker address: seconds}
     """
     rng = np.random.default_rng(0)
-    X, y = rng.standard_normal((8, 4, 2)), rng.standard_normal(8)
+    batches = [8, 2 * CHUNK_ROWS] if parallel else [8]
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -174,6 +180,8 @@ def warm_up(cells=CELL_NAMES, dtypes=("float32",)):
             if cell not in ESTIMATORS:
                 raise ValueError(f"unknown cell {cell!r}; choose among {sorted(ESTIMATORS)}")
             for dtype in dtypes:
-                ESTIMATORS[cell](hidden_size=2, max_iter=1, dtype=dtype, random_state=0).fit(
-                    X, y).predict(X)
+                for batch in batches:
+                    X, y = rng.standard_normal((batch, 4, 2)), rng.standard_normal(batch)
+                    ESTIMATORS[cell](hidden_size=2, max_iter=1, batch_size=batch, dtype=dtype,
+                                     random_state=0).fit(X, y).predict(X)
     return time.perf_counter() - start

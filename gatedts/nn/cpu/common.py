@@ -322,23 +322,28 @@ def matmul(a, b, out):
     matmul_add(a, b, out)
 
 
-@njit(parallel=True, **KERNEL_OPTIONS)
 def project_inputs(x, w_ih, b_ih, xp):
     """``xp[t] = x[t] W_ihᵀ + b_ih`` for every step: the input half of every gate
     (the ``x @ W_i*.T + b_i*`` terms of ``tests/reference.py``'s ``*_step``).
 
     ``x`` (T, B, I), ``w_ih`` (G·H, I), ``xp`` (T, B, G·H). Done before the
-    recurrence, in parallel over time. For the narrow inputs of forecasting
-    (a few features) this beats a BLAS call, which is slow for an inner
-    dimension of 1 and needs a second pass to add the bias.
+    recurrence, in parallel over time when large. For the narrow inputs of
+    forecasting (a few features) this beats a BLAS call, which is slow for an
+    inner dimension of 1 and needs a second pass to add the bias. A plain
+    function that picks the compiled kernel, so small problems never compile
+    the parallel one.
     """
     # A parallel region waits for every thread; when other jobs share the cores
     # that can mean a descheduled thread's next time slice (milliseconds), far
     # more than the projection itself costs unless it is large.
     if xp.size < PARALLEL_MIN_SIZE:
         project_steps(x, w_ih, b_ih, xp)
-        return
-    w = np.ascontiguousarray(w_ih.T)
+    else:
+        _project_steps_parallel(x, np.ascontiguousarray(w_ih.T), b_ih, xp)
+
+
+@njit(parallel=True, **KERNEL_OPTIONS)
+def _project_steps_parallel(x, w, b_ih, xp):
     for t in prange(xp.shape[0]):
         _project_step(x[t], w, b_ih, xp[t])
 
@@ -373,6 +378,19 @@ def linear_head(h, weight, bias):
         for j in range(row.shape[0]):
             row[j] += bias[j]
     return out
+
+
+@njit(**KERNEL_OPTIONS)
+def copy_rows(src, dst):
+    """``dst[:] = src`` for 2-D arrays of the same shape, element by element.
+
+    Numba compiles an array assignment with a shape check whose error message
+    (both shapes formatted as text) costs about 2 s of compilation the first
+    time a process compiles one; these copies cannot mismatch.
+    """
+    for b in range(src.shape[0]):
+        for j in range(src.shape[1]):
+            dst[b, j] = src[b, j]
 
 
 @njit(**KERNEL_OPTIONS)

@@ -41,6 +41,7 @@ from numba import njit, prange
 from .common import (
     KERNEL_OPTIONS,
     batch_chunks,
+    copy_rows,
     dsigmoid,
     dtanh,
     flush_tiny,
@@ -61,7 +62,7 @@ def _gru_forward_rows(xp, w_rec, w_n, b_hh, h0, reset_after, hs, gates, hn, lo, 
     rec_n = np.empty((hi - lo, H), dtype=xp.dtype)  # Cho: (r ⊙ h) W_hnᵀ
     r = np.empty(H, dtype=xp.dtype)  # so that the n loop reads r from another array
     h_new = np.empty(H, dtype=xp.dtype)
-    hs[0, lo:hi] = h0[lo:hi]
+    copy_rows(h0[lo:hi], hs[0, lo:hi])
     for t in range(n_steps):
         matmul(hs[t, lo:hi], w_rec, rec)
         for b in range(hi - lo):
@@ -95,21 +96,27 @@ def _gru_forward_rows(xp, w_rec, w_n, b_hh, h0, reset_after, hs, gates, hn, lo, 
                 out[j] = h_new[j]
 
 
-@njit(parallel=True, **KERNEL_OPTIONS)
 def gru_forward(xp, w_hh, b_hh, h0, reset_after, hs, gates, hn):
     """Run the recurrence, filling ``hs``, ``gates`` and ``hn`` in place.
 
     ``tests/reference.py::gru_step`` for every step, as ``reference.forward``
-    loops it.
+    loops it. A plain function that picks the compiled kernel: a batch of one
+    chunk runs in this thread and never compiles the parallel one (see
+    ``batch_chunks``).
     """
     H = h0.shape[1]
     # Transposed copies, so the step's product reads weights row by row.
     w_rec = np.ascontiguousarray((w_hh if reset_after else w_hh[: 2 * H]).T)
     w_n = np.ascontiguousarray(w_hh[2 * H :].T)
     bounds = batch_chunks(h0.shape[0])
-    if len(bounds) == 2:  # one chunk: skip the parallel region's start-up cost
+    if len(bounds) == 2:
         _gru_forward_rows(xp, w_rec, w_n, b_hh, h0, reset_after, hs, gates, hn, 0, bounds[1])
-        return
+    else:
+        _gru_forward_chunks(xp, w_rec, w_n, b_hh, h0, reset_after, hs, gates, hn, bounds)
+
+
+@njit(parallel=True, **KERNEL_OPTIONS)
+def _gru_forward_chunks(xp, w_rec, w_n, b_hh, h0, reset_after, hs, gates, hn, bounds):
     for c in prange(len(bounds) - 1):
         _gru_forward_rows(xp, w_rec, w_n, b_hh, h0, reset_after, hs, gates, hn,
                           bounds[c], bounds[c + 1])
@@ -168,10 +175,9 @@ def _gru_backward_rows(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_
             dnext, drec = dh_next[b], d_rec[b]
             for j in range(H):
                 dnext[j] += drec[j]
-    dh0[lo:hi] = dh_next
+    copy_rows(dh_next, dh0[lo:hi])
 
 
-@njit(parallel=True, **KERNEL_OPTIONS)
 def gru_backward(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_total):
     """Exact BPTT through the recurrence.
 
@@ -182,13 +188,21 @@ def gru_backward(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_total)
     ``dhs`` (T, B, H) is dL/dh_t from outside the layer (the head, or the layer
     above). Fills ``dxp`` and ``dhp`` (T, B, 3H) (see the module docstring),
     ``dh0`` (B, H) and ``dh_total`` (T, B, H) = the full dL/dh_t, including
-    the path through later steps.
+    the path through later steps. Picks the compiled kernel as ``gru_forward``
+    does.
     """
     bounds = batch_chunks(dh0.shape[0])
     if len(bounds) == 2:
         _gru_backward_rows(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_total,
                            0, bounds[1])
-        return
+    else:
+        _gru_backward_chunks(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_total,
+                             bounds)
+
+
+@njit(parallel=True, **KERNEL_OPTIONS)
+def _gru_backward_chunks(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_total,
+                         bounds):
     for c in prange(len(bounds) - 1):
         _gru_backward_rows(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_total,
                            bounds[c], bounds[c + 1])
@@ -203,6 +217,9 @@ def gru_predict(x, layers, head_weight, head_bias, reset_after):
     state, (B, O): the prediction of ``tests/reference.py::forward``.
     """
     n_steps, batch, _ = x.shape
+    # int64 like the first row training passes: a literal 0 would type as
+    # Literal[int](0) and compile a second copy of the rows kernel
+    first = np.int64(0)
     inputs = x
     for k in range(len(layers)):
         w_ih, w_hh, b_ih, b_hh = layers[k]
@@ -214,6 +231,6 @@ def gru_predict(x, layers, head_weight, head_bias, reset_after):
         _gru_forward_rows(xp, w_rec, np.ascontiguousarray(w_hh[2 * H :].T), b_hh,
                           np.zeros((batch, H), dtype=x.dtype), reset_after, hs,
                           np.empty_like(xp), np.empty((n_steps, batch, H), dtype=x.dtype),
-                          0, batch)
+                          first, batch)
         inputs = hs[1:]
     return linear_head(inputs[-1], head_weight, head_bias)

@@ -32,6 +32,7 @@ from numba import njit, prange
 from .common import (
     KERNEL_OPTIONS,
     batch_chunks,
+    copy_rows,
     dsigmoid,
     dtanh,
     flush_tiny,
@@ -51,8 +52,8 @@ def _lstm_forward_rows(xp, w_rec, b_hh, peep, peephole, h0, c0, hs, cs, gates, l
     zero = xp.dtype.type(0.0)
     rec = np.empty((hi - lo, 4 * H), dtype=xp.dtype)  # h W_hhᵀ of this step
     c = np.empty(H, dtype=xp.dtype)
-    hs[0, lo:hi] = h0[lo:hi]
-    cs[0, lo:hi] = c0[lo:hi]
+    copy_rows(h0[lo:hi], hs[0, lo:hi])
+    copy_rows(c0[lo:hi], cs[0, lo:hi])
     for t in range(n_steps):
         matmul(hs[t, lo:hi], w_rec, rec)
         for b in range(hi - lo):
@@ -77,18 +78,22 @@ def _lstm_forward_rows(xp, w_rec, b_hh, peep, peephole, h0, c0, hs, cs, gates, l
                 h_out[j] = act[O + j] * tanh(c[j])
 
 
-@njit(parallel=True, **KERNEL_OPTIONS)
 def lstm_forward(xp, w_hh, b_hh, peep, peephole, h0, c0, hs, cs, gates):
     """Run the recurrence, filling ``hs``, ``cs`` and ``gates`` in place.
 
     ``tests/reference.py::lstm_step`` for every step, as ``reference.forward``
-    loops it.
+    loops it. Picks the compiled kernel as ``gru.gru_forward`` does.
     """
     w_rec = np.ascontiguousarray(w_hh.T)  # the step's product reads it row by row
     bounds = batch_chunks(h0.shape[0])
-    if len(bounds) == 2:  # one chunk: skip the parallel region's start-up cost
+    if len(bounds) == 2:
         _lstm_forward_rows(xp, w_rec, b_hh, peep, peephole, h0, c0, hs, cs, gates, 0, bounds[1])
-        return
+    else:
+        _lstm_forward_chunks(xp, w_rec, b_hh, peep, peephole, h0, c0, hs, cs, gates, bounds)
+
+
+@njit(parallel=True, **KERNEL_OPTIONS)
+def _lstm_forward_chunks(xp, w_rec, b_hh, peep, peephole, h0, c0, hs, cs, gates, bounds):
     for c in prange(len(bounds) - 1):
         _lstm_forward_rows(xp, w_rec, b_hh, peep, peephole, h0, c0, hs, cs, gates,
                            bounds[c], bounds[c + 1])
@@ -132,11 +137,10 @@ def _lstm_backward_rows(w_hh, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_t
                                             + p_i * act[G + j] * dsigmoid(act[I + j])
                                             + p_f * c_prev[j] * dsigmoid(act[F + j])))
         matmul(da[t, lo:hi], w_hh, dh_next)
-    dh0[lo:hi] = dh_next
-    dc0[lo:hi] = dc_next
+    copy_rows(dh_next, dh0[lo:hi])
+    copy_rows(dc_next, dc0[lo:hi])
 
 
-@njit(parallel=True, **KERNEL_OPTIONS)
 def lstm_backward(w_hh, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_total):
     """Exact BPTT through the recurrence.
 
@@ -148,13 +152,20 @@ def lstm_backward(w_hh, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_total):
     = dL/d(gate pre-activations), which is both dL/dxp and dL/d(W_hh h + b_hh)
     (the peephole gradient follows from it: Σ da_i ⊙ c_{t-1}, Σ da_f ⊙ c_{t-1},
     Σ da_o ⊙ c_t); ``dh0``, ``dc0`` (B, H); and ``dh_total`` (T, B, H), the full
-    dL/dh_t including the path through later steps.
+    dL/dh_t including the path through later steps. Picks the compiled kernel
+    as ``gru.gru_forward`` does.
     """
     bounds = batch_chunks(dh0.shape[0])
     if len(bounds) == 2:
         _lstm_backward_rows(w_hh, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_total,
                             0, bounds[1])
-        return
+    else:
+        _lstm_backward_chunks(w_hh, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_total,
+                              bounds)
+
+
+@njit(parallel=True, **KERNEL_OPTIONS)
+def _lstm_backward_chunks(w_hh, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_total, bounds):
     for c in prange(len(bounds) - 1):
         _lstm_backward_rows(w_hh, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_total,
                             bounds[c], bounds[c + 1])
@@ -169,6 +180,9 @@ def lstm_predict(x, layers, head_weight, head_bias, peephole):
     state, (B, O): the prediction of ``tests/reference.py::forward``.
     """
     n_steps, batch, _ = x.shape
+    # int64 like the first row training passes: a literal 0 would type as
+    # Literal[int](0) and compile a second copy of the rows kernel
+    first = np.int64(0)
     inputs = x
     for k in range(len(layers)):
         w_ih, w_hh, b_ih, b_hh, peep = layers[k]
@@ -178,6 +192,6 @@ def lstm_predict(x, layers, head_weight, head_bias, peephole):
         hs = np.empty((n_steps + 1, batch, H), dtype=x.dtype)
         zeros = np.zeros((batch, H), dtype=x.dtype)
         _lstm_forward_rows(xp, np.ascontiguousarray(w_hh.T), b_hh, peep, peephole, zeros, zeros,
-                           hs, np.empty_like(hs), np.empty_like(xp), 0, batch)
+                           hs, np.empty_like(hs), np.empty_like(xp), first, batch)
         inputs = hs[1:]
     return linear_head(inputs[-1], head_weight, head_bias)

@@ -18,6 +18,7 @@ from numba import njit, prange
 from .common import (
     KERNEL_OPTIONS,
     batch_chunks,
+    copy_rows,
     dtanh,
     flush_tiny,
     linear_head,
@@ -31,7 +32,7 @@ from .common import (
 def _rnn_forward_rows(xp, w_rec, b_hh, h0, hs, lo, hi):
     n_steps, _, H = xp.shape
     hh = np.empty((hi - lo, H), dtype=xp.dtype)
-    hs[0, lo:hi] = h0[lo:hi]
+    copy_rows(h0[lo:hi], hs[0, lo:hi])
     for t in range(n_steps):
         matmul(hs[t, lo:hi], w_rec, hh)
         for b in range(hi - lo):
@@ -40,18 +41,22 @@ def _rnn_forward_rows(xp, w_rec, b_hh, h0, hs, lo, hi):
                 h_new[j] = tanh(x[j] + rec[j] + b_hh[j])
 
 
-@njit(parallel=True, **KERNEL_OPTIONS)
 def rnn_forward(xp, w_hh, b_hh, h0, hs):
     """Run the recurrence, filling ``hs`` in place.
 
     ``tests/reference.py::rnn_step`` for every step, as ``reference.forward``
-    loops it.
+    loops it. Picks the compiled kernel as ``gru.gru_forward`` does.
     """
     w_rec = np.ascontiguousarray(w_hh.T)  # the step's product reads it row by row
     bounds = batch_chunks(h0.shape[0])
-    if len(bounds) == 2:  # one chunk: skip the parallel region's start-up cost
+    if len(bounds) == 2:
         _rnn_forward_rows(xp, w_rec, b_hh, h0, hs, 0, bounds[1])
-        return
+    else:
+        _rnn_forward_chunks(xp, w_rec, b_hh, h0, hs, bounds)
+
+
+@njit(parallel=True, **KERNEL_OPTIONS)
+def _rnn_forward_chunks(xp, w_rec, b_hh, h0, hs, bounds):
     for c in prange(len(bounds) - 1):
         _rnn_forward_rows(xp, w_rec, b_hh, h0, hs, bounds[c], bounds[c + 1])
 
@@ -69,21 +74,26 @@ def _rnn_backward_rows(w_hh, hs, dhs, da, dh0, dh_total, lo, hi):
             for j in range(H):  # da = dh tanh'(a)
                 d[j] = flush_tiny(dh[j] * dtanh(h[j]))
         matmul(da[t, lo:hi], w_hh, dh_next)
-    dh0[lo:hi] = dh_next
+    copy_rows(dh_next, dh0[lo:hi])
 
 
-@njit(parallel=True, **KERNEL_OPTIONS)
 def rnn_backward(w_hh, hs, dhs, da, dh0, dh_total):
     """Exact BPTT: fills ``da`` (T, B, H) = dL/d(pre-activation), ``dh0`` and
     ``dh_total`` (T, B, H), the full dL/dh_t.
 
     ``tests/reference.py::rnn_step_back`` for every step, last first, as
-    ``reference.loss_and_grad`` loops it: ``da`` is its ``da``.
+    ``reference.loss_and_grad`` loops it: ``da`` is its ``da``. Picks the
+    compiled kernel as ``gru.gru_forward`` does.
     """
     bounds = batch_chunks(dh0.shape[0])
     if len(bounds) == 2:
         _rnn_backward_rows(w_hh, hs, dhs, da, dh0, dh_total, 0, bounds[1])
-        return
+    else:
+        _rnn_backward_chunks(w_hh, hs, dhs, da, dh0, dh_total, bounds)
+
+
+@njit(parallel=True, **KERNEL_OPTIONS)
+def _rnn_backward_chunks(w_hh, hs, dhs, da, dh0, dh_total, bounds):
     for c in prange(len(bounds) - 1):
         _rnn_backward_rows(w_hh, hs, dhs, da, dh0, dh_total, bounds[c], bounds[c + 1])
 
@@ -97,6 +107,9 @@ def rnn_predict(x, layers, head_weight, head_bias):
     state, (B, O): the prediction of ``tests/reference.py::forward``.
     """
     n_steps, batch, _ = x.shape
+    # int64 like the first row training passes: a literal 0 would type as
+    # Literal[int](0) and compile a second copy of the rows kernel
+    first = np.int64(0)
     inputs = x
     for k in range(len(layers)):
         w_ih, w_hh, b_ih, b_hh = layers[k]
@@ -105,6 +118,6 @@ def rnn_predict(x, layers, head_weight, head_bias):
         project_steps(inputs, w_ih, b_ih, xp)
         hs = np.empty((n_steps + 1, batch, H), dtype=x.dtype)
         _rnn_forward_rows(xp, np.ascontiguousarray(w_hh.T), b_hh,
-                          np.zeros((batch, H), dtype=x.dtype), hs, 0, batch)
+                          np.zeros((batch, H), dtype=x.dtype), hs, first, batch)
         inputs = hs[1:]
     return linear_head(inputs[-1], head_weight, head_bias)
