@@ -387,7 +387,7 @@ def compile_something():
 
 
 def test_the_first_compilation_is_announced(monkeypatch, capsys):
-    monkeypatch.setattr(parallel, "warm_up", lambda cells: compile_something())
+    monkeypatch.setattr(parallel, "warm_up", lambda cells, parallel: compile_something())
     code, out, err = run(["warm-up", "--cells", "gru"], capsys)
     assert code == 0
     assert err == "compiling kernels (first run only)…\n"
