@@ -158,6 +158,7 @@ _CONSTRAINTS = MappingProxyType({
     "hidden_size": [_SIZE, Sequence(_SIZE)],
     "num_layers": [_SIZE],
     "bidirectional": [_BOOL],
+    "residual": [_BOOL],
     "scaling": [Options("standard"), None],
     "lag_order": [Options("oldest_first", "newest_first")],
     "n_features_per_step": [_SIZE],
@@ -291,6 +292,11 @@ _LAYERS_DOC = """\
         directions on, as ``torch.nn.GRU(bidirectional=True)`` (twice the
         weights; the head sees the forward state at the last step and the
         backward state at the first). CPU only.
+    residual : bool, default False
+        Each layer above the first adds its input to its output (a residual
+        stack); where a layer's width differs from the one below, that input
+        goes through a learned projection ``residual_proj_l{k}.weight``. Not
+        with ``bidirectional``; CPU only.
 """
 
 _INPUT_DOC = """\
@@ -444,8 +450,8 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
     _cell = None
     _constraints = _CONSTRAINTS
 
-    def __init__(self, hidden_size=32, num_layers=1, *, bidirectional=False, scaling="standard",
-                 lag_order="oldest_first", n_features_per_step=1,
+    def __init__(self, hidden_size=32, num_layers=1, *, bidirectional=False, residual=False,
+                 scaling="standard", lag_order="oldest_first", n_features_per_step=1,
                  feature_layout="interleaved", static_features=None, dropout=0.0,
                  loss="mse", quantiles=(0.05, 0.5, 0.95), solver="adam",
                  learning_rate_init=0.001, learning_rate="constant", power_t=0.5,
@@ -457,6 +463,7 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.bidirectional = bidirectional
+        self.residual = residual
         self.scaling = scaling
         self.lag_order = lag_order
         self.n_features_per_step = n_features_per_step
@@ -493,10 +500,10 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
 
     def _cell_options(self):
         """Keyword arguments of the functional API: the architecture, and this cell's own."""
-        return {"bidirectional": bool(self.bidirectional)}
+        return {"bidirectional": bool(self.bidirectional), "residual": bool(self.residual)}
 
     def _init_options(self):
-        return {"bidirectional": bool(self.bidirectional)}
+        return {"bidirectional": bool(self.bidirectional), "residual": bool(self.residual)}
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -515,6 +522,10 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
                 raise ValueError("loss='quantile' trains on the CPU only; use device='cpu'")
         if self.bidirectional and self.device != "cpu":
             raise ValueError("bidirectional=True trains on the CPU only; use device='cpu'")
+        if self.residual and self.device != "cpu":
+            raise ValueError("residual=True trains on the CPU only; use device='cpu'")
+        if self.residual and self.bidirectional:
+            raise ValueError("residual=True is not supported with bidirectional=True")
         if np.ndim(self.hidden_size) and self.num_layers not in (1, len(self.hidden_size)):
             raise ValueError(f"num_layers={self.num_layers} contradicts "
                              f"hidden_size={tuple(self.hidden_size)}")
@@ -817,7 +828,8 @@ class GRURegressor(_RecurrentRegressor):
     _cell = "gru"
     _constraints = MappingProxyType({**_CONSTRAINTS, "reset_after": [_BOOL]})
 
-    def __init__(self, hidden_size=32, num_layers=1, *, bidirectional=False, reset_after=True,
+    def __init__(self, hidden_size=32, num_layers=1, *, bidirectional=False, residual=False,
+                 reset_after=True,
                  scaling="standard", lag_order="oldest_first", n_features_per_step=1,
                  feature_layout="interleaved", static_features=None, dropout=0.0, loss="mse",
                  quantiles=(0.05, 0.5, 0.95), solver="adam", learning_rate_init=0.001,
@@ -855,8 +867,8 @@ class LSTMRegressor(_RecurrentRegressor):
     _constraints = MappingProxyType({**_CONSTRAINTS, "peephole": [_BOOL],
                                      "forget_bias": [Interval()]})
 
-    def __init__(self, hidden_size=32, num_layers=1, *, bidirectional=False, peephole=False,
-                 forget_bias=0.0, scaling="standard", lag_order="oldest_first",
+    def __init__(self, hidden_size=32, num_layers=1, *, bidirectional=False, residual=False,
+                 peephole=False, forget_bias=0.0, scaling="standard", lag_order="oldest_first",
                  n_features_per_step=1, feature_layout="interleaved", static_features=None,
                  dropout=0.0, loss="mse", quantiles=(0.05, 0.5, 0.95), solver="adam",
                  learning_rate_init=0.001, learning_rate="constant", power_t=0.5, momentum=0.9,

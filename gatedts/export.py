@@ -80,21 +80,28 @@ def _network(model, member, reset_after):
         raise ValueError("member picks one network of a Forecaster's ensemble; "
                          f"got member={member!r} with a {type(model).__name__}")
     if isinstance(model, Mapping):
-        return _one_direction(_from_params(model, reset_after))
+        return _one_direction(_from_params(model, reset_after), False)
     if not isinstance(model, tuple(ESTIMATORS.values())):
         raise TypeError("expected a fitted GRURegressor, LSTMRegressor, RNNRegressor or "
                         f"Forecaster of one, or a params dict; got {type(model).__name__}")
     if reset_after is not None:
         raise ValueError("reset_after is only for a params dict; an estimator's own "
                          "reset_after is used")
-    return _one_direction(_from_estimator(model))
+    return _one_direction(_from_estimator(model), model.residual)
 
 
-def _one_direction(network):
+def _one_direction(network, residual):
+    """``network``, unless it is bidirectional or residual (no export of either yet).
+
+    A params dict is residual when it holds a ``residual_proj_*`` key; one of
+    equal widths cannot say so, and is exported as the plain stack it describes.
+    """
     if network.spec.bidirectional:
         raise ValueError("a bidirectional network has no ONNX or torch export yet; its params "
                          "dict loads into torch.nn.GRU/LSTM/RNN(bidirectional=True, "
                          "batch_first=True) with a dict copy (the head reads h_n)")
+    if residual or network.spec.residual_projections:
+        raise ValueError("a residual network (residual=True) has no ONNX or torch export yet")
     return network
 
 

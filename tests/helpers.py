@@ -95,6 +95,34 @@ def ctrl_c_at_step(monkeypatch, step):
     return steps
 
 
+def assert_gradients_match(case, label, tol=1e-6, **options):
+    """``loss_and_grad(**options)`` of ``case`` (a :func:`random_case`) against central
+    differences, for every parameter, X and the initial states; prints the worst error."""
+    cell, reset_after, params, X, y, h0, c0 = case
+    _, grads, inputs = F.loss_and_grad(cell, params, X, y, h0=h0, c0=c0, reset_after=reset_after,
+                                       return_input_grads=True, **options)
+    assert grads.keys() == params.keys()
+
+    def loss():
+        return F.loss_and_grad(cell, params, X, y, h0=h0, c0=c0, reset_after=reset_after,
+                               **options)[0]
+
+    worst = gradient_errors(loss, params, grads, inputs, X, h0, c0)
+    print(f"\nmax relative error vs central differences {label}: {max(worst.values()):.2e}")
+    assert max(worst.values()) < tol, worst
+
+
+def assert_forward_equal(fwd, pred, seq, h_n, c_n, rtol=1e-12, atol=1e-14):
+    """A :class:`Forward` against a reference's prediction, sequence and final states."""
+    np.testing.assert_allclose(fwd.prediction, pred, rtol=rtol, atol=atol)
+    np.testing.assert_allclose(fwd.sequence, seq, rtol=rtol, atol=atol)
+    assert len(fwd.h_n) == len(h_n)
+    for a, b in zip(fwd.h_n, h_n, strict=True):
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
+    for a, b in zip(fwd.c_n or (), c_n if fwd.c_n else (), strict=True):
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
+
+
 def relative_error(analytic, numeric):
     """Largest element-wise relative difference (differences below 1e-7 count as equal scale)."""
     scale = np.maximum(np.abs(analytic) + np.abs(numeric), 1e-7)

@@ -179,8 +179,11 @@ def rnn_step_back(dh, cache, w_ih, w_hh):
 # ---------------------------------------------------------------- whole model
 
 
-def forward(cell, params, X, h0=None, c0=None, reset_after=True):
-    """Returns (prediction (B, O), top-layer sequence (B, T, H), caches, h_n, c_n)."""
+def forward(cell, params, X, h0=None, c0=None, reset_after=True, residual=False):
+    """Returns (prediction (B, O), top-layer sequence (B, T, H), caches, h_n, c_n).
+
+    With ``residual`` see :func:`residual_forward`.
+    """
     X = np.asarray(X, dtype=np.float64)
     B, T, _ = X.shape
     seq = [X[:, t, :] for t in range(T)]
@@ -192,7 +195,11 @@ def forward(cell, params, X, h0=None, c0=None, reset_after=True):
         out, layer_caches = [], []
         for t in range(T):
             h, c, cache = step(cell, seq[t], h, c, layer(params, k), reset_after)
-            out.append(h)
+            if residual and k > 0:  # the layer's input, projected where the widths differ
+                proj = params.get(f"residual_proj_l{k}.weight")
+                out.append(h + (seq[t] if proj is None else seq[t] @ proj.T))
+            else:
+                out.append(h)
             layer_caches.append(cache)
         caches.append(layer_caches)
         h_n.append(h)
@@ -200,6 +207,18 @@ def forward(cell, params, X, h0=None, c0=None, reset_after=True):
         seq = out
     pred = seq[-1] @ params["head.weight"].T + params["head.bias"]
     return pred, np.stack(seq, axis=1), caches, h_n, c_n
+
+
+def residual_forward(cell, params, X, h0=None, c0=None, reset_after=True):
+    """A residual stack: layer k > 0 outputs, at every step t, its hidden state
+    plus its input at t (times ``residual_proj_l{k}.weight``ᵀ when the layer
+    changes width). The next layer and the head read these outputs; the states
+    carried from step to step (and h_n, c_n) are the layer's own.
+
+    Returns (prediction (B, O), top-layer output sequence (B, T, H), h_n, c_n).
+    """
+    pred, seq, _, h_n, c_n = forward(cell, params, X, h0, c0, reset_after, residual=True)
+    return pred, seq, h_n, c_n
 
 
 def bidirectional_forward(cell, params, X, h0=None, c0=None, reset_after=True):

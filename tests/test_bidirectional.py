@@ -3,7 +3,13 @@
 import numpy as np
 import pytest
 import reference as ref
-from helpers import VARIANT_IDS, VARIANTS, central_difference, gradient_errors, random_case
+from helpers import (
+    VARIANT_IDS,
+    VARIANTS,
+    assert_gradients_match,
+    central_difference,
+    random_case,
+)
 
 from gatedts import GRURegressor, LSTMRegressor, RNNRegressor
 from gatedts import functional as F
@@ -37,18 +43,7 @@ def test_layout_is_pytorchs():
 @pytest.mark.parametrize("hidden", LAYERS, ids=LAYER_IDS)
 @pytest.mark.parametrize("variant", VARIANTS, ids=VARIANT_IDS)
 def test_gradients_match_central_differences(variant, hidden):
-    cell, reset_after, params, X, y, h0, c0 = _case(variant, hidden)
-    _, grads, inputs = F.loss_and_grad(cell, params, X, y, h0=h0, c0=c0, reset_after=reset_after,
-                                       bidirectional=True, return_input_grads=True)
-    assert grads.keys() == params.keys()
-
-    def loss():
-        return F.loss_and_grad(cell, params, X, y, h0=h0, c0=c0, reset_after=reset_after)[0]
-
-    worst = gradient_errors(loss, params, grads, inputs, X, h0, c0)
-    print(f"\nmax relative error vs central differences {variant} {hidden}: "
-          f"{max(worst.values()):.2e}")
-    assert max(worst.values()) < 1e-6, worst
+    assert_gradients_match(_case(variant, hidden), f"{variant} {hidden}", bidirectional=True)
 
 
 @pytest.mark.parametrize("hidden", LAYERS, ids=LAYER_IDS)

@@ -461,6 +461,7 @@ BAD = {
     "warm_start": [0, None],
     "reset_after": [1, "False", None],
     "bidirectional": [1, "True", None],
+    "residual": [1, "True", None],
     "peephole": [0, None],
     "forget_bias": [np.nan, np.inf, "1", None, True],
 }
@@ -500,6 +501,7 @@ GOOD = {
     "warm_start": [True, False],
     "reset_after": [True, False],
     "bidirectional": [True, False],
+    "residual": [True, False],
     "peephole": [True, False],
     "forget_bias": [0.0, -3, 1e6, np.float32(1.0)],
 }

@@ -23,6 +23,13 @@ Layers above the first then see both directions side by side (``I_k =
 2·H_{k-1}``) and the head reads the top layer's forward state at the last
 step next to its reverse state at the first (``head.weight`` is (O, 2·H_top)).
 
+A residual network (``residual=True``: each layer above the first adds its
+input to its output) has ``residual_proj_l{k}.weight`` (H_k, H_{k-1}), no
+bias, for every layer k whose width differs from the one below; a stack of
+equal widths has no extra key, so the functions must be told
+``residual=True`` (``residual=None`` reads the dict: residual iff it holds a
+projection).
+
 G is 3 for the GRU (gates r, z, n), 4 for the LSTM (i, f, g, o) and 1 for the
 RNN; ``I_0`` is the number of input features and ``I_k = H_{k-1}`` above it.
 The dict alone says how many layers there are and how wide each is, so a
@@ -41,7 +48,16 @@ from . import core
 from .cells import get_cell
 from .core import LOSSES, Forward, layer_weights, loss_value
 from .cpu.common import CHUNK_ROWS, linear_head, project_inputs
-from .params import ModelSpec, check_bidirectional, init_params, layer_keys, model_spec
+from .params import (
+    ModelSpec,
+    check_bidirectional,
+    check_residual,
+    has_residual_projection,
+    init_params,
+    layer_keys,
+    model_spec,
+    residual_key,
+)
 from .scratch import scratch
 from .threads import single_threaded_blas  # also sets the OpenMP spin default (see threads)
 
@@ -66,11 +82,14 @@ def _make_layer(cell, reset_after):
     return layer(reset_after) if cell == "gru" else layer()
 
 
-def _run_layers(cell_obj, params, spec, X, h0, c0, keep_masks):
-    """Forward through every layer: per layer, the caches of its directions (time-major).
+def _run_layers(cell_obj, params, spec, X, h0, c0, keep_masks, residual=False):
+    """Forward through every layer: per layer, the caches of its directions (time-major),
+    and the top layer's output sequence (T, B, n_directions·H).
 
     The reverse direction of a bidirectional layer is the same layer run on the
-    time-reversed input, so its cache is in reversed time.
+    time-reversed input, so its cache is in reversed time. With ``residual``,
+    a layer above the first outputs its hidden states plus its input (through
+    ``residual_proj_l{k}.weight`` where the widths differ).
     """
     x = np.ascontiguousarray(X.transpose(1, 0, 2))  # (T, B, I)
     n_dir = spec.num_directions
@@ -88,8 +107,12 @@ def _run_layers(cell_obj, params, spec, X, h0, c0, keep_masks):
             layer.append(cell_obj.forward(x_d, xp, w_hh, b_hh, peep, h0[state], c0[state],
                                           layer=(k, d) if d else k))
         caches.append(layer)
-        x = _layer_output(layer)
-    return caches
+        out = _layer_output(layer)
+        if residual and k > 0:
+            proj = params.get(residual_key(k))
+            out = out + (x if proj is None else x @ proj.T)
+        x = out
+    return caches, x
 
 
 def _layer_output(layer):
@@ -114,14 +137,16 @@ def _head(params, h_last):
     return linear_head(h_last, params["head.weight"], params["head.bias"])
 
 
-def _prepare(cell, params, X, h0, c0, check_input, bidirectional, states=True):
+def _prepare(cell, params, X, h0, c0, check_input, bidirectional, residual, states=True):
+    """:func:`core.prepare`, the architecture options checked against ``params``; the last
+    item is whether the network is residual."""
     prepared = core.prepare(cell, params, X, h0, c0, check_input, states=states)
     check_bidirectional(prepared[1], bidirectional)
-    return prepared
+    return (*prepared, check_residual(prepared[1], residual))
 
 
 def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectional=None,
-            return_gates=False, check_input=True, device="cpu"):
+            residual=None, return_gates=False, check_input=True, device="cpu"):
     """Run the network over ``X`` and return a :class:`Forward`.
 
     Parameters
@@ -144,6 +169,15 @@ def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectiona
         ``h_n`` of the top layer (forward state at the last step, reverse
         state at the first). The params dict says which network it is: None
         takes that, True or False must agree with it. CPU only.
+    residual : bool or None, default None
+        Each layer above the first adds its input to its output (the
+        sequence passed up, and the top layer's last output that the head
+        reads), through ``residual_proj_l{k}.weight`` where the widths
+        differ. None is residual iff ``params`` holds a projection, so a
+        stack of equal widths needs ``residual=True``; True or False must
+        agree with the projections in ``params``. Not with
+        ``bidirectional``; CPU only. ``h_n``, ``c_n`` and the gates stay the
+        layers' own states; ``sequence`` is the top layer's output.
     return_gates : bool, default False
         Also return every gate activation (see :class:`Forward`); a
         bidirectional network gives one dict per layer and direction, in the
@@ -158,12 +192,13 @@ def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectiona
     cuda = _on_device(device)
     if cuda is not None:
         return cuda.forward(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
-                            bidirectional=bidirectional, return_gates=return_gates,
-                            check_input=check_input)
-    params, spec, X, h0, c0 = _prepare(cell, params, X, h0, c0, check_input, bidirectional)
+                            bidirectional=bidirectional, residual=residual,
+                            return_gates=return_gates, check_input=check_input)
+    params, spec, X, h0, c0, residual = _prepare(cell, params, X, h0, c0, check_input,
+                                                 bidirectional, residual)
     cell_obj = _make_layer(cell, reset_after)
-    caches = _run_layers(cell_obj, params, spec, X, h0, c0, None)
-    prediction = _head(params, _last_states(caches[-1]))
+    caches, top = _run_layers(cell_obj, params, spec, X, h0, c0, None, residual)
+    prediction = _head(params, _head_input(caches, top, residual))
     if check_input:
         core.check_outputs(prediction, params, "prediction")
     # Copies: the caches live in reused scratch arrays (see _workspace.py).
@@ -174,8 +209,14 @@ def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectiona
     if return_gates:
         gates = tuple(_time_order(core.gate_traces(cell, c.hs, c.gates, c.extra), d)
                       for layer in caches for d, c in enumerate(layer))
-    sequence = _layer_output(caches[-1]).transpose(1, 0, 2).copy()
+    sequence = top.transpose(1, 0, 2).copy()
     return Forward(prediction, sequence, h_n, c_n, gates)
+
+
+def _head_input(caches, top, residual):
+    """What the head reads: the top layer's output at the last step when residual
+    (one direction only), else PyTorch's ``h_n`` of the top layer."""
+    return top[-1] if residual else _last_states(caches[-1])
 
 
 def _time_order(traces, direction):
@@ -186,7 +227,7 @@ def _time_order(traces, direction):
 
 
 def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectional=None,
-            check_input=True, device="cpu"):
+            residual=None, check_input=True, device="cpu"):
     """The head on the top layer's last hidden state, shape ``(batch, output_size)``.
 
     Same arguments as :func:`forward`; use :func:`forward` for the whole
@@ -195,14 +236,17 @@ def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectiona
     cuda = _on_device(device)
     if cuda is not None:
         return cuda.predict(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
-                            bidirectional=bidirectional, check_input=check_input)
+                            bidirectional=bidirectional, residual=residual,
+                            check_input=check_input)
     if (h0 is not None or c0 is not None or len(X) > CHUNK_ROWS or bidirectional
-            or "weight_ih_l0_reverse" in params):
+            or "weight_ih_l0_reverse" in params or residual
+            or (residual is None and has_residual_projection(params))):
         return forward(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
-                       bidirectional=bidirectional, check_input=check_input).prediction
+                       bidirectional=bidirectional, residual=residual,
+                       check_input=check_input).prediction
     # The latency path for a few windows: every layer and the head in one call.
-    params, spec, X = _prepare(cell, params, X, None, None, check_input, bidirectional,
-                               states=False)
+    params, spec, X, _ = _prepare(cell, params, X, None, None, check_input, bidirectional,
+                                  residual, states=False)
     x = np.ascontiguousarray(X.transpose(1, 0, 2))
     prediction = _make_layer(cell, reset_after).predict(x, params, spec.num_layers)
     if check_input:
@@ -215,13 +259,13 @@ def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectiona
 
 def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, quantiles=None,
                   sample_weight=None, h0=None, c0=None, reset_after=True, bidirectional=None,
-                  dropout=0.0, random_state=None, return_input_grads=False, check_input=True,
-                  device="cpu"):
+                  residual=None, dropout=0.0, random_state=None, return_input_grads=False,
+                  check_input=True, device="cpu"):
     """Mean loss of the network on ``(X, y)`` and its exact gradient (BPTT).
 
     Parameters
     ----------
-    cell, params, X, h0, c0, reset_after, bidirectional, check_input, device
+    cell, params, X, h0, c0, reset_after, bidirectional, residual, check_input, device
         As in :func:`forward`.
     y : array-like (batch, output_size), or (batch,) for one output
         With ``loss="quantile"``: (batch, output_size / len(quantiles)), the
@@ -261,27 +305,29 @@ def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, quantiles=
     if cuda is not None:
         return cuda.loss_and_grad(cell, params, X, y, loss=loss, huber_delta=huber_delta, h0=h0,
                                   c0=c0, reset_after=reset_after,
-                                  bidirectional=bidirectional, dropout=dropout,
+                                  bidirectional=bidirectional, residual=residual,
+                                  dropout=dropout,
                                   random_state=random_state,
                                   return_input_grads=return_input_grads,
                                   check_input=check_input)
     with single_threaded_blas():  # the kernels bring their own threads (see _threads.py)
         return _loss_and_grad(cell, params, X, y, loss, huber_delta, levels, sample_weight, h0,
-                              c0, reset_after, bidirectional, dropout, random_state,
+                              c0, reset_after, bidirectional, residual, dropout, random_state,
                               return_input_grads, check_input)
 
 
 def _loss_and_grad(cell, params, X, y, loss, huber_delta, quantiles, sample_weight, h0, c0,
-                   reset_after, bidirectional, dropout, random_state, return_input_grads,
+                   reset_after, bidirectional, residual, dropout, random_state, return_input_grads,
                    check_input):
-    params, spec, X, h0, c0 = _prepare(cell, params, X, h0, c0, check_input, bidirectional)
+    params, spec, X, h0, c0, residual = _prepare(cell, params, X, h0, c0, check_input,
+                                                 bidirectional, residual)
     y = (core.check_y(y, spec, X.shape[0], max(1, len(quantiles))) if check_input
          else y.reshape(X.shape[0], -1))
     batch, n_steps, _ = X.shape
     masks = core.dropout_masks(spec, batch, n_steps, dropout, random_state)
     cell_obj = _make_layer(cell, reset_after)
-    caches = _run_layers(cell_obj, params, spec, X, h0, c0, masks)
-    h_last = _last_states(caches[-1])
+    caches, top = _run_layers(cell_obj, params, spec, X, h0, c0, masks, residual)
+    h_last = _head_input(caches, top, residual)
     value, d_pred = loss_value(_head(params, h_last), y, loss, huber_delta, quantiles or None,
                                sample_weight)
     if check_input:
@@ -322,6 +368,8 @@ def _loss_and_grad(cell, params, X, y, loss, huber_delta, quantiles, sample_weig
                 dx_d = (dxp2 @ w_ih).reshape(cache.x.shape)
                 dx = dx_d if d == 0 else dx + dx_d[::-1]  # the reverse input was x[::-1]
         if k > 0:
+            if residual:  # the layer's output gradient also reaches its input directly
+                dx = dx + _residual_grad(params, grads, k, dhs[0], caches[k][0].x)
             if masks is not None:
                 dx *= masks[k - 1]
             if n_dir == 1:
@@ -339,3 +387,13 @@ def _loss_and_grad(cell, params, X, y, loss, huber_delta, quantiles, sample_weig
         "dh": tuple(d.transpose(1, 0, 2).copy() for d in dh_seq),
     }
     return value, grads, input_grads
+
+
+def _residual_grad(params, grads, k, d_out, x):
+    """dL/d(input) of layer ``k``'s residual term given dL/d(output) ``d_out`` (T, B, H_k);
+    stores the projection's gradient in ``grads``."""
+    key = residual_key(k)
+    if key not in params:
+        return d_out
+    grads[key] = d_out.reshape(-1, d_out.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+    return d_out @ params[key]

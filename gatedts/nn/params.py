@@ -23,6 +23,7 @@ class ModelSpec:
     peephole: bool
     dtype: np.dtype
     bidirectional: bool = False
+    residual_projections: tuple[int, ...] = ()  # the layers with a residual_proj_l{k}.weight
 
     @property
     def num_layers(self):
@@ -63,6 +64,47 @@ def check_bidirectional(spec, bidirectional):
                          "bidirectional=True) makes bidirectional ones)")
     raise ValueError("bidirectional=False but params has '*_reverse' keys: these are the "
                      "parameters of a bidirectional network; pass bidirectional=True (or None)")
+
+
+def residual_key(k):
+    """The key of layer ``k``'s residual projection."""
+    return f"residual_proj_l{k}.weight"
+
+
+def has_residual_projection(params):
+    """Whether ``params`` (any mapping; anything else says no) holds a residual projection."""
+    return hasattr(params, "keys") and any(str(key).startswith("residual_proj_")
+                                           for key in params)
+
+
+def check_residual(spec, residual):
+    """Whether the network is residual, after checking that a given ``residual`` agrees.
+
+    ``residual=None`` takes what the parameters say: residual when they hold a
+    ``residual_proj_l{k}.weight`` (which only layers whose input and output
+    widths differ have). A stack of equal widths has no such key, so its
+    residual form must be asked for with ``residual=True``. True needs the
+    projection of every layer whose widths differ; False refuses params with
+    projections.
+    """
+    has_proj = bool(spec.residual_projections)
+    if residual is None:
+        residual = has_proj
+    elif residual and not has_proj:
+        sizes = spec.hidden_sizes
+        missing = [k for k in range(1, len(sizes)) if sizes[k] != sizes[k - 1]]
+        if missing:
+            raise ValueError(
+                f"residual=True but params has no {residual_key(missing[0])!r}: layer "
+                f"{missing[0]} changes width, so its residual goes through a learned projection "
+                "(init_params(..., residual=True) makes them)")
+    elif not residual and has_proj:
+        raise ValueError(
+            f"residual=False but params has {residual_key(spec.residual_projections[0])!r}: "
+            "these are the parameters of a residual network; pass residual=True (or None)")
+    if residual and spec.bidirectional:
+        raise ValueError("residual=True is not supported with bidirectional layers")
+    return bool(residual)
 
 
 def _shape(params, key):
@@ -160,6 +202,8 @@ def _validate_structure(cell, params):
     _check_shape(params, "head.weight", (output_size, in_size), top)
     expected = set(required) | {layer_keys(k, d, peephole=True)[-1]
                                 for k in range(num_layers) for d in directions if peephole}
+    projections = _residual_projections(params, hidden, input_size, len(directions))
+    expected |= {residual_key(k) for k in projections}
     unexpected = sorted(set(params) - expected)
     if unexpected:
         raise ValueError(
@@ -168,7 +212,30 @@ def _validate_structure(cell, params):
             "network has '*_reverse' keys for every layer"
         )
     return ModelSpec(cell, input_size, tuple(hidden), output_size, peephole, np.dtype(dtypes[0]),
-                     bidirectional)
+                     bidirectional, tuple(projections))
+
+
+def _residual_projections(params, hidden, input_size, n_dir):
+    """The layers with a residual projection, checked: all layers whose widths differ or none."""
+    present = [k for k in range(len(hidden)) if residual_key(k) in params]
+    if not present:
+        return []
+    if n_dir > 1:
+        raise ValueError("residual projections are not supported with bidirectional layers")
+    widths = [input_size, *hidden]
+    needed = [k for k in range(1, len(hidden)) if widths[k] != widths[k + 1]]
+    for k in present:
+        if k not in needed:
+            why = ("layer 0 has no residual" if k == 0 else
+                   f"layer {k} keeps its width {hidden[k]}, so its residual needs no projection")
+            raise ValueError(f"unexpected parameter {residual_key(k)!r}: {why}")
+        _check_shape(params, residual_key(k), (hidden[k], widths[k]),
+                     f" for the residual projection of layer {k} (output width, input width)")
+    for k in needed:
+        if k not in present:
+            raise ValueError(f"params is missing {residual_key(k)!r}: a residual network has a "
+                             "projection for every layer whose input and output widths differ")
+    return present
 
 
 def as_rng(random_state):
@@ -191,7 +258,7 @@ def _glorot(rng, fan_out, fan_in):
 
 def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
                 random_state=None, dtype=np.float32, reset_after=True, peephole=False,
-                forget_bias=1.0, bidirectional=False):
+                forget_bias=1.0, bidirectional=False, residual=False):
     """Fresh parameters for a stacked ``cell`` network with a linear head.
 
     The initialisation is the Keras one, chosen over PyTorch's uniform
@@ -232,6 +299,12 @@ def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
         Every layer also runs backwards in time, with its own weights under
         PyTorch's names ``weight_ih_l{k}_reverse`` etc.; layers above the first
         and the head see both directions concatenated (width 2·H).
+    residual : bool, default False
+        Each layer above the first adds its input to its output. A layer
+        whose width differs from its input's gets a learned projection
+        ``residual_proj_l{k}.weight`` (H_k, H_{k-1}) for that input; a stack
+        of equal widths gets no new parameter (so pass ``residual=True`` to
+        the other functions). Not with ``bidirectional``.
 
     Returns
     -------
@@ -256,6 +329,8 @@ def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
     if not sizes:
         raise ValueError("hidden_size must name at least one layer")
+    if residual and bidirectional:
+        raise ValueError("residual=True is not supported with bidirectional layers")
     rng = as_rng(random_state)
     G = n_gates(cell)
     params = {}
@@ -273,8 +348,14 @@ def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
             if peephole:
                 params[peep] = np.zeros((3, H))
         in_size = H * len(directions)
-    params["head.weight"] = _glorot(rng, int(output_size), in_size)
-    params["head.bias"] = np.zeros(int(output_size))
+    head = {"head.weight": _glorot(rng, int(output_size), in_size),
+            "head.bias": np.zeros(int(output_size))}
+    if residual:  # drawn last, so the other weights do not depend on the option
+        widths = [int(s) for s in sizes]
+        for k in range(1, len(widths)):
+            if widths[k] != widths[k - 1]:
+                params[residual_key(k)] = _glorot(rng, widths[k], widths[k - 1])
+    params.update(head)
     return {key: value.astype(dtype) for key, value in params.items()}
 
 

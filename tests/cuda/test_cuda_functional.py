@@ -185,3 +185,22 @@ def test_bidirectional_is_refused():
         gcuda.DeviceTraining("gru", params, X, y, None, None, bidirectional=True)
     with pytest.raises(ValueError, match="bidirectional=True trains on the CPU only"):
         GRURegressor(hidden_size=2, bidirectional=True, device="cuda").fit(X[:, :, 0], y)
+
+
+@pytest.mark.parametrize("hidden", [(3, 3), (3, 2)], ids=["equal", "projected"])
+def test_residual_is_refused(hidden):
+    # No residual connections on the device yet: asked for, or read from residual_proj_* keys.
+    from gatedts import LSTMRegressor
+
+    params = F.init_params("rnn", 2, hidden, residual=True, dtype=np.float64)
+    X, y = np.zeros((3, 4, 2)), np.zeros(3)
+    options = {"residual": True} if len(set(hidden)) == 1 else {}
+    for call in (F.forward, F.predict):
+        with pytest.raises(ValueError, match="residual stacks run on the CPU only"):
+            call("rnn", params, X, device="cuda", **options)
+    with pytest.raises(ValueError, match="residual stacks run on the CPU only"):
+        F.loss_and_grad("rnn", params, X, y, device="cuda", **options)
+    with pytest.raises(ValueError, match="residual stacks run on the CPU only"):
+        gcuda.DeviceTraining("rnn", params, X, y, None, None, residual=True)
+    with pytest.raises(ValueError, match="residual=True trains on the CPU only"):
+        LSTMRegressor(hidden_size=2, residual=True, device="cuda").fit(X[:, :, 0], y)
