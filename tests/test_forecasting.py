@@ -219,7 +219,17 @@ def test_statistical_tests_on_random_walk():
     assert (f.local_level_, f.difference_) == (True, 0)
 
 
-class ZeroRegressor(RegressorMixin, BaseEstimator):
+class SequenceRegressor(RegressorMixin, BaseEstimator):
+    """Base of the test regressors that take (n, T, F) windows and several outputs."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.target_tags.multi_output = True
+        return tags
+
+
+class ZeroRegressor(SequenceRegressor):
     """Predicts 0 for every output, and keeps the training windows it was given."""
 
     def fit(self, X, y):
@@ -229,12 +239,6 @@ class ZeroRegressor(RegressorMixin, BaseEstimator):
     def predict(self, X):
         out = np.zeros((len(X), self.y_.shape[1]))
         return out[:, 0] if out.shape[1] == 1 else out
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        tags.target_tags.multi_output = True
-        return tags
 
 
 def test_local_level_windows_are_relative_to_their_last_value():
@@ -450,7 +454,7 @@ def test_calibration_folds_take_the_widest_quantile_per_step():
     np.testing.assert_allclose(half_width(2), [2.0, 4.0])
 
 
-class OffsetRegressor(RegressorMixin, BaseEstimator):
+class OffsetRegressor(SequenceRegressor):
     """Forecasts the last input value plus a fixed offset per output step."""
 
     def __init__(self, offsets=(0.0, 2.0)):
@@ -461,12 +465,6 @@ class OffsetRegressor(RegressorMixin, BaseEstimator):
 
     def predict(self, X):
         return X[:, -1, :1] + np.asarray(self.offsets)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        tags.target_tags.multi_output = True
-        return tags
 
 
 def test_interval_never_narrows_with_the_step():
