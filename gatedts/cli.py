@@ -654,6 +654,8 @@ def add_compare_parser(commands):
     p.add_argument("--horizon", "-H", type=int, metavar="H",
                    help="steps per origin (default: one season, or 10)")
     p.add_argument("--cells", type=_names, help="default: rnn,gru,lstm")
+    p.add_argument("--variants", type=_names, help="architectures of each cell, e.g. "
+                   "plain,bidirectional,residual (default: plain)")
     p.add_argument("--seeds", type=int, metavar="N", help="seeds 0..N-1 (default: 5)")
     p.add_argument("--budget", type=int, metavar="PARAMS",
                    help="weights per network (default: those of a 32-unit GRU)")
@@ -685,9 +687,10 @@ def cmd_compare(args) -> int:
     _compile_kernels([c for c in cells if c in CELL_NAMES], status)
     with status.bar("compare", unit=" backtest") as bar:
         table = compare.compare_cells_on_series(
-            y, cells=cells, horizon=args.horizon, budget=args.budget, seeds=args.seeds,
-            max_iter=args.max_iter, n_origins=args.origins, initial=args.initial,
-            step=args.step, fast=args.fast, progress=bar.note)
+            y, cells=cells, variants=[v.lower() for v in args.variants or ("plain",)],
+            horizon=args.horizon, budget=args.budget, seeds=args.seeds, max_iter=args.max_iter,
+            n_origins=args.origins, initial=args.initial, step=args.step, fast=args.fast,
+            progress=bar.note)
     print(compare.describe_comparison(table))
     print(compare.format_comparison(table))
     if args.plot is not None:

@@ -10,13 +10,16 @@ from sklearn.base import clone
 
 from gatedts import Forecaster
 from gatedts.analysis.compare import (
+    VARIANTS,
     SizedNetwork,
     compare_cells_on_series,
+    comparison_figure,
     default_budget,
     describe_comparison,
     format_comparison,
     gate_frame,
     network,
+    network_size,
     training_windows,
     window_gates,
 )
@@ -138,6 +141,35 @@ def test_fast_defaults_and_arguments(airline):
     assert given.attrs["last_origin"] == 40
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_variants_share_the_budget(airline):
+    variants = ("plain", "bidirectional", "residual")
+    table, runs = compare_cells_on_series(airline.iloc[:72], cells=("gru",), variants=variants,
+                                          return_runs=True, **{**TINY, "seeds": 1})
+    labels = ["GRU", "GRU bidirectional", "GRU residual"]
+    assert list(table.index[:3]) == labels and table.index[3].startswith("seasonal naive")
+    assert list(runs["variant"]) == list(variants)
+    budget, horizon = table.attrs["budget"], table.attrs["horizon"]
+    for label, variant in zip(labels, variants, strict=True):
+        H = int(table.loc[label, "hidden_size"])
+        counted = network_size("gru", H, horizon, VARIANTS[variant])
+        assert table.loc[label, "parameters"] == counted  # the fitted network's own count
+        for other in (H - 1, H + 1):  # the closest hidden size to the budget
+            assert abs(counted - budget) <= abs(
+                network_size("gru", other, horizon, VARIANTS[variant]) - budget)
+    # a bidirectional layer has twice the weights, so fewer units for the same budget
+    assert table.loc["GRU bidirectional", "hidden_size"] < table.loc["GRU", "hidden_size"]
+    assert network_size("gru", 5, 12) == n_parameters("gru", 1, 5, 12)
+    with pytest.raises(ValueError, match=r"unknown variant.*'deep'.*choose from plain"):
+        compare_cells_on_series(airline, variants=["deep"], fast=True)
+    with pytest.raises(ValueError, match="variants are repeated"):
+        compare_cells_on_series(airline, variants=["plain", "plain"], fast=True)
+    pytest.importorskip("matplotlib")
+    fig = comparison_figure(airline.iloc[:72], table)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert [t.split(" (")[0] for t in legend[1:4]] == labels
+
+
 def test_sized_network_inside_a_forecaster(airline):
     fits = []
     model = SizedNetwork("lstm", 3, max_iter=2, random_state=0, record=fits.append)
@@ -207,6 +239,14 @@ def test_cli_compare_tiny_budget(capsys):
     assert "GRU seed 1: MASE" in err  # progress on stderr
 
 
+def test_cli_compare_variants(capsys):
+    code, out, err = run(["compare", "--dataset", "airline", "--fast", "--cells", "rnn",
+                          "--variants", "plain,Bidirectional", "-q"], capsys)
+    assert code == 0, err
+    models = [line[:22].strip() for line in out.splitlines()[3:6]]
+    assert models == ["RNN", "RNN bidirectional", "seasonal naive (m=12)"]
+
+
 def test_cli_compare_csv_and_plot(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     t = np.arange(72)
@@ -226,6 +266,7 @@ def test_cli_compare_csv_and_plot(tmp_path, capsys):
     (["--dataset", "airline", "--column", "sales"], "has no column 'sales'"),
     (["--budget", 20], "too small"),
     (["--cells", "gru,tcn"], "unknown cell(s) 'tcn'"),
+    (["--variants", "deep"], "unknown variant(s) 'deep'"),
     (["--horizon", 0], "horizon"),
     (["--plot", "out.txt"], "--plot must end in"),
 ])

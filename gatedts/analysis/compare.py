@@ -31,14 +31,21 @@ from ..forecasting.backtesting import backtest
 from ..forecasting.forecaster import Forecaster, default_estimator
 from ..forecasting.seasonality import infer_seasonal_period
 from ..nn.cells import CELL_NAMES, n_gates
-from ..nn.params import hidden_size_for_budget, n_parameters
+from ..nn.params import init_params, n_parameters
 from .diagnostics import gate_traces
 
-__all__ = ["FAST", "SizedNetwork", "compare_cells_on_series", "comparison_figure",
+__all__ = ["FAST", "VARIANTS", "SizedNetwork", "compare_cells_on_series", "comparison_figure",
            "default_budget", "default_horizon", "describe_comparison", "fit_at_origin",
            "format_comparison", "gate_frame", "network", "training_windows", "window_gates"]
 
 CELLS = tuple(sorted(CELL_NAMES, key=n_gates))  # table order: fewest gates first
+#: The architecture variants a comparison can add to each cell: name -> estimator
+#: parameters set on the default network. "plain" is the default network itself.
+VARIANTS = {
+    "plain": {},
+    "bidirectional": {"bidirectional": True},
+    "residual": {"num_layers": 2, "residual": True},
+}
 REFERENCE_HIDDEN_SIZE = 32  # the default budget: the parameters of the default GRU
 # CI-sized settings for ``fast=True``: arguments left as None take these values.
 FAST = {"seeds": 1, "reference_hidden_size": 4, "max_iter": 3, "n_origins": 1}
@@ -59,6 +66,9 @@ class SizedNetwork(RegressorMixin, BaseEstimator):
     ----------
     cell : {"rnn", "gru", "lstm"}, default "gru"
     hidden_size : int, default 32
+    options : dict or None, default None
+        Further estimator parameters set on the default network, such as the
+        architecture of a :data:`VARIANTS` entry (``{"bidirectional": True}``).
     max_iter : int or None, default None
         Epoch cap; None keeps the default budget of 100,000 window passes.
     random_state : int or None, default None
@@ -82,10 +92,11 @@ class SizedNetwork(RegressorMixin, BaseEstimator):
         Seconds spent in the network's ``fit``.
     """
 
-    def __init__(self, cell="gru", hidden_size=32, *, max_iter=None, random_state=None,
-                 record=None):
+    def __init__(self, cell="gru", hidden_size=32, *, options=None, max_iter=None,
+                 random_state=None, record=None):
         self.cell = cell
         self.hidden_size = hidden_size
+        self.options = options
         self.max_iter = max_iter
         self.random_state = random_state
         self.record = record
@@ -99,7 +110,7 @@ class SizedNetwork(RegressorMixin, BaseEstimator):
     def fit(self, X, y):
         """Build the default network for ``len(X)`` windows, resized, and fit it."""
         model = default_estimator(self.cell, len(X), random_state=self.random_state)
-        model.set_params(hidden_size=self.hidden_size)
+        model.set_params(**(self.options or {}), hidden_size=self.hidden_size)
         if self.max_iter is not None:
             model.set_params(max_iter=self.max_iter)
         start = time.perf_counter()
@@ -138,14 +149,50 @@ def default_budget(horizon, hidden_size=REFERENCE_HIDDEN_SIZE, input_size=1) -> 
     return n_parameters("gru", input_size, hidden_size, horizon)
 
 
-def _hidden_sizes(cells, budget, horizon):
-    smallest = {cell: n_parameters(cell, 1, 1, horizon) for cell in cells}
-    too_big = {c: n for c, n in smallest.items() if n > budget}
+def network_size(cell, hidden_size, horizon, options=None) -> int:
+    """Weights (head included) of the default network for ``cell`` with ``hidden_size``
+    units per layer, a ``horizon``-output head and the architecture ``options``."""
+    options = dict(options or {})
+    num_layers = options.pop("num_layers", 1)
+    params = init_params(cell, 1, hidden_size, num_layers, horizon, random_state=0,
+                         **options)
+    return int(sum(v.size for v in params.values()))
+
+
+def _hidden_sizes(models, budget, horizon):
+    """For each (cell, variant): the hidden size whose network comes closest to ``budget``."""
+    smallest = {m: network_size(m[0], 1, horizon, VARIANTS[m[1]]) for m in models}
+    too_big = {m: n for m, n in smallest.items() if n > budget}
     if too_big:
-        cell, n = max(too_big.items(), key=lambda item: item[1])
-        raise ValueError(f"budget={budget} parameters is too small: a 1-unit {cell.upper()} "
-                         f"with a {horizon}-step head already has {n}")
-    return {cell: hidden_size_for_budget(cell, budget, 1, horizon) for cell in cells}
+        (cell, variant), n = max(too_big.items(), key=lambda item: item[1])
+        raise ValueError(f"budget={budget} parameters is too small: a 1-unit "
+                         f"{model_label(cell, variant)} with a {horizon}-step head already "
+                         f"has {n}")
+    hidden = {}
+    for cell, variant in models:
+        sizes = [smallest[cell, variant]]
+        while sizes[-1] < budget:  # the count grows with the hidden size
+            sizes.append(network_size(cell, len(sizes) + 1, horizon, VARIANTS[variant]))
+        hidden[cell, variant] = min(range(1, len(sizes) + 1),
+                                    key=lambda h, sizes=sizes: abs(sizes[h - 1] - budget))
+    return hidden
+
+
+def _check_variants(variants):
+    variants = [variants] if isinstance(variants, str) else list(variants)
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown or not variants:
+        what = (f"unknown variant(s) {', '.join(map(repr, unknown))}" if unknown
+                else "no variants")
+        raise ValueError(f"{what}; choose from {', '.join(VARIANTS)}")
+    if len(set(variants)) != len(variants):
+        raise ValueError(f"variants are repeated: {variants}")
+    return variants
+
+
+def model_label(cell, variant="plain") -> str:
+    """The table's name of ``cell`` in ``variant``: "GRU", "GRU bidirectional", ..."""
+    return cell.upper() if variant == "plain" else f"{cell.upper()} {variant}"
 
 
 def _check_cells(cells):
@@ -168,42 +215,47 @@ def _check_seeds(seeds):
     return seeds
 
 
-def _warm_up(cell):
+def _warm_up(cell, options=None):
     """Compile (or load from cache) the kernels so epoch times exclude compilation."""
     rng = np.random.default_rng(0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        SizedNetwork(cell, 2, max_iter=1, random_state=0).fit(
+        SizedNetwork(cell, 2, options=options, max_iter=1, random_state=0).fit(
             rng.standard_normal((8, 4, 1)), rng.standard_normal((8, 2)))
 
 
 # ---------------------------------------------------------------- comparison
 
 
-def compare_cells_on_series(y, *, cells=CELLS, horizon=None, budget=None, seeds=None,
-                            max_iter=None, n_origins=None, initial=None, step=None,
-                            fast=False, progress=None, return_runs=False):
+def compare_cells_on_series(y, *, cells=CELLS, variants=("plain",), horizon=None,
+                            budget=None, seeds=None, max_iter=None, n_origins=None,
+                            initial=None, step=None, fast=False, progress=None, return_runs=False):
     """Backtest RNN, GRU and LSTM forecasters of ``y`` with equal parameter budgets.
 
-    Each cell is a :class:`~gatedts.Forecaster` (direct strategy, "auto"
-    transforms and window) whose network is the default one
-    (:func:`~gatedts.forecasting.default_estimator`: Adam, L2 prior, epoch
-    budget, early stop on a stalled loss) except for its hidden size. Every
-    (cell, seed) pair is refitted at each origin of the same rolling-origin
-    backtest; seasonal naive is scored on the same origins.
+    Each cell (in each architecture variant) is a :class:`~gatedts.Forecaster`
+    (direct strategy, "auto" transforms and window) whose network is the
+    default one (:func:`~gatedts.forecasting.default_estimator`: Adam, L2
+    prior, epoch budget, early stop on a stalled loss) except for its hidden
+    size and the variant's architecture. Every (cell, variant, seed) is
+    refitted at each origin of the same rolling-origin backtest; seasonal
+    naive is scored on the same origins.
 
     Parameters
     ----------
     y : pandas.Series or array-like
         The series (regular index), as for :meth:`Forecaster.fit`.
     cells : sequence of {"rnn", "gru", "lstm"}, default all three
+    variants : sequence of str, default ("plain",)
+        Architectures of each cell, names of :data:`VARIANTS`: "plain" (the
+        default network), "bidirectional", "residual" (two residual layers),
+        ... Every variant gets the same budget.
     horizon : int, optional
         Steps forecast from each origin (the network outputs all at once).
         Default :func:`default_horizon`: one season, or 10.
     budget : int, optional
         Parameter budget (weights including the head). Default: those of the
         library's default 32-unit GRU at this horizon (:func:`default_budget`);
-        each cell's hidden size is the one coming closest to it.
+        each network's hidden size is the one coming closest to it.
     seeds : int or sequence of int, default 5
         Number of seeds (0, 1, ...) or the seeds themselves.
     max_iter : int, optional
@@ -218,27 +270,29 @@ def compare_cells_on_series(y, *, cells=CELLS, horizon=None, budget=None, seeds=
         CI-sized defaults for the arguments left None (:data:`FAST`): one
         seed, the budget of a 4-unit GRU, 3 epochs, one origin.
     progress : callable, optional
-        Called with one line of text after each (cell, seed) backtest.
+        Called with one line of text after each (cell, variant, seed) backtest.
     return_runs : bool, default False
         Also return the per-seed results.
 
     Returns
     -------
     table : pandas.DataFrame
-        Index ``model`` (RNN, GRU, LSTM, then ``seasonal naive (m=..)``);
+        Index ``model`` (RNN, GRU, LSTM, each variant as "GRU bidirectional"
+        after the cell's plain row, then ``seasonal naive (m=..)``);
         columns ``hidden_size``, ``parameters``, ``seconds_per_epoch`` (mean
         training time of one epoch, compilation excluded), ``epochs`` (mean
         epochs per fit), ``MASE``, ``MASE_sd``, ``sMAPE`` (%), ``sMAPE_sd``
         (sd over seeds; NaN with one seed). ``table.attrs`` holds the
         settings (horizon, budget, origins, seeds, ...).
     runs : pandas.DataFrame
-        With ``return_runs=True``: one row per cell and seed.
+        With ``return_runs=True``: one row per cell, variant and seed.
     """
     defaults = FAST if fast else _DEFAULTS
     seeds = _check_seeds(defaults["seeds"] if seeds is None else seeds)
     max_iter = defaults["max_iter"] if max_iter is None else check_positive_int(max_iter,
                                                                                 "max_iter")
     cells = _check_cells(cells)
+    variants = _check_variants(variants)
     values, index, name = check_y(y)
     series = pd.Series(values, index=index, name=name)
     horizon = default_horizon(series) if horizon is None else check_positive_int(horizon,
@@ -256,14 +310,17 @@ def compare_cells_on_series(y, *, cells=CELLS, horizon=None, budget=None, seeds=
     if budget is None:
         budget = default_budget(horizon, defaults["reference_hidden_size"])
     budget = check_positive_int(budget, "budget")
-    hidden = _hidden_sizes(cells, budget, horizon)
+    models = [(cell, variant) for cell in cells for variant in variants]
+    hidden = _hidden_sizes(models, budget, horizon)
 
     rows, baseline = [], None
-    for cell in cells:
-        _warm_up(cell)
+    for cell, variant in models:
+        _warm_up(cell, VARIANTS[variant])
+        label = model_label(cell, variant)
         for seed in seeds:
             fits = []
-            model = SizedNetwork(cell, hidden[cell], max_iter=max_iter, random_state=seed,
+            model = SizedNetwork(cell, hidden[cell, variant], options=VARIANTS[variant],
+                                 max_iter=max_iter, random_state=seed,
                                  record=lambda net, fits=fits: fits.append(
                                      (net.n_iter_, net.fit_time_, net.n_parameters_)))
             forecaster = Forecaster(model, horizon=horizon, random_state=seed)
@@ -272,13 +329,14 @@ def compare_cells_on_series(y, *, cells=CELLS, horizon=None, budget=None, seeds=
             epochs, seconds, n_params = np.array(fits).T
             scores = result.metrics.iloc[0]
             baseline = result.metrics.iloc[1:]
-            rows.append({"cell": cell, "seed": seed, "hidden_size": hidden[cell],
+            rows.append({"model": label, "cell": cell, "variant": variant, "seed": seed,
+                         "hidden_size": hidden[cell, variant],
                          "parameters": int(n_params[0]), "epochs": float(epochs.mean()),
                          "seconds_per_epoch": float(seconds.sum() / epochs.sum()),
                          "backtest_seconds": result.fit_time,
                          "MASE": float(scores["MASE"]), "sMAPE": float(scores["sMAPE"])})
             if progress is not None:
-                progress(f"{cell.upper():>4} seed {seed}: MASE {scores['MASE']:.3f}, "
+                progress(f"{label:>4} seed {seed}: MASE {scores['MASE']:.3f}, "
                          f"sMAPE {scores['sMAPE']:.2f}% ({result.fit_time:.1f} s, "
                          f"{len(fits)} fits)")
     runs = pd.DataFrame(rows)
@@ -287,19 +345,20 @@ def compare_cells_on_series(y, *, cells=CELLS, horizon=None, budget=None, seeds=
     table.attrs.update({
         "name": name, "n_obs": len(values), "horizon": horizon, "budget": budget,
         "initial": initial, "step": step, "n_origins": len(origins),
-        "last_origin": origins[-1], "seeds": seeds, "max_iter": max_iter, "cells": cells})
+        "last_origin": origins[-1], "seeds": seeds, "max_iter": max_iter, "cells": cells,
+        "variants": variants,
+        "models": {model_label(*m): (*m, hidden[m]) for m in models}})
     return (table, runs) if return_runs else table
 
 
 def _summarize(runs, baseline):
-    grouped = runs.groupby("cell", sort=False)
+    grouped = runs.groupby("model", sort=False)
     table = grouped.agg(hidden_size=("hidden_size", "first"),
                         parameters=("parameters", "first"),
                         seconds_per_epoch=("seconds_per_epoch", "mean"),
                         epochs=("epochs", "mean"),
                         MASE=("MASE", "mean"), MASE_sd=("MASE", "std"),
                         sMAPE=("sMAPE", "mean"), sMAPE_sd=("sMAPE", "std"))
-    table.index = [cell.upper() for cell in table.index]
     naive = pd.DataFrame({"MASE": baseline["MASE"].to_numpy(),
                           "sMAPE": baseline["sMAPE"].to_numpy()}, index=baseline.index)
     table = pd.concat([table, naive])
@@ -419,9 +478,11 @@ _HEATMAP_GATES = {"gru": ("z", "update gate z"), "lstm": ("f", "forget gate f"),
                   "rnn": ("h", "hidden state h")}
 
 
-def fit_at_origin(y, cell, hidden_size, *, horizon, origin, seed=0, max_iter=None):
+def fit_at_origin(y, cell, hidden_size, *, horizon, origin, seed=0, max_iter=None,
+                  options=None):
     """A Forecaster with a :class:`SizedNetwork` fitted on ``y[:origin]``."""
-    model = SizedNetwork(cell, hidden_size, max_iter=max_iter, random_state=seed)
+    model = SizedNetwork(cell, hidden_size, options=options, max_iter=max_iter,
+                         random_state=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return Forecaster(model, horizon=horizon, random_state=seed).fit(y.iloc[:origin])
@@ -447,20 +508,24 @@ def comparison_figure(y, table, *, seed=None):
     y = pd.Series(values, index=index, name=name)
     seed = a["seeds"][0] if seed is None else seed
     origin, horizon = a["last_origin"], a["horizon"]
-    fitted = {cell: fit_at_origin(y, cell, int(table.loc[cell.upper(), "hidden_size"]),
-                                  horizon=horizon, origin=origin, seed=seed,
-                                  max_iter=a["max_iter"]) for cell in a["cells"]}
-    gated = [c for c in ("gru", "lstm") if c in fitted] or list(fitted)[:1]
+    fitted = {label: fit_at_origin(y, cell, hidden, horizon=horizon, origin=origin, seed=seed,
+                                   max_iter=a["max_iter"], options=VARIANTS[variant])
+              for label, (cell, variant, hidden) in a["models"].items()}
+    # Heat maps of the plain networks (of the first variant when there is no plain one).
+    first = {}
+    for label, (cell, _, _) in a["models"].items():
+        first.setdefault(cell, label)
+    gated = [c for c in ("gru", "lstm") if c in first] or list(first)[:1]
     fig = Figure(figsize=(10, 3.6 + 2.6 * len(gated)), layout="constrained")
     grid = fig.add_gridspec(1 + len(gated), 1, height_ratios=[1.4] + [1] * len(gated))
     ax = fig.add_subplot(grid[0])
     shown = y.iloc[max(0, origin - 4 * horizon): origin + horizon]
     ax.plot(shown.index, shown.to_numpy(), color="0.2", lw=1.2, label="observed")
-    for k, (cell, forecaster) in enumerate(fitted.items()):
+    for k, (label, forecaster) in enumerate(fitted.items()):
         forecast = forecaster.predict()
         ax.plot(forecast.index, forecast.to_numpy(), **line_style(k),
-                label=f"{cell.upper()} ({table.loc[cell.upper(), 'parameters']} params)")
-    m = fitted[gated[0]].seasonal_period_
+                label=f"{label} ({table.loc[label, 'parameters']} params)")
+    m = fitted[first[gated[0]]].seasonal_period_
     m = m if origin > m else 1
     naive = SeasonalNaive(m).fit(y.iloc[:origin]).predict(horizon)
     ax.plot(naive.index, naive.to_numpy(), color="0.5", lw=1.2, ls=":",
@@ -472,8 +537,8 @@ def comparison_figure(y, table, *, seed=None):
     ax.legend(loc="upper left", frameon=False, fontsize=8)
     for k, cell in enumerate(gated):
         gate, label = _HEATMAP_GATES[cell]
-        frame = gate_frame(window_gates(fitted[cell]), gate)
+        frame = gate_frame(window_gates(fitted[first[cell]]), gate)
         plot_gate_heatmap(frame, ax=fig.add_subplot(grid[1 + k]),
-                          title=f"{cell.upper()} {label} over the input window (layer 0)",
+                          title=f"{first[cell]} {label} over the input window (layer 0)",
                           vmin=0.0 if gate != "h" else -1.0)
     return fig
