@@ -29,3 +29,14 @@ def test_quick_benchmark_runs(tmp_path):
     assert "gru" in done.stdout and "MASE" in done.stdout
     results = pd.read_csv(tmp_path / "gru.csv")
     assert len(results) == 3 and results.MASE.notna().all()
+
+
+def test_point_only_run_has_no_intervals_and_its_own_cache_key(tmp_path):
+    args = [sys.executable, str(BENCHMARKS / "accuracy.py"), "--models", "gru", "--origins", "1",
+            "--series", "y_fertility_usa", "--results", str(tmp_path)]
+    done = subprocess.run([*args, "--point-only"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "(point forecasts only)" in done.stdout
+    results = pd.read_csv(tmp_path / "gru.csv")
+    assert len(results) == 1 and results.MASE.notna().all() and results.coverage.isna().all()
+    assert (results.time_s == results.total_s).all()
