@@ -7,7 +7,8 @@ feature per step unless its layout is declared (``lag_order``,
 :func:`lags_to_sequences`); y is ``(n_samples,)`` or ``(n_samples, n_outputs)``
 (e.g. a multi-step direct forecast), and ``sample_weight`` weights the samples.
 Inputs and targets are standardised inside (``scaling``), so raw values work.
-The network is a stack of recurrent layers and a linear head on the last hidden state;
+The network is a stack of recurrent layers and a linear head on the last hidden state
+(or, with ``head``, on it and an attention context, or on every step);
 its parameters are ``params_``, a dict named like PyTorch's ``state_dict``
 (see :mod:`gatedts.functional`). Training is mini-batch Adam or SGD with
 global gradient-norm clipping, an optional learning-rate schedule, early
@@ -159,6 +160,7 @@ _CONSTRAINTS = MappingProxyType({
     "num_layers": [_SIZE],
     "bidirectional": [_BOOL],
     "residual": [_BOOL],
+    "head": [Options(*F.HEADS)],
     "scaling": [Options("standard"), None],
     "lag_order": [Options("oldest_first", "newest_first")],
     "n_features_per_step": [_SIZE],
@@ -297,6 +299,14 @@ _LAYERS_DOC = """\
         stack); where a layer's width differs from the one below, that input
         goes through a learned projection ``residual_proj_l{k}.weight``. Not
         with ``bidirectional``; CPU only.
+    head : {"last", "attention", "sequence"}, default "last"
+        What the linear head reads (see :mod:`gatedts.functional`): the top
+        layer's last state; ``"attention"``, additive (Bahdanau) attention
+        over every step with the last state as query, the head reading the
+        context next to it (:meth:`attention_weights` gives the weights);
+        ``"sequence"``, every step: y is ``(n_samples, n_timesteps)``, one
+        target per step in time order (oldest first, whatever
+        ``lag_order``), and ``predict`` returns that shape. CPU only.
 """
 
 _INPUT_DOC = """\
@@ -422,6 +432,7 @@ _TRAINING_DOC = """\
     n_features_in_ : int
         Columns of a 2-D X at fit (time steps of a 3-D X); predict needs the same.
     n_outputs_ : int
+        Targets per sample (with ``head="sequence"``, the time steps).
 """
 
 
@@ -451,6 +462,7 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
     _constraints = _CONSTRAINTS
 
     def __init__(self, hidden_size=32, num_layers=1, *, bidirectional=False, residual=False,
+                 head="last",
                  scaling="standard", lag_order="oldest_first", n_features_per_step=1,
                  feature_layout="interleaved", static_features=None, dropout=0.0,
                  loss="mse", quantiles=(0.05, 0.5, 0.95), solver="adam",
@@ -464,6 +476,7 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         self.num_layers = num_layers
         self.bidirectional = bidirectional
         self.residual = residual
+        self.head = head
         self.scaling = scaling
         self.lag_order = lag_order
         self.n_features_per_step = n_features_per_step
@@ -500,10 +513,12 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
 
     def _cell_options(self):
         """Keyword arguments of the functional API: the architecture, and this cell's own."""
-        return {"bidirectional": bool(self.bidirectional), "residual": bool(self.residual)}
+        return {"bidirectional": bool(self.bidirectional), "residual": bool(self.residual),
+                "head": self.head}
 
     def _init_options(self):
-        return {"bidirectional": bool(self.bidirectional), "residual": bool(self.residual)}
+        return {"bidirectional": bool(self.bidirectional), "residual": bool(self.residual),
+                "head": self.head}
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -526,6 +541,8 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
             raise ValueError("residual=True trains on the CPU only; use device='cpu'")
         if self.residual and self.bidirectional:
             raise ValueError("residual=True is not supported with bidirectional=True")
+        if self.head != "last" and self.device != "cpu":
+            raise ValueError(f"head={self.head!r} trains on the CPU only; use device='cpu'")
         if np.ndim(self.hidden_size) and self.num_layers not in (1, len(self.hidden_size)):
             raise ValueError(f"num_layers={self.num_layers} contradicts "
                              f"hidden_size={tuple(self.hidden_size)}")
@@ -595,10 +612,23 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         if y is not None and y.shape[1] != self.n_outputs_:
             raise ValueError(f"y has {y.shape[1]} output(s), the fitted model {self.n_outputs_}")
         n_heads = self.params_["head.bias"].shape[0]
-        if n_heads != self.n_outputs_ * len(self._levels() or (None,)):
+        if n_heads != self._n_heads():
             raise ValueError(f"the fitted network has {n_heads} outputs, which loss="
                              f"{self.loss!r} with quantiles={self.quantiles!r} does not "
                              "match: fit without warm_start after changing them")
+
+    def _n_heads(self):
+        """The network's outputs: one per target and quantile (per step with the sequence
+        head, whose targets are its steps)."""
+        per_step = 1 if self.head == "sequence" else self.n_outputs_
+        return per_step * len(self._levels() or (None,))
+
+    def _check_sequence_targets(self, X, y):
+        """With ``head="sequence"``, ``y`` holds one column per time step of ``X``."""
+        if self.head == "sequence" and y.shape[1] != X.shape[1]:
+            raise ValueError(
+                f"head='sequence' takes one target per time step: y must have T = {X.shape[1]} "
+                f"column(s) (the time steps of X, oldest first), got {y.shape[1]}")
 
     def _levels(self):
         """The quantiles of the quantile loss as a tuple; () for the other losses."""
@@ -672,6 +702,7 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         # fit re-learns n_features_in_ (a warm start may change the window length);
         # partial_fit keeps it.
         X, y = self._validate_X(X, y, reset=not (incremental and fitted))
+        self._check_sequence_targets(X, y)
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, len(X))
             kept = sample_weight > 0
@@ -711,9 +742,8 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
             self.feature_mean_, self.feature_scale_ = mean_and_scale(
                 X.reshape(-1, X.shape[2]), per_step)
             self.target_mean_, self.target_scale_ = mean_and_scale(y, sample_weight)
-        n_heads = self.n_outputs_ * len(self._levels() or (None,))  # one per target and quantile
         params = F.init_params(self._cell, X.shape[2], self.hidden_size, self.num_layers,
-                               n_heads, random_state=rng, dtype=np.dtype(self.dtype),
+                               self._n_heads(), random_state=rng, dtype=np.dtype(self.dtype),
                                **self._init_options())
         self._set_state(TrainingState.start(params, rng, early_stopping=self.early_stopping))
 
@@ -767,10 +797,12 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         ndarray of shape (n_samples,) or (n_samples, n_outputs)
             float64. The network runs in the model's dtype; a sample's
             prediction is the same bits whichever samples share its batch.
-            With ``loss="quantile"``, the quantile nearest 0.5.
+            With ``loss="quantile"``, the quantile nearest 0.5. With
+            ``head="sequence"``: (n_samples, n_timesteps), one prediction per
+            step, oldest first.
         """
         pred = point_prediction(self._network_outputs(X), self._levels())
-        return pred[:, 0] if self.n_outputs_ == 1 else pred
+        return pred[:, 0] if self.n_outputs_ == 1 and self.head != "sequence" else pred
 
     def predict_quantiles(self, X):
         """Every quantile of a network trained with ``loss="quantile"``.
@@ -790,6 +822,29 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
             raise ValueError(f"predict_quantiles needs loss='quantile', not {self.loss!r}")
         pred = self._network_outputs(X).reshape(-1, self.n_outputs_, len(levels))
         return pred[:, 0] if self.n_outputs_ == 1 else pred
+
+    def attention_weights(self, X):
+        """The attention weights of a network fitted with ``head="attention"``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_columns) or (n_samples, n_timesteps, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_timesteps)
+            float64, each row summing to 1: how much the context the head
+            reads takes from each time step, oldest step first (after
+            ``lag_order``: as the network reads the window).
+        """
+        check_is_fitted(self, "params_")
+        if self.head != "attention":
+            raise ValueError(f"attention_weights needs head='attention', not {self.head!r}")
+        X = self._scale_inputs(self._validate_X(X, reset=False))
+        out = [F.forward(self._cell, self.params_, X[i : i + 1024], check_input=False,
+                         return_attention=True, **self._cell_options()).attention
+               for i in range(0, len(X), 1024)]
+        return np.concatenate(out).astype(np.float64)
 
     def _network_outputs(self, X):
         """The head's outputs on the scale of y: per target, or per target and quantile."""
@@ -829,6 +884,7 @@ class GRURegressor(_RecurrentRegressor):
     _constraints = MappingProxyType({**_CONSTRAINTS, "reset_after": [_BOOL]})
 
     def __init__(self, hidden_size=32, num_layers=1, *, bidirectional=False, residual=False,
+                 head="last",
                  reset_after=True,
                  scaling="standard", lag_order="oldest_first", n_features_per_step=1,
                  feature_layout="interleaved", static_features=None, dropout=0.0, loss="mse",
@@ -868,6 +924,7 @@ class LSTMRegressor(_RecurrentRegressor):
                                      "forget_bias": [Interval()]})
 
     def __init__(self, hidden_size=32, num_layers=1, *, bidirectional=False, residual=False,
+                 head="last",
                  peephole=False, forget_bias=0.0, scaling="standard", lag_order="oldest_first",
                  n_features_per_step=1, feature_layout="interleaved", static_features=None,
                  dropout=0.0, loss="mse", quantiles=(0.05, 0.5, 0.95), solver="adam",

@@ -87,14 +87,17 @@ def _network(model, member, reset_after):
     if reset_after is not None:
         raise ValueError("reset_after is only for a params dict; an estimator's own "
                          "reset_after is used")
-    return _one_direction(_from_estimator(model), model.residual)
+    return _one_direction(_from_estimator(model), model.residual, getattr(model, "head", "last"))
 
 
-def _one_direction(network, residual):
-    """``network``, unless it is bidirectional or residual (no export of either yet).
+def _one_direction(network, residual, head="last"):
+    """``network``, unless it is bidirectional, residual or has a head other than the
+    last-state one (no export of any of these yet).
 
-    A params dict is residual when it holds a ``residual_proj_*`` key; one of
-    equal widths cannot say so, and is exported as the plain stack it describes.
+    A params dict is residual when it holds a ``residual_proj_*`` key, and has
+    the attention head when it holds ``attention.*`` keys; one of equal widths
+    cannot say it is residual, nor any dict that it is read by the sequence
+    head, and is exported as the plain network it describes.
     """
     if network.spec.bidirectional:
         raise ValueError("a bidirectional network has no ONNX or torch export yet; its params "
@@ -102,6 +105,9 @@ def _one_direction(network, residual):
                          "batch_first=True) with a dict copy (the head reads h_n)")
     if residual or network.spec.residual_projections:
         raise ValueError("a residual network (residual=True) has no ONNX or torch export yet")
+    if head != "last" or network.spec.attention:
+        raise ValueError(f"a network with head={'attention' if network.spec.attention else head!r}"
+                         " has no ONNX or torch export yet (only head='last' exports)")
     return network
 
 

@@ -184,10 +184,11 @@ class TrainingState:
 
 
 def predict(cell, params, X, options):
-    """The network's predictions on (n, T, F) ``X`` as float64, in bounded chunks."""
+    """The network's predictions on (n, T, F) ``X`` as float64, in bounded chunks: (n,
+    outputs), a sequence head's (n, T, O) flattened to (n, T·O) (its targets are its steps)."""
     out = [F.predict(cell, params, X[i : i + PREDICT_CHUNK], check_input=False, **options)
            for i in range(0, len(X), PREDICT_CHUNK)]
-    return np.concatenate(out).astype(np.float64)
+    return np.concatenate(out).astype(np.float64).reshape(len(X), -1)
 
 
 def point_prediction(pred, quantiles):

@@ -324,3 +324,97 @@ def loss_and_grad(cell, params, X, y, loss="mse", h0=None, c0=None, reset_after=
         d_out = d_in
     dX = np.stack(d_out, axis=1)
     return value, grads, dX, dh0, dc0
+
+
+# ---------------------------------------------------------------- heads
+
+
+def attention_head(params, S, q):
+    """The attention head, one sample and one step at a time (``gatedts.nn.heads``).
+
+    ``S`` (B, T, D) the top layer's output, batch-first, ``q`` (B, D) the query
+    (what the plain head reads). ``e_t = v · tanh(W_k s_t + W_q q + b)``,
+    ``α = softmax_t(e)``, ``context = Σ_t α_t s_t``, prediction ``W [context, q] + b``.
+
+    Returns (prediction (B, O), α (B, T)).
+    """
+    W_k, W_q = params["attention.key.weight"], params["attention.query.weight"]
+    b, v = params["attention.bias"], params["attention.score.weight"][0]
+    B, T, _ = S.shape
+    pred, alphas = [], []
+    for i in range(B):
+        scores = np.array([v @ np.tanh(W_k @ S[i, t] + W_q @ q[i] + b) for t in range(T)])
+        alpha = np.exp(scores - scores.max())
+        alpha = alpha / alpha.sum()
+        context = sum(alpha[t] * S[i, t] for t in range(T))
+        z = np.concatenate([context, q[i]])
+        pred.append(params["head.weight"] @ z + params["head.bias"])
+        alphas.append(alpha)
+    return np.array(pred), np.array(alphas)
+
+
+def attention_head_back(params, S, q, d_pred):
+    """Gradients of the attention head given dL/dprediction (B, O), sample by sample.
+
+    Returns (dS (B, T, D), dq (B, D), dict of the head's parameter gradients).
+    """
+    W_k, W_q = params["attention.key.weight"], params["attention.query.weight"]
+    b, v = params["attention.bias"], params["attention.score.weight"][0]
+    W = params["head.weight"]
+    B, T, D = S.shape
+    grads = {key: np.zeros_like(params[key]) for key in
+             ("head.weight", "head.bias", "attention.key.weight", "attention.query.weight",
+              "attention.bias", "attention.score.weight")}
+    dS, dq = np.zeros_like(S), np.zeros_like(q)
+    for i in range(B):
+        u = [np.tanh(W_k @ S[i, t] + W_q @ q[i] + b) for t in range(T)]
+        scores = np.array([v @ u[t] for t in range(T)])
+        alpha = np.exp(scores - scores.max())
+        alpha = alpha / alpha.sum()
+        context = sum(alpha[t] * S[i, t] for t in range(T))
+        z = np.concatenate([context, q[i]])
+        grads["head.weight"] += np.outer(d_pred[i], z)
+        grads["head.bias"] += d_pred[i]
+        dz = W.T @ d_pred[i]
+        d_context, dq[i] = dz[:D], dz[D:]
+        d_alpha = np.array([S[i, t] @ d_context for t in range(T)])
+        # softmax Jacobian: dα_t/de_s = α_t (δ_ts − α_s)
+        de = np.array([sum(d_alpha[t] * alpha[t] * ((t == s) - alpha[s]) for t in range(T))
+                       for s in range(T)])
+        for t in range(T):
+            dS[i, t] += alpha[t] * d_context
+            grads["attention.score.weight"][0] += de[t] * u[t]
+            d_pre = de[t] * v * (1.0 - u[t] ** 2)
+            grads["attention.key.weight"] += np.outer(d_pre, S[i, t])
+            grads["attention.query.weight"] += np.outer(d_pre, q[i])
+            grads["attention.bias"] += d_pre
+            dS[i, t] += W_k.T @ d_pre
+            dq[i] += W_q.T @ d_pre
+    return dS, dq, grads
+
+
+def sequence_head(params, S):
+    """The sequence head: ``W s_t + b`` at every step; ``S`` (B, T, D) -> (B, T, O)."""
+    B, T, _ = S.shape
+    return np.array([[params["head.weight"] @ S[i, t] + params["head.bias"] for t in range(T)]
+                     for i in range(B)])
+
+
+def head_forward(cell, params, X, head, h0=None, c0=None, reset_after=True, residual=False):
+    """A whole network with ``head`` ("last", "attention" or "sequence") on the
+    reference layers: plain, residual (``residual``) or bidirectional (``*_reverse``
+    keys). Returns (prediction, α (B, T) or None)."""
+    # The layers alone: the plain forwards' own head is replaced by one of the right width.
+    width = params["head.weight"].shape[1] // (2 if head == "attention" else 1)
+    layers = dict(params, **{"head.weight": np.zeros((1, width)), "head.bias": np.zeros(1)})
+    if "weight_ih_l0_reverse" in params:
+        _, S, h_n, _ = bidirectional_forward(cell, layers, X, h0, c0, reset_after)
+        q = np.concatenate([h_n[-2], h_n[-1]], axis=1)
+    else:
+        _, S, _, _, _ = forward(cell, layers, X, h0, c0, reset_after, residual=residual)
+        q = S[:, -1]
+    if head == "attention":
+        return attention_head(params, S, q)
+    if head == "sequence":
+        return sequence_head(params, S), None
+    return q @ params["head.weight"].T + params["head.bias"], None

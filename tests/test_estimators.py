@@ -462,6 +462,7 @@ BAD = {
     "reset_after": [1, "False", None],
     "bidirectional": [1, "True", None],
     "residual": [1, "True", None],
+    "head": ["Last", "lstm", None, 1, True],
     "peephole": [0, None],
     "forget_bias": [np.nan, np.inf, "1", None, True],
 }
@@ -502,6 +503,7 @@ GOOD = {
     "reset_after": [True, False],
     "bidirectional": [True, False],
     "residual": [True, False],
+    "head": ["last", "attention", "sequence"],
     "peephole": [True, False],
     "forget_bias": [0.0, -3, 1e6, np.float32(1.0)],
 }

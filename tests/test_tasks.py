@@ -3,9 +3,14 @@
 import numpy as np
 import pytest
 
+from gatedts import functional as F
 from gatedts.analysis.tasks import (
+    ARCHITECTURES,
     adding_problem,
+    architecture_parameters,
+    compare_architectures,
     compare_cells,
+    hidden_size_for_architecture,
     hidden_size_for_budget,
     n_parameters,
     recall_task,
@@ -57,3 +62,30 @@ def test_compare_cells_table(capsys):
         recall_task(3, 0)
     with pytest.raises(ValueError, match="length must be at least 2, got 1"):
         adding_problem(3, 1)
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm", "rnn"])
+def test_architecture_parameters_count_the_init_params(cell):
+    for architecture, options in ARCHITECTURES.items():
+        for H in (1, 4, 9):
+            params = F.init_params(cell, 2, H, **options)
+            assert architecture_parameters(cell, architecture, H, 2) == sum(
+                v.size for v in params.values()), (architecture, H)
+        H = hidden_size_for_architecture(cell, architecture, 2000, 2)
+        gap = abs(architecture_parameters(cell, architecture, H, 2) - 2000)
+        assert gap <= architecture_parameters(cell, architecture, H + 1, 2) - \
+            architecture_parameters(cell, architecture, H, 2)
+    with pytest.raises(ValueError, match="unknown architecture 'deep'"):
+        architecture_parameters(cell, "deep", 3, 2)
+
+
+def test_compare_architectures_table(capsys):
+    table = compare_architectures("recall", lengths=(3,), budget=200, n_train=64, n_test=32,
+                                  max_iter=2, random_state=0, verbose=True)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[4].rstrip(":") for line in lines] == list(ARCHITECTURES)
+    assert list(table["architecture"]) == list(ARCHITECTURES)
+    assert table["parameters"].between(150, 250).all()
+    assert set(table.columns) >= {"length", "hidden_size", "test_r2", "solved"}
+    with pytest.raises(ValueError, match="unknown task 'copy'"):
+        compare_architectures("copy")

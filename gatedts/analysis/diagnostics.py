@@ -1,6 +1,7 @@
-"""Looking inside a fitted network: gate activations and how far gradients reach.
+"""Looking inside a fitted network: gate activations, attention and how far gradients reach.
 
-``gate_traces`` returns what every gate did at every time step, and
+``gate_traces`` returns what every gate did at every time step,
+``attention_weights`` where a network with ``head="attention"`` looked, and
 ``gradient_reach`` the norm of dLoss/dh_t at every step t: how much the loss
 still depends on the state t steps before the end, the vanishing (or
 exploding) gradient measured on the user's own model and data. The per-epoch
@@ -56,6 +57,33 @@ def gate_traces(estimator, X, *, sample=None, index=None):
     frame.columns.names = ["layer", "name", "unit"]
     frame.index.name = frame.index.name or "step"
     return frame
+
+
+def attention_weights(estimator, X, *, sample=None, index=None):
+    """The attention weights of a regressor fitted with ``head="attention"``.
+
+    Parameters
+    ----------
+    estimator : fitted GRURegressor, LSTMRegressor or RNNRegressor with ``head="attention"``
+    X : array-like (n_samples, n_timesteps[, n_features])
+        As for ``estimator.predict``.
+    sample : int, optional
+        Return the weights of this one sequence as a Series instead.
+    index : array-like of length n_timesteps, optional
+        Labels of that Series (e.g. the window's timestamps).
+
+    Returns
+    -------
+    ndarray (n_samples, n_timesteps) or pandas.Series
+        Oldest step first; each row sums to 1 (see
+        :meth:`~gatedts.GRURegressor.attention_weights`).
+    """
+    weights = estimator.attention_weights(X)
+    if sample is None:
+        return weights
+    series = pd.Series(weights[sample], index=index, name="attention")
+    series.index.name = series.index.name or "step"
+    return series
 
 
 def gradient_reach(estimator, X, y):

@@ -21,8 +21,9 @@ from ..forecasting.plotting import (
     save_figure,
 )
 
-__all__ = ["label_axes", "line_style", "plot_backtest", "plot_forecast", "plot_forecaster",
-           "plot_gate_heatmap", "plot_gradient_reach", "require_matplotlib", "save_figure"]
+__all__ = ["label_axes", "line_style", "plot_attention", "plot_backtest", "plot_forecast",
+           "plot_forecaster", "plot_gate_heatmap", "plot_gradient_reach", "plot_window",
+           "require_matplotlib", "save_figure"]
 
 
 def _time_labels(index):
@@ -127,3 +128,103 @@ def plot_gradient_reach(reach, *, ax=None, layer=None, normalize=True, title=Non
         ax.legend(frameon=False)
     return ax
 
+
+
+def plot_attention(weights, *, ax=None, title=None, labels=None, color="C1"):
+    """Bar chart of one window's attention weights, time steps across (as the heat maps).
+
+    Parameters
+    ----------
+    weights : pandas.Series or array-like of shape (n_timesteps,)
+        One sequence's weights, oldest step first: e.g.
+        ``attention_weights(model, X, sample=0, index=dates)``.
+    ax : matplotlib Axes, optional
+    title : str, optional
+    labels : list of str, optional
+        Tick labels of the time steps; by default from the Series' index.
+    color : str, default "C1"
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import numpy as np
+
+    ax = _axes(ax)
+    if isinstance(weights, pd.Series):
+        if labels is None:
+            labels = _time_labels(weights.index)
+        weights = weights.to_numpy()
+    weights = np.asarray(weights, dtype=float)
+    if weights.ndim != 1:
+        raise ValueError(f"weights must be 1-D (n_timesteps,), got shape {weights.shape}")
+    n_steps = len(weights)
+    # Same x positions as plot_gate_heatmap (step k at x = k), so the panels line up.
+    ax.bar(np.arange(n_steps), weights, width=0.8, color=color)
+    ax.set_xlim(-0.5, n_steps - 0.5)
+    every = max(1, n_steps // 24)
+    ticks = np.arange(0, n_steps, every)
+    ax.set_xticks(ticks)
+    if labels is not None:
+        ax.set_xticklabels([labels[k] for k in ticks], fontsize=7)
+    ax.set_ylabel("attention weight")
+    ax.set_ylim(0, max(float(weights.max()) * 1.1, 1e-12))
+    ax.set_title(title if title is not None else "attention weights")
+    ax.grid(alpha=0.3, axis="y")
+    return ax
+
+
+_WINDOW_GATES = {"gru": ("z", "update gate z", 0.0), "lstm": ("f", "forget gate f", 0.0),
+                 "rnn": ("h", "hidden state h", -1.0)}
+
+
+def plot_window(estimator, X, *, sample=0, gate=None, layer=0, index=None):
+    """One window's gate heat map and, for an attention network, its attention weights below.
+
+    Parameters
+    ----------
+    estimator : fitted GRURegressor, LSTMRegressor or RNNRegressor
+    X : array-like (n_samples, n_timesteps[, n_features])
+        As for ``estimator.predict``.
+    sample : int, default 0
+        The window to draw.
+    gate : str, optional
+        The gate of :func:`~gatedts.analysis.diagnostics.gate_traces` to draw;
+        default the GRU update gate ``z``, the LSTM forget gate ``f``, the
+        RNN's ``h``.
+    layer : int, default 0
+    index : array-like of length n_timesteps, optional
+        Labels of the time steps (e.g. the window's dates).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The heat map (units × steps) on top; with ``head="attention"`` a bar
+        chart of the attention weights under it, on the same steps.
+    """
+    from .diagnostics import attention_weights, gate_traces
+
+    Figure = require_matplotlib()
+    default, label, vmin = _WINDOW_GATES[estimator._cell]
+    gate = gate or default
+    label = label if gate == default else f"gate {gate}"
+    traces = gate_traces(estimator, X, sample=sample, index=index)
+    names = traces.columns.get_level_values("name")
+    mask = (traces.columns.get_level_values("layer") == layer) & (names == gate)
+    if not mask.any():
+        raise KeyError(f"no gate {gate!r} in layer {layer}; the traces hold "
+                       f"{sorted(set(names))}")
+    frame = traces.loc[:, mask]
+    frame.columns = frame.columns.get_level_values("unit")
+    attention = getattr(estimator, "head", "last") == "attention"
+    fig = Figure(figsize=(10, 5.2 if attention else 3.0), layout="constrained")
+    grid = fig.add_gridspec(2 if attention else 1, 1)
+    top = fig.add_subplot(grid[0])
+    plot_gate_heatmap(frame, ax=top, vmin=vmin if gate != "c" else None,
+                      vmax=1.0 if gate != "c" else None,
+                      title=f"{estimator._cell.upper()} {label} (layer {layer}), window {sample}")
+    if attention:
+        weights = attention_weights(estimator, X, sample=sample, index=index)
+        plot_attention(weights, ax=fig.add_subplot(grid[1], sharex=top),
+                       title="attention weights over the same window")
+    return fig

@@ -12,7 +12,9 @@ Two classic probes of memory, as regression problems for the estimators:
   distraction can score.
 
 :func:`compare_cells` trains the three cells with (nearly) the same number of
-parameters on the same data and reports held-out R² per task and length.
+parameters on the same data and reports held-out R² per task and length;
+:func:`compare_architectures` does the same for one cell with the last-state
+head, the attention head and bidirectional layers.
 """
 
 import time
@@ -23,6 +25,7 @@ import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 
 from ..estimators import ESTIMATORS
+from ..nn.cells import n_gates
 from ..nn.params import hidden_size_for_budget, n_parameters
 from .compare import CELLS
 
@@ -84,17 +87,91 @@ def compare_cells(task="adding", lengths=(10, 50, 100, 200), *, budget=2000,
             model = ESTIMATORS[cell](hidden_size=hidden, learning_rate_init=learning_rate_init,
                                      batch_size=batch_size, max_iter=max_iter, tol=0.0,
                                      random_state=random_state)
-            start = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                model.fit(X[:n_train], y[:n_train])
-            seconds = time.perf_counter() - start
-            r2 = model.score(X[n_train:], y[n_train:])
+            r2, seconds = _fit_and_score(model, X, y, n_train)
             rows.append({"task": task, "length": length, "cell": cell, "hidden_size": hidden,
                          "parameters": n_parameters(cell, X.shape[2], hidden),
                          "test_r2": r2, "solved": r2 >= solved_r2,
                          "seconds_per_epoch": seconds / model.n_iter_})
             if verbose:
                 print(f"{task} length {length:>4} {cell:>4}: R² {r2:6.3f} "
+                      f"({seconds:.1f} s)", flush=True)
+    return pd.DataFrame(rows)
+
+
+def _fit_and_score(model, X, y, n_train):
+    """Fit on the first ``n_train`` samples; held-out R² on the rest, and the fit's seconds."""
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X[:n_train], y[:n_train])
+    seconds = time.perf_counter() - start
+    return model.score(X[n_train:], y[n_train:]), seconds
+
+
+# The architectures compare_architectures trains: estimator options.
+ARCHITECTURES = {"last": {}, "attention": {"head": "attention"},
+                 "bidirectional": {"bidirectional": True}}
+
+
+def architecture_parameters(cell, architecture, hidden_size, input_size, output_size=1):
+    """Weights of a one-layer ``cell`` network of ``architecture`` (see :data:`ARCHITECTURES`).
+
+    "last" is :func:`~gatedts.nn.params.n_parameters`; "attention" adds
+    W_k, W_q (H, H), b_a, v (H,) and the head's context half; "bidirectional"
+    doubles the layer and the head's input.
+    """
+    if architecture not in ARCHITECTURES:
+        raise ValueError(f"unknown architecture {architecture!r}; expected one of "
+                         f"{', '.join(ARCHITECTURES)}")
+    H, n_out = hidden_size, output_size
+    layer = n_gates(cell) * H * (input_size + H + 2)
+    if architecture == "bidirectional":
+        return 2 * layer + 2 * H * n_out + n_out
+    if architecture == "attention":
+        return layer + 2 * H * H + 2 * H + 2 * H * n_out + n_out
+    return layer + H * n_out + n_out
+
+
+def hidden_size_for_architecture(cell, architecture, budget, input_size, output_size=1):
+    """The hidden size whose one-layer ``architecture`` network comes closest to ``budget``."""
+    return min(range(1, 1025), key=lambda H: abs(
+        architecture_parameters(cell, architecture, H, input_size, output_size) - budget))
+
+
+def compare_architectures(task="recall", lengths=(10, 25, 50, 100), *, cell="gru",
+                          architectures=tuple(ARCHITECTURES), budget=2000, n_train=2000,
+                          n_test=500, max_iter=30, learning_rate_init=0.01, batch_size=64,
+                          random_state=0, solved_r2=0.9, verbose=False):
+    """Train one ``cell`` with each head/direction option on ``task`` at each length,
+    every architecture at (nearly) the same parameter budget.
+
+    The architectures (:data:`ARCHITECTURES`): "last", the plain last-state head;
+    "attention", ``head="attention"``; "bidirectional", ``bidirectional=True``.
+    Same data and training as :func:`compare_cells`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (length, architecture): hidden size, parameter count,
+        held-out R², solved, seconds per epoch.
+    """
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
+    rows = []
+    for length in lengths:
+        X, y = TASKS[task](n_train + n_test, length, random_state=random_state)
+        for architecture in architectures:
+            hidden = hidden_size_for_architecture(cell, architecture, budget, X.shape[2])
+            model = ESTIMATORS[cell](hidden_size=hidden, learning_rate_init=learning_rate_init,
+                                     batch_size=batch_size, max_iter=max_iter, tol=0.0,
+                                     random_state=random_state, **ARCHITECTURES[architecture])
+            r2, seconds = _fit_and_score(model, X, y, n_train)
+            rows.append({"task": task, "length": length, "cell": cell,
+                         "architecture": architecture, "hidden_size": hidden,
+                         "parameters": sum(v.size for v in model.params_.values()),
+                         "test_r2": r2, "solved": r2 >= solved_r2,
+                         "seconds_per_epoch": seconds / model.n_iter_})
+            if verbose:
+                print(f"{task} length {length:>4} {cell} {architecture:>13}: R² {r2:6.3f} "
                       f"({seconds:.1f} s)", flush=True)
     return pd.DataFrame(rows)

@@ -72,6 +72,10 @@ _PRIOR = 4.0
 _WINDOW_PASSES = 100_000
 _MIN_WINDOWS = 10  # the "auto" window shrinks to keep at least this many training windows
 _AUTO_CELLS = CELL_NAMES  # the members of Forecaster("auto"), in turn
+_SEQUENCE_HEAD_REFUSED = (
+    "head='sequence' does not fit a Forecaster: its networks predict the horizon from a "
+    "window (one target per future step), not one target per input step; use head='last' "
+    "or head='attention'")
 
 
 def default_estimator(cell: str = "gru", n_windows: int = 100, *, random_state=None,
@@ -206,7 +210,9 @@ class Forecaster(ConformalIntervals, BaseEstimator):
         member and calibration fit: ``{"hidden_size": 16, "max_iter": 50}``.
         Any parameter of the cell's estimator (:class:`~gatedts.GRURegressor`,
         ...) but ``random_state``, which ``random_state`` sets per member; an
-        unknown name is an error that lists the valid ones. A regressor passed
+        unknown name is an error that lists the valid ones. ``{"head":
+        "attention"}`` works; ``head="sequence"`` does not (a Forecaster's
+        targets are the horizon, not one per input step). A regressor passed
         as ``estimator`` takes its own parameters instead.
     random_state : int, RandomState or None, default None
         Seed of the default network.
@@ -390,6 +396,8 @@ class Forecaster(ConformalIntervals, BaseEstimator):
             raise TypeError("estimator must be 'gru', 'lstm', 'rnn', 'auto', None or a regressor "
                             f"with fit and predict, got {type(self.estimator).__name__}")
         estimator = clone(self.estimator)
+        if getattr(estimator, "head", None) == "sequence":
+            raise ValueError(_SEQUENCE_HEAD_REFUSED)
         if member and "random_state" in estimator.get_params():
             estimator.set_params(random_state=seed)
         if self.model_horizon_ > 1 and not get_tags(estimator).target_tags.multi_output:
@@ -426,6 +434,8 @@ class Forecaster(ConformalIntervals, BaseEstimator):
                 f"{'is not a parameter' if len(unknown) == 1 else 'are not parameters'} of "
                 f"{type(network).__name__}{''.join(f' ({n})' for n in notes)}; valid: "
                 f"{', '.join(valid)}")
+        if options.get("head") == "sequence":
+            raise ValueError(_SEQUENCE_HEAD_REFUSED)
         return network.set_params(**options)
 
     @property

@@ -2,6 +2,7 @@
 
 ``functional`` (``init_params``, ``forward``, ``predict``, ``loss_and_grad``) is
 the API; ``params`` the parameter layout; ``cells`` the one registry of cells;
+``heads`` the heads on top of the layers (last state, attention, every step);
 ``core`` the input handling that the CPU and CUDA paths share; ``optim`` the
 optimizers; ``scratch`` and ``threads`` the buffer and thread-pool policies.
 The kernels live in ``cpu/`` (``@njit``) and ``cuda/`` (``@cuda.jit``), whose

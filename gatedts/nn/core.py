@@ -98,6 +98,32 @@ def check_y(y, spec, batch, n_quantiles=1):
     return y.astype(spec.dtype, copy=False)
 
 
+def check_y_sequence(y, spec, batch, n_steps, n_quantiles=1):
+    """``y`` of the sequence head as (batch, time, targets) in the parameters' dtype.
+
+    One target vector per step: (batch, time, targets), or (batch, time) when
+    there is one target (``targets`` as in :func:`check_y`).
+    """
+    y = np.asarray(y)
+    if y.dtype.kind not in "biuf":
+        raise TypeError(f"y must be a real numeric array, got dtype {y.dtype}")
+    if spec.output_size % n_quantiles:
+        raise ValueError(f"the head has {spec.output_size} outputs, not a multiple of the "
+                         f"{n_quantiles} quantiles")
+    targets = spec.output_size // n_quantiles
+    if y.ndim == 2 and targets == 1:
+        y = y[:, :, None]
+    if y.shape != (batch, n_steps, targets):
+        one = f" or ({batch}, {n_steps})" if targets == 1 else ""
+        raise ValueError(
+            f"y has shape {y.shape}, expected ({batch}, {n_steps}, {targets}){one} for "
+            f"head='sequence': one target per time step (T = {n_steps}) of each of X's "
+            f"{batch} sequences and each of the head's {spec.output_size} output(s)")
+    if not np.all(np.isfinite(y)):
+        raise ValueError("y contains NaN or infinity")
+    return y.astype(spec.dtype, copy=False)
+
+
 def check_sample_weight(sample_weight, batch):
     """``sample_weight`` as a float64 (batch,) array of finite, non-negative weights."""
     w = np.asarray(sample_weight)
@@ -248,8 +274,10 @@ class Forward:
 
     Attributes
     ----------
-    prediction : ndarray (batch, output_size)
-        The head applied to the top layer's last hidden state.
+    prediction : ndarray (batch, output_size), or (batch, time, output_size)
+        The head's output: on the top layer's last hidden state (``"last"``),
+        on it and the attention context (``"attention"``), or at every step
+        (``"sequence"``, the second shape).
     sequence : ndarray (batch, time, hidden_size of the top layer)
         Every hidden state of the top layer (bidirectional: both directions
         side by side, width 2·H, as PyTorch's ``output``).
@@ -262,6 +290,9 @@ class Forward:
         ``(batch, time, H_k)``: GRU ``r``, ``z``, ``n`` (candidate), ``h``;
         LSTM ``i``, ``f``, ``g``, ``o``, ``c`` (cell state), ``h``; RNN ``h``.
         Sigmoid gates lie in (0, 1); ``n``, ``g`` and the RNN's ``h`` in (-1, 1).
+    attention : ndarray (batch, time) or None
+        With ``return_attention=True`` (attention head only): the attention
+        weights α_t of every step, in time order; each row sums to 1.
     """
 
     prediction: np.ndarray
@@ -269,6 +300,7 @@ class Forward:
     h_n: tuple
     c_n: tuple | None
     gates: tuple | None = None
+    attention: np.ndarray | None = None
 
 
 def gate_traces(cell, hs, gates, extra):

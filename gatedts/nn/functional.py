@@ -4,17 +4,45 @@ Parameters are a plain ``dict[str, np.ndarray]`` named and shaped exactly like
 the ``state_dict()`` of ``torch.nn.GRU / LSTM / RNN(batch_first=True)``
 followed by an ``nn.Linear`` head whose keys are renamed ``head.*``:
 
-====================  ===================  ==================================
-key                   shape                meaning
-====================  ===================  ==================================
-``weight_ih_l{k}``    (G·H_k, I_k)         input weights of layer k
-``weight_hh_l{k}``    (G·H_k, H_k)         recurrent weights of layer k
-``bias_ih_l{k}``      (G·H_k,)             input bias
-``bias_hh_l{k}``      (G·H_k,)             recurrent bias
-``weight_peephole_l{k}`` (3, H_k)          LSTM only, optional: i, f, o peepholes
-``head.weight``       (O, H_top)           linear head on the last hidden state
-``head.bias``         (O,)
-====================  ===================  ==================================
+============================  ============  ======================================
+key                           shape         meaning
+============================  ============  ======================================
+``weight_ih_l{k}``            (G·H_k, I_k)  input weights of layer k
+``weight_hh_l{k}``            (G·H_k, H_k)  recurrent weights of layer k
+``bias_ih_l{k}``              (G·H_k,)      input bias
+``bias_hh_l{k}``              (G·H_k,)      recurrent bias
+``weight_peephole_l{k}``      (3, H_k)      LSTM only, optional: i, f, o peepholes
+``head.weight``               (O, H_top)    linear head on the last hidden state
+``head.bias``                 (O,)
+``attention.key.weight``      (D, D)        attention head only: W_k
+``attention.query.weight``    (D, D)        attention head only: W_q
+``attention.bias``            (D,)          attention head only: b_a
+``attention.score.weight``    (1, D)        attention head only: v
+============================  ============  ======================================
+
+The head (``head=``) reads the top layer's output sequence S (T steps of
+width D = n_directions·H_top; with ``residual`` it includes the skip) and q,
+what the plain head reads (PyTorch's ``h_n`` of the top layer, or the
+residual top output at the last step):
+
+===============  ===========================================  ===============  ============
+``head``         prediction                                   ``head.weight``  shape
+===============  ===========================================  ===============  ============
+``"last"``       ``W q + b``                                  (O, D)           (B, O)
+``"attention"``  ``W [context, q] + b`` with                  (O, 2·D)         (B, O)
+                 ``context = Σ_t α_t s_t``,
+                 ``α = softmax_t(v · tanh(W_k s_t + W_q q
+                 + b_a))`` (Bahdanau's additive attention,
+                 the last state q as the query)
+``"sequence"``   ``W s_t + b`` at every step t                (O, D)           (B, T, O)
+===============  ===========================================  ===============  ============
+
+The attention width is A = D. ``head=None`` (the default) reads the dict:
+"attention" iff it holds the ``attention.*`` keys, else "last"; the
+sequence head has no parameters of its own, so it must be asked for. Its
+targets are one per step: ``y`` (B, T, O), or (B, T) for one output, and the
+loss is the mean over every step and output. Heads other than "last" run on
+the CPU only.
 
 A bidirectional network (``init_params(..., bidirectional=True)``, as
 ``torch.nn.GRU(bidirectional=True)``) adds the same four (or five) keys with
@@ -44,14 +72,17 @@ from importlib import import_module
 
 import numpy as np
 
-from . import core
+from . import core, heads
 from .cells import get_cell
 from .core import LOSSES, Forward, layer_weights, loss_value
-from .cpu.common import CHUNK_ROWS, linear_head, project_inputs
+from .cpu.common import CHUNK_ROWS, project_inputs
 from .params import (
+    HEADS,
     ModelSpec,
     check_bidirectional,
+    check_head,
     check_residual,
+    has_attention,
     has_residual_projection,
     init_params,
     layer_keys,
@@ -61,7 +92,7 @@ from .params import (
 from .scratch import scratch
 from .threads import single_threaded_blas  # also sets the OpenMP spin default (see threads)
 
-__all__ = ["LOSSES", "Forward", "ModelSpec", "forward", "init_params", "loss_and_grad",
+__all__ = ["HEADS", "LOSSES", "Forward", "ModelSpec", "forward", "init_params", "loss_and_grad",
            "loss_value", "model_spec", "predict"]
 
 
@@ -131,22 +162,17 @@ def _last_states(layer):
     return np.concatenate([c.hs[-1] for c in layer], axis=-1)
 
 
-def _head(params, h_last):
-    # In the kernels' own arithmetic, so a window's prediction does not depend on
-    # the batch it is in (BLAS may round differently for different batch sizes).
-    return linear_head(h_last, params["head.weight"], params["head.bias"])
-
-
-def _prepare(cell, params, X, h0, c0, check_input, bidirectional, residual, states=True):
+def _prepare(cell, params, X, h0, c0, check_input, bidirectional, residual, head, states=True):
     """:func:`core.prepare`, the architecture options checked against ``params``; the last
-    item is whether the network is residual."""
+    two items are whether the network is residual and its head."""
     prepared = core.prepare(cell, params, X, h0, c0, check_input, states=states)
     check_bidirectional(prepared[1], bidirectional)
-    return (*prepared, check_residual(prepared[1], residual))
+    return (*prepared, check_residual(prepared[1], residual), check_head(prepared[1], head))
 
 
 def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectional=None,
-            residual=None, return_gates=False, check_input=True, device="cpu"):
+            residual=None, head=None, return_gates=False, return_attention=False,
+            check_input=True, device="cpu"):
     """Run the network over ``X`` and return a :class:`Forward`.
 
     Parameters
@@ -178,27 +204,44 @@ def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectiona
         agree with the projections in ``params``. Not with
         ``bidirectional``; CPU only. ``h_n``, ``c_n`` and the gates stay the
         layers' own states; ``sequence`` is the top layer's output.
+    head : {"last", "attention", "sequence"} or None, default None
+        What the linear head reads (see the module docstring): the last
+        state, the attention context next to it, or every step (prediction
+        (batch, time, O)). None reads ``params``: "attention" iff it holds
+        the ``attention.*`` keys, else "last"; a given head must agree with
+        them. Works with ``residual`` and ``bidirectional``; CPU only.
     return_gates : bool, default False
         Also return every gate activation (see :class:`Forward`); a
         bidirectional network gives one dict per layer and direction, in the
         order of ``h_n``, each in time order.
+    return_attention : bool, default False
+        Also return the attention weights (batch, time), in time order, as
+        ``Forward.attention``; only with the attention head.
     check_input : bool, default True
         Validate ``params`` and ``X``. Turn off only for inputs that were
         already checked (the estimators do, once per fit).
     device : {"cpu", "cuda", "auto"}, default "cpu"
         "cuda" runs on the GPU through :mod:`gatedts.nn.cuda` (same results);
         "auto" does when a GPU is available.
+
+    Returns
+    -------
+    Forward
     """
     cuda = _on_device(device)
     if cuda is not None:
         return cuda.forward(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
-                            bidirectional=bidirectional, residual=residual,
-                            return_gates=return_gates, check_input=check_input)
-    params, spec, X, h0, c0, residual = _prepare(cell, params, X, h0, c0, check_input,
-                                                 bidirectional, residual)
+                            bidirectional=bidirectional, residual=residual, head=head,
+                            return_gates=return_gates, return_attention=return_attention,
+                            check_input=check_input)
+    params, spec, X, h0, c0, residual, head = _prepare(cell, params, X, h0, c0, check_input,
+                                                       bidirectional, residual, head)
+    if return_attention and head != "attention":
+        raise ValueError(f"return_attention=True needs the attention head, not head={head!r} "
+                         "(init_params(..., head='attention') makes its parameters)")
     cell_obj = _make_layer(cell, reset_after)
     caches, top = _run_layers(cell_obj, params, spec, X, h0, c0, None, residual)
-    prediction = _head(params, _head_input(caches, top, residual))
+    prediction, head_cache = heads.forward(head, params, top, _head_input(caches, top, residual))
     if check_input:
         core.check_outputs(prediction, params, "prediction")
     # Copies: the caches live in reused scratch arrays (see _workspace.py).
@@ -210,13 +253,14 @@ def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectiona
         gates = tuple(_time_order(core.gate_traces(cell, c.hs, c.gates, c.extra), d)
                       for layer in caches for d, c in enumerate(layer))
     sequence = top.transpose(1, 0, 2).copy()
-    return Forward(prediction, sequence, h_n, c_n, gates)
+    attention = head_cache.alpha.T.copy() if return_attention else None
+    return Forward(prediction, sequence, h_n, c_n, gates, attention)
 
 
 def _head_input(caches, top, residual):
     """What the head reads: the top layer's output at the last step when residual
     (one direction only), else PyTorch's ``h_n`` of the top layer."""
-    return top[-1] if residual else _last_states(caches[-1])
+    return np.ascontiguousarray(top[-1]) if residual else _last_states(caches[-1])
 
 
 def _time_order(traces, direction):
@@ -227,26 +271,29 @@ def _time_order(traces, direction):
 
 
 def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectional=None,
-            residual=None, check_input=True, device="cpu"):
-    """The head on the top layer's last hidden state, shape ``(batch, output_size)``.
+            residual=None, head=None, check_input=True, device="cpu"):
+    """The network's prediction: ``(batch, output_size)``, or ``(batch, time,
+    output_size)`` with ``head="sequence"``.
 
     Same arguments as :func:`forward`; use :func:`forward` for the whole
-    hidden-state sequence and the final states.
+    hidden-state sequence, the final states and the attention weights.
     """
     cuda = _on_device(device)
     if cuda is not None:
         return cuda.predict(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
-                            bidirectional=bidirectional, residual=residual,
+                            bidirectional=bidirectional, residual=residual, head=head,
                             check_input=check_input)
     if (h0 is not None or c0 is not None or len(X) > CHUNK_ROWS or bidirectional
             or "weight_ih_l0_reverse" in params or residual
-            or (residual is None and has_residual_projection(params))):
+            or (residual is None and has_residual_projection(params))
+            or head not in (None, "last") or has_attention(params)):
         return forward(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
-                       bidirectional=bidirectional, residual=residual,
+                       bidirectional=bidirectional, residual=residual, head=head,
                        check_input=check_input).prediction
-    # The latency path for a few windows: every layer and the head in one call.
-    params, spec, X, _ = _prepare(cell, params, X, None, None, check_input, bidirectional,
-                                  residual, states=False)
+    # The latency path for a few windows of the plain head: every layer and the head in
+    # one call.
+    params, spec, X, _, _ = _prepare(cell, params, X, None, None, check_input, bidirectional,
+                                     residual, head, states=False)
     x = np.ascontiguousarray(X.transpose(1, 0, 2))
     prediction = _make_layer(cell, reset_after).predict(x, params, spec.num_layers)
     if check_input:
@@ -259,17 +306,20 @@ def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectiona
 
 def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, quantiles=None,
                   sample_weight=None, h0=None, c0=None, reset_after=True, bidirectional=None,
-                  residual=None, dropout=0.0, random_state=None, return_input_grads=False,
-                  check_input=True, device="cpu"):
+                  residual=None, head=None, dropout=0.0, random_state=None,
+                  return_input_grads=False, check_input=True, device="cpu"):
     """Mean loss of the network on ``(X, y)`` and its exact gradient (BPTT).
 
     Parameters
     ----------
-    cell, params, X, h0, c0, reset_after, bidirectional, residual, check_input, device
+    cell, params, X, h0, c0, reset_after, bidirectional, residual, head, check_input, device
         As in :func:`forward`.
     y : array-like (batch, output_size), or (batch,) for one output
         With ``loss="quantile"``: (batch, output_size / len(quantiles)), the
-        head giving each target's quantiles side by side.
+        head giving each target's quantiles side by side. With
+        ``head="sequence"``, one target per step: (batch, time, output_size),
+        or (batch, time) for one output (the loss is then the mean over every
+        step and output).
     loss : {"mse", "mae", "huber", "quantile"}, default "mse"
         Mean over all elements; see :func:`loss_value`.
     huber_delta : float, default 1.0
@@ -305,45 +355,43 @@ def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, quantiles=
     if cuda is not None:
         return cuda.loss_and_grad(cell, params, X, y, loss=loss, huber_delta=huber_delta, h0=h0,
                                   c0=c0, reset_after=reset_after,
-                                  bidirectional=bidirectional, residual=residual,
+                                  bidirectional=bidirectional, residual=residual, head=head,
                                   dropout=dropout,
                                   random_state=random_state,
                                   return_input_grads=return_input_grads,
                                   check_input=check_input)
     with single_threaded_blas():  # the kernels bring their own threads (see _threads.py)
         return _loss_and_grad(cell, params, X, y, loss, huber_delta, levels, sample_weight, h0,
-                              c0, reset_after, bidirectional, residual, dropout, random_state,
-                              return_input_grads, check_input)
+                              c0, reset_after, bidirectional, residual, head, dropout,
+                              random_state, return_input_grads, check_input)
 
 
 def _loss_and_grad(cell, params, X, y, loss, huber_delta, quantiles, sample_weight, h0, c0,
-                   reset_after, bidirectional, residual, dropout, random_state, return_input_grads,
-                   check_input):
-    params, spec, X, h0, c0, residual = _prepare(cell, params, X, h0, c0, check_input,
-                                                 bidirectional, residual)
-    y = (core.check_y(y, spec, X.shape[0], max(1, len(quantiles))) if check_input
-         else y.reshape(X.shape[0], -1))
+                   reset_after, bidirectional, residual, head, dropout, random_state,
+                   return_input_grads, check_input):
+    params, spec, X, h0, c0, residual, head = _prepare(cell, params, X, h0, c0, check_input,
+                                                       bidirectional, residual, head)
     batch, n_steps, _ = X.shape
+    n_quantiles = max(1, len(quantiles))
+    if head == "sequence":
+        y = (core.check_y_sequence(y, spec, batch, n_steps, n_quantiles) if check_input
+             else y.reshape(batch, n_steps, -1))
+    else:
+        y = core.check_y(y, spec, batch, n_quantiles) if check_input else y.reshape(batch, -1)
     masks = core.dropout_masks(spec, batch, n_steps, dropout, random_state)
     cell_obj = _make_layer(cell, reset_after)
     caches, top = _run_layers(cell_obj, params, spec, X, h0, c0, masks, residual)
-    h_last = _head_input(caches, top, residual)
-    value, d_pred = loss_value(_head(params, h_last), y, loss, huber_delta, quantiles or None,
+    q = _head_input(caches, top, residual)
+    prediction, head_cache = heads.forward(head, params, top, q)
+    value, d_pred = loss_value(prediction, y, loss, huber_delta, quantiles or None,
                                sample_weight)
     if check_input:
         core.check_outputs(value, params, "loss")
-    d_pred = d_pred.astype(spec.dtype, copy=False)
-    grads = {"head.weight": d_pred.T @ h_last, "head.bias": d_pred.sum(axis=0)}
+    grads = {}
+    d_top, d_q = heads.backward(head, params, top, q, head_cache,
+                                d_pred.astype(spec.dtype, copy=False), grads)
     n_dir = spec.num_directions
-    # dL/dh_t of each direction of the top layer (the reverse one in its own, reversed time):
-    # only the states the head reads.
-    d_top = d_pred @ params["head.weight"]
-    dhs = []
-    for d, cache in enumerate(caches[-1]):
-        dh = np.zeros_like(cache.hs[1:])
-        H = dh.shape[-1]
-        dh[-1] = d_top[:, d * H : (d + 1) * H]
-        dhs.append(dh)
+    dhs = _top_gradients(d_top, d_q, caches[-1], n_dir)
     n_states = spec.num_layers * n_dir
     dh0, dc0, dh_seq = [None] * n_states, [None] * n_states, [None] * n_states
     dx = None
@@ -387,6 +435,34 @@ def _loss_and_grad(cell, params, X, y, loss, huber_delta, quantiles, sample_weig
         "dh": tuple(d.transpose(1, 0, 2).copy() for d in dh_seq),
     }
     return value, grads, input_grads
+
+
+def _top_gradients(d_top, d_q, top_caches, n_dir):
+    """dL/dh_t of each direction of the top layer (the reverse one in its own, reversed
+    time), from the head's dL/dS (T, B, D) (None: zero) and dL/dq (None: zero).
+
+    q is the top output at the last step, or (bidirectional) the forward state
+    at the last step next to the reverse state at the first: with a residual
+    top layer its output at the last step, which is what ``d_top`` also
+    reaches through (the residual backward takes the forward direction's full
+    gradient as dL/d(output)).
+    """
+    if d_top is None:
+        T, B, H = top_caches[0].hs[1:].shape
+        d_top = np.zeros((T, B, H * n_dir), dtype=top_caches[0].hs.dtype)
+    else:
+        d_top = np.array(d_top, dtype=top_caches[0].hs.dtype)  # a copy: d_q is added in
+    if d_q is not None:
+        if n_dir == 1:
+            d_top[-1] += d_q
+        else:
+            H = d_top.shape[-1] // 2
+            d_top[-1, :, :H] += d_q[:, :H]
+            d_top[0, :, H:] += d_q[:, H:]  # the reverse direction's last state is at step 0
+    if n_dir == 1:
+        return [d_top]
+    H = d_top.shape[-1] // 2
+    return [np.ascontiguousarray(d_top[..., :H]), np.ascontiguousarray(d_top[::-1, :, H:])]
 
 
 def _residual_grad(params, grads, k, d_out, x):

@@ -24,6 +24,7 @@ class ModelSpec:
     dtype: np.dtype
     bidirectional: bool = False
     residual_projections: tuple[int, ...] = ()  # the layers with a residual_proj_l{k}.weight
+    attention: bool = False  # the params hold the attention head's attention.* keys
 
     @property
     def num_layers(self):
@@ -32,6 +33,17 @@ class ModelSpec:
     @property
     def num_directions(self):
         return 2 if self.bidirectional else 1
+
+    @property
+    def top_width(self):
+        """D: the width of the top layer's output (both directions side by side)."""
+        return self.hidden_sizes[-1] * self.num_directions
+
+    @property
+    def head(self):
+        """The head the parameters call for: "attention" or "last" ("sequence" has no
+        parameters of its own, so a dict cannot say it; see :func:`check_head`)."""
+        return "attention" if self.attention else "last"
 
     @property
     def state_sizes(self):
@@ -64,6 +76,47 @@ def check_bidirectional(spec, bidirectional):
                          "bidirectional=True) makes bidirectional ones)")
     raise ValueError("bidirectional=False but params has '*_reverse' keys: these are the "
                      "parameters of a bidirectional network; pass bidirectional=True (or None)")
+
+
+HEADS = ("last", "attention", "sequence")
+
+# The attention head's keys and their shapes in terms of D (the top layer's output width);
+# the attention width A is D.
+ATTENTION_KEYS = ("attention.key.weight", "attention.query.weight", "attention.bias",
+                  "attention.score.weight")
+
+
+def attention_shapes(width):
+    """The shape of each :data:`ATTENTION_KEYS` entry for a top layer ``width`` D wide."""
+    return dict(zip(ATTENTION_KEYS, ((width, width), (width, width), (width,), (1, width)),
+                    strict=True))
+
+
+def has_attention(params):
+    """Whether ``params`` (any mapping; anything else says no) holds an ``attention.*`` key."""
+    return hasattr(params, "keys") and any(str(key).startswith("attention.") for key in params)
+
+
+def check_head(spec, head):
+    """The head of the network, after checking that a given ``head`` agrees with ``spec``.
+
+    ``head=None`` reads the parameters: "attention" when they hold the
+    ``attention.*`` keys, else "last". "sequence" has no parameters of its
+    own and must be asked for; it and "last" refuse params with attention
+    keys, and "attention" needs them.
+    """
+    if head is None:
+        return spec.head
+    if head not in HEADS:
+        raise ValueError(f"unknown head {head!r}; expected one of {', '.join(map(repr, HEADS))}")
+    if head == "attention" and not spec.attention:
+        raise ValueError("head='attention' but params has no 'attention.*' keys: these are the "
+                         "parameters of a network without attention (init_params(..., "
+                         "head='attention') makes them)")
+    if head != "attention" and spec.attention:
+        raise ValueError(f"head={head!r} but params has 'attention.*' keys: these are the "
+                         "parameters of an attention head; pass head='attention' (or None)")
+    return head
 
 
 def residual_key(k):
@@ -198,10 +251,17 @@ def _validate_structure(cell, params):
         hidden.append(H)
         in_size = H * len(directions)
     output_size = _shape(params, "head.bias")[0] if len(_shape(params, "head.bias")) else 0
-    top = " (outputs, 2 * top hidden size)" if bidirectional else " (outputs, top hidden size)"
-    _check_shape(params, "head.weight", (output_size, in_size), top)
+    top = "2 * top hidden size" if bidirectional else "top hidden size"
+    attention = _check_attention(params, in_size, top)
+    if attention:
+        _check_shape(params, "head.weight", (output_size, 2 * in_size),
+                     f" (outputs, 2 * {top}: the attention head reads [context, last state])")
+    else:
+        _check_shape(params, "head.weight", (output_size, in_size), f" (outputs, {top})")
     expected = set(required) | {layer_keys(k, d, peephole=True)[-1]
                                 for k in range(num_layers) for d in directions if peephole}
+    if attention:
+        expected |= set(ATTENTION_KEYS)
     projections = _residual_projections(params, hidden, input_size, len(directions))
     expected |= {residual_key(k) for k in projections}
     unexpected = sorted(set(params) - expected)
@@ -212,7 +272,22 @@ def _validate_structure(cell, params):
             "network has '*_reverse' keys for every layer"
         )
     return ModelSpec(cell, input_size, tuple(hidden), output_size, peephole, np.dtype(dtypes[0]),
-                     bidirectional, tuple(projections))
+                     bidirectional, tuple(projections), attention)
+
+
+def _check_attention(params, width, top):
+    """Whether ``params`` has an attention head, its keys checked: all four or none, each
+    shaped for a top layer ``width`` (D) wide."""
+    present = [key for key in ATTENTION_KEYS if key in params]
+    if not present:
+        return False
+    missing = [key for key in ATTENTION_KEYS if key not in params]
+    if missing:
+        raise ValueError(f"params is missing {missing[0]!r}: an attention head has all of "
+                         f"{', '.join(ATTENTION_KEYS)}")
+    for key, expected in attention_shapes(width).items():
+        _check_shape(params, key, expected, f" for the attention head (D = {top} = {width})")
+    return True
 
 
 def _residual_projections(params, hidden, input_size, n_dir):
@@ -258,7 +333,7 @@ def _glorot(rng, fan_out, fan_in):
 
 def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
                 random_state=None, dtype=np.float32, reset_after=True, peephole=False,
-                forget_bias=1.0, bidirectional=False, residual=False):
+                forget_bias=1.0, bidirectional=False, residual=False, head="last"):
     """Fresh parameters for a stacked ``cell`` network with a linear head.
 
     The initialisation is the Keras one, chosen over PyTorch's uniform
@@ -305,6 +380,16 @@ def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
         ``residual_proj_l{k}.weight`` (H_k, H_{k-1}) for that input; a stack
         of equal widths gets no new parameter (so pass ``residual=True`` to
         the other functions). Not with ``bidirectional``.
+    head : {"last", "attention", "sequence"}, default "last"
+        "attention" adds the additive-attention keys ``attention.key.weight``
+        (D, D), ``attention.query.weight`` (D, D), ``attention.bias`` (D,)
+        and ``attention.score.weight`` (1, D), D the top layer's output
+        width, drawn like PyTorch's ``nn.Linear`` (uniform ±1/√D; the bias
+        too), and makes ``head.weight`` (O, 2·D): it reads the context next
+        to the last state. "last" and "sequence" have the same parameters
+        (the sequence head is the same linear map at every step). The
+        attention keys are drawn last, so the other weights do not depend on
+        the option.
 
     Returns
     -------
@@ -331,6 +416,8 @@ def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
         raise ValueError("hidden_size must name at least one layer")
     if residual and bidirectional:
         raise ValueError("residual=True is not supported with bidirectional layers")
+    if head not in HEADS:
+        raise ValueError(f"unknown head {head!r}; expected one of {', '.join(map(repr, HEADS))}")
     rng = as_rng(random_state)
     G = n_gates(cell)
     params = {}
@@ -348,14 +435,22 @@ def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
             if peephole:
                 params[peep] = np.zeros((3, H))
         in_size = H * len(directions)
-    head = {"head.weight": _glorot(rng, int(output_size), in_size),
-            "head.bias": np.zeros(int(output_size))}
+    head_w = {"head.weight": _glorot(rng, int(output_size), in_size),
+              "head.bias": np.zeros(int(output_size))}
     if residual:  # drawn last, so the other weights do not depend on the option
         widths = [int(s) for s in sizes]
         for k in range(1, len(widths)):
             if widths[k] != widths[k - 1]:
                 params[residual_key(k)] = _glorot(rng, widths[k], widths[k - 1])
-    params.update(head)
+    if head == "attention":  # after the residual draws, for the same reason
+        bound = 1.0 / math.sqrt(in_size)  # nn.Linear's: fan_in is D for all three maps
+        params.update({key: rng.uniform(-bound, bound, size=shape)
+                       for key, shape in attention_shapes(in_size).items()})
+        # The head reads [context, last state]: the last-state half keeps the draw a plain
+        # network would get, the context half is drawn after everything else.
+        head_w["head.weight"] = np.concatenate(
+            [_glorot(rng, int(output_size), in_size), head_w["head.weight"]], axis=1)
+    params.update(head_w)
     return {key: value.astype(dtype) for key, value in params.items()}
 
 
