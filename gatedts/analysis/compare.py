@@ -45,6 +45,7 @@ VARIANTS = {
     "plain": {},
     "bidirectional": {"bidirectional": True},
     "residual": {"num_layers": 2, "residual": True},
+    "attention": {"head": "attention"},
 }
 REFERENCE_HIDDEN_SIZE = 32  # the default budget: the parameters of the default GRU
 # CI-sized settings for ``fast=True``: arguments left as None take these values.
