@@ -30,6 +30,20 @@ equal widths has no extra key, so the functions must be told
 ``residual=True`` (``residual=None`` reads the dict: residual iff it holds a
 projection).
 
+An encoder-decoder network (``decoder=True``, :mod:`gatedts.nn.decoder`) for
+multi-step forecasts adds a decoder: the same cell, layers and sizes under
+``decoder.weight_ih_l{k}`` etc. (``decoder.weight_peephole_l{k}`` for a
+peephole LSTM), each decoder layer starting from the final state of its
+encoder layer. It runs one step per output, its layer 0 reading the previous
+value of the O targets and F_fut known-future covariates
+(``decoder.weight_ih_l0`` is (G·H_0, O + F_fut)); the head maps its top state
+at every step to the O targets, so predictions are (batch, horizon, O). The
+value fed at step 0 is ``y_start``, by default the first O features of X's last
+step (``X[:, -1, :O]``); then the true previous value in training (teacher
+forcing) and the decoder's own prediction at inference. ``decoder=None`` reads
+the dict (a decoder iff it holds ``decoder.*`` keys). Not with bidirectional
+or residual stacks, no dropout inside the decoder; CPU only.
+
 G is 3 for the GRU (gates r, z, n), 4 for the LSTM (i, f, g, o) and 1 for the
 RNN; ``I_0`` is the number of input features and ``I_k = H_{k-1}`` above it.
 The dict alone says how many layers there are and how wide each is, so a
@@ -45,13 +59,16 @@ from importlib import import_module
 import numpy as np
 
 from . import core
+from . import decoder as encdec
 from .cells import get_cell
 from .core import LOSSES, Forward, layer_weights, loss_value
 from .cpu.common import CHUNK_ROWS, linear_head, project_inputs
 from .params import (
     ModelSpec,
     check_bidirectional,
+    check_decoder,
     check_residual,
+    has_decoder,
     has_residual_projection,
     init_params,
     layer_keys,
@@ -145,8 +162,26 @@ def _prepare(cell, params, X, h0, c0, check_input, bidirectional, residual, stat
     return (*prepared, check_residual(prepared[1], residual))
 
 
+def _has_decoder(spec, decoder, residual, horizon, X_future, y_start):
+    """Whether the network is an encoder-decoder, its options checked (see
+    :mod:`gatedts.nn.decoder`)."""
+    if not check_decoder(spec, decoder):
+        encdec.check_unused(horizon, X_future, y_start)
+        return False
+    if residual:
+        raise ValueError("decoder=True is not supported with a residual stack")
+    return True
+
+
+def _refuse_decoder_args(params, decoder, horizon, X_future, y_start):
+    # On the device, which refuses decoders: arguments only a decoder takes are an error anyway.
+    if not (decoder or has_decoder(params)):
+        encdec.check_unused(horizon, X_future, y_start)
+
+
 def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectional=None,
-            residual=None, return_gates=False, check_input=True, device="cpu"):
+            residual=None, decoder=None, horizon=None, X_future=None, y_start=None,
+            return_gates=False, check_input=True, device="cpu"):
     """Run the network over ``X`` and return a :class:`Forward`.
 
     Parameters
@@ -191,12 +226,21 @@ def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectiona
     """
     cuda = _on_device(device)
     if cuda is not None:
+        _refuse_decoder_args(params, decoder, horizon, X_future, y_start)
         return cuda.forward(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
-                            bidirectional=bidirectional, residual=residual,
+                            bidirectional=bidirectional, residual=residual, decoder=decoder,
                             return_gates=return_gates, check_input=check_input)
     params, spec, X, h0, c0, residual = _prepare(cell, params, X, h0, c0, check_input,
                                                  bidirectional, residual)
     cell_obj = _make_layer(cell, reset_after)
+    if _has_decoder(spec, decoder, residual, horizon, X_future, y_start):
+        if return_gates:
+            raise ValueError("return_gates is not supported with decoder=True")
+        inputs = encdec.decoder_inputs(spec, X, horizon, X_future, y_start)
+        result = encdec.forward(cell_obj, cell, params, spec, X, h0, c0, inputs)
+        if check_input:
+            core.check_outputs(result.prediction, params, "prediction")
+        return result
     caches, top = _run_layers(cell_obj, params, spec, X, h0, c0, None, residual)
     prediction = _head(params, _head_input(caches, top, residual))
     if check_input:
@@ -227,22 +271,28 @@ def _time_order(traces, direction):
 
 
 def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectional=None,
-            residual=None, check_input=True, device="cpu"):
-    """The head on the top layer's last hidden state, shape ``(batch, output_size)``.
+            residual=None, decoder=None, horizon=None, X_future=None, y_start=None,
+            check_input=True, device="cpu"):
+    """The head on the top layer's last hidden state, shape ``(batch, output_size)``;
+    with a decoder, its free-running forecast ``(batch, horizon, output_size)``.
 
     Same arguments as :func:`forward`; use :func:`forward` for the whole
     hidden-state sequence and the final states.
     """
     cuda = _on_device(device)
     if cuda is not None:
+        _refuse_decoder_args(params, decoder, horizon, X_future, y_start)
         return cuda.predict(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
-                            bidirectional=bidirectional, residual=residual,
+                            bidirectional=bidirectional, residual=residual, decoder=decoder,
                             check_input=check_input)
     if (h0 is not None or c0 is not None or len(X) > CHUNK_ROWS or bidirectional
             or "weight_ih_l0_reverse" in params or residual
-            or (residual is None and has_residual_projection(params))):
+            or (residual is None and has_residual_projection(params))
+            or decoder is not None or has_decoder(params) or horizon is not None
+            or X_future is not None or y_start is not None):
         return forward(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
-                       bidirectional=bidirectional, residual=residual,
+                       bidirectional=bidirectional, residual=residual, decoder=decoder,
+                       horizon=horizon, X_future=X_future, y_start=y_start,
                        check_input=check_input).prediction
     # The latency path for a few windows: every layer and the head in one call.
     params, spec, X, _ = _prepare(cell, params, X, None, None, check_input, bidirectional,
@@ -259,7 +309,8 @@ def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectiona
 
 def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, quantiles=None,
                   sample_weight=None, h0=None, c0=None, reset_after=True, bidirectional=None,
-                  residual=None, dropout=0.0, random_state=None, return_input_grads=False,
+                  residual=None, decoder=None, horizon=None, X_future=None, y_start=None,
+                  dropout=0.0, random_state=None, return_input_grads=False,
                   check_input=True, device="cpu"):
     """Mean loss of the network on ``(X, y)`` and its exact gradient (BPTT).
 
@@ -267,9 +318,18 @@ def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, quantiles=
     ----------
     cell, params, X, h0, c0, reset_after, bidirectional, residual, check_input, device
         As in :func:`forward`.
+    decoder, X_future, y_start
+        As in :func:`forward`. With a decoder, step j ≥ 1 is fed the true
+        ``y[:, j-1]`` (teacher forcing), the loss is the mean over samples,
+        steps and targets, and the gradient flows back through the decoder
+        into the encoder (exact BPTT); dropout applies between the encoder's
+        layers only. Not with ``loss="quantile"``.
+    horizon : int, optional
+        Decoder only: if given, must equal the number of steps in ``y``.
     y : array-like (batch, output_size), or (batch,) for one output
         With ``loss="quantile"``: (batch, output_size / len(quantiles)), the
-        head giving each target's quantiles side by side.
+        head giving each target's quantiles side by side. With a decoder:
+        (batch, horizon, output_size), or (batch, horizon) for one target.
     loss : {"mse", "mae", "huber", "quantile"}, default "mse"
         Mean over all elements; see :func:`loss_value`.
     huber_delta : float, default 1.0
@@ -286,7 +346,11 @@ def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, quantiles=
         ``"c0"`` (tuples per layer), and ``"dh"``: per layer, the full
         dL/dh_t of shape (batch, time, H_k) — how far back the gradient reaches.
         A bidirectional network has two entries per layer in ``"h0"``, ``"c0"``
-        and ``"dh"``, in the order of ``h_n`` (``"dh"`` in time order).
+        and ``"dh"``, in the order of ``h_n`` (``"dh"`` in time order). With a
+        decoder, ``"h0"``, ``"c0"`` and ``"dh"`` are the encoder's, ``"X"``
+        includes the path through the default ``y_start``, and the dict adds
+        ``"y_start"`` (batch, output_size) and ``"X_future"`` (batch,
+        horizon, F_fut).
 
     Returns
     -------
@@ -303,24 +367,31 @@ def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, quantiles=
                          "unweighted); use device='cpu'")
     cuda = _on_device(device)
     if cuda is not None:
+        _refuse_decoder_args(params, decoder, horizon, X_future, y_start)
         return cuda.loss_and_grad(cell, params, X, y, loss=loss, huber_delta=huber_delta, h0=h0,
                                   c0=c0, reset_after=reset_after,
                                   bidirectional=bidirectional, residual=residual,
-                                  dropout=dropout,
+                                  decoder=decoder, dropout=dropout,
                                   random_state=random_state,
                                   return_input_grads=return_input_grads,
                                   check_input=check_input)
     with single_threaded_blas():  # the kernels bring their own threads (see _threads.py)
         return _loss_and_grad(cell, params, X, y, loss, huber_delta, levels, sample_weight, h0,
                               c0, reset_after, bidirectional, residual, dropout, random_state,
-                              return_input_grads, check_input)
+                              return_input_grads, check_input,
+                              (decoder, horizon, X_future, y_start))
 
 
 def _loss_and_grad(cell, params, X, y, loss, huber_delta, quantiles, sample_weight, h0, c0,
                    reset_after, bidirectional, residual, dropout, random_state, return_input_grads,
-                   check_input):
+                   check_input, decoder_options):
     params, spec, X, h0, c0, residual = _prepare(cell, params, X, h0, c0, check_input,
                                                  bidirectional, residual)
+    decoder, horizon, X_future, y_start = decoder_options
+    if _has_decoder(spec, decoder, residual, horizon, X_future, y_start):
+        return _decoder_loss_and_grad(cell, params, spec, X, y, loss, huber_delta, quantiles,
+                                      sample_weight, h0, c0, reset_after, dropout, random_state,
+                                      return_input_grads, check_input, decoder_options)
     y = (core.check_y(y, spec, X.shape[0], max(1, len(quantiles))) if check_input
          else y.reshape(X.shape[0], -1))
     batch, n_steps, _ = X.shape
@@ -387,6 +458,26 @@ def _loss_and_grad(cell, params, X, y, loss, huber_delta, quantiles, sample_weig
         "dh": tuple(d.transpose(1, 0, 2).copy() for d in dh_seq),
     }
     return value, grads, input_grads
+
+
+def _decoder_loss_and_grad(cell, params, spec, X, y, loss, huber_delta, quantiles, sample_weight,
+                           h0, c0, reset_after, dropout, random_state, return_input_grads,
+                           check_input, decoder_options):
+    """:func:`loss_and_grad` of an encoder-decoder network (see :mod:`gatedts.nn.decoder`)."""
+    _, horizon, X_future, y_start = decoder_options
+    if quantiles:
+        raise ValueError("loss='quantile' is not supported with decoder=True: the decoder "
+                         "feeds back one value per target")
+    batch = X.shape[0]
+    y = encdec.check_y_steps(y, spec, batch, horizon)
+    inputs = encdec.decoder_inputs(spec, X, y.shape[1], X_future, y_start)
+    masks = core.dropout_masks(spec, batch, X.shape[1], dropout, random_state)
+    result = encdec.loss_and_grad(_make_layer(cell, reset_after), cell, params, spec, X, y, h0,
+                                  c0, inputs, loss, huber_delta, sample_weight, masks,
+                                  return_input_grads)
+    if check_input:
+        core.check_outputs(result[0], params, "loss")
+    return result
 
 
 def _residual_grad(params, grads, k, d_out, x):
