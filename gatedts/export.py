@@ -91,7 +91,8 @@ def _network(model, member, reset_after):
 
 
 def _one_direction(network, residual):
-    """``network``, unless it is bidirectional or residual (no export of either yet).
+    """``network``, unless it is bidirectional, residual or has a decoder (no export of
+    those yet).
 
     A params dict is residual when it holds a ``residual_proj_*`` key; one of
     equal widths cannot say so, and is exported as the plain stack it describes.
@@ -102,6 +103,9 @@ def _one_direction(network, residual):
                          "batch_first=True) with a dict copy (the head reads h_n)")
     if residual or network.spec.residual_projections:
         raise ValueError("a residual network (residual=True) has no ONNX or torch export yet")
+    if network.spec.decoder:
+        raise ValueError("an encoder-decoder network (decoder=True, 'decoder.*' keys) has no "
+                         "ONNX or torch export yet: its graph loops over the forecast steps")
     return network
 
 

@@ -254,3 +254,269 @@ def test_matches_pytorch_autograd(cell, num_layers, n_future):
     print(f"\nmax |gatedts - torch| {cell} layers={num_layers} future={n_future}: "
           f"{max(errors.values()):.2e}")
     assert max(errors.values()) < 1e-12, errors
+
+
+# ------------------------------------------------------------------ errors
+
+
+def test_mismatched_arguments_give_clear_errors():
+    X, y = np.full((2, 3, 2), 0.5), np.zeros((2, 4))
+    plain = F.init_params("gru", 2, 3, dtype=np.float64)
+    seq = F.init_params("gru", 2, 3, decoder=True, dtype=np.float64)
+    future = F.init_params("gru", 2, 3, decoder=True, future_size=2, dtype=np.float64)
+    with pytest.raises(ValueError, match=r"decoder=True but params has no 'decoder\.\*' keys"):
+        F.forward("gru", plain, X, decoder=True, horizon=2)
+    for call in (F.predict, F.forward):
+        with pytest.raises(ValueError, match=r"decoder=False but params has 'decoder\.\*'"):
+            call("gru", seq, X, decoder=False)
+    with pytest.raises(ValueError, match="decoder=False"):
+        F.loss_and_grad("gru", seq, X, y, decoder=False)
+    with pytest.raises(ValueError, match="horizon is only used by an encoder-decoder"):
+        F.predict("gru", plain, X, horizon=2)
+    with pytest.raises(ValueError, match="X_future, y_start are only used by an encoder-dec"):
+        F.loss_and_grad("gru", plain, X, y[:, 0], X_future=np.zeros((2, 2, 1)),
+                        y_start=np.zeros(2))
+    with pytest.raises(ValueError, match="needs the number of steps to forecast: pass horizon"):
+        F.predict("gru", seq, X)
+    with pytest.raises(ValueError, match=r"expects 2 known-future covariate\(s\) per step .* "
+                                         r"pass X_future \(batch, horizon, 2\)"):
+        F.predict("gru", future, X, horizon=2)
+    with pytest.raises(ValueError, match="expects 2 known-future"):
+        F.loss_and_grad("gru", future, X, y)
+    with pytest.raises(ValueError, match="X_future was given, but the decoder takes no"):
+        F.predict("gru", seq, X, X_future=np.zeros((2, 2, 1)))
+    with pytest.raises(ValueError, match=r"X_future has shape \(2, 4, 1\), expected \(2, hor"):
+        F.predict("gru", future, X, X_future=np.zeros((2, 4, 1)))
+    with pytest.raises(ValueError, match="horizon=3 but X_future covers 4 steps"):
+        F.predict("gru", future, X, horizon=3, X_future=np.zeros((2, 4, 2)))
+    with pytest.raises(ValueError, match=r"X_future covers 3 steps|X_future has shape"):
+        F.loss_and_grad("gru", future, X, y, X_future=np.zeros((2, 3, 2)))
+    with pytest.raises(ValueError, match=r"y has shape \(2, 4, 2\), expected \(2, horizon, 1\) "
+                                         r"or \(2, horizon\) for one target"):
+        F.loss_and_grad("gru", seq, X, np.zeros((2, 4, 2)))
+    with pytest.raises(ValueError, match=r"y has shape \(2,\), expected"):
+        F.loss_and_grad("gru", seq, X, np.zeros(2))
+    with pytest.raises(ValueError, match=r"y has shape \(2, 4\), expected \(2, 3, 1\)"):
+        F.loss_and_grad("gru", seq, X, y, horizon=3)
+    with pytest.raises(ValueError, match=r"y_start has shape \(3,\), expected \(2, 1\)"):
+        F.predict("gru", seq, X, horizon=2, y_start=np.zeros(3))
+    with pytest.raises(ValueError, match="horizon must be a positive integer"):
+        F.predict("gru", seq, X, horizon=0)
+    with pytest.raises(ValueError, match="loss='quantile' is not supported with decoder=True"):
+        F.loss_and_grad("gru", seq, X, y, loss="quantile", quantiles=(0.5,))
+    with pytest.raises(ValueError, match="return_gates is not supported with decoder"):
+        F.forward("gru", seq, X, horizon=2, return_gates=True)
+    wide = F.init_params("gru", 2, 3, output_size=3, decoder=True, dtype=np.float64)
+    with pytest.raises(ValueError, match=r"fewer than the 3 target\(s\) .* pass y_start"):
+        F.predict("gru", wide, X, horizon=2)
+    assert F.predict("gru", wide, X, horizon=2, y_start=np.zeros((2, 3))).shape == (2, 2, 3)
+
+
+def test_refused_combinations_and_bad_params():
+    X = np.zeros((2, 3, 2))
+    with pytest.raises(ValueError, match="decoder=True is not supported with bidirectional"):
+        F.init_params("gru", 2, 3, decoder=True, bidirectional=True)
+    with pytest.raises(ValueError, match="decoder=True is not supported with a residual"):
+        F.init_params("gru", 2, (3, 2), decoder=True, residual=True)
+    with pytest.raises(ValueError, match="pass decoder=True with it"):
+        F.init_params("gru", 2, 3, future_size=1)
+    both = F.init_params("gru", 2, 3, bidirectional=True, dtype=np.float64)
+    both.update({k: v for k, v in F.init_params("gru", 2, 3, decoder=True,
+                                                 dtype=np.float64).items()
+                 if k.startswith("decoder.")})
+    with pytest.raises(ValueError, match="decoder is not supported with bidirectional layers"):
+        F.predict("gru", both, X, horizon=2)
+    seq = F.init_params("gru", 2, 3, num_layers=2, decoder=True, dtype=np.float64)
+    with pytest.raises(ValueError, match="decoder=True is not supported with a residual stack"):
+        F.predict("gru", seq, X, horizon=2, residual=True)
+    missing = dict(seq)
+    del missing["decoder.bias_hh_l1"]
+    with pytest.raises(ValueError, match=r"params is missing 'decoder\.bias_hh_l1': a decoder "
+                                         r"has the encoder's cell and its 2 layer\(s\)"):
+        F.predict("gru", missing, X, horizon=2)
+    with pytest.raises(ValueError, match=r"decoder\.weight_hh_l1 has shape \(9, 2\), expected "
+                                         r"\(9, 3\) for decoder layer 1"):
+        F.predict("gru", dict(seq, **{"decoder.weight_hh_l1": np.zeros((9, 2))}), X, horizon=2)
+    with pytest.raises(ValueError, match=r"unexpected parameter\(s\) \['decoder\.weight_ih_l2"):
+        F.predict("gru", dict(seq, **{"decoder.weight_ih_l2": np.zeros((9, 3))}), X, horizon=2)
+
+
+def test_export_refuses_decoder():
+    from gatedts.export import to_torch
+
+    with pytest.raises(ValueError, match=r"encoder-decoder network .* has no ONNX or torch"):
+        to_torch(F.init_params("gru", 2, 3, decoder=True))
+
+
+# ------------------------------------------------------------------ estimators
+
+
+def _series_windows(horizon=3, window=8, n_obs=80):
+    from gatedts.forecasting.windows import make_windows
+
+    series = 50 + 10 * np.sin(np.arange(n_obs) / 4) + np.arange(n_obs) / 10
+    X, Y = make_windows(series, window, horizon)
+    return X[:, :, 0], Y
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("cell", ["gru", "lstm", "rnn"])
+def test_estimator_fit_predict_save_load(cell, tmp_path):
+    from gatedts.estimators import ESTIMATORS
+    from gatedts.persistence import load, save
+
+    X, Y = _series_windows()
+    model = ESTIMATORS[cell](hidden_size=3, num_layers=2, decoder=True, max_iter=3,
+                             random_state=0, dtype="float64").fit(X, Y)
+    assert model.get_params()["decoder"] is True
+    assert any(k.startswith("decoder.") for k in model.params_)
+    prediction = model.predict(X)
+    assert prediction.shape == Y.shape and np.all(np.isfinite(prediction))
+    # One scale for every step of the target, shared by X's target feature, so the decoder
+    # starts from the scaled last value of each window.
+    assert np.all(model.target_mean_ == model.feature_mean_[0])
+    assert np.all(model.target_scale_ == model.feature_scale_[0])
+    scaled = (X[:, :, None] - model.feature_mean_) / model.feature_scale_
+    by_hand = F.predict(cell, model.params_, scaled, horizon=3)[:, :, 0]
+    np.testing.assert_allclose(by_hand * model.target_scale_ + model.target_mean_, prediction,
+                               rtol=1e-12)
+    loaded = load(save(model, tmp_path / "model.gdts"))
+    assert loaded.decoder is True
+    np.testing.assert_array_equal(loaded.predict(X), prediction)
+    # The lag order is the layout's business: newest-first columns give the same network.
+    newest = ESTIMATORS[cell](hidden_size=3, num_layers=2, decoder=True, max_iter=3,
+                              random_state=0, dtype="float64", lag_order="newest_first")
+    np.testing.assert_allclose(newest.fit(X[:, ::-1], Y).predict(X[:, ::-1]), prediction,
+                               rtol=1e-10)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_estimator_known_future_covariates(tmp_path):
+    from gatedts import LSTMRegressor
+    from gatedts.persistence import load, save
+
+    X, Y = _series_windows(horizon=4)
+    X_future = np.random.default_rng(0).standard_normal((len(X), 4, 2)) + 5.0
+    model = LSTMRegressor(hidden_size=4, decoder=True, max_iter=3, random_state=0,
+                          early_stopping=True)
+    weights = np.r_[0.0, np.ones(len(X) - 1)]
+    model.fit(X, Y, sample_weight=weights, X_future=X_future)
+    assert model.n_future_ == 2 and model.params_["decoder.weight_ih_l0"].shape == (16, 3)
+    np.testing.assert_allclose(model.future_mean_, X_future[1:].reshape(-1, 2).mean(0))
+    prediction = model.predict(X, X_future=X_future)
+    assert prediction.shape == Y.shape
+    # The covariates matter, and travel with the model.
+    assert np.abs(model.predict(X, X_future=-X_future) - prediction).max() > 1e-6
+    loaded = load(save(model, tmp_path / "future.gdts"))
+    np.testing.assert_array_equal(loaded.predict(X, X_future=X_future), prediction)
+    model.partial_fit(X, Y, X_future=X_future)
+    with pytest.raises(ValueError, match=r"fitted with 2 known-future covariate\(s\): pass "
+                                         "X_future"):
+        model.predict(X)
+    with pytest.raises(ValueError, match=r"X_future has shape \(\d+, 3, 2\), expected"):
+        model.predict(X, X_future=X_future[:, :3])
+    with pytest.raises(ValueError, match=r"X_future has 1 covariate\(s\), the fitted model 2"):
+        model.predict(X, X_future=X_future[:, :, :1])
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"decoder": "yes"}, "decoder must be a bool"),
+    ({"decoder": True, "device": "cuda"}, "decoder=True trains on the CPU only"),
+    ({"decoder": True, "bidirectional": True}, "decoder=True is not supported with bidirec"),
+    ({"decoder": True, "residual": True}, "decoder=True is not supported with residual"),
+    ({"decoder": True, "loss": "quantile"}, "decoder=True is not supported with loss='quant"),
+])
+def test_estimator_refuses(options, message):
+    from gatedts.estimators import ESTIMATORS
+
+    for estimator in ESTIMATORS.values():
+        with pytest.raises(ValueError, match=message):
+            estimator(**options).fit(np.zeros((10, 4)), np.zeros((10, 2)))
+
+
+def test_estimator_refuses_future_without_decoder():
+    from gatedts import GRURegressor
+
+    with pytest.raises(ValueError, match=r"X_future .* is only used with decoder=True"):
+        GRURegressor(max_iter=1).fit(np.zeros((10, 4)), np.zeros((10, 2)),
+                                     X_future=np.zeros((10, 2, 1)))
+
+
+# ------------------------------------------------------------------ Forecaster
+
+TINY = {"hidden_size": 4, "max_iter": 3}
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("local_level", ["auto", True])
+def test_forecaster_fit_predict_interval_backtest(local_level):
+    from gatedts import Forecaster
+    from gatedts.datasets import load_airline
+
+    y = load_airline()
+    f = Forecaster("gru", horizon=4, decoder=True, local_level=local_level, n_calibration=3,
+                   calibration_folds=1, network_options=TINY, random_state=0)
+    assert f.get_params()["decoder"] is True
+    f.fit(y)
+    assert f.local_level_ is (local_level is True)  # "auto": off after the seasonal difference
+    network = f.estimator_
+    assert network.decoder is True and network.n_outputs_ == 4
+    assert network.params_["head.weight"].shape == (1, 4)
+    forecast = f.predict()
+    assert len(forecast) == 4 and np.all(np.isfinite(forecast))
+    longer = f.predict(6)  # past the fitted horizon: the model is iterated
+    np.testing.assert_allclose(longer.iloc[:4], forecast)
+    table = f.predict_interval(coverage=0.8)
+    assert np.all(table["lower"] <= table["upper"])
+    result = f.backtest(y, initial=128, step=8, horizon=4, coverage=None)
+    assert np.isfinite(result.metrics.loc["GRU", "MAE"])
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_forecaster_feeds_future_exog_to_the_decoder(tmp_path):
+    import pandas as pd
+
+    from gatedts import Forecaster
+    from gatedts.persistence import load, save
+
+    rng = np.random.default_rng(0)
+    index = pd.date_range("2020-01-01", periods=120, freq="D")
+    exog = pd.DataFrame({"noise": rng.standard_normal(120),
+                         "promo": (rng.random(120) < 0.3).astype(float)}, index=index)
+    y = pd.Series(20 + 5 * exog["promo"].to_numpy() + rng.normal(0, 0.1, 120), index=index)
+    train = slice(None, 110)
+    f = Forecaster("lstm", horizon=3, window=7, decoder=True, future_exog=["promo"],
+                   network_options={"hidden_size": 4, "max_iter": 5}, random_state=0)
+    f.fit(y.iloc[train], exog=exog.iloc[train])
+    network = f.estimator_
+    assert network.n_future_ == 1
+    # The past part holds the target and both exog columns; the future part goes to the
+    # decoder, not into an extended sequence.
+    assert network.params_["weight_ih_l0"].shape == (16, 3)
+    assert network.params_["decoder.weight_ih_l0"].shape == (16, 2)
+    future = exog.iloc[110:113]
+    forecast = f.predict(exog_future=future)
+    assert np.all(np.isfinite(forecast))
+    flipped = f.predict(exog_future=future.assign(promo=1 - future["promo"]))
+    assert np.abs(flipped.to_numpy() - forecast.to_numpy()).max() > 1e-6
+    loaded = load(save(f, tmp_path / "forecaster.gdts"))
+    np.testing.assert_array_equal(loaded.predict(exog_future=future), forecast)
+    result = f.backtest(y, exog=exog, initial=100, step=5, horizon=3, coverage=None)
+    assert np.isfinite(result.metrics.iloc[0]["MAE"])
+
+
+def test_forecaster_refuses_incompatible_settings():
+    from sklearn.linear_model import Ridge
+
+    from gatedts import Forecaster
+    from gatedts.datasets import load_airline
+
+    y = load_airline()
+    with pytest.raises(ValueError, match="decoder=True trains the default encoder-decoder"):
+        Forecaster(Ridge(), decoder=True).fit(y)
+    with pytest.raises(ValueError, match="it needs strategy='direct', not 'recursive'"):
+        Forecaster(decoder=True, strategy="recursive").fit(y)
+    with pytest.raises(ValueError, match="decoder must be True or False"):
+        Forecaster(decoder="yes").fit(y)
+    with pytest.raises(ValueError, match="decoder is the Forecaster's own parameter"):
+        Forecaster(network_options={"decoder": True}).fit(y)

@@ -462,6 +462,7 @@ BAD = {
     "reset_after": [1, "False", None],
     "bidirectional": [1, "True", None],
     "residual": [1, "True", None],
+    "decoder": [1, "True", None],
     "peephole": [0, None],
     "forget_bias": [np.nan, np.inf, "1", None, True],
 }
@@ -502,6 +503,7 @@ GOOD = {
     "reset_after": [True, False],
     "bidirectional": [True, False],
     "residual": [True, False],
+    "decoder": [True, False],
     "peephole": [True, False],
     "forget_bias": [0.0, -3, 1e6, np.float32(1.0)],
 }
@@ -579,7 +581,8 @@ def test_num_layers_must_agree_with_a_tuple_of_sizes():
 def test_fit_and_partial_fit_go_through_fit(monkeypatch):
     calls = []
     monkeypatch.setattr(E._RecurrentRegressor, "_fit",
-                        lambda self, X, y, w, incremental: calls.append((w, incremental)) or self)
+                        lambda self, X, y, w, incremental, X_future=None:
+                        calls.append((w, incremental)) or self)
     model = LSTMRegressor()
     assert model.fit("X", "y") is model and model.partial_fit("X", "y", "w") is model
     assert calls == [(None, False), ("w", True)]

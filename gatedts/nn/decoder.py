@@ -105,10 +105,11 @@ def decoder_inputs(spec, X, horizon, X_future, y_start):
         start = np.ascontiguousarray(X[:, -1, :O])
     else:
         start = _as_array(y_start, "y_start", spec.dtype)
+        shape = start.shape
         if start.ndim == 1 and O == 1:
             start = start[:, None]
         if start.shape != (batch, O):
-            raise ValueError(f"y_start has shape {start.shape}, expected ({batch}, {O}): the "
+            raise ValueError(f"y_start has shape {shape}, expected ({batch}, {O}): the "
                              "last observed value of each target")
         start = np.ascontiguousarray(start)
     return DecoderInputs(start, future, int(horizon), y_start is None)
@@ -120,13 +121,14 @@ def check_y_steps(y, spec, batch, horizon):
     if y.dtype.kind not in "biuf":
         raise TypeError(f"y must be a real numeric array, got dtype {y.dtype}")
     O = spec.output_size  # noqa: E741
+    shape = y.shape
     if y.ndim == 2 and O == 1:
         y = y[:, :, None]
     if y.ndim != 3 or y.shape[0] != batch or y.shape[2] != O or y.shape[1] == 0 \
             or (horizon is not None and y.shape[1] != horizon):
         steps = "horizon" if horizon is None else horizon
         one = f" or ({batch}, {steps}) for one target" if O == 1 else ""
-        raise ValueError(f"y has shape {y.shape}, expected ({batch}, {steps}, {O}){one}: one "
+        raise ValueError(f"y has shape {shape}, expected ({batch}, {steps}, {O}){one}: one "
                          "value per sample, decoder step and target")
     if not np.all(np.isfinite(y)):
         raise ValueError("y contains NaN or infinity")
