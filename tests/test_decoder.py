@@ -341,11 +341,17 @@ def test_refused_combinations_and_bad_params():
         F.predict("gru", dict(seq, **{"decoder.weight_ih_l2": np.zeros((9, 3))}), X, horizon=2)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_export_refuses_decoder():
+    from gatedts import GRURegressor
     from gatedts.export import to_torch
 
     with pytest.raises(ValueError, match=r"encoder-decoder network .* has no ONNX or torch"):
         to_torch(F.init_params("gru", 2, 3, decoder=True))
+    X = np.random.default_rng(0).standard_normal((20, 5))
+    model = GRURegressor(hidden_size=2, decoder=True, max_iter=1).fit(X, X[:, :2])
+    with pytest.raises(ValueError, match=r"encoder-decoder network .* has no ONNX or torch"):
+        to_torch(model)
 
 
 # ------------------------------------------------------------------ estimators
@@ -520,3 +526,15 @@ def test_forecaster_refuses_incompatible_settings():
         Forecaster(decoder="yes").fit(y)
     with pytest.raises(ValueError, match="decoder is the Forecaster's own parameter"):
         Forecaster(network_options={"decoder": True}).fit(y)
+
+
+def test_forecast_many_global_mode_refuses_decoder():
+    import pandas as pd
+
+    from gatedts import Forecaster, forecast_many
+
+    df = pd.DataFrame({"unique_id": np.repeat(["a", "b"], 30),
+                       "ds": np.tile(pd.date_range("2020-01-01", periods=30, freq="D"), 2),
+                       "y": np.arange(60.0)})
+    with pytest.raises(ValueError, match="decoder=True is available in mode='local' only"):
+        forecast_many(df, Forecaster(decoder=True), mode="global")
