@@ -313,8 +313,9 @@ _LAYERS_DOC = """\
         is standardised by one mean and scale over all its steps, which feature
         0 of X shares. Known-future covariates of the forecast steps go to
         ``fit`` and ``predict`` as ``X_future`` (n_samples, horizon,
-        n_future). Not with ``bidirectional``, ``residual`` or
-        ``loss="quantile"``; no dropout inside the decoder; CPU only.
+        n_future). With ``residual`` both encoder and decoder are residual.
+        Not with ``bidirectional`` or ``loss="quantile"``; no dropout inside
+        the decoder; CPU only.
 """
 
 _INPUT_DOC = """\
@@ -552,9 +553,8 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         if self.decoder:
             if self.device != "cpu":
                 raise ValueError("decoder=True trains on the CPU only; use device='cpu'")
-            for name in ("bidirectional", "residual"):
-                if getattr(self, name):
-                    raise ValueError(f"decoder=True is not supported with {name}=True")
+            if self.bidirectional:
+                raise ValueError("decoder=True is not supported with bidirectional=True")
             if self.loss == "quantile":
                 raise ValueError("decoder=True is not supported with loss='quantile'")
         if np.ndim(self.hidden_size) and self.num_layers not in (1, len(self.hidden_size)):

@@ -132,12 +132,60 @@ def test_gradients_match_central_differences(variant, hidden, n_future):
     assert max(worst.values()) < 1e-6, worst
 
 
-@pytest.mark.parametrize("loss_name", ["mae", "huber"])
-def test_other_losses_weights_and_dropout_match_central_differences(loss_name):
+RESIDUAL = [(3, 3), (3, 2)]  # equal widths (no projection), and a projection per side
+RESIDUAL_IDS = ["equal", "projected"]
+
+
+def _residual_case(variant, hidden, n_future=1):
+    """_case of a residual encoder-decoder, its projections non-zero."""
+    cell, reset_after, params, X, X_future, y, h0, c0 = _case(variant, hidden, n_future)
+    proj = F.init_params(cell, X.shape[2], hidden, residual=True, decoder=True,
+                         future_size=n_future, peephole=variant[2], random_state=7,
+                         dtype=np.float64)
+    params.update({k: v + 0.1 for k, v in proj.items() if "residual_proj_" in k})
+    return cell, reset_after, params, X, X_future, y, h0, c0
+
+
+@pytest.mark.parametrize("hidden", RESIDUAL, ids=RESIDUAL_IDS)
+@pytest.mark.parametrize("variant", VARIANTS, ids=VARIANT_IDS)
+def test_residual_matches_reference_and_central_differences(variant, hidden):
+    cell, reset_after, params, X, X_future, y, h0, c0 = _residual_case(variant, hidden)
+    assert ("decoder.residual_proj_l1.weight" in params) == (hidden[0] != hidden[1])
+    options = {"h0": h0, "c0": c0, "reset_after": reset_after, "X_future": X_future,
+               "residual": True}
+    fwd = F.forward(cell, params, X, **options)
+    pred, tops, h_n, _ = ref.seq2seq_forward(cell, params, X, 3, X_future, h0=h0, c0=c0,
+                                             reset_after=reset_after, residual=True)
+    np.testing.assert_allclose(fwd.prediction, pred, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(fwd.sequence, tops, rtol=1e-12, atol=1e-14)
+    for a, b in zip(fwd.h_n, h_n, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    plain = F.predict(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
+                      X_future=X_future, residual=hidden[0] != hidden[1] or None)
+    if hidden[0] == hidden[1]:  # the option decides: a different network
+        assert np.abs(plain - fwd.prediction).max() > 1e-3
+    _, grads, inputs = F.loss_and_grad(cell, params, X, y, return_input_grads=True, **options)
+    assert grads.keys() == params.keys()
+
+    def loss():
+        return F.loss_and_grad(cell, params, X, y, **options)[0]
+
+    worst = _gradient_errors(loss, params, grads, inputs, X, h0, c0)
+    worst["X_future"] = relative_error(inputs["X_future"],
+                                       central_difference(loss, X_future, EPS))
+    print(f"\nmax relative error vs central differences residual {variant} {hidden}: "
+          f"{max(worst.values()):.2e}")
+    assert max(worst.values()) < 1e-6, worst
+
+
+# Not "mae": its kink at a zero error is within a difference step of some errors here.
+@pytest.mark.parametrize("loss_name", ["mse", "huber"])
+def test_losses_weights_dropout_residual_match_central_differences(loss_name):
     cell, _, params, X, X_future, y, _, _ = _case(VARIANTS[2], (3, 3), 2, n_out=2)
     start = np.random.default_rng(5).standard_normal((3, 2))
     options = {"loss": loss_name, "X_future": X_future, "y_start": start, "dropout": 0.3,
-               "random_state": 4, "sample_weight": np.array([0.5, 2.0, 1.0])}
+               "random_state": 4, "sample_weight": np.array([0.5, 2.0, 1.0]),
+               "residual": True}
     _, grads, inputs = F.loss_and_grad(cell, params, X, y, return_input_grads=True, **options)
 
     def loss():
@@ -147,7 +195,8 @@ def test_other_losses_weights_and_dropout_match_central_differences(loss_name):
              for key in params}
     worst["X"] = relative_error(inputs["X"], central_difference(loss, X, EPS))
     worst["y_start"] = relative_error(inputs["y_start"], central_difference(loss, start, EPS))
-    print(f"\nmax relative error vs central differences {loss_name}, weights, dropout: "
+    print(f"\nmax relative error vs central differences {loss_name}, weights, dropout, "
+          "residual: "
           f"{max(worst.values()):.2e}")
     assert max(worst.values()) < 1e-6, worst
 
@@ -316,8 +365,6 @@ def test_refused_combinations_and_bad_params():
     X = np.zeros((2, 3, 2))
     with pytest.raises(ValueError, match="decoder=True is not supported with bidirectional"):
         F.init_params("gru", 2, 3, decoder=True, bidirectional=True)
-    with pytest.raises(ValueError, match="decoder=True is not supported with a residual"):
-        F.init_params("gru", 2, (3, 2), decoder=True, residual=True)
     with pytest.raises(ValueError, match="pass decoder=True with it"):
         F.init_params("gru", 2, 3, future_size=1)
     both = F.init_params("gru", 2, 3, bidirectional=True, dtype=np.float64)
@@ -327,8 +374,15 @@ def test_refused_combinations_and_bad_params():
     with pytest.raises(ValueError, match="decoder is not supported with bidirectional layers"):
         F.predict("gru", both, X, horizon=2)
     seq = F.init_params("gru", 2, 3, num_layers=2, decoder=True, dtype=np.float64)
-    with pytest.raises(ValueError, match="decoder=True is not supported with a residual stack"):
-        F.predict("gru", seq, X, horizon=2, residual=True)
+    res = F.init_params("gru", 2, (3, 2), decoder=True, residual=True, dtype=np.float64)
+    missing = dict(res)
+    del missing["decoder.residual_proj_l1.weight"]
+    with pytest.raises(ValueError, match=r"params is missing 'decoder\.residual_proj_l1\.weight'"
+                                         ": the decoder of a residual network"):
+        F.predict("gru", missing, X, horizon=2)
+    with pytest.raises(ValueError, match=r"unexpected parameter\(s\) \['decoder\.residual_pr"):
+        F.predict("gru", dict(seq, **{"decoder.residual_proj_l1.weight": np.zeros((3, 3))}), X,
+                  horizon=2)
     missing = dict(seq)
     del missing["decoder.bias_hh_l1"]
     with pytest.raises(ValueError, match=r"params is missing 'decoder\.bias_hh_l1': a decoder "
@@ -429,7 +483,6 @@ def test_estimator_known_future_covariates(tmp_path):
     ({"decoder": "yes"}, "decoder must be a bool"),
     ({"decoder": True, "device": "cuda"}, "decoder=True trains on the CPU only"),
     ({"decoder": True, "bidirectional": True}, "decoder=True is not supported with bidirec"),
-    ({"decoder": True, "residual": True}, "decoder=True is not supported with residual"),
     ({"decoder": True, "loss": "quantile"}, "decoder=True is not supported with loss='quant"),
 ])
 def test_estimator_refuses(options, message):
@@ -438,6 +491,20 @@ def test_estimator_refuses(options, message):
     for estimator in ESTIMATORS.values():
         with pytest.raises(ValueError, match=message):
             estimator(**options).fit(np.zeros((10, 4)), np.zeros((10, 2)))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_estimator_residual_decoder(tmp_path):
+    from gatedts import RNNRegressor
+    from gatedts.persistence import load, save
+
+    X, Y = _series_windows()
+    model = RNNRegressor(hidden_size=(3, 2), decoder=True, residual=True, max_iter=2,
+                         random_state=0).fit(X, Y)
+    assert {"residual_proj_l1.weight", "decoder.residual_proj_l1.weight"} <= set(model.params_)
+    prediction = model.predict(X)
+    assert prediction.shape == Y.shape and np.all(np.isfinite(prediction))
+    np.testing.assert_array_equal(load(save(model, tmp_path / "m.gdts")).predict(X), prediction)
 
 
 def test_estimator_refuses_future_without_decoder():

@@ -25,15 +25,20 @@ mean over samples, steps and targets (``sample_weight`` per sample).
 Everything is composed from the layer classes of :mod:`gatedts.nn.cpu.layers`
 (the cell kernels are not touched, beyond the LSTM backward kernel's input for
 a gradient on its final cell state). Dropout applies between the encoder's
-layers only; the decoder has none. Not with bidirectional or residual stacks;
-CPU only. :mod:`gatedts.nn.functional` validates the arguments and calls in.
+layers only; the decoder has none. A residual network has residual stacks on
+both sides: layer k > 0 of each outputs its states plus its input (through
+``residual_proj_l{k}.weight``, for the decoder
+``decoder.residual_proj_l{k}.weight``, where the widths change), while the
+states passed from encoder to decoder and from step to step are the layers'
+own. Not with bidirectional layers; CPU only. :mod:`gatedts.nn.functional`
+validates the arguments and calls in.
 """
 
 import numpy as np
 
 from .core import Forward, loss_value
 from .cpu.common import linear_head, project_inputs
-from .params import DECODER_PREFIX, layer_keys
+from .params import DECODER_PREFIX, layer_keys, residual_key
 from .scratch import scratch
 
 __all__ = ["DecoderInputs", "check_unused", "decoder_inputs", "forward", "loss_and_grad"]
@@ -143,11 +148,11 @@ def _weights(params, prefix, k):
     return params[w_ih], params[w_hh], params[b_ih], params[b_hh], params.get(peep)
 
 
-def _stack_forward(layer, params, prefix, x, h0, c0, masks, tag):
+def _stack_forward(layer, params, prefix, x, h0, c0, masks, tag, residual):
     """Run the stack ``prefix`` ("" the encoder, "decoder.") over time-major ``x``.
 
     Returns the layers' caches (in scratch buffers named by ``tag``) and the top
-    layer's hidden states (T, B, H).
+    layer's output (T, B, H): its hidden states, plus its input when ``residual``.
     """
     caches = []
     for k in range(len(h0)):
@@ -158,12 +163,16 @@ def _stack_forward(layer, params, prefix, x, h0, c0, masks, tag):
         project_inputs(x, w_ih, b_ih, xp)
         cache = layer.forward(x, xp, w_hh, b_hh, peep, h0[k], c0[k], layer=(tag, k))
         caches.append(cache)
-        x = cache.hs[1:]
+        out = cache.hs[1:]
+        if residual and k > 0:
+            proj = params.get(prefix + residual_key(k))
+            out = out + (x if proj is None else x @ proj.T)
+        x = out
     return caches, x
 
 
 def _stack_backward(layer, params, prefix, caches, d_top, dh_last, dc_last, masks, grads, tag,
-                    need_dx):
+                    need_dx, residual):
     """BPTT through a stack given dL/d(top layer's states) ``d_top`` (T, B, H_top).
 
     ``dh_last``/``dc_last``: per layer, dL/d(its final h / c) from outside (the
@@ -179,7 +188,9 @@ def _stack_backward(layer, params, prefix, caches, d_top, dh_last, dc_last, mask
         w_ih, w_hh, _, _, peep = _weights(params, prefix, k)
         keys = layer_keys(k, peephole=True, prefix=prefix)
         extra = {}
-        if dh_last is not None:
+        d_out = dhs  # dL/d(the layer's output)
+        if dh_last is not None:  # and its own final state
+            dhs = dhs.copy()
             dhs[-1] += dh_last[k]
         if dc_last is not None and dc_last[k] is not None:
             extra["dc_last"] = dc_last[k]
@@ -196,10 +207,22 @@ def _stack_backward(layer, params, prefix, caches, d_top, dh_last, dc_last, mask
         if k > 0 or need_dx:
             dx = (dxp2 @ w_ih).reshape(cache.x.shape)
             if k > 0:
+                if residual:  # the output gradient also reaches the input directly
+                    dx = dx + _residual_grad(params, prefix, grads, k, d_out, cache.x)
                 if masks is not None:
                     dx *= masks[k - 1]
                 dhs = dx
     return dh0, dc0, (dx if need_dx else None), dh_seq
+
+
+def _residual_grad(params, prefix, grads, k, d_out, x):
+    """dL/d(input) of layer ``k``'s residual term given dL/d(output) ``d_out``; stores
+    the projection's gradient in ``grads``."""
+    key = prefix + residual_key(k)
+    if key not in params:
+        return d_out
+    grads[key] = d_out.reshape(-1, d_out.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+    return d_out @ params[key]
 
 
 def _final_states(caches, cell):
@@ -216,18 +239,18 @@ def _head(params, h):
 # ------------------------------------------------------------------ forward and training
 
 
-def forward(layer, cell, params, spec, X, h0, c0, inputs):
+def forward(layer, cell, params, spec, X, h0, c0, inputs, residual=False):
     """Encode ``X`` then decode ``inputs.horizon`` steps, each fed its own previous
     prediction (free running). Returns a :class:`~gatedts.nn.core.Forward` whose
-    ``prediction`` is (B, horizon, O), ``sequence`` the decoder's top states (B,
+    ``prediction`` is (B, horizon, O), ``sequence`` the decoder's top outputs (B,
     horizon, H_top) and ``h_n``/``c_n`` the decoder's final states."""
     x = np.ascontiguousarray(X.transpose(1, 0, 2))
-    enc, _ = _stack_forward(layer, params, "", x, h0, c0, None, "enc")
+    enc, _ = _stack_forward(layer, params, "", x, h0, c0, None, "enc", residual)
     h, c = _final_states(enc, cell)
     prev, steps, tops = inputs.start, [], []
     for j in range(inputs.horizon):
         u = np.concatenate([prev, inputs.future[j]], axis=1)[None]
-        dec, top = _stack_forward(layer, params, DECODER_PREFIX, u, h, c, None, "dec")
+        dec, top = _stack_forward(layer, params, DECODER_PREFIX, u, h, c, None, "dec", residual)
         h, c = _final_states(dec, cell)
         prev = _head(params, top[0])
         steps.append(prev)
@@ -238,16 +261,16 @@ def forward(layer, cell, params, spec, X, h0, c0, inputs):
 
 
 def loss_and_grad(layer, cell, params, spec, X, y, h0, c0, inputs, loss, huber_delta,
-                  sample_weight, masks, return_input_grads):
+                  sample_weight, masks, return_input_grads, residual=False):
     """Mean loss of the teacher-forced decoder on ``y`` (B, horizon, O) and its exact
     gradient; see :func:`gatedts.nn.functional.loss_and_grad`."""
     x = np.ascontiguousarray(X.transpose(1, 0, 2))
-    enc, _ = _stack_forward(layer, params, "", x, h0, c0, masks, "enc")
+    enc, _ = _stack_forward(layer, params, "", x, h0, c0, masks, "enc", residual)
     h, c = _final_states(enc, cell)
     y_tm = y.transpose(1, 0, 2)  # (horizon, B, O)
     fed = np.concatenate([inputs.start[None], y_tm[:-1]], axis=0)  # teacher forcing
     u = np.ascontiguousarray(np.concatenate([fed, inputs.future], axis=2))
-    dec, top = _stack_forward(layer, params, DECODER_PREFIX, u, h, c, None, "dec")
+    dec, top = _stack_forward(layer, params, DECODER_PREFIX, u, h, c, None, "dec", residual)
     horizon, batch, H = top.shape
     top2 = top.reshape(-1, H)
     O = spec.output_size  # noqa: E741
@@ -260,11 +283,12 @@ def loss_and_grad(layer, cell, params, spec, X, y, h0, c0, inputs, loss, huber_d
     grads = {"head.weight": d2.T @ top2, "head.bias": d2.sum(axis=0)}
     d_top = d_pred @ params["head.weight"]
     dh_dec, dc_dec, du, _ = _stack_backward(layer, params, DECODER_PREFIX, dec, d_top, None,
-                                            None, None, grads, "dec", return_input_grads)
+                                            None, None, grads, "dec", return_input_grads,
+                                            residual)
     d_enc = np.zeros_like(enc[-1].hs[1:])
     dh0, dc0, dx, dh_seq = _stack_backward(
         layer, params, "", enc, d_enc, dh_dec, dc_dec if cell == "lstm" else None, masks,
-        grads, "enc", return_input_grads)
+        grads, "enc", return_input_grads, residual)
     grads = {key: np.ascontiguousarray(grads[key], dtype=spec.dtype) for key in params}
     if not return_input_grads:
         return value, grads

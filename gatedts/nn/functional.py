@@ -41,8 +41,10 @@ at every step to the O targets, so predictions are (batch, horizon, O). The
 value fed at step 0 is ``y_start``, by default the first O features of X's last
 step (``X[:, -1, :O]``); then the true previous value in training (teacher
 forcing) and the decoder's own prediction at inference. ``decoder=None`` reads
-the dict (a decoder iff it holds ``decoder.*`` keys). Not with bidirectional
-or residual stacks, no dropout inside the decoder; CPU only.
+the dict (a decoder iff it holds ``decoder.*`` keys). With ``residual`` both
+stacks are residual (the decoder's projections are
+``decoder.residual_proj_l{k}.weight``). Not with bidirectional layers, no
+dropout inside the decoder; CPU only.
 
 G is 3 for the GRU (gates r, z, n), 4 for the LSTM (i, f, g, o) and 1 for the
 RNN; ``I_0`` is the number of input features and ``I_k = H_{k-1}`` above it.
@@ -168,8 +170,6 @@ def _has_decoder(spec, decoder, residual, horizon, X_future, y_start):
     if not check_decoder(spec, decoder):
         encdec.check_unused(horizon, X_future, y_start)
         return False
-    if residual:
-        raise ValueError("decoder=True is not supported with a residual stack")
     return True
 
 
@@ -213,6 +213,23 @@ def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectiona
         agree with the projections in ``params``. Not with
         ``bidirectional``; CPU only. ``h_n``, ``c_n`` and the gates stay the
         layers' own states; ``sequence`` is the top layer's output.
+    decoder : bool or None, default None
+        An encoder-decoder network (see the module docstring): the
+        ``prediction`` is (batch, horizon, output_size), each step fed the
+        decoder's own previous prediction; ``sequence`` holds the decoder's
+        top outputs (batch, horizon, H_top) and ``h_n``/``c_n`` its final
+        states. None is a decoder iff ``params`` holds ``decoder.*`` keys;
+        True or False must agree. With ``residual`` the decoder is residual
+        too. Not with ``bidirectional`` or ``return_gates``; CPU only.
+    horizon : int, optional
+        Decoder only: the number of steps to forecast (or given by
+        ``X_future``).
+    X_future : array-like (batch, horizon, F_fut), optional
+        Decoder only: the known-future covariates of each decoder step;
+        required when the decoder has them (F_fut > 0), refused otherwise.
+    y_start : array-like (batch, output_size), optional
+        Decoder only: the last observed value of the targets, fed at the
+        first decoder step; by default ``X[:, -1, :output_size]``.
     return_gates : bool, default False
         Also return every gate activation (see :class:`Forward`); a
         bidirectional network gives one dict per layer and direction, in the
@@ -237,7 +254,7 @@ def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectiona
         if return_gates:
             raise ValueError("return_gates is not supported with decoder=True")
         inputs = encdec.decoder_inputs(spec, X, horizon, X_future, y_start)
-        result = encdec.forward(cell_obj, cell, params, spec, X, h0, c0, inputs)
+        result = encdec.forward(cell_obj, cell, params, spec, X, h0, c0, inputs, residual)
         if check_input:
             core.check_outputs(result.prediction, params, "prediction")
         return result
@@ -390,8 +407,9 @@ def _loss_and_grad(cell, params, X, y, loss, huber_delta, quantiles, sample_weig
     decoder, horizon, X_future, y_start = decoder_options
     if _has_decoder(spec, decoder, residual, horizon, X_future, y_start):
         return _decoder_loss_and_grad(cell, params, spec, X, y, loss, huber_delta, quantiles,
-                                      sample_weight, h0, c0, reset_after, dropout, random_state,
-                                      return_input_grads, check_input, decoder_options)
+                                      sample_weight, h0, c0, reset_after, residual, dropout,
+                                      random_state, return_input_grads, check_input,
+                                      decoder_options)
     y = (core.check_y(y, spec, X.shape[0], max(1, len(quantiles))) if check_input
          else y.reshape(X.shape[0], -1))
     batch, n_steps, _ = X.shape
@@ -461,8 +479,8 @@ def _loss_and_grad(cell, params, X, y, loss, huber_delta, quantiles, sample_weig
 
 
 def _decoder_loss_and_grad(cell, params, spec, X, y, loss, huber_delta, quantiles, sample_weight,
-                           h0, c0, reset_after, dropout, random_state, return_input_grads,
-                           check_input, decoder_options):
+                           h0, c0, reset_after, residual, dropout, random_state,
+                           return_input_grads, check_input, decoder_options):
     """:func:`loss_and_grad` of an encoder-decoder network (see :mod:`gatedts.nn.decoder`)."""
     _, horizon, X_future, y_start = decoder_options
     if quantiles:
@@ -474,7 +492,7 @@ def _decoder_loss_and_grad(cell, params, spec, X, y, loss, huber_delta, quantile
     masks = core.dropout_masks(spec, batch, X.shape[1], dropout, random_state)
     result = encdec.loss_and_grad(_make_layer(cell, reset_after), cell, params, spec, X, y, h0,
                                   c0, inputs, loss, huber_delta, sample_weight, masks,
-                                  return_input_grads)
+                                  return_input_grads, residual)
     if check_input:
         core.check_outputs(result[0], params, "loss")
     return result

@@ -82,11 +82,13 @@ def has_decoder(params):
     return hasattr(params, "keys") and any(str(key).startswith(DECODER_PREFIX) for key in params)
 
 
-def _decoder_structure(cell, params, hidden, output_size, peephole):
+def _decoder_structure(cell, params, hidden, output_size, peephole, projections):
     """The decoder's keys, checked, and its number of known-future covariates.
 
     The decoder is the encoder's cell with the encoder's layer sizes; its layer
     0 reads the previous value (``output_size`` of them) and the covariates.
+    A residual encoder's decoder is residual too: it has a projection
+    ``decoder.residual_proj_l{k}.weight`` for each of the encoder's ``projections``.
     """
     keys = [key for k in range(len(hidden))
             for key in layer_keys(k, peephole=peephole, prefix=DECODER_PREFIX)]
@@ -112,6 +114,14 @@ def _decoder_structure(cell, params, hidden, output_size, peephole):
                               (b_hh, (G * H,)), *((p, (3, H)) for p in peep)):
             _check_shape(params, key, expected, context)
         in_size = H
+    for k in projections:
+        key = DECODER_PREFIX + residual_key(k)
+        if key not in params:
+            raise ValueError(f"params is missing {key!r}: the decoder of a residual network "
+                             "has a projection wherever the encoder has one")
+        _check_shape(params, key, (hidden[k], hidden[k - 1]),
+                     f" for the residual projection of decoder layer {k}")
+        keys.append(key)
     return keys, future_size
 
 
@@ -274,10 +284,8 @@ def _validate_structure(cell, params):
         if bidirectional:
             raise ValueError("a decoder is not supported with bidirectional layers: the "
                              "decoder runs forward in time, one step per output")
-        if projections:
-            raise ValueError("a decoder is not supported with a residual stack")
         decoder_keys, future_size = _decoder_structure(cell, params, hidden, output_size,
-                                                       peephole)
+                                                       peephole, projections)
         expected |= set(decoder_keys)
     unexpected = sorted(set(params) - expected)
     if unexpected:
@@ -388,7 +396,9 @@ def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
         ``output_size`` targets and ``future_size`` known-future covariates
         (``decoder.weight_ih_l0`` is (G·H_0, output_size + future_size)). The
         head then maps the decoder's top state to the ``output_size`` targets
-        of each step. Not with ``bidirectional`` or ``residual``.
+        of each step. With ``residual`` both stacks are residual, the decoder
+        with its own ``decoder.residual_proj_l{k}.weight``. Not with
+        ``bidirectional``.
     future_size : int, default 0
         Known-future covariates per decoder step (only with ``decoder``).
 
@@ -423,10 +433,9 @@ def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
     if future_size and not decoder:
         raise ValueError("future_size is the decoder's number of known-future covariates; "
                          "pass decoder=True with it")
-    if decoder and (bidirectional or residual):
-        raise ValueError("decoder=True is not supported with "
-                         + ("bidirectional layers: the decoder runs forward in time, one "
-                            "step per output" if bidirectional else "a residual stack"))
+    if decoder and bidirectional:
+        raise ValueError("decoder=True is not supported with bidirectional layers: the "
+                         "decoder runs forward in time, one step per output")
     rng = as_rng(random_state)
     G = n_gates(cell)
     params = {}
@@ -465,6 +474,12 @@ def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
             if peephole:
                 params[peep] = np.zeros((3, H))
             in_size = H
+        if residual:
+            widths = [int(s) for s in sizes]
+            for k in range(1, len(widths)):
+                if widths[k] != widths[k - 1]:
+                    params[DECODER_PREFIX + residual_key(k)] = _glorot(rng, widths[k],
+                                                                       widths[k - 1])
     return {key: value.astype(dtype) for key, value in params.items()}
 
 
