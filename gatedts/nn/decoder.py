@@ -177,8 +177,8 @@ def _stack_backward(layer, params, prefix, caches, d_top, dh_last, dc_last, mask
 
     ``dh_last``/``dc_last``: per layer, dL/d(its final h / c) from outside (the
     decoder layer it initialises), or None. Fills ``grads`` under ``prefix``;
-    returns per layer dL/dh0 and dL/dc0, dL/d(stack input) when ``need_dx``
-    (else None), and per layer the full dL/dh_t (copies).
+    returns per layer dL/dh0 and dL/dc0, and when ``need_dx`` dL/d(stack input)
+    and per layer the full dL/dh_t (copies; else Nones).
     """
     n_layers = len(caches)
     dh0, dc0, dh_seq = [None] * n_layers, [None] * n_layers, [None] * n_layers
@@ -203,7 +203,7 @@ def _stack_backward(layer, params, prefix, caches, d_top, dh_last, dc_last, mask
         grads[keys[3]] = g.b_hh
         if peep is not None:
             grads[keys[4]] = g.peephole
-        dh0[k], dc0[k], dh_seq[k] = g.h0, g.c0, g.dh.copy()
+        dh0[k], dc0[k], dh_seq[k] = g.h0, g.c0, g.dh.copy() if need_dx else None
         if k > 0 or need_dx:
             dx = (dxp2 @ w_ih).reshape(cache.x.shape)
             if k > 0:
