@@ -164,7 +164,7 @@ def _prepare(cell, params, X, h0, c0, check_input, bidirectional, residual, stat
     return (*prepared, check_residual(prepared[1], residual))
 
 
-def _has_decoder(spec, decoder, residual, horizon, X_future, y_start):
+def _has_decoder(spec, decoder, horizon, X_future, y_start):
     """Whether the network is an encoder-decoder, its options checked (see
     :mod:`gatedts.nn.decoder`)."""
     if not check_decoder(spec, decoder):
@@ -250,7 +250,7 @@ def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectiona
     params, spec, X, h0, c0, residual = _prepare(cell, params, X, h0, c0, check_input,
                                                  bidirectional, residual)
     cell_obj = _make_layer(cell, reset_after)
-    if _has_decoder(spec, decoder, residual, horizon, X_future, y_start):
+    if _has_decoder(spec, decoder, horizon, X_future, y_start):
         if return_gates:
             raise ValueError("return_gates is not supported with decoder=True")
         inputs = encdec.decoder_inputs(spec, X, horizon, X_future, y_start)
@@ -405,7 +405,7 @@ def _loss_and_grad(cell, params, X, y, loss, huber_delta, quantiles, sample_weig
     params, spec, X, h0, c0, residual = _prepare(cell, params, X, h0, c0, check_input,
                                                  bidirectional, residual)
     decoder, horizon, X_future, y_start = decoder_options
-    if _has_decoder(spec, decoder, residual, horizon, X_future, y_start):
+    if _has_decoder(spec, decoder, horizon, X_future, y_start):
         return _decoder_loss_and_grad(cell, params, spec, X, y, loss, huber_delta, quantiles,
                                       sample_weight, h0, c0, reset_after, residual, dropout,
                                       random_state, return_input_grads, check_input,
