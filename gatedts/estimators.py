@@ -161,6 +161,7 @@ _CONSTRAINTS = MappingProxyType({
     "bidirectional": [_BOOL],
     "residual": [_BOOL],
     "head": [Options(*F.HEADS)],
+    "decoder": [_BOOL],
     "scaling": [Options("standard"), None],
     "lag_order": [Options("oldest_first", "newest_first")],
     "n_features_per_step": [_SIZE],
@@ -307,6 +308,24 @@ _LAYERS_DOC = """\
         ``"sequence"``, every step: y is ``(n_samples, n_timesteps)``, one
         target per step in time order (oldest first, whatever
         ``lag_order``), and ``predict`` returns that shape. CPU only.
+    decoder : bool, default False
+        An encoder-decoder network for a multi-step target: y is (n_samples,
+        horizon), one target's next ``horizon`` values. The encoder reads X;
+        its final states start a decoder of the same cell and sizes
+        (``decoder.*`` weights) that runs one step per value of y, fed the
+        previous value: the target's last value in X at the first step, then
+        the true previous value in training (teacher forcing) and its own
+        prediction in ``predict``. The target's last value is feature 0 of
+        X's last time step (after ``lag_order``, ``n_features_per_step``,
+        ``feature_layout`` and ``static_features`` have laid X out: the first
+        lag column of a one-feature lag matrix, the first feature of a 3-D X),
+        so X must hold the target itself first. With ``scaling`` the target
+        is standardised by one mean and scale over all its steps, which feature
+        0 of X shares. Known-future covariates of the forecast steps go to
+        ``fit`` and ``predict`` as ``X_future`` (n_samples, horizon,
+        n_future). With ``residual`` both encoder and decoder are residual.
+        Not with ``bidirectional`` or ``loss="quantile"``; no dropout inside
+        the decoder; CPU only.
 """
 
 _INPUT_DOC = """\
@@ -462,7 +481,7 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
     _constraints = _CONSTRAINTS
 
     def __init__(self, hidden_size=32, num_layers=1, *, bidirectional=False, residual=False,
-                 head="last",
+                 head="last", decoder=False,
                  scaling="standard", lag_order="oldest_first", n_features_per_step=1,
                  feature_layout="interleaved", static_features=None, dropout=0.0,
                  loss="mse", quantiles=(0.05, 0.5, 0.95), solver="adam",
@@ -477,6 +496,7 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         self.bidirectional = bidirectional
         self.residual = residual
         self.head = head
+        self.decoder = decoder
         self.scaling = scaling
         self.lag_order = lag_order
         self.n_features_per_step = n_features_per_step
@@ -513,8 +533,11 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
 
     def _cell_options(self):
         """Keyword arguments of the functional API: the architecture, and this cell's own."""
-        return {"bidirectional": bool(self.bidirectional), "residual": bool(self.residual),
-                "head": self.head}
+        options = {"bidirectional": bool(self.bidirectional), "residual": bool(self.residual),
+                   "head": self.head}
+        if self.decoder:  # only then: decoder=False would leave predict's fast path
+            options.update(decoder=True, horizon=getattr(self, "n_outputs_", None))
+        return options
 
     def _init_options(self):
         return {"bidirectional": bool(self.bidirectional), "residual": bool(self.residual),
@@ -543,6 +566,15 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
             raise ValueError("residual=True is not supported with bidirectional=True")
         if self.head != "last" and self.device != "cpu":
             raise ValueError(f"head={self.head!r} trains on the CPU only; use device='cpu'")
+        if self.decoder:
+            if self.device != "cpu":
+                raise ValueError("decoder=True trains on the CPU only; use device='cpu'")
+            if self.bidirectional:
+                raise ValueError("decoder=True is not supported with bidirectional=True")
+            if self.loss == "quantile":
+                raise ValueError("decoder=True is not supported with loss='quantile'")
+            if self.head != "last":
+                raise ValueError(f"decoder=True is not supported with head={self.head!r}")
         if np.ndim(self.hidden_size) and self.num_layers not in (1, len(self.hidden_size)):
             raise ValueError(f"num_layers={self.num_layers} contradicts "
                              f"hidden_size={tuple(self.hidden_size)}")
@@ -619,7 +651,9 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
 
     def _n_heads(self):
         """The network's outputs: one per target and quantile (per step with the sequence
-        head, whose targets are its steps)."""
+        head, whose targets are its steps); a decoder's one per step."""
+        if self.decoder:
+            return 1
         per_step = 1 if self.head == "sequence" else self.n_outputs_
         return per_step * len(self._levels() or (None,))
 
@@ -636,7 +670,7 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
 
     # ------------------------------------------------------------ training
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_future=None):
         """Fit the network to sequences X and targets y.
 
         Training runs for ``max_iter`` epochs or until the loss (or, with
@@ -661,14 +695,19 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
             scaling statistics and of the validation R²) counts that many
             times; a weight of 0 removes the sample, equal weights change
             nothing. CPU only.
+        X_future : array-like of shape (n_samples, horizon, n_future), optional
+            With ``decoder=True``: known-future covariates of each of the
+            ``horizon`` steps of y, read by the decoder next to the previous
+            value (standardised per covariate with ``scaling``). Then
+            ``predict`` needs them too.
 
         Returns
         -------
         self
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        return self._fit(X, y, sample_weight, incremental=False, X_future=X_future)
 
-    def partial_fit(self, X, y, sample_weight=None):
+    def partial_fit(self, X, y, sample_weight=None, *, X_future=None):
         """One epoch over (X, y), continuing from the current weights and optimizer state.
 
         Parameters
@@ -677,14 +716,16 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
         sample_weight : array-like of shape (n_samples,), optional
             As in :meth:`fit`.
+        X_future : array-like of shape (n_samples, horizon, n_future), optional
+            As in :meth:`fit`.
 
         Returns
         -------
         self
         """
-        return self._fit(X, y, sample_weight, incremental=True)
+        return self._fit(X, y, sample_weight, incremental=True, X_future=X_future)
 
-    def _fit(self, X, y, sample_weight, incremental):
+    def _fit(self, X, y, sample_weight, incremental, X_future=None):
         """Validate, (re)initialise if needed, train, and keep the training state.
 
         ``fit`` trains ``max_iter`` epochs from new weights (the current ones
@@ -703,6 +744,7 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         # partial_fit keeps it.
         X, y = self._validate_X(X, y, reset=not (incremental and fitted))
         self._check_sequence_targets(X, y)
+        X_future = self._validate_future(X_future, len(X), y.shape[1])
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, len(X))
             kept = sample_weight > 0
@@ -710,11 +752,14 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
                 raise ValueError("sample_weight is zero for every sample: nothing to fit")
             # A zero weight removes its sample, from the scaling and the batches too.
             X, y, sample_weight = X[kept], y[kept], mean_one_weights(sample_weight[kept])
+            X_future = None if X_future is None else X_future[kept]
         if resume:
             self._check_fitted_shapes(X, y)
+            self._check_future(X_future)
         else:
-            self._initialize(X, y, sample_weight)
+            self._initialize(X, y, sample_weight, X_future)
         X, y = self._scale_inputs(X), self._scale_targets(y)
+        inputs = None if X_future is None else {"X_future": self._scale_future(X_future)}
         config = TrainingConfig.from_params(self._cell, self.get_params(deep=False),
                                             cell_options=self._cell_options(),
                                             name=type(self).__name__)
@@ -723,7 +768,7 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
                                  if hasattr(self, attribute)})
         try:
             train(config, state, X, y, 1 if incremental else self.max_iter,
-                  incremental=incremental, sample_weight=sample_weight)
+                  incremental=incremental, sample_weight=sample_weight, inputs=inputs)
         finally:  # also on an error: the attributes describe the weights reached
             self._set_state(state)
         return self
@@ -732,20 +777,73 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         for field, attribute in _STATE_ATTRIBUTES.items():
             setattr(self, attribute, getattr(state, field))
 
-    def _initialize(self, X, y, sample_weight=None):
+    def _initialize(self, X, y, sample_weight=None, X_future=None):
         """New weights, training state and scaling for (n, T, F) ``X`` and 2-D ``y``."""
         rng = np.random.default_rng(check_random_state(self.random_state).randint(2**31))
         self.n_outputs_ = y.shape[1]
+        self.n_future_ = 0 if X_future is None else X_future.shape[2]
         self.feature_mean_ = self.feature_scale_ = self.target_mean_ = self.target_scale_ = None
+        self.future_mean_ = self.future_scale_ = None
         if self.scaling == "standard":
             per_step = None if sample_weight is None else np.repeat(sample_weight, X.shape[1])
             self.feature_mean_, self.feature_scale_ = mean_and_scale(
                 X.reshape(-1, X.shape[2]), per_step)
             self.target_mean_, self.target_scale_ = mean_and_scale(y, sample_weight)
+            if self.decoder:
+                self._share_target_scale(y, sample_weight)
+                if X_future is not None:
+                    per_step = (None if sample_weight is None
+                                else np.repeat(sample_weight, X_future.shape[1]))
+                    self.future_mean_, self.future_scale_ = mean_and_scale(
+                        X_future.reshape(-1, X_future.shape[2]), per_step)
+        options = self._init_options()
+        if self.decoder:
+            options.update(decoder=True, future_size=self.n_future_)
         params = F.init_params(self._cell, X.shape[2], self.hidden_size, self.num_layers,
                                self._n_heads(), random_state=rng, dtype=np.dtype(self.dtype),
-                               **self._init_options())
+                               **options)
         self._set_state(TrainingState.start(params, rng, early_stopping=self.early_stopping))
+
+    def _share_target_scale(self, y, sample_weight):
+        """A decoder's scaling: one mean and scale for every step of the target, shared by
+        feature 0 of X (the target's past), so the value the decoder starts from and the
+        values it feeds back are on one scale."""
+        per_step = None if sample_weight is None else np.repeat(sample_weight, y.shape[1])
+        mean, scale = mean_and_scale(y.reshape(-1, 1), per_step)
+        self.target_mean_ = np.repeat(mean, y.shape[1])
+        self.target_scale_ = np.repeat(scale, y.shape[1])
+        self.feature_mean_[0], self.feature_scale_[0] = mean[0], scale[0]
+
+    def _validate_future(self, X_future, n_samples, horizon):
+        """``X_future`` as a float (n, horizon, n_future) array, or None; only with a decoder."""
+        if X_future is None:
+            if self.decoder and getattr(self, "n_future_", 0):
+                raise ValueError(f"{type(self).__name__} was fitted with {self.n_future_} "
+                                 "known-future covariate(s): pass X_future")
+            return None
+        if not self.decoder:
+            raise ValueError("X_future (known-future covariates) is only used with "
+                             "decoder=True")
+        X_future = np.asarray(X_future, dtype=np.dtype(self.dtype))
+        if X_future.ndim != 3 or X_future.shape[:2] != (n_samples, horizon) \
+                or X_future.shape[2] == 0:
+            raise ValueError(f"X_future has shape {X_future.shape}, expected ({n_samples}, "
+                             f"{horizon}, n_future): one row of covariates per sample and "
+                             "forecast step")
+        if not np.all(np.isfinite(X_future)):
+            raise ValueError("X_future contains NaN or infinity")
+        return X_future
+
+    def _check_future(self, X_future):
+        n_future = 0 if X_future is None else X_future.shape[2]
+        if n_future != getattr(self, "n_future_", 0):
+            raise ValueError(f"X_future has {n_future} covariate(s), the fitted model "
+                             f"{getattr(self, 'n_future_', 0)}")
+
+    def _scale_future(self, X_future):
+        if getattr(self, "future_mean_", None) is None:
+            return X_future
+        return ((X_future - self.future_mean_) / self.future_scale_).astype(X_future.dtype)
 
     # ------------------------------------------------------------ scaling
 
@@ -785,12 +883,14 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         X = self._as_sequences(X)
         return X if X.shape[2] == self.params_["weight_ih_l0"].shape[1] else None
 
-    def predict(self, X):
+    def predict(self, X, *, X_future=None):
         """Predict with the fitted network.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_columns) or (n_samples, n_timesteps, n_features)
+        X_future : array-like of shape (n_samples, horizon, n_future), optional
+            Required when a decoder was fitted with known-future covariates.
 
         Returns
         -------
@@ -799,9 +899,11 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
             prediction is the same bits whichever samples share its batch.
             With ``loss="quantile"``, the quantile nearest 0.5. With
             ``head="sequence"``: (n_samples, n_timesteps), one prediction per
-            step, oldest first.
+            step, oldest first. With ``decoder=True``, the ``horizon`` steps
+            (n_outputs) forecast by the decoder, each fed its own previous
+            prediction.
         """
-        pred = point_prediction(self._network_outputs(X), self._levels())
+        pred = point_prediction(self._network_outputs(X, X_future), self._levels())
         return pred[:, 0] if self.n_outputs_ == 1 and self.head != "sequence" else pred
 
     def predict_quantiles(self, X):
@@ -846,13 +948,17 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
                for i in range(0, len(X), 1024)]
         return np.concatenate(out).astype(np.float64)
 
-    def _network_outputs(self, X):
+    def _network_outputs(self, X, X_future=None):
         """The head's outputs on the scale of y: per target, or per target and quantile."""
         if not hasattr(self, "params_"):
             check_is_fitted(self, "params_")  # raises NotFittedError
         X_clean = self._clean_X(X)
         X = X_clean if X_clean is not None else self._validate_X(X, reset=False)
-        outputs = predict(self._cell, self.params_, self._scale_inputs(X), self._cell_options())
+        X_future = self._validate_future(X_future, len(X), self.n_outputs_)
+        self._check_future(X_future)
+        inputs = None if X_future is None else {"X_future": self._scale_future(X_future)}
+        outputs = predict(self._cell, self.params_, self._scale_inputs(X), self._cell_options(),
+                          inputs)
         if self.target_mean_ is None:
             return outputs
         scale, mean = self.target_scale_, self.target_mean_
@@ -884,7 +990,7 @@ class GRURegressor(_RecurrentRegressor):
     _constraints = MappingProxyType({**_CONSTRAINTS, "reset_after": [_BOOL]})
 
     def __init__(self, hidden_size=32, num_layers=1, *, bidirectional=False, residual=False,
-                 head="last",
+                 head="last", decoder=False,
                  reset_after=True,
                  scaling="standard", lag_order="oldest_first", n_features_per_step=1,
                  feature_layout="interleaved", static_features=None, dropout=0.0, loss="mse",
@@ -924,7 +1030,7 @@ class LSTMRegressor(_RecurrentRegressor):
                                      "forget_bias": [Interval()]})
 
     def __init__(self, hidden_size=32, num_layers=1, *, bidirectional=False, residual=False,
-                 head="last",
+                 head="last", decoder=False,
                  peephole=False, forget_bias=0.0, scaling="standard", lag_order="oldest_first",
                  n_features_per_step=1, feature_layout="interleaved", static_features=None,
                  dropout=0.0, loss="mse", quantiles=(0.05, 0.5, 0.95), solver="adam",

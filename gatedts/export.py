@@ -91,8 +91,8 @@ def _network(model, member, reset_after):
 
 
 def _one_direction(network, residual, head="last"):
-    """``network``, unless it is bidirectional, residual or has a head other than the
-    last-state one (no export of any of these yet).
+    """``network``, unless it is bidirectional, residual, has a head other than the
+    last-state one or a decoder (no export of any of these yet).
 
     A params dict is residual when it holds a ``residual_proj_*`` key, and has
     the attention head when it holds ``attention.*`` keys; one of equal widths
@@ -108,6 +108,9 @@ def _one_direction(network, residual, head="last"):
     if head != "last" or network.spec.attention:
         raise ValueError(f"a network with head={'attention' if network.spec.attention else head!r}"
                          " has no ONNX or torch export yet (only head='last' exports)")
+    if network.spec.decoder:
+        raise ValueError("an encoder-decoder network (decoder=True, 'decoder.*' keys) has no "
+                         "ONNX or torch export yet: its graph loops over the forecast steps")
     return network
 
 

@@ -183,10 +183,16 @@ class TrainingState:
         return cls(params, rng, best_loss=math.inf)
 
 
-def predict(cell, params, X, options):
-    """The network's predictions on (n, T, F) ``X`` as float64, in bounded chunks: (n,
-    outputs), a sequence head's (n, T, O) flattened to (n, T·O) (its targets are its steps)."""
-    out = [F.predict(cell, params, X[i : i + PREDICT_CHUNK], check_input=False, **options)
+def predict(cell, params, X, options, inputs=None):
+    """The network's predictions on (n, T, F) ``X`` as float64 (n, outputs), in bounded chunks.
+
+    A sequence head's (n, T, O) come out as (n, T·O) (its targets are its steps), a
+    decoder's (n, horizon, targets) as (n, horizon · targets). ``inputs``: more
+    per-sample arrays for the network (a decoder's ``X_future``), sliced with ``X``.
+    """
+    inputs = inputs or {}
+    out = [F.predict(cell, params, X[i : i + PREDICT_CHUNK], check_input=False, **options,
+                     **{key: a[i : i + PREDICT_CHUNK] for key, a in inputs.items()})
            for i in range(0, len(X), PREDICT_CHUNK)]
     return np.concatenate(out).astype(np.float64).reshape(len(X), -1)
 
@@ -202,13 +208,15 @@ def point_prediction(pred, quantiles):
     return pred.reshape(len(pred), -1, len(quantiles))[:, :, middle]
 
 
-def split(config, X, y, incremental, sample_weight=None):
-    """(X, y, sample_weight) of the training part, then of the hold-out (or Nones).
+def split(config, X, y, incremental, sample_weight=None, inputs=None):
+    """(X, y, sample_weight, inputs) of the training part, then of the hold-out (or Nones).
 
-    Early stopping holds out the most recent samples.
+    Early stopping holds out the most recent samples. ``inputs`` is a dict of
+    more per-sample arrays (a decoder's ``X_future``), split alike.
     """
+    inputs = inputs or {}
     if not config.early_stopping or incremental:
-        return (X, y, sample_weight), (None, None, None)
+        return (X, y, sample_weight, inputs), (None, None, None, None)
     n_val = max(1, round(config.validation_fraction * len(X)))
     if len(X) - n_val < 1:
         raise ValueError(f"early_stopping needs at least 2 samples, got {len(X)}")
@@ -216,7 +224,8 @@ def split(config, X, y, incremental, sample_weight=None):
     # hold-out: no future window informs the weights.
     w = (None, None) if sample_weight is None else (sample_weight[:-n_val],
                                                     sample_weight[-n_val:])
-    return (X[:-n_val], y[:-n_val], w[0]), (X[-n_val:], y[-n_val:], w[1])
+    return ((X[:-n_val], y[:-n_val], w[0], {k: a[:-n_val] for k, a in inputs.items()}),
+            (X[-n_val:], y[-n_val:], w[1], {k: a[-n_val:] for k, a in inputs.items()}))
 
 
 def mean_one_weights(sample_weight):
@@ -231,7 +240,7 @@ def mean_one_weights(sample_weight):
     return sample_weight / sample_weight.mean()
 
 
-def train(config, state, X, y, n_epochs, *, incremental=False, sample_weight=None):
+def train(config, state, X, y, n_epochs, *, incremental=False, sample_weight=None, inputs=None):
     """Run up to ``n_epochs`` epochs over (X, y), updating ``state`` in place.
 
     ``incremental`` (``partial_fit``) keeps the optimizer and schedule of
@@ -255,6 +264,9 @@ def train(config, state, X, y, n_epochs, *, incremental=False, sample_weight=Non
         the mean of the samples' losses times their weights, rescaled to a
         mean of 1 over the training part; the validation R² is weighted too.
         Equal weights train exactly as no weights.
+    inputs : dict of str to ndarray, optional
+        More per-sample keyword arrays of the network (a decoder's
+        ``X_future``), batched with ``X``.
 
     Returns
     -------
@@ -279,9 +291,10 @@ def train(config, state, X, y, n_epochs, *, incremental=False, sample_weight=Non
     """
     if sample_weight is not None and config.device != "cpu":
         raise ValueError(WEIGHTS_ON_CPU_ONLY)
-    (X_train, y_train, w_train), validation = split(config, X, y, incremental, sample_weight)
+    (X_train, y_train, w_train, in_train), validation = split(config, X, y, incremental,
+                                                              sample_weight, inputs)
     w_train = mean_one_weights(w_train)
-    validation = (*validation[:2], mean_one_weights(validation[2]))
+    validation = (*validation[:2], mean_one_weights(validation[2]), validation[3])
     y_train = y_train.astype(state.params["head.bias"].dtype)
     n = len(X_train)
     batch = min(32 if config.batch_size == "auto" else int(config.batch_size), n)
@@ -325,7 +338,8 @@ def train(config, state, X, y, n_epochs, *, incremental=False, sample_weight=Non
                             loss, grads = F.loss_and_grad(
                                 config.cell, state.params, X_train[idx], y_train[idx],
                                 sample_weight=None if w_train is None else w_train[idx],
-                                dropout=config.dropout, random_state=state.rng, **options)
+                                dropout=config.dropout, random_state=state.rng, **options,
+                                **{key: a[idx] for key, a in in_train.items()})
                         norm = clip_grad_norm(grads, config.clip_norm)
                     if not (math.isfinite(loss) and math.isfinite(norm)):
                         raise _Diverged(f"loss {loss:.4g}, gradient norm {norm:.4g}")
@@ -380,7 +394,7 @@ def _copy(params):
     return {k: v.copy() for k, v in params.items()}
 
 
-def _update_best(config, state, X_val, y_val, w_val):
+def _update_best(config, state, X_val, y_val, w_val, in_val):
     """Track the best epoch; returns (improved, value for the plateau schedule)."""
     if X_val is None:  # no hold-out (also partial_fit with early_stopping)
         if state.best_loss is None:
@@ -390,7 +404,7 @@ def _update_best(config, state, X_val, y_val, w_val):
         state.best_loss = min(state.best_loss, current)
         monitored = current
     else:
-        pred = predict(config.cell, state.params, X_val, config.cell_options)
+        pred = predict(config.cell, state.params, X_val, config.cell_options, in_val)
         quantiles = config.quantiles if config.loss == "quantile" else None
         score = r2_score(y_val, point_prediction(pred, quantiles), sample_weight=w_val)
         state.validation_scores.append(score)

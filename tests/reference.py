@@ -418,3 +418,48 @@ def head_forward(cell, params, X, head, h0=None, c0=None, reset_after=True, resi
     if head == "sequence":
         return sequence_head(params, S), None
     return q @ params["head.weight"].T + params["head.bias"], None
+
+
+# ---------------------------------------------------------------- encoder-decoder
+
+
+def seq2seq_forward(cell, params, X, horizon, X_future=None, y_start=None, y_teacher=None,
+                    h0=None, c0=None, reset_after=True, residual=False):
+    """An encoder-decoder network (``gatedts.nn.decoder``), one step at a time.
+
+    The encoder is :func:`forward` over ``X``; the decoder (the ``decoder.*``
+    weights, same cell, layers and sizes) starts from the encoder's final
+    states, layer by layer. At step j its layer 0 reads the previous value of
+    the O targets next to ``X_future[:, j]``: at j = 0 ``y_start`` (by default
+    ``X[:, -1, :O]``), then the head's own previous output, or
+    ``y_teacher[:, j - 1]`` when teacher-forced. The head reads the decoder's
+    top output at every step. With ``residual`` both stacks are residual (see
+    :func:`residual_forward`; the decoder's projections are
+    ``decoder.residual_proj_l{k}.weight``), the states passed on the layers' own.
+
+    Returns (prediction (B, horizon, O), decoder top states (B, horizon, H),
+    decoder h_n, decoder c_n).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    B = X.shape[0]
+    O = params["head.bias"].shape[0]  # noqa: E741
+    _, _, _, h, c = forward(cell, params, X, h0, c0, reset_after, residual=residual)
+    decoder = {key.removeprefix("decoder."): v for key, v in params.items()
+               if key.startswith("decoder.")}
+    prev = X[:, -1, :O] if y_start is None else np.asarray(y_start, dtype=np.float64)
+    preds, tops = [], []
+    for j in range(horizon):
+        future = np.zeros((B, 0)) if X_future is None else X_future[:, j]
+        u = np.concatenate([prev, future], axis=1)
+        for k in range(n_layers(decoder)):
+            h[k], c[k], _ = step(cell, u, h[k], c[k], layer(decoder, k), reset_after)
+            if residual and k > 0:
+                proj = decoder.get(f"residual_proj_l{k}.weight")
+                u = h[k] + (u if proj is None else u @ proj.T)
+            else:
+                u = h[k]
+        pred = u @ params["head.weight"].T + params["head.bias"]
+        preds.append(pred)
+        tops.append(u)
+        prev = pred if y_teacher is None else y_teacher[:, j]
+    return np.stack(preds, axis=1), np.stack(tops, axis=1), h, c

@@ -143,11 +143,11 @@ def test_fast_defaults_and_arguments(airline):
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_variants_share_the_budget(airline):
-    variants = ("plain", "bidirectional", "residual", "attention")
+    variants = ("plain", "bidirectional", "residual", "attention", "decoder")
     table, runs = compare_cells_on_series(airline.iloc[:72], cells=("gru",), variants=variants,
                                           return_runs=True, **{**TINY, "seeds": 1})
-    labels = ["GRU", "GRU bidirectional", "GRU residual", "GRU attention"]
-    assert list(table.index[:4]) == labels and table.index[4].startswith("seasonal naive")
+    labels = ["GRU", "GRU bidirectional", "GRU residual", "GRU attention", "GRU decoder"]
+    assert list(table.index[:5]) == labels and table.index[5].startswith("seasonal naive")
     assert list(runs["variant"]) == list(variants)
     budget, horizon = table.attrs["budget"], table.attrs["horizon"]
     for label, variant in zip(labels, variants, strict=True):
@@ -167,7 +167,7 @@ def test_variants_share_the_budget(airline):
     pytest.importorskip("matplotlib")
     fig = comparison_figure(airline.iloc[:72], table)
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert [t.split(" (")[0] for t in legend[1:5]] == labels
+    assert [t.split(" (")[0] for t in legend[1:6]] == labels
 
 
 def test_sized_network_inside_a_forecaster(airline):

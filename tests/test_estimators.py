@@ -463,6 +463,7 @@ BAD = {
     "bidirectional": [1, "True", None],
     "residual": [1, "True", None],
     "head": ["Last", "lstm", None, 1, True],
+    "decoder": [1, "True", None],
     "peephole": [0, None],
     "forget_bias": [np.nan, np.inf, "1", None, True],
 }
@@ -504,6 +505,7 @@ GOOD = {
     "bidirectional": [True, False],
     "residual": [True, False],
     "head": ["last", "attention", "sequence"],
+    "decoder": [True, False],
     "peephole": [True, False],
     "forget_bias": [0.0, -3, 1e6, np.float32(1.0)],
 }
@@ -581,7 +583,8 @@ def test_num_layers_must_agree_with_a_tuple_of_sizes():
 def test_fit_and_partial_fit_go_through_fit(monkeypatch):
     calls = []
     monkeypatch.setattr(E._RecurrentRegressor, "_fit",
-                        lambda self, X, y, w, incremental: calls.append((w, incremental)) or self)
+                        lambda self, X, y, w, incremental, X_future=None:
+                        calls.append((w, incremental)) or self)
     model = LSTMRegressor()
     assert model.fit("X", "y") is model and model.partial_fit("X", "y", "w") is model
     assert calls == [(None, False), ("w", True)]

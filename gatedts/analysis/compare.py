@@ -46,6 +46,7 @@ VARIANTS = {
     "bidirectional": {"bidirectional": True},
     "residual": {"num_layers": 2, "residual": True},
     "attention": {"head": "attention"},
+    "decoder": {"decoder": True},
 }
 REFERENCE_HIDDEN_SIZE = 32  # the default budget: the parameters of the default GRU
 # CI-sized settings for ``fast=True``: arguments left as None take these values.
@@ -155,8 +156,9 @@ def network_size(cell, hidden_size, horizon, options=None) -> int:
     units per layer, a ``horizon``-output head and the architecture ``options``."""
     options = dict(options or {})
     num_layers = options.pop("num_layers", 1)
-    params = init_params(cell, 1, hidden_size, num_layers, horizon, random_state=0,
-                         **options)
+    # A decoder's head emits one value per step, so its width does not grow with the horizon.
+    outputs = 1 if options.get("decoder") else horizon
+    params = init_params(cell, 1, hidden_size, num_layers, outputs, random_state=0, **options)
     return int(sum(v.size for v in params.values()))
 
 

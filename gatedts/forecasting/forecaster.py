@@ -25,6 +25,13 @@ past-only columns are zero, the future-known columns hold their future
 values and a last feature flags the future part. A recurrent network then
 reads what it knows about the future after the past, before the head emits
 the forecast.
+
+With ``decoder=True`` the network is an encoder-decoder (see
+:class:`~gatedts.GRURegressor`'s ``decoder``): the encoder reads the window,
+and a decoder emits the ``horizon`` values one step at a time, each step fed
+the previous value (the window's last value at the first step, then its own
+forecast) and, when there are future-known exogenous columns, their values
+at that step, instead of the extended sequence above.
 """
 
 from __future__ import annotations
@@ -150,6 +157,14 @@ class Forecaster(ConformalIntervals, BaseEstimator):
     strategy : {"direct", "recursive"}, default "direct"
         "direct": one network outputs all ``horizon`` steps. "recursive": a
         one-step network is iterated, each forecast fed back as input.
+    decoder : bool, default False
+        Forecast the ``horizon`` steps with an encoder-decoder network
+        (``decoder=True`` of the default networks): the decoder runs one step
+        per forecast value, fed its previous value and the future-known exog
+        of that step (``future_exog``). Trained with teacher forcing on the
+        windows' next ``horizon`` values (relative to the window's last value
+        with the local level). Only with the default networks (``estimator``
+        a cell name or "auto") and ``strategy="direct"``; CPU only.
     scaler : {"standard", "minmax"}, None or transformer, default "standard"
         Applied to the transformed target and to the exogenous columns.
     seasonal_period : int or None, default None
@@ -269,7 +284,7 @@ class Forecaster(ConformalIntervals, BaseEstimator):
     """
 
     def __init__(self, estimator=None, *, window="auto", horizon=1, strategy="direct",
-                 scaler="standard", seasonal_period=None, seasonal_difference="auto",
+                 decoder=False, scaler="standard", seasonal_period=None, seasonal_difference="auto",
                  difference="auto", log="auto", local_level="auto", future_exog=None,
                  n_models=1, n_calibration=20, calibration_folds=2, validation_origins=0,
                  network_options=None, random_state=None, verbose=0):
@@ -277,6 +292,7 @@ class Forecaster(ConformalIntervals, BaseEstimator):
         self.window = window
         self.horizon = horizon
         self.strategy = strategy
+        self.decoder = decoder
         self.scaler = scaler
         self.seasonal_period = seasonal_period
         self.seasonal_difference = seasonal_difference
@@ -331,12 +347,16 @@ class Forecaster(ConformalIntervals, BaseEstimator):
             raise ValueError(
                 f"strategy='recursive' needs future values of every exog column, but "
                 f"{past_only} are past-only; list them in future_exog or use strategy='direct'")
+        self._check_decoder()
         self.model_horizon_ = horizon if self.strategy == "direct" else 1
         self._resolve_transforms(values)
         self._fit_transforms(values, exog_values)
         target, features = self._transform(values, exog_values)
         self.window_ = self._resolve_window(len(values), len(target), horizon)
         X, Y = self._training_windows(target, features)
+        X_future = None
+        if self.decoder and self.future_exog_:  # the decoder reads them step by step
+            X, X_future = X[:, :self.window_, :-1], self._decoder_future(X)
         self.n_windows_ = len(X)
         n_models = check_positive_int(self.n_models, "n_models")
         if self._default_cell() == "auto":
@@ -351,12 +371,33 @@ class Forecaster(ConformalIntervals, BaseEstimator):
                 label = _model_label(estimator) + (f" {k + 1}/{n_models}" if n_models > 1
                                                    else "")
                 fit_network(estimator, self._model_input(X),
-                            Y[:, 0] if Y.shape[1] == 1 else Y, label=label,
-                            bar=self.verbose == 1)
+                            Y[:, 0] if Y.shape[1] == 1 and not self.decoder else Y,
+                            label=label, bar=self.verbose == 1,
+                            **({} if X_future is None else {"X_future": X_future}))
         self._y, self._exog = values, exog_values
         self._calibration = {}
         self.fit_time_ = time.perf_counter() - start
         return self
+
+    def _check_decoder(self):
+        """Refuse the settings an encoder-decoder forecaster cannot have."""
+        if not isinstance(self.decoder, (bool, np.bool_)):
+            raise ValueError(f"decoder must be True or False, got {self.decoder!r}")
+        if not self.decoder:
+            return
+        if self._default_cell() is None:
+            raise ValueError("decoder=True trains the default encoder-decoder networks: "
+                             "estimator must be 'gru', 'lstm', 'rnn', 'auto' or None, not "
+                             f"a {type(self.estimator).__name__}")
+        if self.strategy != "direct":
+            raise ValueError("decoder=True forecasts every step of the horizon with its "
+                             "decoder; it needs strategy='direct', not 'recursive'")
+
+    def _decoder_future(self, X):
+        """A decoder's known-future covariates (n, horizon, k) from windows that
+        ``_append_future`` extended."""
+        # Feature 0 is the target, the exog columns follow, the flag is last.
+        return np.ascontiguousarray(X[:, self.window_:, 1:-1][:, :, self._future_mask()])
 
     def _default_cell(self):
         """The cell name of a default network ("gru", "lstm", "rnn" or "auto"), else None."""
@@ -415,18 +456,22 @@ class Forecaster(ConformalIntervals, BaseEstimator):
         """:func:`default_estimator` for ``cell`` with ``network_options`` set on it."""
         network = default_estimator(cell, n_windows, random_state=seed,
                                     verbose=int(self.verbose >= 2))
+        if self.decoder:
+            network.set_params(decoder=True)
         options = self.network_options
         if options is None:
             return network
         if not isinstance(options, Mapping):
             raise TypeError(f"network_options must be a dict of {type(network).__name__} "
                             f"parameters or None, got {type(options).__name__}")
-        valid = sorted(set(network.get_params(deep=False)) - {"random_state"})
+        valid = sorted(set(network.get_params(deep=False)) - {"random_state", "decoder"})
         unknown = [name for name in options if name not in valid]
         if unknown:
             notes = []
             if "random_state" in unknown:
                 notes.append("random_state is the Forecaster's own parameter, set per member")
+            if "decoder" in unknown:
+                notes.append("decoder is the Forecaster's own parameter")
             if self._default_cell() == "auto":
                 notes.append("with 'auto' the options apply to every cell")
             raise ValueError(
@@ -618,10 +663,12 @@ class Forecaster(ConformalIntervals, BaseEstimator):
             return X
         return X.reshape(len(X), -1)
 
-    def _model_predict(self, X):
+    def _model_predict(self, X, X_future=None):
         """The members' predictions for windows ``X``, combined by their median."""
         X = self._model_input(X)
-        preds = [np.reshape(estimator.predict(X), (len(X), -1)) for estimator in self.estimators_]
+        extra = {} if X_future is None else {"X_future": X_future}
+        preds = [np.reshape(estimator.predict(X, **extra), (len(X), -1))
+                 for estimator in self.estimators_]
         return preds[0] if len(preds) == 1 else np.median(preds, axis=0)
 
     # ------------------------------------------------------------ forecasting
@@ -641,7 +688,10 @@ class Forecaster(ConformalIntervals, BaseEstimator):
             future = self.exog_scaler_.transform(np.nan_to_num(future_rows)) * self._future_mask()
             X = _append_future(X, future[None])
         X, level = self._relative_to_level(X)
-        pred = np.reshape(self._model_predict(X), -1) * self.level_scale_ + level[0]
+        X_future = None
+        if getattr(self, "decoder", False) and self.future_exog_:
+            X, X_future = X[:, :self.window_, :-1], self._decoder_future(X)
+        pred = np.reshape(self._model_predict(X, X_future), -1) * self.level_scale_ + level[0]
         return self._inverse(np.asarray(pred, dtype=np.float64), values)
 
     def _forecast_values(self, values, exog_values, future_rows, horizon):
@@ -801,7 +851,7 @@ class Forecaster(ConformalIntervals, BaseEstimator):
 # ---------------------------------------------------------------- helpers
 
 
-def fit_network(estimator, X, y, *, label="network", bar=False):
+def fit_network(estimator, X, y, *, label="network", bar=False, **fit_params):
     """Fit one network of a forecast; Ctrl-C during its training raises KeyboardInterrupt.
 
     The estimators turn Ctrl-C into a graceful stop (best weights so far,
@@ -815,7 +865,7 @@ def fit_network(estimator, X, y, *, label="network", bar=False):
         warnings.filterwarnings("ignore", message=".*training interrupted",
                                 category=RuntimeWarning)
         with fit_bar(bar, label):
-            estimator.fit(X, y)
+            estimator.fit(X, y, **fit_params)
     if getattr(estimator, "interrupted_", False):
         raise KeyboardInterrupt(f"{label}: training interrupted after "
                                 f"{getattr(estimator, 'n_iter_', '?')} epoch(s)")

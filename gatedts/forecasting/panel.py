@@ -179,6 +179,9 @@ def forecast_many(df, forecaster=None, *, horizon=None, id_col="unique_id", time
     horizon = check_positive_int(forecaster.horizon, "horizon")
     if mode not in ("local", "global"):
         raise ValueError(f"mode must be 'local' or 'global', got {mode!r}")
+    if mode == "global" and getattr(forecaster, "decoder", False) is True:
+        raise ValueError("decoder=True is available in mode='local' only: the global network "
+                         "has no encoder-decoder yet")
     if coverage is not None:
         coverage = check_coverage(coverage)
         if mode == "global":

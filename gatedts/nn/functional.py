@@ -58,6 +58,22 @@ equal widths has no extra key, so the functions must be told
 ``residual=True`` (``residual=None`` reads the dict: residual iff it holds a
 projection).
 
+An encoder-decoder network (``decoder=True``, :mod:`gatedts.nn.decoder`) for
+multi-step forecasts adds a decoder: the same cell, layers and sizes under
+``decoder.weight_ih_l{k}`` etc. (``decoder.weight_peephole_l{k}`` for a
+peephole LSTM), each decoder layer starting from the final state of its
+encoder layer. It runs one step per output, its layer 0 reading the previous
+value of the O targets and F_fut known-future covariates
+(``decoder.weight_ih_l0`` is (G·H_0, O + F_fut)); the head maps its top state
+at every step to the O targets, so predictions are (batch, horizon, O). The
+value fed at step 0 is ``y_start``, by default the first O features of X's last
+step (``X[:, -1, :O]``); then the true previous value in training (teacher
+forcing) and the decoder's own prediction at inference. ``decoder=None`` reads
+the dict (a decoder iff it holds ``decoder.*`` keys). With ``residual`` both
+stacks are residual (the decoder's projections are
+``decoder.residual_proj_l{k}.weight``). Not with bidirectional layers, no
+dropout inside the decoder; CPU only.
+
 G is 3 for the GRU (gates r, z, n), 4 for the LSTM (i, f, g, o) and 1 for the
 RNN; ``I_0`` is the number of input features and ``I_k = H_{k-1}`` above it.
 The dict alone says how many layers there are and how wide each is, so a
@@ -73,6 +89,7 @@ from importlib import import_module
 import numpy as np
 
 from . import core, heads
+from . import decoder as encdec
 from .cells import get_cell
 from .core import LOSSES, Forward, layer_weights, loss_value
 from .cpu.common import CHUNK_ROWS, project_inputs
@@ -80,9 +97,11 @@ from .params import (
     HEADS,
     ModelSpec,
     check_bidirectional,
+    check_decoder,
     check_head,
     check_residual,
     has_attention,
+    has_decoder,
     has_residual_projection,
     init_params,
     layer_keys,
@@ -170,9 +189,28 @@ def _prepare(cell, params, X, h0, c0, check_input, bidirectional, residual, head
     return (*prepared, check_residual(prepared[1], residual), check_head(prepared[1], head))
 
 
+def _has_decoder(spec, decoder, horizon, X_future, y_start, head):
+    """Whether the network is an encoder-decoder, its options checked (see
+    :mod:`gatedts.nn.decoder`)."""
+    if not check_decoder(spec, decoder):
+        encdec.check_unused(horizon, X_future, y_start)
+        return False
+    if head != "last":
+        raise ValueError(f"head={head!r} is not supported with decoder=True: the decoder's "
+                         "head reads its top state at every step")
+    return True
+
+
+def _refuse_decoder_args(params, decoder, horizon, X_future, y_start):
+    # On the device, which refuses decoders: arguments only a decoder takes are an error anyway.
+    if not (decoder or has_decoder(params)):
+        encdec.check_unused(horizon, X_future, y_start)
+
+
 def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectional=None,
-            residual=None, head=None, return_gates=False, return_attention=False,
-            check_input=True, device="cpu"):
+            residual=None, head=None, decoder=None, horizon=None, X_future=None,
+            y_start=None, return_gates=False, return_attention=False, check_input=True,
+            device="cpu"):
     """Run the network over ``X`` and return a :class:`Forward`.
 
     Parameters
@@ -210,6 +248,23 @@ def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectiona
         (batch, time, O)). None reads ``params``: "attention" iff it holds
         the ``attention.*`` keys, else "last"; a given head must agree with
         them. Works with ``residual`` and ``bidirectional``; CPU only.
+    decoder : bool or None, default None
+        An encoder-decoder network (see the module docstring): the
+        ``prediction`` is (batch, horizon, output_size), each step fed the
+        decoder's own previous prediction; ``sequence`` holds the decoder's
+        top outputs (batch, horizon, H_top) and ``h_n``/``c_n`` its final
+        states. None is a decoder iff ``params`` holds ``decoder.*`` keys;
+        True or False must agree. With ``residual`` the decoder is residual
+        too. Not with ``bidirectional`` or ``return_gates``; CPU only.
+    horizon : int, optional
+        Decoder only: the number of steps to forecast (or given by
+        ``X_future``).
+    X_future : array-like (batch, horizon, F_fut), optional
+        Decoder only: the known-future covariates of each decoder step;
+        required when the decoder has them (F_fut > 0), refused otherwise.
+    y_start : array-like (batch, output_size), optional
+        Decoder only: the last observed value of the targets, fed at the
+        first decoder step; by default ``X[:, -1, :output_size]``.
     return_gates : bool, default False
         Also return every gate activation (see :class:`Forward`); a
         bidirectional network gives one dict per layer and direction, in the
@@ -230,16 +285,25 @@ def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectiona
     """
     cuda = _on_device(device)
     if cuda is not None:
+        _refuse_decoder_args(params, decoder, horizon, X_future, y_start)
         return cuda.forward(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
                             bidirectional=bidirectional, residual=residual, head=head,
-                            return_gates=return_gates, return_attention=return_attention,
-                            check_input=check_input)
+                            decoder=decoder, return_gates=return_gates,
+                            return_attention=return_attention, check_input=check_input)
     params, spec, X, h0, c0, residual, head = _prepare(cell, params, X, h0, c0, check_input,
                                                        bidirectional, residual, head)
     if return_attention and head != "attention":
         raise ValueError(f"return_attention=True needs the attention head, not head={head!r} "
                          "(init_params(..., head='attention') makes its parameters)")
     cell_obj = _make_layer(cell, reset_after)
+    if _has_decoder(spec, decoder, horizon, X_future, y_start, head):
+        if return_gates:
+            raise ValueError("return_gates is not supported with decoder=True")
+        inputs = encdec.decoder_inputs(spec, X, horizon, X_future, y_start)
+        result = encdec.forward(cell_obj, cell, params, spec, X, h0, c0, inputs, residual)
+        if check_input:
+            core.check_outputs(result.prediction, params, "prediction")
+        return result
     caches, top = _run_layers(cell_obj, params, spec, X, h0, c0, None, residual)
     prediction, head_cache = heads.forward(head, params, top, _head_input(caches, top, residual))
     if check_input:
@@ -271,24 +335,31 @@ def _time_order(traces, direction):
 
 
 def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectional=None,
-            residual=None, head=None, check_input=True, device="cpu"):
-    """The network's prediction: ``(batch, output_size)``, or ``(batch, time,
-    output_size)`` with ``head="sequence"``.
+            residual=None, head=None, decoder=None, horizon=None, X_future=None,
+            y_start=None, check_input=True, device="cpu"):
+    """The network's prediction: ``(batch, output_size)``; ``(batch, time,
+    output_size)`` with ``head="sequence"``; with a decoder, its free-running
+    forecast ``(batch, horizon, output_size)``.
 
     Same arguments as :func:`forward`; use :func:`forward` for the whole
     hidden-state sequence, the final states and the attention weights.
     """
     cuda = _on_device(device)
     if cuda is not None:
+        _refuse_decoder_args(params, decoder, horizon, X_future, y_start)
         return cuda.predict(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
                             bidirectional=bidirectional, residual=residual, head=head,
+                            decoder=decoder,
                             check_input=check_input)
     if (h0 is not None or c0 is not None or len(X) > CHUNK_ROWS or bidirectional
             or "weight_ih_l0_reverse" in params or residual
             or (residual is None and has_residual_projection(params))
-            or head not in (None, "last") or has_attention(params)):
+            or head not in (None, "last") or has_attention(params)
+            or decoder is not None or has_decoder(params) or horizon is not None
+            or X_future is not None or y_start is not None):
         return forward(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
                        bidirectional=bidirectional, residual=residual, head=head,
+                       decoder=decoder, horizon=horizon, X_future=X_future, y_start=y_start,
                        check_input=check_input).prediction
     # The latency path for a few windows of the plain head: every layer and the head in
     # one call.
@@ -306,20 +377,30 @@ def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectiona
 
 def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, quantiles=None,
                   sample_weight=None, h0=None, c0=None, reset_after=True, bidirectional=None,
-                  residual=None, head=None, dropout=0.0, random_state=None,
-                  return_input_grads=False, check_input=True, device="cpu"):
+                  residual=None, head=None, decoder=None, horizon=None, X_future=None,
+                  y_start=None, dropout=0.0, random_state=None, return_input_grads=False,
+                  check_input=True, device="cpu"):
     """Mean loss of the network on ``(X, y)`` and its exact gradient (BPTT).
 
     Parameters
     ----------
     cell, params, X, h0, c0, reset_after, bidirectional, residual, head, check_input, device
         As in :func:`forward`.
+    decoder, X_future, y_start
+        As in :func:`forward`. With a decoder, step j ≥ 1 is fed the true
+        ``y[:, j-1]`` (teacher forcing), the loss is the mean over samples,
+        steps and targets, and the gradient flows back through the decoder
+        into the encoder (exact BPTT); dropout applies between the encoder's
+        layers only. Not with ``loss="quantile"``.
+    horizon : int, optional
+        Decoder only: if given, must equal the number of steps in ``y``.
     y : array-like (batch, output_size), or (batch,) for one output
         With ``loss="quantile"``: (batch, output_size / len(quantiles)), the
         head giving each target's quantiles side by side. With
         ``head="sequence"``, one target per step: (batch, time, output_size),
         or (batch, time) for one output (the loss is then the mean over every
-        step and output).
+        step and output). With a decoder: (batch, horizon, output_size), or
+        (batch, horizon) for one target.
     loss : {"mse", "mae", "huber", "quantile"}, default "mse"
         Mean over all elements; see :func:`loss_value`.
     huber_delta : float, default 1.0
@@ -336,7 +417,11 @@ def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, quantiles=
         ``"c0"`` (tuples per layer), and ``"dh"``: per layer, the full
         dL/dh_t of shape (batch, time, H_k) — how far back the gradient reaches.
         A bidirectional network has two entries per layer in ``"h0"``, ``"c0"``
-        and ``"dh"``, in the order of ``h_n`` (``"dh"`` in time order).
+        and ``"dh"``, in the order of ``h_n`` (``"dh"`` in time order). With a
+        decoder, ``"h0"``, ``"c0"`` and ``"dh"`` are the encoder's, ``"X"``
+        includes the path through the default ``y_start``, and the dict adds
+        ``"y_start"`` (batch, output_size) and ``"X_future"`` (batch,
+        horizon, F_fut).
 
     Returns
     -------
@@ -353,24 +438,32 @@ def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, quantiles=
                          "unweighted); use device='cpu'")
     cuda = _on_device(device)
     if cuda is not None:
+        _refuse_decoder_args(params, decoder, horizon, X_future, y_start)
         return cuda.loss_and_grad(cell, params, X, y, loss=loss, huber_delta=huber_delta, h0=h0,
                                   c0=c0, reset_after=reset_after,
                                   bidirectional=bidirectional, residual=residual, head=head,
-                                  dropout=dropout,
+                                  decoder=decoder, dropout=dropout,
                                   random_state=random_state,
                                   return_input_grads=return_input_grads,
                                   check_input=check_input)
     with single_threaded_blas():  # the kernels bring their own threads (see _threads.py)
         return _loss_and_grad(cell, params, X, y, loss, huber_delta, levels, sample_weight, h0,
                               c0, reset_after, bidirectional, residual, head, dropout,
-                              random_state, return_input_grads, check_input)
+                              random_state, return_input_grads, check_input,
+                              (decoder, horizon, X_future, y_start))
 
 
 def _loss_and_grad(cell, params, X, y, loss, huber_delta, quantiles, sample_weight, h0, c0,
                    reset_after, bidirectional, residual, head, dropout, random_state,
-                   return_input_grads, check_input):
+                   return_input_grads, check_input, decoder_options):
     params, spec, X, h0, c0, residual, head = _prepare(cell, params, X, h0, c0, check_input,
                                                        bidirectional, residual, head)
+    decoder, horizon, X_future, y_start = decoder_options
+    if _has_decoder(spec, decoder, horizon, X_future, y_start, head):
+        return _decoder_loss_and_grad(cell, params, spec, X, y, loss, huber_delta, quantiles,
+                                      sample_weight, h0, c0, reset_after, residual, dropout,
+                                      random_state, return_input_grads, check_input,
+                                      decoder_options)
     batch, n_steps, _ = X.shape
     n_quantiles = max(1, len(quantiles))
     if head == "sequence":
@@ -463,6 +556,24 @@ def _top_gradients(d_top, d_q, top_caches, n_dir):
         return [d_top]
     H = d_top.shape[-1] // 2
     return [np.ascontiguousarray(d_top[..., :H]), np.ascontiguousarray(d_top[::-1, :, H:])]
+def _decoder_loss_and_grad(cell, params, spec, X, y, loss, huber_delta, quantiles, sample_weight,
+                           h0, c0, reset_after, residual, dropout, random_state,
+                           return_input_grads, check_input, decoder_options):
+    """:func:`loss_and_grad` of an encoder-decoder network (see :mod:`gatedts.nn.decoder`)."""
+    _, horizon, X_future, y_start = decoder_options
+    if quantiles:
+        raise ValueError("loss='quantile' is not supported with decoder=True: the decoder "
+                         "feeds back one value per target")
+    batch = X.shape[0]
+    y = encdec.check_y_steps(y, spec, batch, horizon)
+    inputs = encdec.decoder_inputs(spec, X, y.shape[1], X_future, y_start)
+    masks = core.dropout_masks(spec, batch, X.shape[1], dropout, random_state)
+    result = encdec.loss_and_grad(_make_layer(cell, reset_after), cell, params, spec, X, y, h0,
+                                  c0, inputs, loss, huber_delta, sample_weight, masks,
+                                  return_input_grads, residual)
+    if check_input:
+        core.check_outputs(result[0], params, "loss")
+    return result
 
 
 def _residual_grad(params, grads, k, d_out, x):

@@ -25,6 +25,12 @@ class ModelSpec:
     bidirectional: bool = False
     residual_projections: tuple[int, ...] = ()  # the layers with a residual_proj_l{k}.weight
     attention: bool = False  # the params hold the attention head's attention.* keys
+    future_size: int | None = None  # decoder.*: its known-future covariates; None: no decoder
+
+    @property
+    def decoder(self):
+        """Whether the network has a decoder (``decoder.*`` keys)."""
+        return self.future_size is not None
 
     @property
     def num_layers(self):
@@ -55,11 +61,13 @@ class ModelSpec:
 DIRECTIONS = ("", "_reverse")  # the key suffix of each direction, PyTorch's names
 
 
-def layer_keys(k, direction=0, peephole=False):
-    """The keys of layer ``k`` in ``direction`` (0 forward, 1 reverse)."""
+def layer_keys(k, direction=0, peephole=False, prefix=""):
+    """The keys of layer ``k`` in ``direction`` (0 forward, 1 reverse); ``prefix``
+    "decoder." gives the decoder's layer ``k``."""
     suffix = DIRECTIONS[direction]
-    keys = [f"{name}_l{k}{suffix}" for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
-    return [*keys, f"weight_peephole_l{k}{suffix}"] if peephole else keys
+    keys = [f"{prefix}{name}_l{k}{suffix}"
+            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+    return [*keys, f"{prefix}weight_peephole_l{k}{suffix}"] if peephole else keys
 
 
 def check_bidirectional(spec, bidirectional):
@@ -117,6 +125,71 @@ def check_head(spec, head):
         raise ValueError(f"head={head!r} but params has 'attention.*' keys: these are the "
                          "parameters of an attention head; pass head='attention' (or None)")
     return head
+DECODER_PREFIX = "decoder."
+
+
+def has_decoder(params):
+    """Whether ``params`` (any mapping; anything else says no) holds ``decoder.*`` keys."""
+    return hasattr(params, "keys") and any(str(key).startswith(DECODER_PREFIX) for key in params)
+
+
+def _decoder_structure(cell, params, hidden, output_size, peephole, projections):
+    """The decoder's keys, checked, and its number of known-future covariates.
+
+    The decoder is the encoder's cell with the encoder's layer sizes; its layer
+    0 reads the previous value (``output_size`` of them) and the covariates.
+    A residual encoder's decoder is residual too: it has a projection
+    ``decoder.residual_proj_l{k}.weight`` for each of the encoder's ``projections``.
+    """
+    keys = [key for k in range(len(hidden))
+            for key in layer_keys(k, peephole=peephole, prefix=DECODER_PREFIX)]
+    for key in keys:
+        if key not in params:
+            raise ValueError(f"params is missing {key!r}: a decoder has the encoder's cell and "
+                             f"its {len(hidden)} layer(s), under 'decoder.*'")
+    G = n_gates(cell)
+    n_in = _shape(params, keys[0])[-1] if len(_shape(params, keys[0])) == 2 else -1
+    future_size = n_in - output_size
+    if future_size < 0:
+        raise ValueError(
+            f"{keys[0]} has shape {_shape(params, keys[0])}, expected ({G * hidden[0]}, "
+            f"{output_size} + future_size): the decoder's first layer reads the previous "
+            f"value of the {output_size} target(s), then the known-future covariates")
+    in_size = n_in
+    step = 5 if peephole else 4
+    for k, H in enumerate(hidden):
+        w_ih, w_hh, b_ih, b_hh, *peep = keys[step * k: step * (k + 1)]
+        context = (f" for decoder layer {k} (input size {in_size}, hidden size {H} like the "
+                   f"encoder's layer {k}, {G} gate(s))")
+        for key, expected in ((w_ih, (G * H, in_size)), (w_hh, (G * H, H)), (b_ih, (G * H,)),
+                              (b_hh, (G * H,)), *((p, (3, H)) for p in peep)):
+            _check_shape(params, key, expected, context)
+        in_size = H
+    for k in projections:
+        key = DECODER_PREFIX + residual_key(k)
+        if key not in params:
+            raise ValueError(f"params is missing {key!r}: the decoder of a residual network "
+                             "has a projection wherever the encoder has one")
+        _check_shape(params, key, (hidden[k], hidden[k - 1]),
+                     f" for the residual projection of decoder layer {k}")
+        keys.append(key)
+    return keys, future_size
+
+
+def check_decoder(spec, decoder):
+    """Whether the network has a decoder, after checking that a given ``decoder`` agrees.
+
+    ``decoder=None`` takes what the parameters say (``decoder.*`` keys or not);
+    True or False must match them.
+    """
+    if decoder is None or bool(decoder) == spec.decoder:
+        return spec.decoder
+    if decoder:
+        raise ValueError("decoder=True but params has no 'decoder.*' keys: these are the "
+                         "parameters of a network without a decoder (init_params(..., "
+                         "decoder=True) makes encoder-decoder ones)")
+    raise ValueError("decoder=False but params has 'decoder.*' keys: these are the parameters "
+                     "of an encoder-decoder network; pass decoder=True (or None)")
 
 
 def residual_key(k):
@@ -264,6 +337,14 @@ def _validate_structure(cell, params):
         expected |= set(ATTENTION_KEYS)
     projections = _residual_projections(params, hidden, input_size, len(directions))
     expected |= {residual_key(k) for k in projections}
+    future_size = None
+    if has_decoder(params):
+        if bidirectional:
+            raise ValueError("a decoder is not supported with bidirectional layers: the "
+                             "decoder runs forward in time, one step per output")
+        decoder_keys, future_size = _decoder_structure(cell, params, hidden, output_size,
+                                                       peephole, projections)
+        expected |= set(decoder_keys)
     unexpected = sorted(set(params) - expected)
     if unexpected:
         raise ValueError(
@@ -272,7 +353,7 @@ def _validate_structure(cell, params):
             "network has '*_reverse' keys for every layer"
         )
     return ModelSpec(cell, input_size, tuple(hidden), output_size, peephole, np.dtype(dtypes[0]),
-                     bidirectional, tuple(projections), attention)
+                     bidirectional, tuple(projections), attention, future_size)
 
 
 def _check_attention(params, width, top):
@@ -333,7 +414,8 @@ def _glorot(rng, fan_out, fan_in):
 
 def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
                 random_state=None, dtype=np.float32, reset_after=True, peephole=False,
-                forget_bias=1.0, bidirectional=False, residual=False, head="last"):
+                forget_bias=1.0, bidirectional=False, residual=False, head="last",
+                decoder=False, future_size=0):
     """Fresh parameters for a stacked ``cell`` network with a linear head.
 
     The initialisation is the Keras one, chosen over PyTorch's uniform
@@ -390,6 +472,18 @@ def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
         (the sequence head is the same linear map at every step). The
         attention keys are drawn last, so the other weights do not depend on
         the option.
+    decoder : bool, default False
+        Add a decoder (an encoder-decoder network for multi-step forecasts,
+        see :mod:`gatedts.nn.decoder`): the same cell, layers and sizes again
+        under ``decoder.*``, its layer 0 reading the previous value of the
+        ``output_size`` targets and ``future_size`` known-future covariates
+        (``decoder.weight_ih_l0`` is (G·H_0, output_size + future_size)). The
+        head then maps the decoder's top state to the ``output_size`` targets
+        of each step. With ``residual`` both stacks are residual, the decoder
+        with its own ``decoder.residual_proj_l{k}.weight``. Not with
+        ``bidirectional``.
+    future_size : int, default 0
+        Known-future covariates per decoder step (only with ``decoder``).
 
     Returns
     -------
@@ -418,6 +512,18 @@ def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
         raise ValueError("residual=True is not supported with bidirectional layers")
     if head not in HEADS:
         raise ValueError(f"unknown head {head!r}; expected one of {', '.join(map(repr, HEADS))}")
+    if isinstance(future_size, bool) or not isinstance(future_size, int | np.integer) \
+            or future_size < 0:
+        raise ValueError(f"future_size must be a non-negative integer, got {future_size!r}")
+    if future_size and not decoder:
+        raise ValueError("future_size is the decoder's number of known-future covariates; "
+                         "pass decoder=True with it")
+    if decoder and bidirectional:
+        raise ValueError("decoder=True is not supported with bidirectional layers: the "
+                         "decoder runs forward in time, one step per output")
+    if decoder and head != "last":
+        raise ValueError(f"decoder=True is not supported with head={head!r}: the decoder's "
+                         "head reads its top state at every step")
     rng = as_rng(random_state)
     G = n_gates(cell)
     params = {}
@@ -451,6 +557,25 @@ def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
         head_w["head.weight"] = np.concatenate(
             [_glorot(rng, int(output_size), in_size), head_w["head.weight"]], axis=1)
     params.update(head_w)
+    if decoder:  # drawn last too
+        in_size = int(output_size) + int(future_size)
+        for k, H in enumerate(int(s) for s in sizes):
+            w_ih, w_hh, b_ih, b_hh, peep = layer_keys(k, peephole=True, prefix=DECODER_PREFIX)
+            params[w_ih] = np.concatenate([_glorot(rng, H, in_size) for _ in range(G)])
+            params[w_hh] = np.concatenate([_orthogonal(rng, H) for _ in range(G)])
+            params[b_ih] = np.zeros(G * H)
+            params[b_hh] = np.zeros(G * H)
+            if cell == "lstm":
+                params[b_ih][H : 2 * H] = forget_bias
+            if peephole:
+                params[peep] = np.zeros((3, H))
+            in_size = H
+        if residual:
+            widths = [int(s) for s in sizes]
+            for k in range(1, len(widths)):
+                if widths[k] != widths[k - 1]:
+                    params[DECODER_PREFIX + residual_key(k)] = _glorot(rng, widths[k],
+                                                                       widths[k - 1])
     return {key: value.astype(dtype) for key, value in params.items()}
 
 

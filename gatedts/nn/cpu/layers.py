@@ -105,7 +105,8 @@ class LSTM:
                      h0, c0, hs, cs, gates)
         return LayerCache(x, hs, gates, cs)
 
-    def backward(self, cache, w_hh, peep, dhs, layer=0):
+    def backward(self, cache, w_hh, peep, dhs, layer=0, dc_last=None):
+        """``dc_last`` (B, H): dL/d(final cell state) from outside the layer, if any."""
         B, H = dhs.shape[1:]
         da = scratch("da", cache.gates.shape, dhs.dtype)
         dh0 = np.empty((B, H), dtype=dhs.dtype)
@@ -113,7 +114,7 @@ class LSTM:
         dh = scratch(("dh", layer), dhs.shape, dhs.dtype)
         cs = cache.extra
         lstm_backward(w_hh, _peep_or_zeros(peep, H, dhs.dtype), peep is not None, cs,
-                      cache.gates, dhs, da, dh0, dc0, dh)
+                      cache.gates, dhs, da, dh0, dc0, dh, dc_last)
         dw, db = _recurrent_grads(da, cache.hs[:-1])
         dpeep = None
         if peep is not None:  # i and f look at c_{t-1}, o at c_t

@@ -100,14 +100,16 @@ def _lstm_forward_chunks(xp, w_rec, b_hh, peep, peephole, h0, c0, hs, cs, gates,
 
 
 @njit(**KERNEL_OPTIONS)
-def _lstm_backward_rows(w_hh, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_total, lo, hi):
+def _lstm_backward_rows(w_hh, peep, peephole, cs, gates, dhs, dc_last, da, dh0, dc0, dh_total,
+                        lo, hi):
     n_steps, _, H = dhs.shape
     I, F, G, O = 0, H, 2 * H, 3 * H  # gate offsets in a row of gates and da  # noqa: E741
     nb = hi - lo
     dtype = dhs.dtype
     zero = dtype.type(0.0)
     dh_next = np.zeros((nb, H), dtype=dtype)  # dL/dh_{t-1} through step t
-    dc_next = np.zeros((nb, H), dtype=dtype)  # dL/dc_t, then dL/dc_{t-1}
+    dc_next = np.empty((nb, H), dtype=dtype)  # dL/dc_t, then dL/dc_{t-1}
+    copy_rows(dc_last[lo:hi], dc_next)  # dL/dc_T from outside the layer (usually 0)
     tc = np.empty(H, dtype=dtype)  # tanh(c_t)
     for t in range(n_steps - 1, -1, -1):
         for b in range(nb):
@@ -141,7 +143,7 @@ def _lstm_backward_rows(w_hh, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_t
     copy_rows(dc_next, dc0[lo:hi])
 
 
-def lstm_backward(w_hh, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_total):
+def lstm_backward(w_hh, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_total, dc_last=None):
     """Exact BPTT through the recurrence.
 
     ``tests/reference.py::lstm_step_back`` for every step, last first, as
@@ -152,23 +154,28 @@ def lstm_backward(w_hh, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_total):
     = dL/d(gate pre-activations), which is both dL/dxp and dL/d(W_hh h + b_hh)
     (the peephole gradient follows from it: Σ da_i ⊙ c_{t-1}, Σ da_f ⊙ c_{t-1},
     Σ da_o ⊙ c_t); ``dh0``, ``dc0`` (B, H); and ``dh_total`` (T, B, H), the full
-    dL/dh_t including the path through later steps. Picks the compiled kernel
-    as ``gru.gru_forward`` does.
+    dL/dh_t including the path through later steps. ``dc_last`` (B, H), zeros
+    when None, is dL/dc_T from outside the layer: the gradient on the final cell
+    state, when that state goes on to initialise another layer (a decoder's).
+    Picks the compiled kernel as ``gru.gru_forward`` does.
     """
+    if dc_last is None:
+        dc_last = np.zeros_like(dh0)
     bounds = batch_chunks(dh0.shape[0])
     if len(bounds) == 2:
-        _lstm_backward_rows(w_hh, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_total,
-                            0, bounds[1])
+        _lstm_backward_rows(w_hh, peep, peephole, cs, gates, dhs, dc_last, da, dh0, dc0,
+                            dh_total, 0, bounds[1])
     else:
-        _lstm_backward_chunks(w_hh, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_total,
-                              bounds)
+        _lstm_backward_chunks(w_hh, peep, peephole, cs, gates, dhs, dc_last, da, dh0, dc0,
+                              dh_total, bounds)
 
 
 @njit(parallel=True, **KERNEL_OPTIONS)
-def _lstm_backward_chunks(w_hh, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_total, bounds):
+def _lstm_backward_chunks(w_hh, peep, peephole, cs, gates, dhs, dc_last, da, dh0, dc0,
+                          dh_total, bounds):
     for c in prange(len(bounds) - 1):
-        _lstm_backward_rows(w_hh, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_total,
-                            bounds[c], bounds[c + 1])
+        _lstm_backward_rows(w_hh, peep, peephole, cs, gates, dhs, dc_last, da, dh0, dc0,
+                            dh_total, bounds[c], bounds[c + 1])
 
 
 @njit(**KERNEL_OPTIONS)

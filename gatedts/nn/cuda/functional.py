@@ -32,7 +32,7 @@ from numba import config, cuda
 from .. import core
 from ..cells import get_cell
 from ..core import Forward, layer_weights
-from ..params import ModelSpec, has_attention, has_residual_projection
+from ..params import ModelSpec, has_attention, has_decoder, has_residual_projection
 from .common import colsum_cuda, fill_cuda, gather_time_major_cuda, gemm_cuda, multiply_cuda
 from .layers import make_layer
 from .optim import REDUCE_BLOCKS, DeviceOptimizer, clip_norm_to, loss_cuda, sum_cuda
@@ -251,12 +251,18 @@ RESIDUAL_ON_CPU_ONLY = (
 HEADS_ON_CPU_ONLY = (
     "the {head!r} head runs on the CPU only: the CUDA path has the last-state head "
     "(head='last') only; use device='cpu'")
+DECODER_ON_CPU_ONLY = (
+    "encoder-decoder networks (decoder=True, 'decoder.*' keys) run on the CPU only: the CUDA "
+    "path has no decoder yet; use device='cpu'")
 
 
-def refuse_bidirectional(bidirectional, params, residual=None, head=None):
+def refuse_bidirectional(bidirectional, params, residual=None, head=None, decoder=None):
     """Raise a ValueError for a bidirectional network (asked for, or ``*_reverse`` keys),
-    a residual one (asked for, or ``residual_proj_*`` keys) or a head other than "last"
-    (asked for, or ``attention.*`` keys): they run on the CPU only."""
+    a residual one (asked for, or ``residual_proj_*`` keys), a head other than "last"
+    (asked for, or ``attention.*`` keys) or an encoder-decoder one (asked for, or
+    ``decoder.*`` keys): they run on the CPU only."""
+    if decoder or has_decoder(params):
+        raise ValueError(DECODER_ON_CPU_ONLY)
     if bidirectional or "weight_ih_l0_reverse" in params:
         raise ValueError(BIDIRECTIONAL_ON_CPU_ONLY)
     if residual or has_residual_projection(params):
@@ -304,15 +310,15 @@ def _upload_masks(masks, ws):
 
 
 def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectional=None,
-            residual=None, head=None, return_gates=False, return_attention=False,
-            check_input=True):
+            residual=None, head=None, decoder=None, return_gates=False,
+            return_attention=False, check_input=True):
     """:func:`gatedts.nn.functional.forward` on the device; same arguments and result.
 
     ``params`` may be a host dict or a :class:`DeviceParams`. A bidirectional
-    network, a residual one and a head other than "last" are refused
-    (ValueError): they run on the CPU only.
+    network, a residual one, a head other than "last" and an encoder-decoder
+    one are refused (ValueError): they run on the CPU only.
     """
-    refuse_bidirectional(bidirectional, params, residual, head)
+    refuse_bidirectional(bidirectional, params, residual, head, decoder)
     if return_attention:
         raise ValueError("return_attention=True needs the attention head, which runs on the "
                          "CPU only; use device='cpu'")
@@ -337,9 +343,9 @@ def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectiona
 
 
 def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectional=None,
-            residual=None, head=None, check_input=True):
+            residual=None, head=None, decoder=None, check_input=True):
     """:func:`gatedts.nn.functional.predict` on the device: ``(batch, output_size)`` on the host."""
-    refuse_bidirectional(bidirectional, params, residual, head)
+    refuse_bidirectional(bidirectional, params, residual, head, decoder)
     spec, X, h0, c0, dp = _prepare(cell, params, X, h0, c0, check_input)
     ws = Workspace()
     x_tm, h0, c0 = _upload_inputs(X, h0, c0, spec)
@@ -351,14 +357,15 @@ def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectiona
 
 
 def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, h0=None, c0=None,
-                  reset_after=True, bidirectional=None, residual=None, head=None, dropout=0.0,
-                  random_state=None, return_input_grads=False, check_input=True):
+                  reset_after=True, bidirectional=None, residual=None, head=None,
+                  decoder=None, dropout=0.0, random_state=None, return_input_grads=False,
+                  check_input=True):
     """:func:`gatedts.nn.functional.loss_and_grad` on the device; same arguments and results.
 
     With a host dict ``params`` the gradients come back as a host dict; with a
     :class:`DeviceParams` they stay on the device (a :class:`DeviceParams`).
     """
-    refuse_bidirectional(bidirectional, params, residual, head)
+    refuse_bidirectional(bidirectional, params, residual, head, decoder)
     core.check_loss(loss)
     spec, X, h0, c0, dp = _prepare(cell, params, X, h0, c0, check_input)
     batch, n_steps, _ = X.shape
@@ -403,8 +410,8 @@ class DeviceTraining:
 
     def __init__(self, cell, params, X, y, optimizer, clip_norm, *, loss="mse",
                  reset_after=True, bidirectional=False, residual=False, head="last",
-                 huber_delta=1.0, check_input=False):
-        refuse_bidirectional(bidirectional, params, residual, head)
+                 decoder=False, huber_delta=1.0, check_input=False):
+        refuse_bidirectional(bidirectional, params, residual, head, decoder)
         self.cell, self.params, self.clip_norm = cell, params, clip_norm
         self.loss, self.huber_delta = loss, huber_delta
         self.cell_obj = make_layer(cell, reset_after=reset_after)
