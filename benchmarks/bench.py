@@ -410,6 +410,11 @@ def e2e_series(names):
     return series
 
 
+def progress(row):
+    """One finished fit on stderr, as it happens (the section takes minutes)."""
+    print(f"  [{row[0]} {row[1]} {row[2]}: {row[3]:.2f} s]", file=sys.stderr, flush=True)
+
+
 def bench_end_to_end(names, nf_python):
     """Rows (library, model, dataset, seconds of fit + predict, n_obs) and per-package
     facts (import seconds, install size, version)."""
@@ -431,6 +436,7 @@ def bench_end_to_end(names, nf_python):
             forecast = Forecaster(cell, horizon=h, random_state=0).fit(y).predict()
             rows.append(("gatedts", f"Forecaster({cell!r})", name,
                          time.perf_counter() - start, len(y)))
+            progress(rows[-1])
             assert len(forecast) == h and np.isfinite(forecast).all()
     from statsforecast import StatsForecast
     from statsforecast.models import AutoARIMA, AutoETS
@@ -451,6 +457,7 @@ def bench_end_to_end(names, nf_python):
             forecast = sf.predict(h=h)
             rows.append(("statsforecast", model.__name__, name, time.perf_counter() - start,
                          len(y)))
+            progress(rows[-1])
             assert len(forecast) == h
     packages = {
         "gatedts": {"import": import_seconds(sys.executable, "gatedts"),
@@ -474,6 +481,7 @@ def bench_end_to_end(names, nf_python):
             result = json.loads(done.stdout.strip().splitlines()[-1])
             for model, name, seconds, _ in result["rows"]:
                 rows.append(("neuralforecast", model, name, seconds, len(series[name][0])))
+                progress(rows[-1])
             packages["neuralforecast"] = {
                 "import": import_seconds(nf_python, "neuralforecast"),
                 **install_sizes(nf_python, ["neuralforecast"])["neuralforecast"],
@@ -516,12 +524,15 @@ def gatedts_version():
                                   else "")
 
 
-def header(title, facts):
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+def load_average():
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
+
+def header(title, facts, load_before):
     print(title)
     print(f"  {facts}")
-    print(f"  {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average "
-          f"(1 min) at the start: {load:.2f}")
+    print(f"  {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average (1 min) "
+          f"before the section: {load_before:.2f}, after: {load_average():.2f}")
 
 
 def main():
@@ -544,10 +555,11 @@ def main():
              f"best of {args.rounds} alternating rounds of medians of >= {repeats} runs")
     results = {}
     if "train" in only:
+        load = load_average()
         peak = matmul_gflops()
         rows = bench_training(cells, grid, repeats, args.rounds)
         results["train"] = rows
-        header("training step (forward + BPTT + MSE, no optimizer)", facts)
+        header("training step (forward + BPTT + MSE, no optimizer)", facts, load)
         print(f"  GEMM peak: numpy float32 matmul 2048², {peak:.0f} GFLOP/s (this run); "
               "% peak = the step's 6·B·T·G·H·(I+H) flops per second over it")
         print(f"{'cell':5} {'(B, T, I, H, L)':22} {'gatedts ms':>11} {'torch ms':>9} "
@@ -557,9 +569,10 @@ def main():
                   f"{ours / theirs:6.2f} {gflops:8.1f} {100 * gflops / peak:7.1f}")
         print()
     if "predict" in only:
+        load = load_average()
         rows = bench_predict(cells, grid, repeats, args.rounds)
         results["predict"] = rows
-        header("predicting one window (batch 1)", facts)
+        header("predicting one window (batch 1)", facts, load)
         print(f"{'cell':5} {'(B, T, I, H, L)':22} {'functional µs':>14} {'estimator µs':>13} "
               f"{'torch µs':>9} {'f/torch':>8} {'e/torch':>8}")
         for cell, shape, fun, est, theirs in rows:
@@ -567,30 +580,34 @@ def main():
                   f"{theirs * 1e6:9.1f} {fun / theirs:8.3f} {est / theirs:8.3f}")
         print()
     if "compile" in only:
+        load = load_average()
         rows = bench_compile()
         results["compile"] = rows
-        header("first fit of a tiny GRU in a fresh process, import included", machine())
+        header("first fit of a tiny GRU in a fresh process, import included", machine(), load)
         for label, seconds in rows:
             print(f"  {label:24} {seconds:6.2f} s")
         print()
     if "memory" in only:
+        load = load_average()
         rows = bench_memory(cells)
         results["memory"] = rows
-        header(f"peak RSS growth of one training step at {GRID[-1]}", machine())
+        header(f"peak RSS growth of one training step at {GRID[-1]}", machine(), load)
         for cell, ours, theirs in rows:
             print(f"  {cell:5} gatedts {ours:8.1f} MiB   torch {theirs:8.1f} MiB")
         print()
     if "threads" in only and args.threads > 1:
+        load = load_average()
         rows = bench_threads(cells, grid, repeats, args.rounds, args.threads)
         results["threads"] = rows
         header(f"training step, 1 thread vs {args.threads} (numba.set_num_threads in one "
-               "process, alternating; BLAS at 1 thread inside the step either way)", facts)
+               "process, alternating; BLAS at 1 thread inside the step either way)", facts, load)
         for cell, shape, one, many, same in rows:
             print(f"  {cell:5} {shape!s:22} 1: {one * 1e3:8.3f} ms  {args.threads}: "
                   f"{many * 1e3:8.3f} ms  speed-up {one / many:4.2f}  "
                   f"bit-identical: {same}")
         print()
     if "end-to-end" in only:
+        load = load_average()
         names = args.datasets.split(",")
         rows, packages, note = bench_end_to_end(names, args.neuralforecast_python)
         results["end-to-end"] = rows
@@ -600,7 +617,7 @@ def main():
         header("forecasting end to end: fit + predict of one series, wall time in the "
                "library's process after one untimed warm-up fit (imports excluded)",
                f"{machine()}; statsforecast {statsforecast.__version__}, pandas "
-               f"{pandas.__version__}; default settings of every model, seed 0")
+               f"{pandas.__version__}; default settings of every model, seed 0", load)
         if note:
             print(f"  note: {note}")
         if "neuralforecast" in packages:
