@@ -165,7 +165,8 @@ def _layer_tuples(params, n_layers):
                   params[f"bias_hh_l{k}"]) for k in range(n_layers))
 
 
-_TRANSPOSED_MAX = 64  # cached arrays; then start afresh
+_TRANSPOSED_MAX = 64  # cached arrays, and bytes held (copies and transposes); then start afresh
+_TRANSPOSED_MAX_BYTES = 1 << 28
 _TRANSPOSED_MIN_SIZE = 32768  # elements below which transposing costs less than checking
 _transposed = {}
 
@@ -192,7 +193,8 @@ def transposed(w, rows=None):
                 and np.array_equal(seen.view(_BITS[w.itemsize]), w.view(_BITS[w.itemsize]))):
             return w_t
     w_t = np.ascontiguousarray((w if rows is None else w[rows]).T)
-    if len(_transposed) >= _TRANSPOSED_MAX:
+    held = sum(seen.nbytes + kept.nbytes for _, seen, kept in _transposed.values())
+    if len(_transposed) >= _TRANSPOSED_MAX or held + 2 * w.nbytes > _TRANSPOSED_MAX_BYTES:
         _transposed.clear()
     _transposed[key] = (weakref.ref(w), w.copy(), w_t)
     return w_t
