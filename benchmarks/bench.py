@@ -525,14 +525,16 @@ def gatedts_version():
 
 
 def load_average():
-    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    """(UTC time, 1-minute load average) now."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), load
 
 
-def header(title, facts, load_before):
+def header(title, facts, start):
     print(title)
     print(f"  {facts}")
-    print(f"  {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average (1 min) "
-          f"before the section: {load_before:.2f}, after: {load_average():.2f}")
+    print(f"  started {start[0]}, load average (1 min) {start[1]:.2f}; finished "
+          f"{load_average()[0]}, load average {load_average()[1]:.2f}")
 
 
 def main():
