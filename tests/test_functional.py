@@ -441,3 +441,31 @@ def test_sample_weights_are_refused_off_the_cpu():
     cell, params, X, y, _ = _weighted_case(("rnn", True, False), "mse")
     with pytest.raises(ValueError, match="sample_weight runs on the CPU only"):
         F.loss_and_grad(cell, params, X, y, sample_weight=np.ones(4), device="cuda")
+
+
+@pytest.mark.parametrize("variant", [("gru", True), ("gru", False), ("lstm", True),
+                                     ("rnn", True)])
+def test_one_window_predict_sees_weights_changed_in_place(variant, monkeypatch):
+    # The one-window path keeps the transposed weights between calls
+    # (nn.cpu.layers.transposed); an optimizer updates the arrays in place.
+    from gatedts.nn.cpu import layers
+
+    monkeypatch.setattr(layers, "_TRANSPOSED_MIN_SIZE", 0)  # keep even these small ones
+    cell, reset_after = variant
+    params = random_model(cell, 2, 8, dtype=np.float32)
+    X = np.random.default_rng(0).standard_normal((5, 7, 2)).astype(np.float32)
+
+    def batch_one_by_one():
+        return np.concatenate([F.predict(cell, params, X[i : i + 1], reset_after=reset_after)
+                               for i in range(len(X))])
+
+    before = batch_one_by_one()
+    np.testing.assert_array_equal(batch_one_by_one(), before)
+    np.testing.assert_array_equal(
+        before, F.forward(cell, params, X, reset_after=reset_after).prediction)
+    params["weight_hh_l0"] *= np.float32(0.5)
+    params["weight_ih_l0"][0, 0] += np.float32(1.0)
+    after = batch_one_by_one()
+    assert not np.array_equal(after, before)
+    np.testing.assert_array_equal(
+        after, F.forward(cell, params, X, reset_after=reset_after).prediction)

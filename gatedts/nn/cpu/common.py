@@ -359,6 +359,18 @@ def project_steps(x, w_ih, b_ih, xp):
 
 
 @njit(**KERNEL_OPTIONS)
+def project_rows(x, w, b_ih, xp):
+    """``xp = x w + b_ih`` for 2-D ``x`` (n, I) and ``w = w_ihᵀ`` (I, G·H): the
+    input projection of all time steps of a small batch as one product.
+
+    For a batch of one, ``project_steps`` would multiply one row at a time;
+    here the rows of all steps share each pass over ``w`` (``matmul_add``'s
+    4-row blocks), with the same bits per row.
+    """
+    _project_step(x, w, b_ih, xp)
+
+
+@njit(**KERNEL_OPTIONS)
 def _project_step(x, w, b_ih, xp):
     matmul(x, w, xp)
     for b in range(xp.shape[0]):

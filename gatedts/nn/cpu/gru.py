@@ -47,7 +47,7 @@ from .common import (
     flush_tiny,
     linear_head,
     matmul,
-    project_steps,
+    project_rows,
     sigmoid,
     tanh,
 )
@@ -212,25 +212,28 @@ def _gru_backward_chunks(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, d
 def gru_predict(x, layers, head_weight, head_bias, reset_after):
     """Inference in one serial call, for small batches.
 
-    ``x`` (T, B, I), ``layers`` a tuple of (w_ih, w_hh, b_ih, b_hh) per
-    layer, zero initial states. Returns the head on the top layer's last
-    state, (B, O): the prediction of ``tests/reference.py::forward``.
+    ``x`` (T, B, I), ``layers`` a tuple of (w_ihᵀ, w_rec, w_n, b_ih, b_hh)
+    per layer, with the transposed, C-contiguous weights ``gru_forward``
+    builds (``w_rec`` = ``w_hhᵀ``, or the r and z rows' in Cho's form, ``w_n``
+    the n rows', unused and may be empty with ``reset_after``), which the
+    caller keeps between calls (see
+    ``lstm.lstm_predict``); zero initial states. Returns the head on the top
+    layer's last state, (B, O): the prediction of
+    ``tests/reference.py::forward``.
     """
     n_steps, batch, _ = x.shape
     # int64 like the first row training passes: a literal 0 would type as
     # Literal[int](0) and compile a second copy of the rows kernel
     first = np.int64(0)
-    inputs = x
+    inputs = x.reshape(n_steps * batch, x.shape[2])  # (T·B, I): all steps' rows
     for k in range(len(layers)):
-        w_ih, w_hh, b_ih, b_hh = layers[k]
-        H = w_hh.shape[1]
+        w_in, w_rec, w_n, b_ih, b_hh = layers[k]
+        H = w_rec.shape[0]
         xp = np.empty((n_steps, batch, 3 * H), dtype=x.dtype)
-        project_steps(inputs, w_ih, b_ih, xp)
+        project_rows(inputs, w_in, b_ih, xp.reshape(n_steps * batch, 3 * H))
         hs = np.empty((n_steps + 1, batch, H), dtype=x.dtype)
-        w_rec = np.ascontiguousarray((w_hh if reset_after else w_hh[: 2 * H]).T)
-        _gru_forward_rows(xp, w_rec, np.ascontiguousarray(w_hh[2 * H :].T), b_hh,
-                          np.zeros((batch, H), dtype=x.dtype), reset_after, hs,
-                          np.empty_like(xp), np.empty((n_steps, batch, H), dtype=x.dtype),
-                          first, batch)
-        inputs = hs[1:]
-    return linear_head(inputs[-1], head_weight, head_bias)
+        _gru_forward_rows(xp, w_rec, w_n, b_hh, np.zeros((batch, H), dtype=x.dtype),
+                          reset_after, hs, np.empty_like(xp),
+                          np.empty((n_steps, batch, H), dtype=x.dtype), first, batch)
+        inputs = hs.reshape((n_steps + 1) * batch, H)[batch:]
+    return linear_head(inputs[(n_steps - 1) * batch:], head_weight, head_bias)

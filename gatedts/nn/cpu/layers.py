@@ -9,6 +9,7 @@ kernel call. The twin for the GPU is :mod:`gatedts.nn.cuda.layers`; the
 registry :mod:`gatedts.nn.cells` says which class serves which cell.
 """
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,8 +54,18 @@ class GRU:
         self.reset_after = bool(reset_after)
 
     def predict(self, x, params, n_layers):
-        return gru_predict(x, _layer_tuples(params, n_layers), params["head.weight"],
-                           params["head.bias"], self.reset_after)
+        layers = []
+        for w_ih, w_hh, b_ih, b_hh in _layer_tuples(params, n_layers):
+            H = w_hh.shape[1]
+            # the transposed blocks gru_forward builds: w_rec for the step's product
+            if self.reset_after:  # w_n is unused: an empty array of the right type
+                w_rec, w_n = transposed(w_hh), np.empty((0, 0), dtype=w_hh.dtype)
+            else:
+                w_rec = transposed(w_hh, slice(0, 2 * H))
+                w_n = transposed(w_hh, slice(2 * H, 3 * H))
+            layers.append((transposed(w_ih), w_rec, w_n, b_ih, b_hh))
+        return gru_predict(x, tuple(layers), params["head.weight"], params["head.bias"],
+                           self.reset_after)
 
     def forward(self, x, xp, w_hh, b_hh, peep, h0, c0, layer=0):
         T, B, _ = xp.shape
@@ -90,9 +101,10 @@ class LSTM:
     def predict(self, x, params, n_layers):
         peephole = "weight_peephole_l0" in params
         layers = tuple(
-            (*layer, params[f"weight_peephole_l{k}"] if peephole
-             else np.zeros((3, layer[1].shape[1]), dtype=x.dtype))
-            for k, layer in enumerate(_layer_tuples(params, n_layers)))
+            (transposed(w_ih), transposed(w_hh), b_ih, b_hh,
+             params[f"weight_peephole_l{k}"] if peephole
+             else np.zeros((3, w_hh.shape[1]), dtype=x.dtype))
+            for k, (w_ih, w_hh, b_ih, b_hh) in enumerate(_layer_tuples(params, n_layers)))
         return lstm_predict(x, layers, params["head.weight"], params["head.bias"], peephole)
 
     def forward(self, x, xp, w_hh, b_hh, peep, h0, c0, layer=0):
@@ -128,8 +140,9 @@ class RNN:
     """One tanh RNN layer."""
 
     def predict(self, x, params, n_layers):
-        return rnn_predict(x, _layer_tuples(params, n_layers), params["head.weight"],
-                           params["head.bias"])
+        layers = tuple((transposed(w_ih), transposed(w_hh), b_ih, b_hh)
+                       for w_ih, w_hh, b_ih, b_hh in _layer_tuples(params, n_layers))
+        return rnn_predict(x, layers, params["head.weight"], params["head.bias"])
 
     def forward(self, x, xp, w_hh, b_hh, peep, h0, c0, layer=0):
         T, B, H = xp.shape
@@ -151,6 +164,44 @@ def _layer_tuples(params, n_layers):
     """(w_ih, w_hh, b_ih, b_hh) of every layer, for the one-call predict kernels."""
     return tuple((params[f"weight_ih_l{k}"], params[f"weight_hh_l{k}"], params[f"bias_ih_l{k}"],
                   params[f"bias_hh_l{k}"]) for k in range(n_layers))
+
+
+_TRANSPOSED_MAX = 64  # cached arrays, and bytes held (copies and transposes); then start afresh
+_TRANSPOSED_MAX_BYTES = 1 << 28
+_TRANSPOSED_MIN_SIZE = 32768  # elements below which transposing costs less than checking
+_transposed = {}
+
+
+def transposed(w, rows=None):
+    """``w[rows].T`` as a C-contiguous array, kept for the next call with ``w``.
+
+    The one-window predict kernels read the weights transposed (the step's
+    product runs over rows of ``w_hhᵀ``). Transposing is a strided copy: at
+    H = 256 the LSTM's ``w_hh`` took ~0.4 ms to transpose against ~10 µs per
+    time step, so repeated predictions with the same weights reuse the copy.
+    It is reused only while ``w`` is the same object holding the same bits
+    (checked against a copy of ``w`` kept with it, so weights updated in
+    place get a fresh transpose); the check reads ``w`` once, several times
+    faster than transposing it. Small matrices are transposed every time.
+    """
+    if w.size < _TRANSPOSED_MIN_SIZE:
+        return np.ascontiguousarray((w if rows is None else w[rows]).T)
+    key = (id(w), None if rows is None else (rows.start, rows.stop))
+    entry = _transposed.get(key)
+    if entry is not None:
+        ref, seen, w_t = entry
+        if (ref() is w and seen.shape == w.shape and seen.dtype == w.dtype
+                and np.array_equal(seen.view(_BITS[w.itemsize]), w.view(_BITS[w.itemsize]))):
+            return w_t
+    w_t = np.ascontiguousarray((w if rows is None else w[rows]).T)
+    held = sum(seen.nbytes + kept.nbytes for _, seen, kept in _transposed.values())
+    if len(_transposed) >= _TRANSPOSED_MAX or held + 2 * w.nbytes > _TRANSPOSED_MAX_BYTES:
+        _transposed.clear()
+    _transposed[key] = (weakref.ref(w), w.copy(), w_t)
+    return w_t
+
+
+_BITS = {4: np.uint32, 8: np.uint64}
 
 
 def _peep_or_zeros(peep, H, dtype):

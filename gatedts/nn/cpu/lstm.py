@@ -38,7 +38,7 @@ from .common import (
     flush_tiny,
     linear_head,
     matmul,
-    project_steps,
+    project_rows,
     sigmoid,
     tanh,
 )
@@ -182,23 +182,25 @@ def _lstm_backward_chunks(w_hh, peep, peephole, cs, gates, dhs, dc_last, da, dh0
 def lstm_predict(x, layers, head_weight, head_bias, peephole):
     """Inference in one serial call, for small batches.
 
-    ``x`` (T, B, I), ``layers`` a tuple of (w_ih, w_hh, b_ih, b_hh, peep) per
-    layer, zero initial states. Returns the head on the top layer's last
-    state, (B, O): the prediction of ``tests/reference.py::forward``.
+    ``x`` (T, B, I), ``layers`` a tuple of (w_ihᵀ, w_hhᵀ, b_ih, b_hh, peep) per
+    layer, the weights transposed and C-contiguous (the caller keeps them
+    between calls: transposing a large matrix costs more than many steps),
+    zero initial states. Returns the head on the top layer's last state,
+    (B, O): the prediction of ``tests/reference.py::forward``.
     """
     n_steps, batch, _ = x.shape
     # int64 like the first row training passes: a literal 0 would type as
     # Literal[int](0) and compile a second copy of the rows kernel
     first = np.int64(0)
-    inputs = x
+    inputs = x.reshape(n_steps * batch, x.shape[2])  # (T·B, I): all steps' rows
     for k in range(len(layers)):
-        w_ih, w_hh, b_ih, b_hh, peep = layers[k]
-        H = w_hh.shape[1]
+        w_in, w_rec, b_ih, b_hh, peep = layers[k]
+        H = w_rec.shape[0]
         xp = np.empty((n_steps, batch, 4 * H), dtype=x.dtype)
-        project_steps(inputs, w_ih, b_ih, xp)
+        project_rows(inputs, w_in, b_ih, xp.reshape(n_steps * batch, 4 * H))
         hs = np.empty((n_steps + 1, batch, H), dtype=x.dtype)
         zeros = np.zeros((batch, H), dtype=x.dtype)
-        _lstm_forward_rows(xp, np.ascontiguousarray(w_hh.T), b_hh, peep, peephole, zeros, zeros,
+        _lstm_forward_rows(xp, w_rec, b_hh, peep, peephole, zeros, zeros,
                            hs, np.empty_like(hs), np.empty_like(xp), first, batch)
-        inputs = hs[1:]
-    return linear_head(inputs[-1], head_weight, head_bias)
+        inputs = hs.reshape((n_steps + 1) * batch, H)[batch:]
+    return linear_head(inputs[(n_steps - 1) * batch:], head_weight, head_bias)
