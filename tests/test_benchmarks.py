@@ -40,3 +40,16 @@ def test_point_only_run_has_no_intervals_and_its_own_cache_key(tmp_path):
     results = pd.read_csv(tmp_path / "gru.csv")
     assert len(results) == 1 and results.MASE.notna().all() and results.coverage.isna().all()
     assert (results.time_s == results.total_s).all()
+
+
+def test_architecture_cost_table_has_a_row_per_option(capsys):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("architectures",
+                                                  BENCHMARKS / "architectures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main(["--shape", "3,4,1,2,2", "--horizon", "2", "--cells", "gru", "--repeats", "1"])
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert [row.split(" | ")[0][2:] for row in rows[1:]] == list(module.OPTIONS)
+    assert "(1.00x)" in rows[1]
