@@ -489,3 +489,73 @@ def test_attention_plots():
     fig.savefig(__import__("io").BytesIO(), format="png")
     plain = _fit(GRURegressor, X, X[:, 2], hidden_size=3)
     assert len(plot_window(plain, X, gate="r").axes) == 2  # no attention panel
+
+
+class TorchResidualHeadNetwork(torch.nn.Module):
+    """A residual stack of one-layer ``nn.GRU/LSTM/RNN`` (layer k > 0 outputs ``x + layer(x)``,
+    equal widths) with the attention head or a per-step linear head."""
+
+    def __init__(self, cell, n_in, hidden, num_layers, n_out, head):
+        super().__init__()
+        self.cell, self.head_kind = cell, head
+        self.layers = torch.nn.ModuleList(
+            TORCH_MODULES[cell](n_in if k == 0 else hidden, hidden, batch_first=True)
+            for k in range(num_layers))
+        if head == "attention":
+            self.key = torch.nn.Linear(hidden, hidden, bias=False)
+            self.query = torch.nn.Linear(hidden, hidden)
+            self.score = torch.nn.Linear(hidden, 1, bias=False)
+        self.head = torch.nn.Linear(2 * hidden if head == "attention" else hidden, n_out)
+
+    def forward(self, x):
+        for k, layer in enumerate(self.layers):
+            out = layer(x)[0]
+            x = out if k == 0 else x + out
+        if self.head_kind == "sequence":
+            return self.head(x)
+        q = x[:, -1]  # the residual top output at the last step
+        e = self.score(torch.tanh(self.key(x) + self.query(q)[:, None]))[..., 0]
+        context = (torch.softmax(e, dim=1)[..., None] * x).sum(dim=1)
+        return self.head(torch.cat([context, q], dim=1))
+
+    def names(self):
+        out = {f"layers.{k}.{name}": name.replace("_l0", f"_l{k}")
+               for k, layer in enumerate(self.layers) for name, _ in layer.named_parameters()}
+        out.update({"head.weight": "head.weight", "head.bias": "head.bias"})
+        if self.head_kind == "attention":
+            out.update({"key.weight": "attention.key.weight",
+                        "query.weight": "attention.query.weight",
+                        "query.bias": "attention.bias", "score.weight": "attention.score.weight"})
+        return out
+
+    params, grads = TorchHeadNetwork.params, TorchHeadNetwork.grads
+
+
+@pytest.mark.parametrize("head", ["attention", "sequence"])
+@pytest.mark.parametrize("cell", ["gru", "lstm", "rnn"])
+def test_residual_heads_match_pytorch_autograd(cell, head):
+    batch, n_steps, n_in, hidden, num_layers, n_out = 3, 5, 2, 4, 2, 2
+    torch.manual_seed(2)
+    model = TorchResidualHeadNetwork(cell, n_in, hidden, num_layers, n_out, head).double()
+    params = model.params()
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((batch, n_steps, n_in))
+    y = rng.standard_normal((batch, n_steps, n_out) if head == "sequence" else (batch, n_out))
+    xt = torch.tensor(X, requires_grad=True)
+    pred = model(xt)
+    loss = torch.nn.functional.mse_loss(pred, torch.tensor(y))
+    loss.backward()
+
+    options = {"head": head, "residual": True}
+    errors = {"prediction": np.abs(F.predict(cell, params, X, **options)
+                                   - pred.detach().numpy()).max()}
+    value, grads, inputs = F.loss_and_grad(cell, params, X, y, return_input_grads=True,
+                                           **options)
+    errors["loss"] = abs(value - loss.item())
+    torch_grads = model.grads()
+    assert torch_grads.keys() == grads.keys()
+    errors.update({key: np.abs(g - torch_grads[key]).max() for key, g in grads.items()})
+    errors["X"] = np.abs(inputs["X"] - xt.grad.numpy()).max()
+    worst = max(errors.values())
+    print(f"\nmax |gatedts - torch| {cell} {head} residual: {worst:.2e}")
+    assert worst < 1e-12, errors
