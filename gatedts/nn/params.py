@@ -412,6 +412,20 @@ def _glorot(rng, fan_out, fan_in):
     return rng.uniform(-limit, limit, size=(fan_out, fan_in))
 
 
+def _draw_layer(params, keys, rng, cell, H, in_size, forget_bias, peephole):
+    """Draw one layer's weights into ``params`` under ``keys`` (see :func:`init_params`)."""
+    G = n_gates(cell)
+    w_ih, w_hh, b_ih, b_hh, peep = keys
+    params[w_ih] = np.concatenate([_glorot(rng, H, in_size) for _ in range(G)])
+    params[w_hh] = np.concatenate([_orthogonal(rng, H) for _ in range(G)])
+    params[b_ih] = np.zeros(G * H)
+    params[b_hh] = np.zeros(G * H)
+    if cell == "lstm":
+        params[b_ih][H : 2 * H] = forget_bias
+    if peephole:
+        params[peep] = np.zeros((3, H))
+
+
 def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
                 random_state=None, dtype=np.float32, reset_after=True, peephole=False,
                 forget_bias=1.0, bidirectional=False, residual=False, head="last",
@@ -525,21 +539,13 @@ def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
         raise ValueError(f"decoder=True is not supported with head={head!r}: the decoder's "
                          "head reads its top state at every step")
     rng = as_rng(random_state)
-    G = n_gates(cell)
     params = {}
     in_size = int(input_size)
     directions = range(2 if bidirectional else 1)
     for k, H in enumerate(int(s) for s in sizes):
         for d in directions:
-            w_ih, w_hh, b_ih, b_hh, peep = layer_keys(k, d, peephole=True)
-            params[w_ih] = np.concatenate([_glorot(rng, H, in_size) for _ in range(G)])
-            params[w_hh] = np.concatenate([_orthogonal(rng, H) for _ in range(G)])
-            params[b_ih] = np.zeros(G * H)
-            params[b_hh] = np.zeros(G * H)
-            if cell == "lstm":
-                params[b_ih][H : 2 * H] = forget_bias
-            if peephole:
-                params[peep] = np.zeros((3, H))
+            _draw_layer(params, layer_keys(k, d, peephole=True), rng, cell, H, in_size,
+                        forget_bias, peephole)
         in_size = H * len(directions)
     head_w = {"head.weight": _glorot(rng, int(output_size), in_size),
               "head.bias": np.zeros(int(output_size))}
@@ -560,15 +566,8 @@ def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
     if decoder:  # drawn last too
         in_size = int(output_size) + int(future_size)
         for k, H in enumerate(int(s) for s in sizes):
-            w_ih, w_hh, b_ih, b_hh, peep = layer_keys(k, peephole=True, prefix=DECODER_PREFIX)
-            params[w_ih] = np.concatenate([_glorot(rng, H, in_size) for _ in range(G)])
-            params[w_hh] = np.concatenate([_orthogonal(rng, H) for _ in range(G)])
-            params[b_ih] = np.zeros(G * H)
-            params[b_hh] = np.zeros(G * H)
-            if cell == "lstm":
-                params[b_ih][H : 2 * H] = forget_bias
-            if peephole:
-                params[peep] = np.zeros((3, H))
+            _draw_layer(params, layer_keys(k, peephole=True, prefix=DECODER_PREFIX), rng,
+                        cell, H, in_size, forget_bias, peephole)
             in_size = H
         if residual:
             widths = [int(s) for s in sizes]
