@@ -14,8 +14,9 @@ also checked on their own, Python body against compiled body.
 Tolerance: relative 1e-12 per entry, with an absolute floor of 1e-12 times the
 largest entry of the array (a gradient entry can be ~0 by cancellation). The
 Python path runs the same operations in the same order as the compiled code,
-so in practice the results are equal bit for bit; the tolerance only leaves
-room for a compiler that contracts a multiply-add.
+but the compiled kernels may fuse a multiply and an add into one rounding
+(``KERNEL_OPTIONS``' "contract"), so the results agree to about an ulp, not
+bit for bit.
 """
 
 import os

@@ -153,8 +153,7 @@ def warm_up(cells=CELL_NAMES, dtypes=("float32",), parallel=True):
     parallel : bool, default True
         Also fit on a batch of ``2 * CHUNK_ROWS`` windows, which compiles the
         batch-parallel kernels that such batches use (smaller ones never
-        compile them). The parallel input projection, for inputs above
-        ``PARALLEL_MIN_SIZE`` elements, still compiles on first use.
+        compile them).
 
     Returns
     -------

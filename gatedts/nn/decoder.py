@@ -37,7 +37,7 @@ validates the arguments and calls in.
 import numpy as np
 
 from .core import Forward, loss_value
-from .cpu.common import linear_head, project_inputs
+from .cpu.common import linear_head, project_inputs, projection_grads
 from .params import DECODER_PREFIX, layer_keys, residual_key
 from .scratch import scratch
 
@@ -195,23 +195,19 @@ def _stack_backward(layer, params, prefix, caches, d_top, dh_last, dc_last, mask
         if dc_last is not None and dc_last[k] is not None:
             extra["dc_last"] = dc_last[k]
         g = layer.backward(cache, w_hh, peep, dhs, layer=(tag, k), **extra)
-        n_in = cache.x.shape[-1]
-        dxp2 = g.dxp.reshape(-1, g.dxp.shape[-1])
-        grads[keys[0]] = dxp2.T @ cache.x.reshape(-1, n_in)
+        grads[keys[0]], grads[keys[2]], dx = projection_grads(g.dxp, cache.x, w_ih,
+                                                              k > 0 or need_dx)
         grads[keys[1]] = g.w_hh
-        grads[keys[2]] = dxp2.sum(axis=0)
         grads[keys[3]] = g.b_hh
         if peep is not None:
             grads[keys[4]] = g.peephole
         dh0[k], dc0[k], dh_seq[k] = g.h0, g.c0, g.dh.copy() if need_dx else None
-        if k > 0 or need_dx:
-            dx = (dxp2 @ w_ih).reshape(cache.x.shape)
-            if k > 0:
-                if residual:  # the output gradient also reaches the input directly
-                    dx = dx + _residual_grad(params, prefix, grads, k, d_out, cache.x)
-                if masks is not None:
-                    dx *= masks[k - 1]
-                dhs = dx
+        if k > 0:
+            if residual:  # the output gradient also reaches the input directly
+                dx = dx + _residual_grad(params, prefix, grads, k, d_out, cache.x)
+            if masks is not None:
+                dx *= masks[k - 1]
+            dhs = dx
     return dh0, dc0, (dx if need_dx else None), dh_seq
 
 

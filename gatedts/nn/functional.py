@@ -92,7 +92,7 @@ from . import core, heads
 from . import decoder as encdec
 from .cells import get_cell
 from .core import LOSSES, Forward, layer_weights, loss_value
-from .cpu.common import CHUNK_ROWS, project_inputs
+from .cpu.common import CHUNK_ROWS, project_inputs, projection_grads
 from .params import (
     HEADS,
     ModelSpec,
@@ -494,19 +494,16 @@ def _loss_and_grad(cell, params, X, y, loss, huber_delta, quantiles, sample_weig
             w_ih, w_hh, _, _, peep = layer_weights(params, k, d)
             w_ih_key, w_hh_key, b_ih_key, b_hh_key, peep_key = layer_keys(k, d, peephole=True)
             g = cell_obj.backward(cache, w_hh, peep, dhs[d], layer=(k, d) if d else k)
-            n_in = cache.x.shape[-1]
-            dxp2 = g.dxp.reshape(-1, g.dxp.shape[-1])
-            grads[w_ih_key] = dxp2.T @ cache.x.reshape(-1, n_in)
+            need_dx = k > 0 or return_input_grads
+            grads[w_ih_key], grads[b_ih_key], dx_d = projection_grads(g.dxp, cache.x, w_ih, need_dx)
             grads[w_hh_key] = g.w_hh
-            grads[b_ih_key] = dxp2.sum(axis=0)
             grads[b_hh_key] = g.b_hh
             if peep is not None:
                 grads[peep_key] = g.peephole
             state = k * n_dir + d
             dh0[state], dc0[state] = g.h0, g.c0
             dh_seq[state] = g.dh[::-1] if d else g.dh
-            if k > 0 or return_input_grads:
-                dx_d = (dxp2 @ w_ih).reshape(cache.x.shape)
+            if need_dx:
                 dx = dx_d if d == 0 else dx + dx_d[::-1]  # the reverse input was x[::-1]
         if k > 0:
             if residual:  # the layer's output gradient also reaches its input directly

@@ -64,7 +64,7 @@ def test_lstm_twins(peephole, launch):
     hs, cs, gates = (np.zeros(s) for s in fwd)
     cpu_lstm.lstm_forward(xp, w, b, peep, peephole, h0, c0, hs, cs, gates)
     assert _run_twins(cpu_lstm.lstm_backward, cuda_lstm.lstm_backward_cuda,
-                      [w, peep, peephole, cs, gates, rng.standard_normal((T, B, H))],
+                      [w, peep, peephole, hs, cs, gates, rng.standard_normal((T, B, H))],
                       [(T, B, 4 * H), (B, H), (B, H), (T, B, H)]) < 1e-14
 
 

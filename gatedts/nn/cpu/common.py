@@ -37,7 +37,13 @@ from llvmlite import ir
 from numba import njit, prange, types
 from numba.extending import intrinsic, overload
 
-KERNEL_OPTIONS = {"cache": True, "error_model": "numpy"}
+# "contract" lets LLVM fuse a multiply and an add into one FMA instruction (one
+# rounding instead of two): the gate polynomials and products run ~20% faster
+# where the CPU has FMA. Only that flag: no reassociation, NaN and infinity kept.
+# The same code runs for every row and thread, so results stay bit-identical
+# across thread counts; plain Python (NUMBA_DISABLE_JIT) rounds twice and agrees
+# to ~1 ulp (tests/test_nojit.py).
+KERNEL_OPTIONS = {"cache": True, "error_model": "numpy", "fastmath": {"contract"}}
 
 
 _FLOAT_TYPES = {np.float32: np.float32, np.float64: np.float64, float: np.float64}
@@ -327,7 +333,8 @@ def project_inputs(x, w_ih, b_ih, xp):
     (the ``x @ W_i*.T + b_i*`` terms of ``tests/reference.py``'s ``*_step``).
 
     ``x`` (T, B, I), ``w_ih`` (G·H, I), ``xp`` (T, B, G·H). Done before the
-    recurrence, in parallel over time when large. For the narrow inputs of
+    recurrence, in parallel over time when large or when the recurrence runs
+    in parallel batch chunks. For the narrow inputs of
     forecasting (a few features) this beats a BLAS call, which is slow for an
     inner dimension of 1 and needs a second pass to add the bias. A plain
     function that picks the compiled kernel, so small problems never compile
@@ -335,8 +342,9 @@ def project_inputs(x, w_ih, b_ih, xp):
     """
     # A parallel region waits for every thread; when other jobs share the cores
     # that can mean a descheduled thread's next time slice (milliseconds), far
-    # more than the projection itself costs unless it is large.
-    if xp.size < PARALLEL_MIN_SIZE:
+    # more than the projection itself costs unless it is large, or unless the
+    # recurrence that follows runs its batch chunks in parallel anyway.
+    if xp.size < PARALLEL_MIN_SIZE and xp.shape[1] < 2 * CHUNK_ROWS:
         project_steps(x, w_ih, b_ih, xp)
     else:
         _project_steps_parallel(x, np.ascontiguousarray(w_ih.T), b_ih, xp)
@@ -414,3 +422,76 @@ def all_finite(a):
     for i in range(flat.size):
         acc += flat[i] * zero  # NaN and ±inf turn 0·x into NaN
     return acc == zero
+
+
+@njit(**KERNEL_OPTIONS)
+def accumulate_linear_grads(d, x, dw_t, db):
+    """``dw_t += xᵀ d`` and ``db += Σ_rows d``: one step's share of the gradients of
+    the weights and bias that made the pre-activations ``x Wᵀ + b`` (``dw_t`` is
+    dL/dW transposed), from ``d`` = dL/d(those pre-activations).
+
+    The backward kernels call it for their chunk of rows at every step, while
+    ``d`` and ``x`` are still in cache, so this product runs on all threads
+    (BLAS runs single-threaded inside a training step, see
+    ``gatedts.nn.threads``). ``d`` (m, G), ``x`` (m, N), ``dw_t`` (N, G).
+    """
+    matmul_add(x.T, d, dw_t)
+    for b in range(d.shape[0]):
+        d_b = d[b]
+        for j in range(d_b.shape[0]):
+            db[j] += d_b[j]
+
+
+def chunk_grad_buffers(n_chunks, n_inputs, width, dtype):
+    """Zeroed per-chunk partial sums for ``accumulate_linear_grads``:
+    ``dw_t`` (n_chunks, n_inputs, width) and ``db`` (n_chunks, width)."""
+    return (np.zeros((n_chunks, n_inputs, width), dtype=dtype),
+            np.zeros((n_chunks, width), dtype=dtype))
+
+
+def sum_chunk_grads(dw_t, db):
+    """(dL/dW, dL/db) from the chunks' partial sums, added in chunk order: the
+    chunks depend only on the batch size, so the bits do not depend on the
+    number of threads."""
+    dw, b = dw_t[0], db[0]
+    for c in range(1, dw_t.shape[0]):
+        dw, b = dw + dw_t[c], b + db[c]
+    return np.ascontiguousarray(dw.T), b
+
+
+def projection_grads(dxp, x, w_ih, need_dx):
+    """The gradients of a layer's input projection ``xp = x W_ihᵀ + b_ih``.
+
+    From ``dxp`` (T, B, G·H) = dL/dxp and the layer input ``x`` (T, B, I),
+    returns ``(dL/dW_ih, dL/db_ih, dL/dx)``, the last (T, B, I) or None when
+    ``need_dx`` is false. Batch chunks in parallel, as the recurrence, with
+    the weight gradients summed per chunk and then in chunk order
+    (``sum_chunk_grads``): the products run on every thread instead of in
+    single-threaded BLAS (see ``gatedts.nn.threads``), and the bits do not
+    depend on the number of threads.
+    """
+    x = np.ascontiguousarray(x)
+    _, batch, n_in = x.shape
+    bounds = batch_chunks(batch)
+    dw_t, db = chunk_grad_buffers(len(bounds) - 1, n_in, dxp.shape[2], dxp.dtype)
+    dx = np.empty(x.shape if need_dx else (0, 0, 0), dtype=dxp.dtype)
+    if len(bounds) == 2:
+        _projection_grads_rows(dxp, x, w_ih, dx, need_dx, dw_t[0], db[0], 0, batch)
+    else:
+        _projection_grads_chunks(dxp, x, w_ih, dx, need_dx, dw_t, db, bounds)
+    dw, db = sum_chunk_grads(dw_t, db)
+    return dw, db, dx if need_dx else None
+
+
+@njit(**KERNEL_OPTIONS)
+def _projection_grads_rows(dxp, x, w_ih, dx, need_dx, dw_t, db, lo, hi):
+    for t in range(dxp.shape[0]):
+        accumulate_linear_grads(dxp[t, lo:hi], x[t, lo:hi], dw_t, db)
+        if need_dx:
+            matmul(dxp[t, lo:hi], w_ih, dx[t, lo:hi])
+
+
+@njit(parallel=True, **KERNEL_OPTIONS)
+def _projection_grads_chunks(dxp, x, w_ih, dx, need_dx, dw_t, db, bounds):
+    for c in prange(len(bounds) - 1):
+        _projection_grads_rows(dxp, x, w_ih, dx, need_dx, dw_t[c], db[c], bounds[c], bounds[c + 1])

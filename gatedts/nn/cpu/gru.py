@@ -23,13 +23,15 @@ are equal and the caller may pass one array for both.
 The batch is cut into fixed chunks of rows (``batch_chunks``) that run their
 whole time loop independently, in parallel; chunking depends only on the
 batch size, so results are bit-identical for any number of threads. Within a
-chunk only ``h W_hhᵀ`` (``cpu_common.matmul``) is done inside the time loop,
-and the gate arithmetic runs in loops over contiguous rows that compile to
-SIMD code. Each of those loops writes every array at one position per
-iteration and reads arrays it writes only at that position: LLVM cannot rule
-out overlap between, say, ``act[R + j]`` and ``act[N + j]`` for an unknown
-``H`` and would otherwise leave the loop scalar. Hence one loop per equation,
-with small scratch rows where an equation needs another's result.
+chunk only ``h W_hhᵀ`` (``cpu_common.matmul``) is done inside the time loop
+(going back, also the chunk's share of the ``W_hh`` gradient, summed over
+the chunks afterwards in chunk order), and the gate arithmetic runs in loops
+over contiguous rows that compile to SIMD code. Each of those loops writes
+every array at one position per iteration and reads arrays it writes only at
+that position: LLVM cannot rule out overlap between, say, ``act[R + j]`` and
+``act[N + j]`` for an unknown ``H`` and would otherwise leave the loop scalar.
+Hence one loop per equation, with small scratch rows where an equation needs
+another's result.
 
 The pure-numpy twins these kernels are tested against are
 ``tests/reference.py``'s ``gru_step`` and ``gru_step_back``.
@@ -40,7 +42,9 @@ from numba import njit, prange
 
 from .common import (
     KERNEL_OPTIONS,
+    accumulate_linear_grads,
     batch_chunks,
+    chunk_grad_buffers,
     copy_rows,
     dsigmoid,
     dtanh,
@@ -49,6 +53,7 @@ from .common import (
     matmul,
     project_rows,
     sigmoid,
+    sum_chunk_grads,
     tanh,
 )
 
@@ -123,7 +128,8 @@ def _gru_forward_chunks(xp, w_rec, w_n, b_hh, h0, reset_after, hs, gates, hn, bo
 
 
 @njit(**KERNEL_OPTIONS)
-def _gru_backward_rows(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_total, lo, hi):
+def _gru_backward_rows(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_total, dw_t, db,
+                       lo, hi):
     n_steps, _, H = dhs.shape
     R, Z, N = 0, H, 2 * H  # gate offsets in a row of gates, dxp, dhp and w_hh
     nb = hi - lo
@@ -157,6 +163,7 @@ def _gru_backward_rows(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_
                     dp[N + j] = flush_tiny(dx[N + j] * act[R + j])
         if reset_after:
             matmul(dhp[t, lo:hi], w_hh, d_rec)
+            accumulate_linear_grads(dhp[t, lo:hi], hs[t, lo:hi], dw_t, db)
         else:  # a_n = xp_n + W_hn (r ⊙ h) + b_hn
             matmul(dxp[t, lo:hi, N:], w_n, d_rh)
             for b in range(nb):
@@ -171,6 +178,9 @@ def _gru_backward_rows(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_
                 dx, dp = dxp[t, lo + b], dhp[t, lo + b]
                 for j in range(3 * H):  # a no-op when the caller passed dhp = dxp
                     dp[j] = dx[j]
+            # r and z saw h_{t-1}, n saw r ⊙ h_{t-1}
+            accumulate_linear_grads(dxp[t, lo:hi, :N], hs[t, lo:hi], dw_t[:, :N], db[:N])
+            accumulate_linear_grads(dxp[t, lo:hi, N:], hn[t, lo:hi], dw_t[:, N:], db[N:])
         for b in range(nb):
             dnext, drec = dh_next[b], d_rec[b]
             for j in range(H):
@@ -188,24 +198,28 @@ def gru_backward(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_total)
     ``dhs`` (T, B, H) is dL/dh_t from outside the layer (the head, or the layer
     above). Fills ``dxp`` and ``dhp`` (T, B, 3H) (see the module docstring),
     ``dh0`` (B, H) and ``dh_total`` (T, B, H) = the full dL/dh_t, including
-    the path through later steps. Picks the compiled kernel as ``gru_forward``
+    the path through later steps, and returns the gradients of ``W_hh`` and
+    ``b_hh`` (``common.sum_chunk_grads``). Picks the compiled kernel as ``gru_forward``
     does.
     """
     bounds = batch_chunks(dh0.shape[0])
+    H = dh0.shape[1]
+    dw_t, db = chunk_grad_buffers(len(bounds) - 1, H, 3 * H, dh0.dtype)
     if len(bounds) == 2:
         _gru_backward_rows(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_total,
-                           0, bounds[1])
+                           dw_t[0], db[0], 0, bounds[1])
     else:
         _gru_backward_chunks(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_total,
-                             bounds)
+                             dw_t, db, bounds)
+    return sum_chunk_grads(dw_t, db)
 
 
 @njit(parallel=True, **KERNEL_OPTIONS)
 def _gru_backward_chunks(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_total,
-                         bounds):
+                         dw_t, db, bounds):
     for c in prange(len(bounds) - 1):
         _gru_backward_rows(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_total,
-                           bounds[c], bounds[c + 1])
+                           dw_t[c], db[c], bounds[c], bounds[c + 1])
 
 
 @njit(**KERNEL_OPTIONS)

@@ -41,12 +41,6 @@ class LayerGrads:
     dh: np.ndarray  # (T, B, H) full dL/dh_t
 
 
-def _recurrent_grads(d_pre, inputs):
-    """dW = Σ_t d_preᵀ · input and db = Σ_t d_pre, over (T, B, ·) buffers."""
-    d2 = d_pre.reshape(-1, d_pre.shape[-1])  # a copy when d_pre is a slice
-    return d2.T @ inputs.reshape(-1, inputs.shape[-1]), d2.sum(axis=0)
-
-
 class GRU:
     """One GRU layer, in the PyTorch form (``reset_after=True``) or Cho et al.'s."""
 
@@ -83,15 +77,8 @@ class GRU:
         dhp = scratch("dhp", dxp.shape, dhs.dtype) if self.reset_after else dxp
         dh0 = np.empty((B, H), dtype=dhs.dtype)
         dh = scratch(("dh", layer), dhs.shape, dhs.dtype)
-        gru_backward(w_hh, self.reset_after, cache.hs, cache.gates, cache.extra, dhs,
-                     dxp, dhp, dh0, dh)
-        h_prev = cache.hs[:-1]
-        if self.reset_after:
-            dw, db = _recurrent_grads(dhp, h_prev)
-        else:  # r and z see h_{t-1}, n sees r ⊙ h_{t-1}
-            dw_rz, db_rz = _recurrent_grads(dxp[..., : 2 * H], h_prev)
-            dw_n, db_n = _recurrent_grads(dxp[..., 2 * H :], cache.extra)
-            dw, db = np.concatenate([dw_rz, dw_n]), np.concatenate([db_rz, db_n])
+        dw, db = gru_backward(w_hh, self.reset_after, cache.hs, cache.gates, cache.extra, dhs,
+                              dxp, dhp, dh0, dh)
         return LayerGrads(dxp, dw, db, None, dh0, None, dh)
 
 
@@ -125,9 +112,8 @@ class LSTM:
         dc0 = np.empty((B, H), dtype=dhs.dtype)
         dh = scratch(("dh", layer), dhs.shape, dhs.dtype)
         cs = cache.extra
-        lstm_backward(w_hh, _peep_or_zeros(peep, H, dhs.dtype), peep is not None, cs,
-                      cache.gates, dhs, da, dh0, dc0, dh, dc_last)
-        dw, db = _recurrent_grads(da, cache.hs[:-1])
+        dw, db = lstm_backward(w_hh, _peep_or_zeros(peep, H, dhs.dtype), peep is not None,
+                               cache.hs, cs, cache.gates, dhs, da, dh0, dc0, dh, dc_last)
         dpeep = None
         if peep is not None:  # i and f look at c_{t-1}, o at c_t
             dpeep = np.stack([np.einsum("tbh,tbh->h", da[..., :H], cs[:-1]),
@@ -155,8 +141,7 @@ class RNN:
         da = scratch("da", dhs.shape, dhs.dtype)
         dh0 = np.empty((B, H), dtype=dhs.dtype)
         dh = scratch(("dh", layer), dhs.shape, dhs.dtype)
-        rnn_backward(w_hh, cache.hs, dhs, da, dh0, dh)
-        dw, db = _recurrent_grads(da, cache.hs[:-1])
+        dw, db = rnn_backward(w_hh, cache.hs, dhs, da, dh0, dh)
         return LayerGrads(da, dw, db, None, dh0, None, dh)
 
 

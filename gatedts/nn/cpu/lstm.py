@@ -31,7 +31,9 @@ from numba import njit, prange
 
 from .common import (
     KERNEL_OPTIONS,
+    accumulate_linear_grads,
     batch_chunks,
+    chunk_grad_buffers,
     copy_rows,
     dsigmoid,
     dtanh,
@@ -40,6 +42,7 @@ from .common import (
     matmul,
     project_rows,
     sigmoid,
+    sum_chunk_grads,
     tanh,
 )
 
@@ -100,8 +103,8 @@ def _lstm_forward_chunks(xp, w_rec, b_hh, peep, peephole, h0, c0, hs, cs, gates,
 
 
 @njit(**KERNEL_OPTIONS)
-def _lstm_backward_rows(w_hh, peep, peephole, cs, gates, dhs, dc_last, da, dh0, dc0, dh_total,
-                        lo, hi):
+def _lstm_backward_rows(w_hh, peep, peephole, hs, cs, gates, dhs, dc_last, da, dh0, dc0,
+                        dh_total, dw_t, db, lo, hi):
     n_steps, _, H = dhs.shape
     I, F, G, O = 0, H, 2 * H, 3 * H  # gate offsets in a row of gates and da  # noqa: E741
     nb = hi - lo
@@ -139,11 +142,13 @@ def _lstm_backward_rows(w_hh, peep, peephole, cs, gates, dhs, dc_last, da, dh0, 
                                             + p_i * act[G + j] * dsigmoid(act[I + j])
                                             + p_f * c_prev[j] * dsigmoid(act[F + j])))
         matmul(da[t, lo:hi], w_hh, dh_next)
+        accumulate_linear_grads(da[t, lo:hi], hs[t, lo:hi], dw_t, db)
     copy_rows(dh_next, dh0[lo:hi])
     copy_rows(dc_next, dc0[lo:hi])
 
 
-def lstm_backward(w_hh, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_total, dc_last=None):
+def lstm_backward(w_hh, peep, peephole, hs, cs, gates, dhs, da, dh0, dc0, dh_total,
+                  dc_last=None):
     """Exact BPTT through the recurrence.
 
     ``tests/reference.py::lstm_step_back`` for every step, last first, as
@@ -157,25 +162,30 @@ def lstm_backward(w_hh, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_total, 
     dL/dh_t including the path through later steps. ``dc_last`` (B, H), zeros
     when None, is dL/dc_T from outside the layer: the gradient on the final cell
     state, when that state goes on to initialise another layer (a decoder's).
-    Picks the compiled kernel as ``gru.gru_forward`` does.
+    ``hs`` (T+1, B, H) are the forward pass's hidden states. Returns the
+    gradients of ``W_hh`` and ``b_hh`` (``common.sum_chunk_grads``). Picks the
+    compiled kernel as ``gru.gru_forward`` does.
     """
     if dc_last is None:
         dc_last = np.zeros_like(dh0)
     bounds = batch_chunks(dh0.shape[0])
+    H = dh0.shape[1]
+    dw_t, db = chunk_grad_buffers(len(bounds) - 1, H, 4 * H, dh0.dtype)
     if len(bounds) == 2:
-        _lstm_backward_rows(w_hh, peep, peephole, cs, gates, dhs, dc_last, da, dh0, dc0,
-                            dh_total, 0, bounds[1])
+        _lstm_backward_rows(w_hh, peep, peephole, hs, cs, gates, dhs, dc_last, da, dh0, dc0,
+                            dh_total, dw_t[0], db[0], 0, bounds[1])
     else:
-        _lstm_backward_chunks(w_hh, peep, peephole, cs, gates, dhs, dc_last, da, dh0, dc0,
-                              dh_total, bounds)
+        _lstm_backward_chunks(w_hh, peep, peephole, hs, cs, gates, dhs, dc_last, da, dh0, dc0,
+                              dh_total, dw_t, db, bounds)
+    return sum_chunk_grads(dw_t, db)
 
 
 @njit(parallel=True, **KERNEL_OPTIONS)
-def _lstm_backward_chunks(w_hh, peep, peephole, cs, gates, dhs, dc_last, da, dh0, dc0,
-                          dh_total, bounds):
+def _lstm_backward_chunks(w_hh, peep, peephole, hs, cs, gates, dhs, dc_last, da, dh0, dc0,
+                          dh_total, dw_t, db, bounds):
     for c in prange(len(bounds) - 1):
-        _lstm_backward_rows(w_hh, peep, peephole, cs, gates, dhs, dc_last, da, dh0, dc0,
-                            dh_total, bounds[c], bounds[c + 1])
+        _lstm_backward_rows(w_hh, peep, peephole, hs, cs, gates, dhs, dc_last, da, dh0, dc0,
+                            dh_total, dw_t[c], db[c], bounds[c], bounds[c + 1])
 
 
 @njit(**KERNEL_OPTIONS)

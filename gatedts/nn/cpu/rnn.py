@@ -17,13 +17,16 @@ from numba import njit, prange
 
 from .common import (
     KERNEL_OPTIONS,
+    accumulate_linear_grads,
     batch_chunks,
+    chunk_grad_buffers,
     copy_rows,
     dtanh,
     flush_tiny,
     linear_head,
     matmul,
     project_rows,
+    sum_chunk_grads,
     tanh,
 )
 
@@ -62,7 +65,7 @@ def _rnn_forward_chunks(xp, w_rec, b_hh, h0, hs, bounds):
 
 
 @njit(**KERNEL_OPTIONS)
-def _rnn_backward_rows(w_hh, hs, dhs, da, dh0, dh_total, lo, hi):
+def _rnn_backward_rows(w_hh, hs, dhs, da, dh0, dh_total, dw_t, db, lo, hi):
     n_steps, _, H = dhs.shape
     dh_next = np.zeros((hi - lo, H), dtype=dhs.dtype)
     for t in range(n_steps - 1, -1, -1):
@@ -74,28 +77,34 @@ def _rnn_backward_rows(w_hh, hs, dhs, da, dh0, dh_total, lo, hi):
             for j in range(H):  # da = dh tanh'(a)
                 d[j] = flush_tiny(dh[j] * dtanh(h[j]))
         matmul(da[t, lo:hi], w_hh, dh_next)
+        accumulate_linear_grads(da[t, lo:hi], hs[t, lo:hi], dw_t, db)
     copy_rows(dh_next, dh0[lo:hi])
 
 
 def rnn_backward(w_hh, hs, dhs, da, dh0, dh_total):
     """Exact BPTT: fills ``da`` (T, B, H) = dL/d(pre-activation), ``dh0`` and
-    ``dh_total`` (T, B, H), the full dL/dh_t.
+    ``dh_total`` (T, B, H), the full dL/dh_t, and returns the gradients of
+    ``W_hh`` and ``b_hh`` (``sum_chunk_grads``).
 
     ``tests/reference.py::rnn_step_back`` for every step, last first, as
     ``reference.loss_and_grad`` loops it: ``da`` is its ``da``. Picks the
     compiled kernel as ``gru.gru_forward`` does.
     """
     bounds = batch_chunks(dh0.shape[0])
+    H = dh0.shape[1]
+    dw_t, db = chunk_grad_buffers(len(bounds) - 1, H, H, dh0.dtype)
     if len(bounds) == 2:
-        _rnn_backward_rows(w_hh, hs, dhs, da, dh0, dh_total, 0, bounds[1])
+        _rnn_backward_rows(w_hh, hs, dhs, da, dh0, dh_total, dw_t[0], db[0], 0, bounds[1])
     else:
-        _rnn_backward_chunks(w_hh, hs, dhs, da, dh0, dh_total, bounds)
+        _rnn_backward_chunks(w_hh, hs, dhs, da, dh0, dh_total, dw_t, db, bounds)
+    return sum_chunk_grads(dw_t, db)
 
 
 @njit(parallel=True, **KERNEL_OPTIONS)
-def _rnn_backward_chunks(w_hh, hs, dhs, da, dh0, dh_total, bounds):
+def _rnn_backward_chunks(w_hh, hs, dhs, da, dh0, dh_total, dw_t, db, bounds):
     for c in prange(len(bounds) - 1):
-        _rnn_backward_rows(w_hh, hs, dhs, da, dh0, dh_total, bounds[c], bounds[c + 1])
+        _rnn_backward_rows(w_hh, hs, dhs, da, dh0, dh_total, dw_t[c], db[c], bounds[c],
+                           bounds[c + 1])
 
 
 @njit(**KERNEL_OPTIONS)

@@ -92,8 +92,8 @@ class LSTM:
         da, dh0, dc0, dh = _buffers(ws, k, dhs.dtype, da=cache.gates.shape, dh0=(B, H),
                                     dc0=(B, H), dh=dhs.shape)
         cs = cache.extra
-        lstm_backward_cuda(w_hh, _peep_or_zeros(ws, peep, H, dhs.dtype), peep is not None, cs,
-                           cache.gates, dhs, da, dh0, dc0, dh)
+        lstm_backward_cuda(w_hh, _peep_or_zeros(ws, peep, H, dhs.dtype), peep is not None,
+                           cache.hs, cs, cache.gates, dhs, da, dh0, dc0, dh)
         da2 = rows(da)
         _recurrent_grads(da2, rows(cache.hs)[: T * B], dw_hh, db_hh)
         if peep is not None:  # i and f look at c_{t-1}, o at c_t

@@ -147,9 +147,12 @@ def lstm_forward_cuda(xp, w_hh, b_hh, peep, peephole, h0, c0, hs, cs, gates):
                                   launch.rows, launch.w_in_shared)
 
 
-def lstm_backward_cuda(w_hh, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_total):
+def lstm_backward_cuda(w_hh, peep, peephole, hs, cs, gates, dhs, da, dh0, dc0, dh_total):
     """Exact BPTT on device arrays; fills ``da``, ``dh0``, ``dc0``, ``dh_total`` as
-    ``gatedts.nn.cpu.lstm.lstm_backward`` does."""
+    ``gatedts.nn.cpu.lstm.lstm_backward`` does. ``hs`` is there for the CPU
+    twin's argument order: the CPU kernel also sums the recurrent weight
+    gradients from it, while on the device the layer does that in one GEMM
+    afterwards (``gatedts.nn.cuda.layers``)."""
     B, H = dh0.shape
     launch = cc.recurrence_launch(B, H, 4 * H * H, 6 * H, dhs.dtype.itemsize)
     w_flat = launch.weights(w_hh, transposed=False)
