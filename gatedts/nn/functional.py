@@ -446,7 +446,7 @@ def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, quantiles=
                                   random_state=random_state,
                                   return_input_grads=return_input_grads,
                                   check_input=check_input)
-    with single_threaded_blas():  # the kernels bring their own threads (see _threads.py)
+    with single_threaded_blas():  # the kernels bring their own threads (see threads.py)
         return _loss_and_grad(cell, params, X, y, loss, huber_delta, levels, sample_weight, h0,
                               c0, reset_after, bidirectional, residual, head, dropout,
                               random_state, return_input_grads, check_input,

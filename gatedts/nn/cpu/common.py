@@ -260,22 +260,68 @@ def batch_chunks(batch):
 
 
 @njit(**KERNEL_OPTIONS)
-def _matmul_add_rows(a, b, out, first, n_rows):
+def _entry(a, i, k, transposed):
+    # row i, column k of the left factor: a[i, k], or a[k, i] when a holds it transposed
+    return a[k, i] if transposed else a[i, k]
+
+
+@njit(**KERNEL_OPTIONS)
+def _product_add_rows(a, transposed, b, out, first, n_rows):
     # Row by row, with the same grouping of terms as the 4-row blocks of
-    # ``matmul_add``: every row's result is the same bits wherever it sits.
+    # ``_product_add``: every row's result is the same bits wherever it sits.
     K, N = b.shape
     K4 = K - K % 4
     for i in range(first, first + n_rows):
-        o, a_i = out[i], a[i]
+        o = out[i]
         for k in range(0, K4, 4):
             b0, b1, b2, b3 = b[k], b[k + 1], b[k + 2], b[k + 3]
-            s0, s1, s2, s3 = a_i[k], a_i[k + 1], a_i[k + 2], a_i[k + 3]
+            s0, s1 = _entry(a, i, k, transposed), _entry(a, i, k + 1, transposed)
+            s2, s3 = _entry(a, i, k + 2, transposed), _entry(a, i, k + 3, transposed)
             for j in range(N):
                 o[j] += s0 * b0[j] + s1 * b1[j] + s2 * b2[j] + s3 * b3[j]
         for k in range(K4, K):
-            s, b_k = a_i[k], b[k]
+            s, b_k = _entry(a, i, k, transposed), b[k]
             for j in range(N):
                 o[j] += s * b_k[j]
+
+
+@njit(**KERNEL_OPTIONS)
+def _product_add(a, transposed, b, out):
+    # out += A @ b, A = a, or aᵀ when ``transposed`` (read in place: a transposed
+    # view would compile another copy of these loops for its memory layout).
+    # Blocks of 4 rows of A by 4 terms; see matmul_add.
+    m = a.shape[1] if transposed else a.shape[0]
+    K, N = b.shape
+    K4 = K - K % 4
+    m4 = m - m % 4
+    for i in range(0, m4, 4):
+        o0, o1, o2, o3 = out[i], out[i + 1], out[i + 2], out[i + 3]
+        for k in range(0, K4, 4):
+            b0, b1, b2, b3 = b[k], b[k + 1], b[k + 2], b[k + 3]
+            s00, s01 = _entry(a, i, k, transposed), _entry(a, i, k + 1, transposed)
+            s02, s03 = _entry(a, i, k + 2, transposed), _entry(a, i, k + 3, transposed)
+            s10, s11 = _entry(a, i + 1, k, transposed), _entry(a, i + 1, k + 1, transposed)
+            s12, s13 = _entry(a, i + 1, k + 2, transposed), _entry(a, i + 1, k + 3, transposed)
+            s20, s21 = _entry(a, i + 2, k, transposed), _entry(a, i + 2, k + 1, transposed)
+            s22, s23 = _entry(a, i + 2, k + 2, transposed), _entry(a, i + 2, k + 3, transposed)
+            s30, s31 = _entry(a, i + 3, k, transposed), _entry(a, i + 3, k + 1, transposed)
+            s32, s33 = _entry(a, i + 3, k + 2, transposed), _entry(a, i + 3, k + 3, transposed)
+            for j in range(N):
+                w0, w1, w2, w3 = b0[j], b1[j], b2[j], b3[j]
+                o0[j] += s00 * w0 + s01 * w1 + s02 * w2 + s03 * w3
+                o1[j] += s10 * w0 + s11 * w1 + s12 * w2 + s13 * w3
+                o2[j] += s20 * w0 + s21 * w1 + s22 * w2 + s23 * w3
+                o3[j] += s30 * w0 + s31 * w1 + s32 * w2 + s33 * w3
+        for k in range(K4, K):
+            b_k = b[k]
+            s0, s1 = _entry(a, i, k, transposed), _entry(a, i + 1, k, transposed)
+            s2, s3 = _entry(a, i + 2, k, transposed), _entry(a, i + 3, k, transposed)
+            for j in range(N):
+                o0[j] += s0 * b_k[j]
+                o1[j] += s1 * b_k[j]
+                o2[j] += s2 * b_k[j]
+                o3[j] += s3 * b_k[j]
+    _product_add_rows(a, transposed, b, out, m4, m - m4)
 
 
 @njit(**KERNEL_OPTIONS)
@@ -291,34 +337,7 @@ def matmul_add(a, b, out):
     operations whatever ``m`` is, so results do not depend on how rows are
     batched.
     """
-    m, K = a.shape
-    N = b.shape[1]
-    K4 = K - K % 4
-    m4 = m - m % 4
-    for i in range(0, m4, 4):
-        o0, o1, o2, o3 = out[i], out[i + 1], out[i + 2], out[i + 3]
-        a0, a1, a2, a3 = a[i], a[i + 1], a[i + 2], a[i + 3]
-        for k in range(0, K4, 4):
-            b0, b1, b2, b3 = b[k], b[k + 1], b[k + 2], b[k + 3]
-            s00, s01, s02, s03 = a0[k], a0[k + 1], a0[k + 2], a0[k + 3]
-            s10, s11, s12, s13 = a1[k], a1[k + 1], a1[k + 2], a1[k + 3]
-            s20, s21, s22, s23 = a2[k], a2[k + 1], a2[k + 2], a2[k + 3]
-            s30, s31, s32, s33 = a3[k], a3[k + 1], a3[k + 2], a3[k + 3]
-            for j in range(N):
-                w0, w1, w2, w3 = b0[j], b1[j], b2[j], b3[j]
-                o0[j] += s00 * w0 + s01 * w1 + s02 * w2 + s03 * w3
-                o1[j] += s10 * w0 + s11 * w1 + s12 * w2 + s13 * w3
-                o2[j] += s20 * w0 + s21 * w1 + s22 * w2 + s23 * w3
-                o3[j] += s30 * w0 + s31 * w1 + s32 * w2 + s33 * w3
-        for k in range(K4, K):
-            b_k = b[k]
-            s0, s1, s2, s3 = a0[k], a1[k], a2[k], a3[k]
-            for j in range(N):
-                o0[j] += s0 * b_k[j]
-                o1[j] += s1 * b_k[j]
-                o2[j] += s2 * b_k[j]
-                o3[j] += s3 * b_k[j]
-    _matmul_add_rows(a, b, out, m4, m - m4)
+    _product_add(a, False, b, out)
 
 
 @njit(**KERNEL_OPTIONS)
@@ -435,11 +454,11 @@ def accumulate_linear_grads(d, x, dw_t, db):
     (BLAS runs single-threaded inside a training step, see
     ``gatedts.nn.threads``). ``d`` (m, G), ``x`` (m, N), ``dw_t`` (N, G).
     """
-    matmul_add(x.T, d, dw_t)
-    for b in range(d.shape[0]):
-        d_b = d[b]
-        for j in range(d_b.shape[0]):
-            db[j] += d_b[j]
+    _product_add(x, True, d, dw_t)
+    for k in range(d.shape[0]):
+        d_k = d[k]
+        for j in range(d_k.shape[0]):
+            db[j] += d_k[j]
 
 
 def chunk_grad_buffers(n_chunks, n_inputs, width, dtype):
