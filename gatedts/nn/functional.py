@@ -100,9 +100,7 @@ from .params import (
     check_decoder,
     check_head,
     check_residual,
-    has_attention,
     has_decoder,
-    has_residual_projection,
     init_params,
     layer_keys,
     model_spec,
@@ -351,21 +349,26 @@ def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectiona
                             bidirectional=bidirectional, residual=residual, head=head,
                             decoder=decoder,
                             check_input=check_input)
-    if (h0 is not None or c0 is not None or len(X) > CHUNK_ROWS or bidirectional
-            or "weight_ih_l0_reverse" in params or residual
-            or (residual is None and has_residual_projection(params))
-            or head not in (None, "last") or has_attention(params)
-            or decoder is not None or has_decoder(params) or horizon is not None
-            or X_future is not None or y_start is not None):
+
+    def full_forward():
         return forward(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
                        bidirectional=bidirectional, residual=residual, head=head,
                        decoder=decoder, horizon=horizon, X_future=X_future, y_start=y_start,
                        check_input=check_input).prediction
-    # The latency path for a few windows of the plain head: every layer and the head in
-    # one call.
-    params, spec, X, _, _ = _prepare(cell, params, X, None, None, check_input, bidirectional,
-                                     residual, head, states=False)
-    x = np.ascontiguousarray(X.transpose(1, 0, 2))
+
+    if (h0 is not None or c0 is not None or len(X) > CHUNK_ROWS or bidirectional or residual
+            or head not in (None, "last") or decoder is not None or horizon is not None
+            or X_future is not None or y_start is not None):
+        return full_forward()
+    # The latency path for a few windows of a plain stack with the plain head: every
+    # layer and the head in one call. What the parameters hold comes from their
+    # (cached) spec rather than from scanning their keys.
+    prepared, spec, X_checked, is_residual, head_used = _prepare(
+        cell, params, X, None, None, check_input, bidirectional, residual, head, states=False)
+    if spec.bidirectional or is_residual or head_used != "last" or spec.decoder:
+        return full_forward()
+    x = np.ascontiguousarray(X_checked.transpose(1, 0, 2))
+    params = prepared
     prediction = _make_layer(cell, reset_after).predict(x, params, spec.num_layers)
     if check_input:
         core.check_outputs(prediction, params, "prediction")
