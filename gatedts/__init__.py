@@ -19,7 +19,7 @@ from .estimators import GRURegressor, LSTMRegressor, RNNRegressor
 from .forecasting import BacktestResult, Forecaster, backtest
 from .forecasting.panel import forecast_many
 from .nn import functional
-from .persistence import load, save
+from .persistence import ModelFileError, load, save
 
 _moved.install()
 
@@ -28,6 +28,7 @@ __all__ = [
     "Forecaster",
     "GRURegressor",
     "LSTMRegressor",
+    "ModelFileError",
     "RNNRegressor",
     "__version__",
     "backtest",

@@ -49,7 +49,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._version import __version__
 
-__all__ = ["FORMAT_VERSION", "load", "save"]
+__all__ = ["FORMAT_VERSION", "ModelFileError", "load", "save"]
 
 FORMAT = "gatedts"
 FORMAT_VERSION = 2  # 2: classes recorded by public name (1: by module path, still read)
@@ -60,7 +60,7 @@ _PANDAS_STR_DTYPES = ("str", "string", "object")
 _TIME_UNITS = ("s", "ms", "us", "ns")
 
 
-class _FileError(ValueError):
+class ModelFileError(ValueError):
     """A model file that cannot be loaded; the message names the problem."""
 
 
@@ -124,12 +124,12 @@ def _resolve(name):
         if module in _LEGACY_MODULES and short in _REGISTRY:
             name = short
     if type(name) is not str or name not in _REGISTRY:
-        raise _FileError(f"class {name!r} is not a gatedts class that load() may create")
+        raise ModelFileError(f"class {name!r} is not a gatedts class that load() may create")
     module = _REGISTRY[name][0]
     try:
         return getattr(importlib.import_module(module), name)
     except (ImportError, AttributeError) as exc:
-        raise _FileError(f"class {name!r} is not available in this gatedts ({exc})") from None
+        raise ModelFileError(f"class {name!r} is not available in this gatedts ({exc})") from None
 
 
 # ------------------------------------------------------------------ encoding
@@ -267,17 +267,17 @@ def _encode_object(obj, arrays):
 
 
 def _need(value, kind, what, choices=None):
-    """``value`` if it has type ``kind`` (and is one of ``choices``), else a _FileError."""
+    """``value`` if it has type ``kind`` (and is one of ``choices``), else a ModelFileError."""
     if type(value) is not kind or (choices is not None and value not in choices):
-        raise _FileError(f"malformed metadata: {what} is {value!r}")
+        raise ModelFileError(f"malformed metadata: {what} is {value!r}")
     return value
 
 
 def _dtype(text):
     try:
-        return _check_dtype(np.dtype(_need(text, str, "a dtype")), _FileError)
+        return _check_dtype(np.dtype(_need(text, str, "a dtype")), ModelFileError)
     except TypeError as exc:
-        raise _FileError(f"malformed metadata: bad dtype {text!r} ({exc})") from None
+        raise ModelFileError(f"malformed metadata: bad dtype {text!r} ({exc})") from None
 
 
 def _pandas_dtype(text):
@@ -292,14 +292,14 @@ def _decode(x, arrays):
         return [dec(v) for v in x]
     kind = _need(x, dict, "a value").get("$")
     if kind not in _DECODERS:
-        raise _FileError(f"malformed metadata: unknown value kind {kind!r}")
+        raise ModelFileError(f"malformed metadata: unknown value kind {kind!r}")
     return _DECODERS[kind](x, dec, arrays)
 
 
 def _decode_strarray(x, dec, arrays):
     values = _need(x["v"], list, "a str array")
     if not all(type(v) is str for v in values):
-        raise _FileError("malformed metadata: a str array holds a non-str")
+        raise ModelFileError("malformed metadata: a str array holds a non-str")
     out = np.empty(len(values), dtype=object)
     out[:] = values
     return out.reshape([_need(n, int, "a dimension") for n in x["shape"]])
@@ -312,7 +312,7 @@ def _decode_scalar(x, dec, arrays):
     value = dec(x["v"])
     expected = {"b": bool, "i": int, "u": int, "f": float}.get(dtype.kind)
     if type(value) is not expected:
-        raise _FileError(f"malformed metadata: {value!r} is not a {dtype} scalar")
+        raise ModelFileError(f"malformed metadata: {value!r} is not a {dtype} scalar")
     return dtype.type(value)
 
 
@@ -320,7 +320,7 @@ def _decode_rng(x, dec, arrays):
     state = _need(dec(x["state"]), dict, "a generator state")
     name = state.get("bit_generator")
     if name not in _BIT_GENERATORS:
-        raise _FileError(f"malformed metadata: unknown bit generator {name!r}")
+        raise ModelFileError(f"malformed metadata: unknown bit generator {name!r}")
     bit_generator = getattr(np.random, name)()
     if x["generator"]:
         bit_generator.state = state
@@ -338,7 +338,7 @@ def _decode_index(x, dec, arrays):
         return pd.Index(dec(x["values"]), dtype=_pandas_dtype(x["dtype"]), name=name)
     i8 = dec(x["i8"])
     if type(i8) is not np.ndarray or i8.dtype != np.int64 or i8.ndim != 1:
-        raise _FileError("malformed metadata: bad index values")
+        raise ModelFileError("malformed metadata: bad index values")
     freq = x["freq"] if x["freq"] is None else _need(x["freq"], str, "a frequency")
     if kind == "period":
         return pd.PeriodIndex.from_ordinals(i8, freq=freq, name=name)
@@ -368,7 +368,7 @@ def _decode_object(x, dec, arrays):
         attr = getattr(cls, name, None)
         if (not name.isidentifier() or name.startswith("__") or name in params
                 or callable(attr) or isinstance(attr, property)):
-            raise _FileError(f"attribute {name!r} of {cls.__name__} may not be set by load()")
+            raise ModelFileError(f"attribute {name!r} of {cls.__name__} may not be set by load()")
         setattr(obj, name, dec(value))
     hook = _REGISTRY[cls.__name__][2]
     if hook is not None:
@@ -508,37 +508,38 @@ def _reject_constant(name):
 def _read(npz, path):
     """Metadata (with ``sha256`` popped) and arrays of an open archive."""
     if _META not in npz.files:
-        raise _FileError(f"{path} is not a gatedts model file (a zip/npz without {_META})")
+        raise ModelFileError(f"{path} is not a gatedts model file (a zip/npz without {_META})")
     raw = npz[_META]
     try:
         meta = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
     except (AttributeError, ValueError, RecursionError) as exc:
-        raise _FileError(f"{path} is corrupted: unreadable {_META} ({exc!r})") from None
+        raise ModelFileError(f"{path} is corrupted: unreadable {_META} ({exc!r})") from None
     if type(meta) is not dict or meta.get("format") != FORMAT:
-        raise _FileError(f"{path} is not a gatedts model file ({_META} has no gatedts format)")
+        raise ModelFileError(f"{path} is not a gatedts model file ({_META} has no gatedts format)")
     version = meta.get("format_version")
     if type(version) is not int or version < 1:
-        raise _FileError(f"{path} is corrupted: invalid format_version {version!r}")
+        raise ModelFileError(f"{path} is corrupted: invalid format_version {version!r}")
     if version > FORMAT_VERSION:
-        raise _FileError(f"{path} was written by a newer gatedts (format {version}, this "
+        raise ModelFileError(f"{path} was written by a newer gatedts (format {version}, this "
                          f"version reads up to {FORMAT_VERSION}): upgrade gatedts")
     names = meta.get("arrays")
     if type(names) is not list or not all(type(n) is str for n in names):
-        raise _FileError(f"{path} is corrupted: malformed array list in {_META}")
+        raise ModelFileError(f"{path} is corrupted: malformed array list in {_META}")
     members = set(npz.zip.namelist())
     extra = members - {_META, *(f"{name}.npy" for name in names)}
     if extra:
-        raise _FileError(f"{path} is corrupted: unexpected member(s) {sorted(extra)}")
+        raise ModelFileError(f"{path} is corrupted: unexpected member(s) {sorted(extra)}")
     arrays = {}
     for name in names:
         if f"{name}.npy" not in members:
-            raise _FileError(f"{path} is corrupted: missing member {name}.npy")
+            raise ModelFileError(f"{path} is corrupted: missing member {name}.npy")
         try:
             arr = npz[name]
         except ValueError as exc:  # e.g. short data, or an object array (pickle refused)
-            raise _FileError(f"{path} is corrupted or unsafe: member {name}.npy ({exc})") from None
+            raise ModelFileError(
+                f"{path} is corrupted or unsafe: member {name}.npy ({exc})") from None
         if type(arr) is not np.ndarray:
-            raise _FileError(f"{path} is corrupted: member {name}.npy is not an array")
+            raise ModelFileError(f"{path} is corrupted: member {name}.npy is not an array")
         arrays[name] = arr
     return meta, arrays
 
@@ -569,23 +570,23 @@ def load(path):
         head = file.read(4)
         if head != b"PK\x03\x04":
             problem = "empty or truncated" if len(head) < 4 else "not a zip archive"
-            raise _FileError(f"{path} is not a gatedts model file ({problem})")
+            raise ModelFileError(f"{path} is not a gatedts model file ({problem})")
         file.seek(0)
         try:
             with np.load(file, allow_pickle=False) as npz:
                 meta, arrays = _read(npz, path)
         except (zipfile.BadZipFile, zlib.error, EOFError, struct.error, OSError,
                 NotImplementedError, RuntimeError) as exc:  # RuntimeError: "encrypted" bit
-            raise _FileError(f"{path} is truncated or corrupted ({exc})") from None
+            raise ModelFileError(f"{path} is truncated or corrupted ({exc})") from None
     expected = meta.pop("sha256", None)
     if _digest(meta, arrays) != expected:
-        raise _FileError(f"{path} failed its integrity check (SHA-256 mismatch): the file is "
+        raise ModelFileError(f"{path} failed its integrity check (SHA-256 mismatch): the file is "
                          "corrupted or was modified after saving")
     try:
         return _decode(meta["tree"], arrays)
-    except _FileError as exc:
-        raise _FileError(f"{path}: {exc}") from None
+    except ModelFileError as exc:
+        raise ModelFileError(f"{path}: {exc}") from None
     except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError,
             RecursionError) as exc:
-        raise _FileError(f"{path}: cannot rebuild the saved object "
+        raise ModelFileError(f"{path}: cannot rebuild the saved object "
                          f"({type(exc).__name__}: {exc})") from None

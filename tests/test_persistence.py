@@ -404,7 +404,7 @@ def test_missing_and_unexpected_members(model_file, tmp_path):
     missing = {k: v for k, v in members.items() if k != "a1.npy"}
     with pytest.raises(ValueError, match=r"missing member a1\.npy"):
         load(_rewrite(tmp_path / "missing.gdts", missing, resign=False))
-    with pytest.raises(ValueError, match="not a gatedts model file"):
+    with pytest.raises(persistence.ModelFileError, match="not a gatedts model file"):
         load(_rewrite(tmp_path / "nometa.gdts", {"a0.npy": members["a0.npy"]}, resign=False))
     with pytest.raises(ValueError, match=r"unexpected member\(s\) \['extra.npy'\]"):
         load(_rewrite(tmp_path / "extra.gdts", {**members, "extra.npy": members["a0.npy"]}))

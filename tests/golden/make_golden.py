@@ -1,0 +1,31 @@
+"""Writes tests/golden/golden.json and tests/golden/forecaster_v2.gdts.
+
+Run once, on the code before a refactor, to pin its forecasts:
+``python tests/golden/make_golden.py``. tests/test_golden.py then checks that
+the code still gives them (exactly on the CPU kind that wrote them).
+"""
+
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+
+from cases import CASES, cpu_kind, run_case  # noqa: E402
+
+from gatedts import save  # noqa: E402
+
+
+def main():
+    golden = {"cpu_kind": cpu_kind(), "cases": {}}
+    for name in CASES:
+        forecaster, result = run_case(name)
+        golden["cases"][name] = result
+        if name == "airline":
+            save(forecaster, HERE / "forecaster_v2.gdts")
+    (HERE / "golden.json").write_text(json.dumps(golden, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()

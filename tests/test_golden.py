@@ -1,0 +1,50 @@
+"""Golden tests: the forecasts and intervals of tests/golden/cases.py, pinned before the
+issue-24 refactor, and a model file saved in format 2 that must keep predicting them.
+
+On the CPU kind that wrote them (golden.json's ``cpu_kind``, as LLVM names it) they match to the
+last bit; on the other kind BLAS rounds differently, so they match to 1e-7 relative.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gatedts import load
+
+GOLDEN_DIR = Path(__file__).parent / "golden"
+sys.path.insert(0, str(GOLDEN_DIR))
+
+from cases import CASES, cpu_kind, run_case  # noqa: E402
+
+GOLDEN = json.loads((GOLDEN_DIR / "golden.json").read_text())
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def _assert_matches(result, expected):
+    assert result["index"] == expected["index"]
+    for key in ("forecast", "lower", "upper"):
+        if GOLDEN["cpu_kind"] == cpu_kind():
+            assert result[key] == expected[key], key
+        else:
+            np.testing.assert_allclose(result[key], expected[key], rtol=1e-7, err_msg=key)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_forecasts_unchanged(name):
+    _, result = run_case(name)
+    _assert_matches(result, GOLDEN["cases"][name])
+
+
+def test_format_2_file_predicts_unchanged():
+    forecaster = load(GOLDEN_DIR / "forecaster_v2.gdts")
+    expected = GOLDEN["cases"]["airline"]
+    forecast = forecaster.predict()
+    interval = forecaster.predict_interval(coverage=0.9)
+    result = {"index": [str(t) for t in forecast.index],
+              "forecast": [float(v) for v in forecast.to_numpy()],
+              "lower": [float(v) for v in interval["lower"].to_numpy()],
+              "upper": [float(v) for v in interval["upper"].to_numpy()]}
+    _assert_matches(result, expected)
