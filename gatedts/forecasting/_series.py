@@ -14,7 +14,8 @@ import pandas as pd
 from ._validation import as_float_array, check_series_index
 from .windows import future_index
 
-__all__ = ["check_coverage", "check_exog", "check_y", "regular_index", "resolve_future"]
+__all__ = ["check_coverage", "check_exog", "check_exog_future", "check_y", "future_rows_from",
+           "regular_index", "resolve_future"]
 
 
 def check_coverage(coverage):
@@ -143,3 +144,64 @@ def resolve_future(future_exog, columns):
     if missing:
         raise ValueError(f"future_exog columns {missing} are not in exog (columns: {columns})")
     return [c for c in columns if c in names]
+
+
+def check_exog_future(exog_future, columns, future, n_rows, *, horizon, model_horizon,
+                      index=None):
+    """The exog rows of the forecast steps, all ``columns`` in fit order (past-only ones NaN).
+
+    ``exog_future`` holds the ``future`` columns (a DataFrame with at least those,
+    or an array of those or of all ``columns``) for at least ``n_rows`` steps
+    (``horizon`` rounded up to whole model horizons); None without future-known
+    columns. A DataFrame must start right after ``index`` (when dated).
+    """
+    if not future:
+        if exog_future is not None:
+            raise ValueError("exog_future was given, but the forecaster has no future-known "
+                             "exog columns; set future_exog=[...] before fitting")
+        return None
+    if exog_future is None:
+        raise ValueError(f"this forecaster uses the future values of {future}; "
+                         f"pass exog_future with them for the next {n_rows} steps")
+    mask = np.array([c in future for c in columns], dtype=bool)
+    if isinstance(exog_future, pd.Series):
+        exog_future = exog_future.to_frame()
+    if isinstance(exog_future, pd.DataFrame):
+        missing = [c for c in future if c not in exog_future.columns]
+        if missing:
+            raise ValueError(f"exog_future lacks the future_exog columns {missing}")
+        if index is not None and not isinstance(index, pd.RangeIndex) and len(
+                exog_future) >= n_rows:
+            expected = future_index(index, n_rows)
+            if not exog_future.index[:n_rows].equals(expected):
+                raise ValueError(
+                    f"exog_future must start right after the series, at {expected[0]}; "
+                    f"its index starts at {exog_future.index[0]}")
+        known = as_float_array(exog_future[future], "exog_future", ndim=2)
+    else:
+        known = as_float_array(exog_future, "exog_future", ndim=(1, 2))
+        known = known[:, None] if known.ndim == 1 else known
+        if known.shape[1] == len(columns):
+            known = known[:, mask]
+        elif known.shape[1] != len(future):
+            raise ValueError(f"exog_future has {known.shape[1]} columns; expected the "
+                             f"{len(future)} future_exog columns")
+    if len(known) < n_rows:
+        raise ValueError(f"exog_future has {len(known)} rows, but forecasting {horizon} "
+                         f"steps with a model of horizon {model_horizon} needs {n_rows}")
+    rows = np.full((n_rows, len(columns)), np.nan)
+    rows[:, mask] = known[:n_rows]
+    return rows
+
+
+def future_rows_from(exog, origin, n_rows, future_mask):
+    """The future-known columns (``future_mask``) of the ``n_rows`` exog rows after
+    ``origin``, for data that hold the future (calibration, backtests).
+
+    The rows are padded with the last one where ``n_rows`` runs past the end of
+    the data.
+    """
+    rows = exog[origin: origin + n_rows, np.asarray(future_mask, dtype=bool)]
+    if len(rows) < n_rows:
+        rows = np.vstack([rows, np.repeat(rows[-1:], n_rows - len(rows), axis=0)])
+    return rows
