@@ -1,44 +1,21 @@
 """Forecaster: a dated series in, a dated forecast (and honest intervals) out.
 
-The pipeline, every step fitted on the training series only and inverted on
-the way out::
-
-    y ─ log ─ seasonal difference ─ differences ─ scaler ─ windows ─ local level ─ network
-                                                                                     │
-    forecast ◄─ exp ◄─ integrate ◄─ inverse scaler ◄─ + last value, × level scale ◄──┘
-
-The network sees windows of the last ``window`` transformed values (plus
-exogenous columns) and outputs the next ``horizon`` values at once (direct
-multi-output strategy) or one value that is fed back (recursive strategy).
-
-With the *local level* on (the default unless a seasonal difference is taken),
-every window, input and target alike, is expressed relative to the last input
-value and divided by one scale per series (the root mean square of those
-relative targets): the network forecasts the change from the last value, so a
-bounded tanh network can follow a trend past the range it was trained on. This
-is the local normalisation of Hewamalage, Bergmeir & Bandara (2021) and the
-level normalisation of ES-RNN (Smyl 2020); it replaces the first difference.
-
-Future-known exogenous columns (calendar effects, planned prices) extend each
-input sequence by ``horizon`` steps: over those steps the target and the
-past-only columns are zero, the future-known columns hold their future
-values and a last feature flags the future part. A recurrent network then
-reads what it knows about the future after the past, before the head emits
-the forecast.
-
-With ``decoder=True`` the network is an encoder-decoder (see
-:class:`~gatedts.GRURegressor`'s ``decoder``): the encoder reads the window,
-and a decoder emits the ``horizon`` values one step at a time, each step fed
-the previous value (the window's last value at the first step, then its own
-forecast) and, when there are future-known exogenous columns, their values
-at that step, instead of the extended sequence above.
+The Forecaster puts its stages together (:mod:`~gatedts.forecasting.pipeline`
+draws the whole pipeline): the transforms chosen and fitted on the training
+series (:mod:`~gatedts.forecasting.transforms`), the windows the network reads
+(:class:`~gatedts.forecasting.windows.Windowing`: the last ``window``
+transformed values and the exog columns, relative to the last value with the
+*local level* of Hewamalage, Bergmeir & Bandara (2021) and ES-RNN (Smyl 2020),
+extended by the future-known exog), the networks
+(:mod:`~gatedts.forecasting.ensemble`), which output the next ``horizon``
+values at once (direct strategy) or one value fed back (recursive), and the
+conformal intervals (:mod:`~gatedts.forecasting.conformal`).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
@@ -63,8 +40,9 @@ from ._series import (
 from ._validation import check_positive_int
 from .backtesting import BacktestResult, backtest
 from .conformal import ConformalCalibration
-from .ensemble import fit_members, fit_network, predict_members
-from .transforms import TargetTransform, TransformChoice, resolve_transforms
+from .ensemble import fit_members, fit_network
+from .pipeline import PreparedFit, forecast_path, inference_window
+from .transforms import TargetTransform, resolve_transforms
 from .windows import Windowing, future_index, resolve_window
 
 __all__ = ["BacktestResult", "Forecaster", "PreparedFit", "backtest", "default_estimator",
@@ -526,37 +504,9 @@ class Forecaster(BaseEstimator):
 
     # ------------------------------------------------------------ forecasting
 
-    def _inference_window(self, values, exog_values, future_rows):
-        """The network's input after the raw history ``values`` (see :meth:`network_input`)."""
-        target, features = self.target_transform_.transform(values, exog_values)
-        if len(target) < self.window_:
-            raise ValueError(f"the history has {len(values)} observations, fewer than the "
-                             f"window ({self.window_}) plus {self.target_transform_.n_lost_} "
-                             "lost to differencing")
-        future = None
-        if future_rows is not None:
-            future = self.target_transform_.transform_exog(future_rows)
-        return self.windowing_.inference_window(target, features, future)
-
     def _forecast_values(self, values, exog_values, future_rows, horizon):
-        """Forecast ``horizon`` steps after ``values``, iterating model horizons when needed.
-
-        ``future_rows``: exog rows (all columns, past-only ones NaN) covering the
-        steps forecast, or None without future-known columns.
-        """
-        h = self.model_horizon_
-        out = []
-        while len(out) < horizon:
-            rows = None if future_rows is None else future_rows[len(out): len(out) + h]
-            X, X_future, level = self._inference_window(values, exog_values, rows)
-            pred = self.windowing_.restore(predict_members(self.estimators_, X, X_future), level)
-            block = self.target_transform_.inverse(np.asarray(pred, dtype=np.float64), values)
-            out.extend(block)
-            if len(out) < horizon:
-                values = np.concatenate([values, block])
-                if exog_values is not None:
-                    exog_values = np.vstack([exog_values, rows])
-        return np.asarray(out[:horizon])
+        return forecast_path(self.target_transform_, self.windowing_, self.estimators_, values,
+                             exog_values, future_rows, horizon)
 
     def _check_horizon(self, horizon):
         check_is_fitted(self, "estimators_")
@@ -701,7 +651,8 @@ class Forecaster(BaseEstimator):
         rows = check_exog_future(exog_future, self.exog_columns_, self.future_exog_,
                                  self.model_horizon_, horizon=self.model_horizon_,
                                  model_horizon=self.model_horizon_, index=self.index_)
-        return self._inference_window(self.y_, self.exog_, rows)[0]
+        return inference_window(self.target_transform_, self.windowing_, self.y_, self.exog_,
+                                rows)[0]
 
     def plot(self, coverage=0.9, horizon=None, exog_future=None, *, ax=None, history=None,
              title=None):
@@ -723,39 +674,3 @@ class Forecaster(BaseEstimator):
         """Rolling-origin evaluation of this (unfitted) configuration; see :func:`backtest`."""
         return backtest(self, y, exog=exog, initial=initial, step=step, horizon=horizon,
                         refit=refit, coverage=coverage, progress=progress)
-
-
-@dataclass
-class PreparedFit:
-    """A series ready for training: what :meth:`Forecaster.prepare` returns.
-
-    Attributes
-    ----------
-    values, exog_values : ndarray
-        The raw series and its exog columns (or None).
-    index, name, exog_columns, future_exog
-        Its index, name, exog columns and the future-known ones.
-    choice : TransformChoice
-    transform_scores : pandas.DataFrame
-    target_transform : TargetTransform
-    windowing : Windowing
-    X, Y, X_future : ndarray
-        The training windows (:meth:`Windowing.training_windows`).
-    start_time : float
-        ``time.perf_counter()`` at the start of the fit.
-    """
-
-    values: np.ndarray
-    exog_values: np.ndarray | None
-    index: pd.Index
-    name: object
-    exog_columns: list
-    future_exog: list
-    choice: TransformChoice
-    transform_scores: pd.DataFrame
-    target_transform: TargetTransform
-    windowing: Windowing
-    X: np.ndarray
-    Y: np.ndarray
-    X_future: np.ndarray | None
-    start_time: float
