@@ -45,13 +45,12 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, clone
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge
 from sklearn.multioutput import MultiOutputRegressor
 from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
-from ..estimators import ESTIMATORS
+from ..estimators import ESTIMATORS, MaxIterReachedWarning
 from ..nn.cells import CELL_NAMES
 from ._progress import fit_bar
 from ._series import check_exog, check_y, regular_index, resolve_future
@@ -72,11 +71,6 @@ from .windows import future_index, make_windows, window_starts
 
 __all__ = ["BacktestResult", "Forecaster", "backtest", "default_estimator", "regular_index"]
 
-# L2 prior strength of the default networks, relative to the summed squared error
-# of all training windows: weight decay alpha = _PRIOR / n_windows.
-_PRIOR = 4.0
-# Default training budget: at most this many window passes (epochs x windows).
-_WINDOW_PASSES = 100_000
 _MIN_WINDOWS = 10  # the "auto" window shrinks to keep at least this many training windows
 _AUTO_CELLS = CELL_NAMES  # the members of Forecaster("auto"), in turn
 _SEQUENCE_HEAD_REFUSED = (
@@ -85,14 +79,16 @@ _SEQUENCE_HEAD_REFUSED = (
     "or head='attention'")
 
 
-def default_estimator(cell: str = "gru", n_windows: int = 100, *, random_state=None,
-                      verbose: int = 0):
+def default_estimator(cell: str = "gru", *, random_state=None, verbose: int = 0):
     """The network a :class:`Forecaster` trains when ``estimator`` is a cell name.
 
     One layer of 32 units, Adam at ``1e-3``, gradient-norm clipping at 1 (for
     the LSTM a forget-gate bias of 0: see :class:`~gatedts.LSTMRegressor`),
     ``scaling=None`` (the Forecaster standardises its windows itself),
-    and three choices that depend on the number of training windows ``n``:
+    and ``alpha``, ``max_iter`` and ``batch_size`` on "auto", which the
+    network resolves at ``fit`` from the number of training windows ``n``
+    (:func:`gatedts.estimators.auto_settings`; the fitted values are
+    ``alpha_``, ``max_iter_`` and ``batch_size_``):
 
     * L2 weight decay ``alpha = 4 / n``: a fixed Gaussian prior on the weights
       against the *summed* squared error of the windows, so it matters less as
@@ -102,7 +98,7 @@ def default_estimator(cell: str = "gru", n_windows: int = 100, *, random_state=N
     * ``max_iter = clip(100_000 / n, 5, 300)`` epochs (a budget of 100,000
       window passes), stopping earlier when the training loss stalls
       (``tol=1e-4`` for 10 epochs): seconds on a few hundred windows, and a
-      bounded cost on long series.
+      bounded cost on long series. Reaching it does not warn.
     * shuffled mini-batches of ``clip(n // 32, 32, 256)`` windows: 32 on
       short series, larger on long ones, where the cost of a step is mostly
       per call rather than per window.
@@ -110,8 +106,6 @@ def default_estimator(cell: str = "gru", n_windows: int = 100, *, random_state=N
     Parameters
     ----------
     cell : {"gru", "lstm", "rnn"}, default "gru"
-    n_windows : int, default 100
-        Number of training windows.
     random_state : int, RandomState or None
     verbose : int, default 0
         Print one line per epoch.
@@ -119,16 +113,14 @@ def default_estimator(cell: str = "gru", n_windows: int = 100, *, random_state=N
     Returns
     -------
     GRURegressor, LSTMRegressor or RNNRegressor
-        A Forecaster then sets its ``network_options`` on it.
+        An unfitted estimator; a Forecaster then sets its ``network_options`` on it.
     """
     if cell not in ESTIMATORS:
         raise ValueError(f"unknown cell {cell!r}; choose one of {', '.join(map(repr, ESTIMATORS))}")
-    n_windows = check_positive_int(n_windows, "n_windows")
     return ESTIMATORS[cell](
-        hidden_size=32, alpha=_PRIOR / n_windows, learning_rate_init=1e-3,
-        batch_size=int(np.clip(n_windows // 32, 32, 256)),
-        max_iter=int(np.clip(round(_WINDOW_PASSES / n_windows), 5, 300)), clip_norm=1.0,
-        scaling=None, random_state=random_state, verbose=verbose)
+        hidden_size=32, alpha="auto", learning_rate_init=1e-3, batch_size="auto",
+        max_iter="auto", clip_norm=1.0, scaling=None, random_state=random_state,
+        verbose=verbose)
 
 
 class Forecaster(ConformalIntervals, BaseEstimator):
@@ -361,12 +353,11 @@ class Forecaster(ConformalIntervals, BaseEstimator):
         n_models = check_positive_int(self.n_models, "n_models")
         if self._default_cell() == "auto":
             n_models = max(n_models, len(_AUTO_CELLS))
-        self.estimators_ = [self._make_estimator(self.n_windows_, k) for k in range(n_models)]
+        self.estimators_ = [self._make_estimator(k) for k in range(n_models)]
         self.estimator_ = self.estimators_[0]
         with warnings.catch_warnings():
-            if self._default_cell() is not None:  # the epoch budget is deliberate
-                warnings.filterwarnings("ignore", message=".*maximum iterations",
-                                        category=ConvergenceWarning)
+            if self._default_cell() is not None:  # so is a budget in network_options
+                warnings.simplefilter("ignore", MaxIterReachedWarning)
             for k, estimator in enumerate(self.estimators_):
                 label = _model_label(estimator) + (f" {k + 1}/{n_models}" if n_models > 1
                                                    else "")
@@ -421,7 +412,7 @@ class Forecaster(ConformalIntervals, BaseEstimator):
             return seed
         return int(np.random.SeedSequence([int(seed), member]).generate_state(1)[0] >> 1)
 
-    def _make_estimator(self, n_windows, member=0):
+    def _make_estimator(self, member=0):
         """Ensemble member ``member``: a default network or a clone of ``estimator``.
 
         "auto" cycles through the cells, so its members mix GRUs, LSTMs and RNNs.
@@ -431,7 +422,7 @@ class Forecaster(ConformalIntervals, BaseEstimator):
         if cell == "auto":
             cell = _AUTO_CELLS[member % len(_AUTO_CELLS)]
         if cell is not None:
-            return self._default_network(cell, n_windows, seed)
+            return self._default_network(cell, seed)
         self._check_no_network_options()
         if not hasattr(self.estimator, "fit") or not hasattr(self.estimator, "predict"):
             raise TypeError("estimator must be 'gru', 'lstm', 'rnn', 'auto', None or a regressor "
@@ -452,9 +443,9 @@ class Forecaster(ConformalIntervals, BaseEstimator):
                 f"'rnn' or 'auto'); set the parameters of your {type(self.estimator).__name__} "
                 "on it instead")
 
-    def _default_network(self, cell, n_windows, seed):
+    def _default_network(self, cell, seed):
         """:func:`default_estimator` for ``cell`` with ``network_options`` set on it."""
-        network = default_estimator(cell, n_windows, random_state=seed,
+        network = default_estimator(cell, random_state=seed,
                                     verbose=int(self.verbose >= 2))
         if self.decoder:
             network.set_params(decoder=True)

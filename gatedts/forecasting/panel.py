@@ -31,9 +31,9 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin, clone
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import get_tags
 
+from ..estimators import MaxIterReachedWarning
 from ..nn.cells import CELL_NAMES
 from ._progress import progress_bar
 from ._series import check_coverage, regular_index, resolve_future
@@ -466,13 +466,12 @@ def _fit_predict_global(panel, forecaster, horizon, futures, seed):
         shell.estimator_ = shell.estimators_ = None  # the windows live on in X only
         shells.append(shell)
     X, Y = np.concatenate(X), np.concatenate(Y)
-    network = _global_network(forecaster, len(X), seed)
+    network = _global_network(forecaster, seed)
     if not get_tags(network).input_tags.three_d_array:
         X = X.reshape(len(X), -1)
     with warnings.catch_warnings():
         if not isinstance(forecaster.estimator, BaseEstimator):  # the default's epoch budget
-            warnings.filterwarnings("ignore", message=".*maximum iterations",
-                                    category=ConvergenceWarning)
+            warnings.simplefilter("ignore", MaxIterReachedWarning)
         fit_network(network, X, Y[:, 0] if Y.shape[1] == 1 else Y, label="global network",
                     bar=forecaster.verbose == 1)
     forecasts = []
@@ -485,11 +484,11 @@ def _fit_predict_global(panel, forecaster, horizon, futures, seed):
     return forecasts
 
 
-def _global_network(forecaster, n_windows, seed):
+def _global_network(forecaster, seed):
     estimator = forecaster.estimator
     if estimator is None or isinstance(estimator, str):
         cell = "gru" if estimator is None else estimator.lower()
-        return forecaster._default_network(cell, n_windows, seed)
+        return forecaster._default_network(cell, seed)
     forecaster._check_no_network_options()
     network = clone(estimator)
     if seed is not None and "random_state" in network.get_params():
