@@ -36,9 +36,11 @@ from .nn import functional as F
 from .nn.core import check_quantiles, check_sample_weight
 from .training import (
     WEIGHTS_ON_CPU_ONLY,
+    MaxIterReachedWarning,
     TrainingConfig,
     TrainingDivergedWarning,
     TrainingState,
+    auto_settings,
     mean_one_weights,
     on_epoch,
     point_prediction,
@@ -46,8 +48,9 @@ from .training import (
     train,
 )
 
-__all__ = ["GRURegressor", "LSTMRegressor", "RNNRegressor", "TrainingDivergedWarning",
-           "lags_to_sequences", "mean_and_scale", "on_epoch"]
+__all__ = ["GRURegressor", "LSTMRegressor", "MaxIterReachedWarning", "RNNRegressor",
+           "TrainingDivergedWarning", "auto_settings", "lags_to_sequences", "mean_and_scale",
+           "on_epoch"]
 
 
 # ---------------------------------------------------------------- parameter constraints
@@ -180,10 +183,10 @@ _CONSTRAINTS = MappingProxyType({
     "beta_1": [Interval(0.0, 0.999999)],
     "beta_2": [Interval(0.0, 0.999999)],
     "epsilon": [_POSITIVE],
-    "alpha": [_NON_NEGATIVE],
+    "alpha": [_NON_NEGATIVE, Options("auto")],
     "clip_norm": [_POSITIVE, None],
     "batch_size": [_SIZE, Options("auto")],
-    "max_iter": [_SIZE],
+    "max_iter": [_SIZE, Options("auto")],
     "shuffle": [_BOOL],
     "tol": [_NON_NEGATIVE],
     "early_stopping": [_BOOL],
@@ -386,14 +389,20 @@ _TRAINING_DOC = """\
     nesterovs_momentum : bool, default True
     beta_1, beta_2, epsilon : float
         Adam's constants.
-    alpha : float, default 0.0001
-        L2 penalty on weights (not biases), added to the gradient.
+    alpha : float or "auto", default 0.0001
+        L2 penalty on weights (not biases), added to the gradient. "auto":
+        ``4 / n_samples``, a fixed prior against the summed squared error
+        that matters less as data grow (see
+        :func:`~gatedts.estimators.auto_settings`).
     clip_norm : float or None, default 1.0
         Clip the global gradient norm to this value (None: no clipping).
     batch_size : int or "auto", default "auto"
-        ``min(32, n_samples)`` for "auto".
-    max_iter : int, default 200
-        Maximum number of epochs.
+        "auto": ``clip(n_samples // 32, 32, 256)``, so 32 up to 1,055
+        samples. A batch never holds more than the samples trained on.
+    max_iter : int or "auto", default 200
+        Maximum number of epochs. "auto": ``clip(round(100_000 / n_samples),
+        5, 300)``, a budget of 100,000 sample passes, and reaching it does not
+        warn (an explicit number does: :class:`MaxIterReachedWarning`).
     shuffle : bool, default True
         Shuffle samples every epoch.
     tol : float, default 1e-4
@@ -440,6 +449,11 @@ _TRAINING_DOC = """\
     best_loss_, best_validation_score_ : float or None
     n_iter_ : int
         Epochs run.
+    alpha_, max_iter_, batch_size_ : float, int, int
+        The values of ``alpha``, ``max_iter`` and ``batch_size`` that trained,
+        "auto" resolved from the samples of the fit (of positive weight) that
+        initialised the weights: ``fit``, or the first ``partial_fit``; later
+        ``partial_fit`` calls keep them.
     interrupted_ : bool
         Whether Ctrl-C (a KeyboardInterrupt) stopped the last ``fit`` or
         ``partial_fit`` early; its weights are then the best so far. A
@@ -677,10 +691,11 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         ``early_stopping``, the validation R² on the last
         ``validation_fraction`` of the samples in their given order) has not
         improved by ``tol`` for ``n_iter_no_change`` epochs; early stopping
-        restores the best weights. Reaching ``max_iter`` first warns
-        ``ConvergenceWarning``. A NaN/inf loss or gradient stops training
-        with :class:`TrainingDivergedWarning` and keeps the last finite
-        weights (the best ones with early stopping). Ctrl-C stops training
+        restores the best weights. Reaching a ``max_iter`` given as a number
+        first warns :class:`MaxIterReachedWarning` (a ``ConvergenceWarning``).
+        A NaN/inf loss or gradient stops training with
+        :class:`TrainingDivergedWarning` and keeps the last finite weights (the
+        best ones with early stopping). Ctrl-C stops training
         cleanly with the best weights so far, warns ``RuntimeWarning`` and
         sets ``interrupted_``.
 
@@ -758,20 +773,34 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
             self._check_future(X_future)
         else:
             self._initialize(X, y, sample_weight, X_future)
+        self._resolve_auto(len(X), keep=resume and incremental)
         X, y = self._scale_inputs(X), self._scale_targets(y)
         inputs = None if X_future is None else {"X_future": self._scale_future(X_future)}
-        config = TrainingConfig.from_params(self._cell, self.get_params(deep=False),
-                                            cell_options=self._cell_options(),
-                                            name=type(self).__name__)
+        config = TrainingConfig.from_params(
+            self._cell, self.get_params(deep=False), cell_options=self._cell_options(),
+            resolved={"alpha": self.alpha_, "max_iter": self.max_iter_,
+                      "batch_size": self.batch_size_},
+            name=type(self).__name__)
         state = TrainingState(**{field: getattr(self, attribute)  # optimizer: not in files
                                  for field, attribute in _STATE_ATTRIBUTES.items()
                                  if hasattr(self, attribute)})
         try:
-            train(config, state, X, y, 1 if incremental else self.max_iter,
+            train(config, state, X, y, 1 if incremental else self.max_iter_,
                   incremental=incremental, sample_weight=sample_weight, inputs=inputs)
         finally:  # also on an error: the attributes describe the weights reached
             self._set_state(state)
         return self
+
+    def _resolve_auto(self, n_samples, keep):
+        """Set ``alpha_``, ``max_iter_`` and ``batch_size_``: the parameters, "auto" resolved
+        for ``n_samples`` (``keep``: as the call that initialised the weights resolved it)."""
+        auto = auto_settings(n_samples)
+        for name in ("alpha", "max_iter", "batch_size"):
+            value = getattr(self, name)
+            if isinstance(value, str):  # "auto"
+                value = getattr(self, f"{name}_", None) if keep else None
+                value = auto[name] if value is None else value
+            setattr(self, f"{name}_", value)
 
     def _set_state(self, state):
         for field, attribute in _STATE_ATTRIBUTES.items():

@@ -31,7 +31,8 @@ from .nn import functional as F
 from .nn.optim import clip_grad_norm, make_optimizer, make_schedule
 from .nn.threads import single_threaded_blas
 
-__all__ = ["TrainingConfig", "TrainingDivergedWarning", "TrainingState", "mean_one_weights",
+__all__ = ["AUTO_PRIOR", "AUTO_SAMPLE_PASSES", "MaxIterReachedWarning", "TrainingConfig",
+           "TrainingDivergedWarning", "TrainingState", "auto_settings", "mean_one_weights",
            "on_epoch", "point_prediction", "predict", "train"]
 
 PREDICT_CHUNK = 4096  # samples per predict call: bounds the forward-pass buffers
@@ -39,8 +40,52 @@ WEIGHTS_ON_CPU_ONLY = ("sample_weight trains on the CPU only (the CUDA loss kern
                        "unweighted); use device='cpu'")
 
 
+# What the "auto" values of alpha, max_iter and batch_size stand for, given the n
+# samples a fit trains on (see auto_settings).
+AUTO_PRIOR = 4.0  # alpha = AUTO_PRIOR / n
+AUTO_SAMPLE_PASSES = 100_000  # max_iter = AUTO_SAMPLE_PASSES / n epochs, within 5..300
+
+
 class TrainingDivergedWarning(ConvergenceWarning):
     """The loss or the gradient became NaN/inf; training stopped on finite weights."""
+
+
+class MaxIterReachedWarning(ConvergenceWarning):
+    """``fit`` ran its ``max_iter`` epochs without meeting the stopping rule.
+
+    Not raised when ``max_iter="auto"``: the estimator chose that budget
+    itself, so reaching it is the plan rather than a sign that the number a
+    user gave was too small (``n_iter_ == max_iter_`` tells that it was reached).
+    Filter it by this class, never by its message.
+    """
+
+
+def auto_settings(n_samples):
+    """The numbers ``alpha="auto"``, ``max_iter="auto"`` and ``batch_size="auto"`` stand for.
+
+    For a fit on ``n`` samples:
+
+    * ``alpha = 4 / n``: a fixed Gaussian prior on the weights against the
+      *summed* squared error of the samples, so it matters less as data grow;
+    * ``max_iter = clip(round(100_000 / n), 5, 300)`` epochs, a budget of
+      100,000 sample passes;
+    * ``batch_size = clip(n // 32, 32, 256)`` (never more than the samples
+      trained on): 32 up to 1,055 samples, larger beyond, where the cost of a
+      step is mostly per call rather than per sample.
+
+    Parameters
+    ----------
+    n_samples : int
+        Samples the fit trains on (those of positive weight).
+
+    Returns
+    -------
+    dict
+        ``{"alpha": float, "max_iter": int, "batch_size": int}``.
+    """
+    return {"alpha": AUTO_PRIOR / n_samples,
+            "max_iter": int(np.clip(round(AUTO_SAMPLE_PASSES / n_samples), 5, 300)),
+            "batch_size": int(np.clip(n_samples // 32, 32, 256))}
 
 
 class _Diverged(Exception):
@@ -108,9 +153,12 @@ class TrainingConfig:
     """The settings of :func:`train`: an estimator's training parameters, already validated.
 
     The fields named like an estimator parameter have its meaning (see
-    :class:`gatedts.GRURegressor`); build one with :meth:`from_params`.
-    ``cell_options`` are the cell's keyword options of the functional API
-    (``reset_after``), ``name`` names the model in warnings.
+    :class:`gatedts.GRURegressor`), with ``alpha``, ``max_iter`` and
+    ``batch_size`` resolved to numbers (:func:`auto_settings`); build one with
+    :meth:`from_params`. ``cell_options`` are the cell's keyword options of
+    the functional API (``reset_after``), ``warn_at_max_iter`` whether
+    reaching ``max_iter`` warns :class:`MaxIterReachedWarning` (not for a budget
+    chosen by "auto"), ``name`` names the model in warnings.
     """
 
     cell: str
@@ -128,7 +176,7 @@ class TrainingConfig:
     epsilon: float
     alpha: float
     clip_norm: float | None
-    batch_size: int | str
+    batch_size: int
     max_iter: int
     shuffle: bool
     tol: float
@@ -138,14 +186,27 @@ class TrainingConfig:
     device: str
     verbose: int
     cell_options: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    warn_at_max_iter: bool = True
     name: str = "model"
 
     @classmethod
-    def from_params(cls, cell, params, *, cell_options=None, name="model"):
-        """The config of ``cell`` from an estimator's ``get_params()``; other keys are ignored."""
-        own = {f.name for f in fields(cls)} - {"cell", "cell_options", "name"}
+    def from_params(cls, cell, params, *, cell_options=None, resolved=None, name="model"):
+        """The config of ``cell`` from an estimator's ``get_params()``; other keys are ignored.
+
+        ``resolved`` maps the parameters set to "auto" to their numbers
+        (:func:`auto_settings`).
+        """
+        own = {f.name for f in fields(cls)} - {"cell", "cell_options", "warn_at_max_iter",
+                                               "name"}
+        values = {**params, **(resolved or {})}
+        unresolved = sorted(key for key in ("alpha", "max_iter", "batch_size")
+                            if isinstance(values.get(key), str))
+        if unresolved:
+            raise ValueError(f"{', '.join(unresolved)} of 'auto' must be resolved (pass "
+                             "resolved=auto_settings(n_samples))")
         return cls(cell=cell, cell_options=MappingProxyType(dict(cell_options or {})),
-                   name=name, **{key: params[key] for key in own})
+                   warn_at_max_iter=params["max_iter"] != "auto", name=name,
+                   **{key: values[key] for key in own})
 
 
 @dataclass
@@ -282,12 +343,14 @@ def train(config, state, X, y, n_epochs, *, incremental=False, sample_weight=Non
         Ctrl-C: training stops on the best weights so far and
         ``state.interrupted`` is set (until the next call).
 
+    MaxIterReachedWarning
+        ``fit`` ran ``n_epochs`` epochs without meeting the stopping rule
+        (unless ``config.warn_at_max_iter`` is False).
+
     Notes
     -----
     After each epoch the callbacks of the enclosing :func:`on_epoch` blocks
     are called.
-    ConvergenceWarning
-        ``fit`` ran ``n_epochs`` epochs without meeting the stopping rule.
     """
     if sample_weight is not None and config.device != "cpu":
         raise ValueError(WEIGHTS_ON_CPU_ONLY)
@@ -297,7 +360,7 @@ def train(config, state, X, y, n_epochs, *, incremental=False, sample_weight=Non
     validation = (*validation[:2], mean_one_weights(validation[2]), validation[3])
     y_train = y_train.astype(state.params["head.bias"].dtype)
     n = len(X_train)
-    batch = min(32 if config.batch_size == "auto" else int(config.batch_size), n)
+    batch = min(int(config.batch_size), n)
     if state.optimizer is None or not incremental:
         state.optimizer = make_optimizer(
             config.solver, state.params, lr=config.learning_rate_init,
@@ -384,9 +447,10 @@ def train(config, state, X, y, n_epochs, *, incremental=False, sample_weight=Non
             return state
     if config.early_stopping and not incremental:
         state.params = _copy(best)
-    if not converged and not incremental:
+    if not converged and not incremental and config.warn_at_max_iter:
         warnings.warn(f"{config.name}: maximum iterations ({config.max_iter}) reached and "
-                      "the optimization hasn't converged yet.", ConvergenceWarning, stacklevel=4)
+                      "the optimization hasn't converged yet.", MaxIterReachedWarning,
+                      stacklevel=4)
     return state
 
 

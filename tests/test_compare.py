@@ -178,7 +178,7 @@ def test_sized_network_inside_a_forecaster(airline):
     f = Forecaster(model, horizon=6, random_state=0).fit(airline.iloc[:-6])
     assert len(fits) == 1 and fits[0].n_iter_ == 2 and fits[0].interrupted_ is False
     net = network(f)
-    assert net.hidden_size == 3 and net.alpha == pytest.approx(4 / f.n_windows_)
+    assert net.hidden_size == 3 and net.alpha_ == pytest.approx(4 / f.n_windows_)
     assert fits[0].n_parameters_ == n_parameters("lstm", 1, 3, 6)
     X, Y = training_windows(f)
     assert X.shape == (f.n_windows_, f.window_, 1) and Y.shape == (f.n_windows_, 6)

@@ -373,7 +373,8 @@ def test_grid_search_pipeline_with_time_series_split():
     ({"dropout": 1.0}, "dropout must be a number >= 0.0 and <= 0.99"),
     ({"clip_norm": -1.0}, "clip_norm must be a number > 0"),
     ({"batch_size": 0}, "batch_size must be an integer >= 1"),
-    ({"max_iter": 2.5}, "max_iter must be an integer >= 1, got 2.5"),
+    ({"max_iter": 2.5}, "max_iter must be an integer >= 1 or 'auto', got 2.5"),
+    ({"alpha": "big"}, "alpha must be a number >= 0.0 or 'auto', got 'big'"),
     ({"validation_fraction": 0.0}, "validation_fraction must be a number > 0"),
     ({"dtype": "float16"}, "dtype must be one of 'float32', 'float64', got 'float16'"),
     ({"device": "tpu"}, "device must be one of"),
@@ -643,8 +644,12 @@ def test_training_config_is_built_from_the_parameters():
     model = LSTMRegressor(solver="sgd", clip_norm=None, peephole=True, batch_size=16)
     config = T.TrainingConfig.from_params("lstm", model.get_params(), name="LSTMRegressor")
     assert (config.solver, config.clip_norm, config.batch_size) == ("sgd", None, 16)
-    assert {f.name for f in dataclasses.fields(config)} - {"cell", "cell_options", "name"} \
+    assert {f.name for f in dataclasses.fields(config)} - {"cell", "cell_options", "name",
+                                                           "warn_at_max_iter"} \
         <= set(model.get_params())
+    assert config.warn_at_max_iter  # max_iter=200, not "auto"
+    with pytest.raises(ValueError, match="batch_size of 'auto' must be resolved"):
+        T.TrainingConfig.from_params("gru", GRURegressor().get_params())
     with pytest.raises(dataclasses.FrozenInstanceError):
         config.max_iter = 3
     with pytest.raises(KeyError):  # every training parameter is needed
@@ -659,7 +664,8 @@ def test_train_updates_an_explicit_state():
     rng = np.random.default_rng(np.random.RandomState(0).randint(2**31))
     params = E.F.init_params("rnn", 1, 3, 1, 1, random_state=rng, dtype=np.float32)
     state = T.TrainingState.start(params, rng, early_stopping=False)
-    config = T.TrainingConfig.from_params("rnn", model.get_params())
+    config = T.TrainingConfig.from_params("rnn", model.get_params(),
+                                          resolved={"batch_size": model.batch_size_})
     with pytest.warns(ConvergenceWarning, match="model: maximum iterations"):
         out = T.train(config, state, X.astype(np.float32), y[:, None], 3)
     assert out is state and state.n_iter == 3 and state.t == 36
@@ -1015,9 +1021,48 @@ def test_sample_weights_train_on_the_cpu_only():
     with pytest.raises(ValueError, match="sample_weight trains on the CPU only"):
         model.fit(X, y, sample_weight=np.ones(len(X)))
     assert not hasattr(model, "params_")  # refused before any work
-    config = T.TrainingConfig.from_params("gru", model.get_params())
+    config = T.TrainingConfig.from_params("gru", model.get_params(),
+                                          resolved=T.auto_settings(len(X)))
     params = E.F.init_params("gru", 1, 2)
     state = T.TrainingState.start(params, np.random.default_rng(0), early_stopping=False)
     with pytest.raises(ValueError, match="sample_weight trains on the CPU only"):
         T.train(config, state, X[:, :, None].astype(np.float32), y[:, None], 1,
                 sample_weight=np.ones(len(X)))
+
+
+def test_auto_settings_follow_the_number_of_samples():
+    assert T.auto_settings(80) == {"alpha": 0.05, "max_iter": 300, "batch_size": 32}
+    assert T.auto_settings(5_000) == {"alpha": 8e-4, "max_iter": 20, "batch_size": 156}
+    assert T.auto_settings(1_000_000) == {"alpha": 4e-6, "max_iter": 5, "batch_size": 256}
+
+
+def test_auto_resolves_at_fit_without_warning_and_trains_as_its_numbers():
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((20_000, 2, 1)), rng.standard_normal(20_000)
+    auto = GRURegressor(hidden_size=2, alpha="auto", max_iter="auto", random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # its own budget: quiet
+        auto.fit(X, y)
+    assert (auto.alpha_, auto.max_iter_, auto.batch_size_) == (2e-4, 5, 256)
+    assert auto.n_iter_ == 5 and auto.get_params()["alpha"] == "auto"
+    explicit = GRURegressor(hidden_size=2, alpha=2e-4, max_iter=5, batch_size=256,
+                            random_state=0)
+    with pytest.warns(E.MaxIterReachedWarning, match="maximum iterations"):
+        explicit.fit(X, y)  # a number the user gave: reaching it warns
+    for key in auto.params_:
+        np.testing.assert_array_equal(auto.params_[key], explicit.params_[key])
+    # partial_fit keeps what the fit that initialised the weights resolved.
+    auto.partial_fit(X[:100], y[:100])
+    assert (auto.alpha_, auto.max_iter_, auto.batch_size_) == (2e-4, 5, 256)
+    first = GRURegressor(hidden_size=2, alpha="auto", random_state=0).partial_fit(X[:64], y[:64])
+    assert (first.alpha_, first.max_iter_, first.batch_size_) == (4 / 64, 200, 32)
+
+
+def test_max_iter_warning_is_its_own_convergence_warning():
+    assert issubclass(E.MaxIterReachedWarning, ConvergenceWarning)
+    assert not issubclass(E.MaxIterReachedWarning, E.TrainingDivergedWarning)
+    X, y = _xy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.simplefilter("ignore", E.MaxIterReachedWarning)  # by class, not by text
+        GRURegressor(hidden_size=4, max_iter=2, random_state=0).fit(X, y)

@@ -596,12 +596,12 @@ def test_sklearn_conventions():
 
 
 def test_default_estimator_configuration():
-    est = default_estimator("gru", 80, random_state=3)
+    est = default_estimator("gru", random_state=3)
     assert isinstance(est, GRURegressor)
-    assert est.hidden_size == 32 and est.alpha == pytest.approx(0.05)
-    assert est.max_iter == 300 and est.random_state == 3
-    assert default_estimator("rnn", 100_000).max_iter == 5
-    lstm = default_estimator("lstm", 80)
+    assert est.hidden_size == 32 and est.random_state == 3
+    # The data-dependent choices are the estimator's "auto", resolved at fit.
+    assert (est.alpha, est.max_iter, est.batch_size) == ("auto", "auto", "auto")
+    lstm = default_estimator("lstm")
     assert lstm.forget_bias == 0.0 and lstm.alpha == est.alpha  # the GRU recipe otherwise
     # The Forecaster standardises its windows itself: its networks scale nothing more.
     assert est.scaling is None and lstm.scaling is None and GRURegressor().scaling == "standard"
@@ -741,7 +741,7 @@ def test_network_options_set_every_network():
         f.predict_interval()
     assert caps == [3] * (3 * 3 * 3)  # 3 members, fitted for the forecast and for 2 folds
     assert [(m.hidden_size, m.num_layers) for m in f.estimators_] == [(4, 2)] * 3
-    default = default_estimator("lstm", f.n_windows_, random_state=f.estimators_[1].random_state)
+    default = default_estimator("lstm", random_state=f.estimators_[1].random_state)
     assert f.estimators_[1].get_params() == default.set_params(**options).get_params()
     assert clone(f).get_params()["network_options"] == options
     for bad, error, message in [

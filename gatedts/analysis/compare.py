@@ -25,7 +25,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
-from ..estimators import ESTIMATORS
+from ..estimators import ESTIMATORS, MaxIterReachedWarning
 from ..forecasting._series import check_y
 from ..forecasting._validation import check_positive_int
 from ..forecasting.backtesting import backtest
@@ -59,10 +59,9 @@ _DEFAULTS = {"seeds": 5, "reference_hidden_size": REFERENCE_HIDDEN_SIZE, "max_it
 class SizedNetwork(RegressorMixin, BaseEstimator):
     """The Forecaster's default network for ``cell``, with a given hidden size.
 
-    At ``fit`` it builds :func:`~gatedts.forecasting.default_estimator` for the
-    number of training windows it receives (weight decay, batch size and epoch
-    budget follow the data as usual), overrides ``hidden_size`` (and
-    ``max_iter`` if given) and fits it. Pass it to
+    At ``fit`` it builds :func:`~gatedts.forecasting.default_estimator` (whose
+    weight decay, batch size and epoch budget follow the training windows as
+    usual), overrides ``hidden_size`` (and ``max_iter`` if given) and fits it. Pass it to
     ``Forecaster(SizedNetwork("lstm", 27))``.
 
     Parameters
@@ -112,14 +111,13 @@ class SizedNetwork(RegressorMixin, BaseEstimator):
 
     def fit(self, X, y):
         """Build the default network for ``len(X)`` windows, resized, and fit it."""
-        model = default_estimator(self.cell, len(X), random_state=self.random_state)
+        model = default_estimator(self.cell, random_state=self.random_state)
         model.set_params(**(self.options or {}), hidden_size=self.hidden_size)
         if self.max_iter is not None:
             model.set_params(max_iter=self.max_iter)
         start = time.perf_counter()
-        with warnings.catch_warnings():  # the epoch budget is deliberate
-            warnings.filterwarnings("ignore", message=".*maximum iterations",
-                                    category=ConvergenceWarning)
+        with warnings.catch_warnings():  # an epoch cap is deliberate
+            warnings.simplefilter("ignore", MaxIterReachedWarning)
             model.fit(X, y)
         self.fit_time_ = time.perf_counter() - start
         self.estimator_ = model

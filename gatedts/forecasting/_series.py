@@ -14,8 +14,8 @@ import pandas as pd
 from ._validation import as_float_array, check_series_index
 from .windows import future_index
 
-__all__ = ["check_coverage", "check_exog", "check_exog_future", "check_y", "future_rows_from",
-           "regular_index", "resolve_future"]
+__all__ = ["check_coverage", "check_exog", "check_exog_future", "check_y", "regular_index",
+           "resolve_future"]
 
 
 def check_coverage(coverage):
@@ -112,12 +112,26 @@ def _irregularity(index) -> str:
     return f"y index has no regular frequency (irregular spacing); {advice}"
 
 
-def check_exog(exog, y, n_obs):
-    """Float exog values (n_obs, n_exog) and column labels, or (None, [])."""
-    if exog is None:
-        return None, []
+def check_exog(exog, y, n_obs, expected=None):
+    """Float exog values (n_obs, n_exog) and column labels, or (None, []).
+
+    ``expected``: the columns a fitted model reads (a DataFrame is reordered to
+    them), or None for a new fit.
+    """
     if isinstance(exog, pd.Series):
         exog = exog.to_frame()
+    if expected is not None:
+        if (exog is None) != (not expected):
+            raise ValueError(f"the forecaster was fitted with the exog columns {expected}; "
+                             "exog must have them" if expected else
+                             "the forecaster was fitted without exog; exog must be None")
+        if isinstance(exog, pd.DataFrame):
+            missing = [c for c in expected if c not in exog.columns]
+            if missing:
+                raise ValueError(f"exog lacks the columns {missing} the forecaster was fitted on")
+            exog = exog[expected]
+    if exog is None:
+        return None, []
     if isinstance(exog, pd.DataFrame):
         if isinstance(y, (pd.Series, pd.DataFrame)) and not exog.index.equals(y.index):
             raise ValueError("exog index does not match y index; align them first, e.g. "
@@ -131,19 +145,30 @@ def check_exog(exog, y, n_obs):
     if values.shape[0] != n_obs:
         raise ValueError(f"exog has {values.shape[0]} rows but y has {n_obs} observations; "
                          "they must be aligned in time")
+    if expected is not None and len(columns) != len(expected):
+        raise ValueError(f"exog has {len(columns)} columns; the forecaster was fitted on "
+                         f"{len(expected)} ({expected})")
     return values, columns
 
 
-def resolve_future(future_exog, columns):
+def resolve_future(future_exog, columns, strategy="direct"):
+    """The future-known columns among ``columns``; the recursive strategy needs all."""
     if future_exog is None or future_exog is False:
-        return []
-    if future_exog is True:
-        return list(columns)
-    names = [future_exog] if isinstance(future_exog, (str, int)) else list(future_exog)
-    missing = [c for c in names if c not in columns]
-    if missing:
-        raise ValueError(f"future_exog columns {missing} are not in exog (columns: {columns})")
-    return [c for c in columns if c in names]
+        future = []
+    elif future_exog is True:
+        future = list(columns)
+    else:
+        names = [future_exog] if isinstance(future_exog, (str, int)) else list(future_exog)
+        missing = [c for c in names if c not in columns]
+        if missing:
+            raise ValueError(f"future_exog columns {missing} are not in exog (columns: {columns})")
+        future = [c for c in columns if c in names]
+    past_only = [c for c in columns if c not in future]
+    if strategy == "recursive" and past_only:
+        raise ValueError(
+            f"strategy='recursive' needs future values of every exog column, but "
+            f"{past_only} are past-only; list them in future_exog or use strategy='direct'")
+    return future
 
 
 def check_exog_future(exog_future, columns, future, n_rows, *, horizon, model_horizon,
@@ -193,15 +218,3 @@ def check_exog_future(exog_future, columns, future, n_rows, *, horizon, model_ho
     rows[:, mask] = known[:n_rows]
     return rows
 
-
-def future_rows_from(exog, origin, n_rows, future_mask):
-    """The future-known columns (``future_mask``) of the ``n_rows`` exog rows after
-    ``origin``, for data that hold the future (calibration, backtests).
-
-    The rows are padded with the last one where ``n_rows`` runs past the end of
-    the data.
-    """
-    rows = exog[origin: origin + n_rows, np.asarray(future_mask, dtype=bool)]
-    if len(rows) < n_rows:
-        rows = np.vstack([rows, np.repeat(rows[-1:], n_rows - len(rows), axis=0)])
-    return rows

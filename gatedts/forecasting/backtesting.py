@@ -149,9 +149,9 @@ def backtest(forecaster, y, exog=None, *, initial, step=None, horizon=None, refi
                 model = clone(forecaster).fit(series.iloc[:origin],
                                               None if frame is None else frame.iloc[:origin])
             history_exog = None if exog_values is None else exog_values[:origin]
-            forecast = model.forecast_from(
-                values[:origin], history_exog, model.exog_future_from(exog_values, origin, horizon),
-                horizon=horizon, coverage=coverage)
+            future = model.windowing_.exog_future_from(exog_values, origin, horizon)
+            forecast = model.forecast_from(values[:origin], history_exog, future,
+                                           horizon=horizon, coverage=coverage)
             if coverage is None:
                 point, lower, upper = forecast.to_numpy(), np.full(horizon, np.nan), np.full(
                     horizon, np.nan)

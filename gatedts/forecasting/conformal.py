@@ -134,7 +134,7 @@ def _fold(forecaster, resolved, end, horizon, attempts):
     for origin in range(cut, end - horizon + 1):
         pred = model.forecast_from(
             y[:origin], None if exog is None else exog[:origin],
-            model.exog_future_from(exog, origin, horizon), horizon=horizon).to_numpy()
+            model.windowing_.exog_future_from(exog, origin, horizon), horizon=horizon).to_numpy()
         actual = y[origin: origin + horizon]
         scores.append(np.abs(to_scores(actual) - to_scores(pred)))
     return np.array(scores), count, window

@@ -15,32 +15,26 @@ conformal intervals (:mod:`~gatedts.forecasting.conformal`).
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from functools import partial
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator
 from sklearn.linear_model import Ridge
-from sklearn.multioutput import MultiOutputRegressor
-from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
-from ..estimators import ESTIMATORS
-from ..nn.cells import CELL_NAMES
 from ._series import (
     check_coverage,
     check_exog,
     check_exog_future,
     check_y,
-    future_rows_from,
     regular_index,
     resolve_future,
 )
 from ._validation import check_positive_int
 from .backtesting import BacktestResult, backtest
 from .conformal import ConformalCalibration
-from .ensemble import fit_members, fit_network
+from .ensemble import Members, default_estimator, fit_members, fit_network
 from .pipeline import PreparedFit, forecast_path, inference_window
 from .transforms import TargetTransform, resolve_transforms
 from .windows import Windowing, future_index, resolve_window
@@ -48,83 +42,20 @@ from .windows import Windowing, future_index, resolve_window
 __all__ = ["BacktestResult", "Forecaster", "PreparedFit", "backtest", "default_estimator",
            "fit_network", "regular_index"]
 
-# L2 prior strength of the default networks, relative to the summed squared error
-# of all training windows: weight decay alpha = _PRIOR / n_windows.
-_PRIOR = 4.0
-# Default training budget: at most this many window passes (epochs x windows).
-_WINDOW_PASSES = 100_000
-_AUTO_CELLS = CELL_NAMES  # the members of Forecaster("auto"), in turn
-_SEQUENCE_HEAD_REFUSED = (
-    "head='sequence' does not fit a Forecaster: its networks predict the horizon from a "
-    "window (one target per future step), not one target per input step; use head='last' "
-    "or head='attention'")
-
-
-def default_estimator(cell: str = "gru", n_windows: int = 100, *, random_state=None,
-                      verbose: int = 0):
-    """The network a :class:`Forecaster` trains when ``estimator`` is a cell name.
-
-    One layer of 32 units, Adam at ``1e-3``, gradient-norm clipping at 1 (for
-    the LSTM a forget-gate bias of 0: see :class:`~gatedts.LSTMRegressor`),
-    ``scaling=None`` (the Forecaster standardises its windows itself),
-    and three choices that depend on the number of training windows ``n``:
-
-    * L2 weight decay ``alpha = 4 / n``: a fixed Gaussian prior on the weights
-      against the *summed* squared error of the windows, so it matters less as
-      data grow. Small series are smoothed towards their mean instead of
-      extrapolating the last swings; this is what makes a 32-unit network
-      safe on 100 windows.
-    * ``max_iter = clip(100_000 / n, 5, 300)`` epochs (a budget of 100,000
-      window passes), stopping earlier when the training loss stalls
-      (``tol=1e-4`` for 10 epochs): seconds on a few hundred windows, and a
-      bounded cost on long series.
-    * shuffled mini-batches of ``clip(n // 32, 32, 256)`` windows: 32 on
-      short series, larger on long ones, where the cost of a step is mostly
-      per call rather than per window.
-
-    Parameters
-    ----------
-    cell : {"gru", "lstm", "rnn"}, default "gru"
-    n_windows : int, default 100
-        Number of training windows.
-    random_state : int, RandomState or None
-    verbose : int, default 0
-        Print one line per epoch.
-
-    Returns
-    -------
-    GRURegressor, LSTMRegressor or RNNRegressor
-        A Forecaster then sets its ``network_options`` on it.
-    """
-    if cell not in ESTIMATORS:
-        raise ValueError(f"unknown cell {cell!r}; choose one of {', '.join(map(repr, ESTIMATORS))}")
-    n_windows = check_positive_int(n_windows, "n_windows")
-    return ESTIMATORS[cell](
-        hidden_size=32, alpha=_PRIOR / n_windows, learning_rate_init=1e-3,
-        batch_size=int(np.clip(n_windows // 32, 32, 256)),
-        max_iter=int(np.clip(round(_WINDOW_PASSES / n_windows), 5, 300)), clip_norm=1.0,
-        scaling=None, random_state=random_state, verbose=verbose)
-
-
 class Forecaster(BaseEstimator):
     """Forecast a time series with a recurrent network (or any regressor).
 
     Parameters
     ----------
     estimator : {"gru", "lstm", "rnn", "auto"}, regressor or None, default None
-        A cell name (``None`` means ``"gru"``) builds :func:`default_estimator`
-        sized for the data at ``fit`` (with ``network_options`` on top); "auto"
-        builds members of every cell in turn (GRU, LSTM, RNN, GRU, ...; at
-        least one of each) and combines them. Any scikit-learn regressor is
-        cloned and used as is (regressors
-        without 3-D input support get each window flattened into one row, so
-        ``Ridge()`` is a fine baseline; single-output ones, such as
-        ``HistGradientBoostingRegressor()``, are wrapped in a
-        ``MultiOutputRegressor`` when the direct strategy needs several outputs).
+        A cell name (``None`` means ``"gru"``) trains :func:`default_estimator`
+        (with ``network_options`` on top); "auto" members of every cell in turn
+        (at least one of each). A scikit-learn regressor is cloned and used as
+        is: one without 3-D input gets each window flattened into one row
+        (``Ridge()`` is a fine baseline), a single-output one is wrapped in a
+        ``MultiOutputRegressor`` when the direct strategy needs several outputs.
     window : int or "auto", default "auto"
-        Input length. "auto" is two seasons, at least ``1.25 * horizon``
-        (Hewamalage, Bergmeir & Bandara 2021) and at least 10 steps,
-        shortened if needed so that at least 10 training windows remain.
+        Input length; "auto": :func:`~gatedts.forecasting.windows.resolve_window`.
     horizon : int, default 1
         Steps forecast by :meth:`predict` by default. With the direct
         strategy it is also the number of network outputs; forecasting
@@ -133,13 +64,9 @@ class Forecaster(BaseEstimator):
         "direct": one network outputs all ``horizon`` steps. "recursive": a
         one-step network is iterated, each forecast fed back as input.
     decoder : bool, default False
-        Forecast the ``horizon`` steps with an encoder-decoder network
-        (``decoder=True`` of the default networks): the decoder runs one step
-        per forecast value, fed its previous value and the future-known exog
-        of that step (``future_exog``). Trained with teacher forcing on the
-        windows' next ``horizon`` values (relative to the window's last value
-        with the local level). Only with the default networks (``estimator``
-        a cell name or "auto") and ``strategy="direct"``; CPU only.
+        Default networks with ``decoder=True`` (:class:`~gatedts.GRURegressor`):
+        a decoder emits the horizon one step at a time, fed its previous value
+        and that step's future-known exog. Needs ``strategy="direct"``.
     scaler : {"standard", "minmax"}, None or transformer, default "standard"
         Applied to the transformed target and to the exogenous columns.
     seasonal_period : int or None, default None
@@ -158,13 +85,9 @@ class Forecaster(BaseEstimator):
         (:func:`~gatedts.seasonality.kpss_statistic`), else 0.
     local_level : bool or "auto", default "auto"
         Express each window relative to its last (transformed) value and
-        forecast the change from it, scaled per series (see above). "auto":
-        on unless a seasonal difference is taken, where the seasonally
-        differenced series is modelled as is. Chosen with ``difference``'s
-        default on the development benchmark (``benchmarks/accuracy.py``, 43
-        series, 3 rolling origins): the default GRU's mean MASE went from 1.52
-        to 1.17 (yearly series: 2.73 to 1.61; wineind: 1.84 to 1.04, below
-        seasonal naive's 1.06).
+        forecast the change from it, scaled per series
+        (:class:`~gatedts.forecasting.windows.Windowing`). "auto": on unless a
+        seasonal difference is taken.
     log : bool or "auto", default "auto"
         Model ``log(y)``. "auto": when ``y`` is positive and its spread grows
         with its level (:func:`~gatedts.seasonality.prefers_log`).
@@ -183,27 +106,19 @@ class Forecaster(BaseEstimator):
     calibration_folds : int, default 2
         Blocks of ``n_calibration`` origins, one before the other, each
         forecast by its own model fitted before it; per step the interval
-        takes the widest of their conformal quantiles. Each fold costs one
-        fit. Chosen on the development benchmark (default GRU): the 90%
-        intervals covered 84% of the observations with one fold, 88% with two.
+        takes the widest of their conformal quantiles. Each fold costs one fit.
     validation_origins : int, default 0
         Inner forecast origins at the end of the training series on which
         the choices left on "auto" (log, seasonal difference, difference) are
         validated by a ridge proxy (:mod:`~gatedts.forecasting.selection`);
-        0 keeps the defaults' answers. Off by default: on the development
-        benchmark (``benchmarks/accuracy.py``) 3 origins raised the default
-        GRU's mean MASE from 1.17 to 1.49, because the linear proxy's
-        preferences do not carry over to the network.
+        0 keeps the defaults' answers.
     network_options : dict or None, default None
-        Parameters of the default networks (``estimator`` a cell name or
-        "auto") set on top of :func:`default_estimator`'s choices, for every
-        member and calibration fit: ``{"hidden_size": 16, "max_iter": 50}``.
-        Any parameter of the cell's estimator (:class:`~gatedts.GRURegressor`,
-        ...) but ``random_state``, which ``random_state`` sets per member; an
-        unknown name is an error that lists the valid ones. ``{"head":
-        "attention"}`` works; ``head="sequence"`` does not (a Forecaster's
-        targets are the horizon, not one per input step). A regressor passed
-        as ``estimator`` takes its own parameters instead.
+        Parameters of the default networks set on top of
+        :func:`default_estimator`'s, for every member and calibration fit:
+        ``{"hidden_size": 16, "max_iter": 50}``. Any parameter of the cell's
+        estimator but ``random_state`` and ``decoder`` (the Forecaster's own);
+        not ``head="sequence"`` (the targets are the horizon, not one per
+        input step).
     random_state : int, RandomState or None, default None
         Seed of the default network.
     verbose : int, default 0
@@ -223,8 +138,15 @@ class Forecaster(BaseEstimator):
     log_, seasonal_difference_, local_level_ : bool
     difference_ : int
         The resolved transform choices.
-    level_scale_ : float
-        The local level's scale (1.0 without it).
+    target_transform_ : TargetTransform
+        The fitted transforms (:mod:`~gatedts.forecasting.transforms`); also
+        as ``differencer_``, ``scaler_`` and ``exog_scaler_``.
+    windowing_ : Windowing
+        The windows (:mod:`~gatedts.forecasting.windows`), with ``level_scale_``.
+    calibration_ : ConformalCalibration
+        The interval calibration, computed when first needed.
+    y_, exog_ : ndarray
+        The training series and its exog columns (None without).
     transform_scores_ : pandas.DataFrame
         The inner validation of the "auto" transforms: one row per candidate
         with its mean MASE (``score``) and whether it was the tests' answer
@@ -241,8 +163,6 @@ class Forecaster(BaseEstimator):
         All exogenous columns, and the future-known ones.
     model_horizon_ : int
         Outputs of the network: ``horizon`` (direct) or 1 (recursive).
-    differencer_, scaler_, exog_scaler_ : transformer or None
-        The fitted transforms (:class:`~gatedts.preprocessing.Differencer`, ...).
     fit_time_ : float
         Seconds spent in :meth:`fit`.
     model_name : str
@@ -283,8 +203,6 @@ class Forecaster(BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    # ------------------------------------------------------------------ fit
-
     def fit(self, y, exog=None):
         """Choose the transforms, cut training windows and train the network.
 
@@ -304,12 +222,10 @@ class Forecaster(BaseEstimator):
         Raises
         ------
         KeyboardInterrupt
-            Ctrl-C while a network trains. The estimators stop such a fit
-            gracefully (``interrupted_``); the Forecaster passes the interrupt
-            on once that network has stopped, so no fit, interval calibration,
-            :func:`backtest` or :func:`~gatedts.forecast_many` goes on with a
-            half-trained network. A fit that is interrupted or fails leaves
-            the Forecaster as it was: unfitted, or with its previous model.
+            Ctrl-C while a network trains, passed on once it has stopped (see
+            :func:`~gatedts.forecasting.ensemble.fit_network`). A fit that is
+            interrupted or fails leaves the Forecaster as it was: unfitted, or
+            with its previous model.
         """
         return self.fit_prepared(self.prepare(y, exog))
 
@@ -323,13 +239,8 @@ class Forecaster(BaseEstimator):
             raise ValueError(f"strategy must be 'direct' or 'recursive', got {self.strategy!r}")
         values, index, name = check_y(y)
         exog_values, columns = check_exog(exog, y, len(values))
-        future = resolve_future(self.future_exog, columns)
-        past_only = [c for c in columns if c not in future]
-        if self.strategy == "recursive" and past_only:
-            raise ValueError(
-                f"strategy='recursive' needs future values of every exog column, but "
-                f"{past_only} are past-only; list them in future_exog or use strategy='direct'")
-        self._check_decoder()
+        future = resolve_future(self.future_exog, columns, self.strategy)
+        self._members().check_decoder(self.strategy)
         model_horizon = horizon if self.strategy == "direct" else 1
         choice, scores = resolve_transforms(
             values, index, seasonal_period=self.seasonal_period, log=self.log,
@@ -354,24 +265,18 @@ class Forecaster(BaseEstimator):
         The Forecaster changes only once everything has succeeded.
         """
         if members is None:
-            n_models = check_positive_int(self.n_models, "n_models")
-            if self._default_cell() == "auto":
-                n_models = max(n_models, len(_AUTO_CELLS))
-            model_horizon = prepared.windowing.horizon
-            members = [self._make_estimator(len(prepared.X), model_horizon, k)
-                       for k in range(n_models)]
+            members = self._members().build(prepared.windowing.horizon)
             fit_members(members, prepared.X, prepared.Y, prepared.X_future,
                         decoder=self.decoder, verbose=self.verbose,
-                        default_budget=self._default_cell() is not None)
+                        default_budget=self._members().cell is not None)
         choice = prepared.choice
         fitted = {
             "index_": prepared.index, "name_": prepared.name,
             "exog_columns_": prepared.exog_columns, "future_exog_": prepared.future_exog,
-            "model_horizon_": prepared.windowing.horizon,
-            "seasonal_period_": choice.seasonal_period, "log_": choice.log,
+            "model_horizon_": prepared.windowing.horizon, "log_": choice.log,
+            "seasonal_period_": choice.seasonal_period, "difference_": choice.difference,
             "seasonal_difference_": choice.seasonal_difference,
-            "difference_": choice.difference, "local_level_": choice.local_level,
-            "transform_scores_": prepared.transform_scores,
+            "local_level_": choice.local_level, "transform_scores_": prepared.transform_scores,
             "target_transform_": prepared.target_transform, "windowing_": prepared.windowing,
             "window_": prepared.windowing.window, "n_windows_": len(prepared.X),
             "estimators_": list(members), "estimator_": members[0],
@@ -383,109 +288,16 @@ class Forecaster(BaseEstimator):
             setattr(self, name, value)
         return self
 
-    def _check_decoder(self):
-        """Refuse the settings an encoder-decoder forecaster cannot have."""
-        if not isinstance(self.decoder, (bool, np.bool_)):
-            raise ValueError(f"decoder must be True or False, got {self.decoder!r}")
-        if not self.decoder:
-            return
-        if self._default_cell() is None:
-            raise ValueError("decoder=True trains the default encoder-decoder networks: "
-                             "estimator must be 'gru', 'lstm', 'rnn', 'auto' or None, not "
-                             f"a {type(self.estimator).__name__}")
-        if self.strategy != "direct":
-            raise ValueError("decoder=True forecasts every step of the horizon with its "
-                             "decoder; it needs strategy='direct', not 'recursive'")
-
-    def _default_cell(self):
-        """The cell name of a default network ("gru", "lstm", "rnn" or "auto"), else None."""
-        if self.estimator is None:
-            return "gru"
-        if isinstance(self.estimator, str):
-            name = self.estimator.lower()
-            if name not in ESTIMATORS and name != "auto":
-                raise ValueError(f"unknown estimator {self.estimator!r}; choose one of "
-                                 f"{', '.join(map(repr, [*ESTIMATORS, 'auto']))} or pass a "
-                                 "regressor")
-            return name
-        return None
-
-    def _member_seed(self, member):
-        """Seed of ensemble member ``member``: ``random_state`` itself for the first."""
-        seed = self.random_state
-        if isinstance(seed, np.random.RandomState):
-            seed = seed.randint(2**31)
-        if seed is None or member == 0:
-            return seed
-        return int(np.random.SeedSequence([int(seed), member]).generate_state(1)[0] >> 1)
-
-    def _make_estimator(self, n_windows, model_horizon, member=0):
-        """Ensemble member ``member``: a default network or a clone of ``estimator``.
-
-        "auto" cycles through the cells, so its members mix GRUs, LSTMs and RNNs.
-        """
-        cell = self._default_cell()
-        seed = self._member_seed(member)
-        if cell == "auto":
-            cell = _AUTO_CELLS[member % len(_AUTO_CELLS)]
-        if cell is not None:
-            return self.default_network(cell, n_windows, seed)
-        self.check_no_network_options()
-        if not hasattr(self.estimator, "fit") or not hasattr(self.estimator, "predict"):
-            raise TypeError("estimator must be 'gru', 'lstm', 'rnn', 'auto', None or a regressor "
-                            f"with fit and predict, got {type(self.estimator).__name__}")
-        estimator = clone(self.estimator)
-        if getattr(estimator, "head", None) == "sequence":
-            raise ValueError(_SEQUENCE_HEAD_REFUSED)
-        if member and "random_state" in estimator.get_params():
-            estimator.set_params(random_state=seed)
-        if model_horizon > 1 and not get_tags(estimator).target_tags.multi_output:
-            estimator = MultiOutputRegressor(estimator)  # one model per step of the horizon
-        return estimator
-
-    def check_no_network_options(self):
-        """Refuse ``network_options`` with a regressor of the user's (they set its own)."""
-        if self.network_options is not None:
-            raise ValueError(
-                "network_options apply to the default networks (estimator 'gru', 'lstm', "
-                f"'rnn' or 'auto'); set the parameters of your {type(self.estimator).__name__} "
-                "on it instead")
-
-    def default_network(self, cell, n_windows, seed):
-        """:func:`default_estimator` for ``cell`` with ``network_options`` set on it."""
-        network = default_estimator(cell, n_windows, random_state=seed,
-                                    verbose=int(self.verbose >= 2))
-        if self.decoder:
-            network.set_params(decoder=True)
-        options = self.network_options
-        if options is None:
-            return network
-        if not isinstance(options, Mapping):
-            raise TypeError(f"network_options must be a dict of {type(network).__name__} "
-                            f"parameters or None, got {type(options).__name__}")
-        valid = sorted(set(network.get_params(deep=False)) - {"random_state", "decoder"})
-        unknown = [name for name in options if name not in valid]
-        if unknown:
-            notes = []
-            if "random_state" in unknown:
-                notes.append("random_state is the Forecaster's own parameter, set per member")
-            if "decoder" in unknown:
-                notes.append("decoder is the Forecaster's own parameter")
-            if self._default_cell() == "auto":
-                notes.append("with 'auto' the options apply to every cell")
-            raise ValueError(
-                f"network_options: {', '.join(map(repr, unknown))} "
-                f"{'is not a parameter' if len(unknown) == 1 else 'are not parameters'} of "
-                f"{type(network).__name__}{''.join(f' ({n})' for n in notes)}; valid: "
-                f"{', '.join(valid)}")
-        if options.get("head") == "sequence":
-            raise ValueError(_SEQUENCE_HEAD_REFUSED)
-        return network.set_params(**options)
+    def _members(self) -> Members:
+        """The ensemble stage of these settings."""
+        return Members(self.estimator, n_models=self.n_models,
+                       network_options=self.network_options, decoder=self.decoder,
+                       random_state=self.random_state, verbose=self.verbose)
 
     @property
     def model_name(self) -> str:
         """Short name of the model: "GRU", "LSTM", "RNN", "AUTO" or the regressor's class."""
-        cell = self._default_cell()
+        cell = self._members().cell
         return cell.upper() if cell else type(self.estimator).__name__
 
     def _proxy(self, model_horizon):
@@ -502,14 +314,7 @@ class Forecaster(BaseEstimator):
     exog_scaler_ = property(lambda self: self.target_transform_.exog_scaler_,
                             doc="The exog columns' scaler, or None.")
 
-    # ------------------------------------------------------------ forecasting
-
-    def _forecast_values(self, values, exog_values, future_rows, horizon):
-        return forecast_path(self.target_transform_, self.windowing_, self.estimators_, values,
-                             exog_values, future_rows, horizon)
-
     def _check_horizon(self, horizon):
-        check_is_fitted(self, "estimators_")
         horizon = check_positive_int(self.horizon if horizon is None else horizon, "horizon")
         past_only = [c for c in self.exog_columns_ if c not in self.future_exog_]
         if horizon > self.model_horizon_ and past_only:
@@ -519,18 +324,16 @@ class Forecaster(BaseEstimator):
                 f"{past_only}; refit with horizon={horizon} or list them in future_exog")
         return horizon
 
-    def _rows_needed(self, horizon):
-        return -(-horizon // self.model_horizon_) * self.model_horizon_
-
     def _forecast(self, values, exog_values, exog_future, horizon, index, name, coverage):
         """What :meth:`predict`, :meth:`predict_interval` and :meth:`forecast_from` return."""
         if coverage is not None:
             coverage = check_coverage(coverage)
         horizon = self._check_horizon(horizon)
         rows = check_exog_future(exog_future, self.exog_columns_, self.future_exog_,
-                                 self._rows_needed(horizon), horizon=horizon,
+                                 self.windowing_.rows_needed(horizon), horizon=horizon,
                                  model_horizon=self.model_horizon_, index=index)
-        point = self._forecast_values(values, exog_values, rows, horizon)
+        point = forecast_path(self.target_transform_, self.windowing_, self.estimators_, values,
+                              exog_values, rows, horizon)
         dates = future_index(index, horizon)
         if coverage is None:
             return pd.Series(point, index=dates, name=name)
@@ -562,17 +365,14 @@ class Forecaster(BaseEstimator):
     def predict_interval(self, coverage=0.9, horizon=None, exog_future=None) -> pd.DataFrame:
         """Forecast with split-conformal prediction intervals, per horizon step.
 
-        See :mod:`~gatedts.forecasting.conformal`: a copy of the forecaster
-        (same resolved transforms and window) is fitted on the series without
-        its last ``n_calibration + horizon - 1`` observations and forecasts
-        from each of the ``n_calibration`` origins that follow (fewer, down to
-        the number the coverage needs, and then the "auto" window, when that
-        shorter series cannot hold the fitted window; a series too short even
-        for that is calibrated on as many origins as it holds, with a warning).
-        Per step, the half-width is the largest conformal quantile of the
-        ``calibration_folds`` blocks of origins, made non-decreasing over the
-        steps (on the log scale when ``log_``). Computed once per horizon,
-        then cached. :func:`backtest` reports the empirical coverage.
+        A copy of the forecaster (same resolved transforms and window) is
+        fitted on the series without its last ``n_calibration + horizon - 1``
+        observations and forecasts from each of the ``n_calibration`` origins
+        that follow (:mod:`~gatedts.forecasting.conformal` says what a short
+        series gets, with a warning). Per step, the half-width is the largest
+        conformal quantile of the ``calibration_folds`` blocks of origins,
+        non-decreasing over the steps (on the log scale when ``log_``).
+        Computed once per horizon, then cached.
 
         Parameters
         ----------
@@ -591,11 +391,8 @@ class Forecaster(BaseEstimator):
                               self.name_, coverage)
 
     def forecast_from(self, y, exog=None, exog_future=None, *, horizon=None, coverage=None):
-        """Forecast the steps after another history ``y`` with the fitted model (no refit).
-
-        Backtests without refit, the interval calibration and the sktime
-        adapter forecast this way from a history longer (or shorter) than the
-        training series; the transforms fitted on that series are reused.
+        """Forecast the steps after another history ``y`` with the fitted model and
+        transforms, without refitting (backtests, calibration, the sktime adapter).
 
         Parameters
         ----------
@@ -616,27 +413,9 @@ class Forecaster(BaseEstimator):
         """
         check_is_fitted(self, "estimators_")
         values, index, name = check_y(y)
-        if isinstance(exog, pd.DataFrame):
-            missing = [c for c in self.exog_columns_ if c not in exog.columns]
-            if missing:
-                raise ValueError(f"exog lacks the columns {missing} the forecaster was fitted on")
-            exog = exog[self.exog_columns_]
-        exog_values, columns = check_exog(exog, y, len(values))
-        if len(columns) != len(self.exog_columns_):
-            raise ValueError(f"exog has {len(columns)} columns; the forecaster was fitted on "
-                             f"{len(self.exog_columns_)} ({self.exog_columns_})")
+        exog_values = check_exog(exog, y, len(values), self.exog_columns_)[0]
         return self._forecast(values, exog_values, exog_future, horizon, index,
                               self.name_ if name is None else name, coverage)
-
-    def exog_future_from(self, exog, origin: int, horizon: int):
-        """The ``exog_future`` of :meth:`forecast_from` at ``origin``, from data ``exog``
-        (all columns, an array) that hold the future: the future-known columns,
-        padded with the last row where a model horizon runs past the data; None
-        without future-known columns."""
-        if not self.future_exog_:
-            return None
-        return future_rows_from(exog, origin, self._rows_needed(horizon),
-                                self.windowing_.mask)
 
     def network_input(self, exog_future=None) -> np.ndarray:
         """The exact ``(1, n_steps, n_features)`` array the network forecasts the next
@@ -656,14 +435,8 @@ class Forecaster(BaseEstimator):
 
     def plot(self, coverage=0.9, horizon=None, exog_future=None, *, ax=None, history=None,
              title=None):
-        """Plot the end of the training series, the forecast and its prediction interval.
-
-        See :func:`gatedts.forecasting.plotting.plot_forecaster` (needs
-        matplotlib: ``pip install 'gatedts[plot]'``). ``coverage`` None draws
-        the point forecast only; ``horizon`` and ``exog_future`` as in
-        :meth:`predict`; ``history`` observations are shown (default ten
-        horizons, at least 48). Returns the matplotlib Axes.
-        """
+        """Plot the end of the training series, the forecast and its prediction interval:
+        :func:`gatedts.forecasting.plotting.plot_forecaster` (needs matplotlib)."""
         from .plotting import plot_forecaster
 
         return plot_forecaster(self, coverage, horizon, exog_future, history=history, ax=ax,

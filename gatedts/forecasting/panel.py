@@ -35,7 +35,7 @@ from ..nn.cells import CELL_NAMES
 from ._progress import progress_bar
 from ._series import check_coverage, regular_index, resolve_future
 from ._validation import check_positive_int
-from .ensemble import fit_members
+from .ensemble import Members, fit_members
 from .forecaster import Forecaster
 from .parallel import run_parallel
 from .seasonality import infer_seasonal_period
@@ -447,7 +447,7 @@ def _fit_predict_global(panel, forecaster, horizon, futures, seed):
     X_future = None
     if prepared[0].X_future is not None:
         X_future = np.concatenate([p.X_future for p in prepared])
-    network = _global_network(forecaster, len(X), seed)
+    network = _global_network(forecaster, seed)
     fit_members([network], X, Y, X_future, decoder=forecaster.decoder, verbose=forecaster.verbose,
                 labels=["global network"],
                 default_budget=not isinstance(forecaster.estimator, BaseEstimator))
@@ -461,12 +461,14 @@ def _fit_predict_global(panel, forecaster, horizon, futures, seed):
     return forecasts
 
 
-def _global_network(forecaster, n_windows, seed):
+def _global_network(forecaster, seed):
     estimator = forecaster.estimator
+    members = Members(estimator, network_options=forecaster.network_options,
+                      decoder=forecaster.decoder, verbose=forecaster.verbose)
     if estimator is None or isinstance(estimator, str):
         cell = "gru" if estimator is None else estimator.lower()
-        return forecaster.default_network(cell, n_windows, seed)
-    forecaster.check_no_network_options()
+        return members.default_network(cell, seed)
+    members.check_no_network_options()
     network = clone(estimator)
     if seed is not None and "random_state" in network.get_params():
         network.set_params(random_state=seed)

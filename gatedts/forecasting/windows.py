@@ -570,6 +570,23 @@ class Windowing(BaseEstimator):
         X, level = self._relative_to_level(X)
         return (*self._split_decoder(X), level)
 
+    def rows_needed(self, horizon: int) -> int:
+        """Future rows a forecast of ``horizon`` steps reads: whole model horizons."""
+        return -(-horizon // self.horizon) * self.horizon
+
+    def exog_future_from(self, exog: np.ndarray, origin: int, horizon: int):
+        """The ``exog_future`` of a forecast of ``horizon`` steps from ``origin``, taken
+        from data ``exog`` (all columns) that hold the future: the future-known
+        columns, padded with the last row where a model horizon runs past the data;
+        None without future-known columns."""
+        if not self.has_future:
+            return None
+        n_rows = self.rows_needed(horizon)
+        rows = exog[origin: origin + n_rows, self.mask]
+        if len(rows) < n_rows:
+            rows = np.vstack([rows, np.repeat(rows[-1:], n_rows - len(rows), axis=0)])
+        return rows
+
     def restore(self, pred: np.ndarray, level: np.ndarray) -> np.ndarray:
         """Network outputs for the window of ``level`` on the target's transformed scale."""
         return np.reshape(pred, -1) * self.level_scale_ + level[0]
