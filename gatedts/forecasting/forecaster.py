@@ -42,6 +42,7 @@ from .windows import Windowing, future_index, resolve_window
 __all__ = ["BacktestResult", "Forecaster", "PreparedFit", "backtest", "default_estimator",
            "fit_network", "regular_index"]
 
+
 class Forecaster(BaseEstimator):
     """Forecast a time series with a recurrent network (or any regressor).
 
