@@ -29,6 +29,9 @@ _SHOWN_BAD_CELLS = 5  # an error names this many bad cells, then counts the rest
 _YEAR_NAMES = ("year", "yr", "jahr", "año", "ano", "anno", "année", "annee", "jaar", "ar", "år")
 _MONTH_NAMES = ("month", "mon", "monat", "mes", "mois", "mese", "maand", "manad", "månad")
 _QUARTER_NAMES = ("quarter", "qtr", "quartal", "trimestre", "kwartaal", "kvartal")
+# Headers that promise timestamps: a column so named that holds none is an error, not data.
+_DATE_NAMES = ("date", "datetime", "time", "timestamp", "ds", "period", "day", "week",
+               "datum", "fecha", "data", "date_time", "zeit", "tag", "jour", "dia", "día")
 _YEAR_QUARTER = re.compile(r"^(\d{4})\s*-?\s*[Qq]([1-4])$")
 _YEAR_WEEK = re.compile(r"^(\d{4})\s*-?\s*[Ww](\d{1,2})$")
 _DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})$")
@@ -347,6 +350,9 @@ def _find_times(raw, date_column, dayfirst, date_format, where, rows):
     if pair:
         return _year_and_period(raw[pair[0]], raw[pair[1]], where, rows), \
             [*dropped, *pair]
+    named = [c for c in raw.columns if _named(c, _DATE_NAMES)]
+    if named:  # raises, naming the cells that are not dates
+        _times(raw[named[0]], dayfirst, date_format, where, rows, strict=True)
     return None, dropped
 
 

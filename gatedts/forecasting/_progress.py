@@ -69,19 +69,24 @@ def fit_bar(show, desc):
 
 @contextlib.contextmanager
 def epochs_bar(desc):
-    """One bar over every epoch of every fit run in the block, cleared when done.
+    """One bar for every fit run in the block, cleared when done.
 
-    Fits are counted as they start; the postfix shows the current fit, its
-    epoch out of its cap and the loss. Yields the tqdm bar.
+    Each fit restarts it with its epoch cap as the total, so the bar shows
+    the epochs done, the percentage and an ETA for the current fit (an upper
+    bound when the fit stops early); the description counts the fits and the
+    postfix shows the loss. Yields the tqdm bar.
     """
     with new_bar(desc, " epoch") as bar:
         fits = 0
 
         def advance(epoch, n_epochs, loss):
             nonlocal fits
-            fits += epoch == 1
-            bar.set_postfix_str(f"fit {fits}, epoch {epoch}/{n_epochs}, loss {loss:.4g}",
-                                refresh=False)
+            if epoch == 1 or bar.total is None:
+                fits += 1
+                bar.reset(total=n_epochs)
+                bar.set_description_str(f"{desc} (fit {fits})" if fits > 1 else desc,
+                                        refresh=False)
+            bar.set_postfix_str(f"loss {loss:.4g}", refresh=False)
             bar.update(1)
 
         with on_epoch(advance):
