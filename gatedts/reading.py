@@ -344,8 +344,8 @@ def _find_times(raw, date_column, dayfirst, date_format, where, rows):
         dropped = []
     for name in raw.columns:
         times = _times(raw[name], dayfirst, date_format, where, rows, strict=False)
-        if times is not None:
-            return times, [*dropped, name]
+        if times is not None:  # an unnamed index column, as to_csv writes it, stays unnamed
+            return times.rename(None if name.startswith("Unnamed: ") else name), [*dropped, name]
     pair = _year_and_period_columns(raw)
     if pair:
         return _year_and_period(raw[pair[0]], raw[pair[1]], where, rows), \
