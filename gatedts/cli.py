@@ -134,10 +134,12 @@ def _add_source_arguments(p):
     p.add_argument("--column", metavar="C", help="column to forecast (default: the first "
                    "numeric column; temp_max / real_gdp for seattle_weather / macrodata)")
     reading = p.add_argument_group("reading FILE (default: detected)")
-    reading.add_argument("--date-column", metavar="D", help="column of the timestamps: dates, "
-                         "years (1949, 1949.0), year-quarters (1990Q1) or year-weeks "
-                         "(2024-W05) (default: the first column that holds them, whatever its "
-                         "header, or year and month columns; none: the rows are numbered)")
+    reading.add_argument("--date-column", type=_date_columns, metavar="D",
+                         help="column of the timestamps: dates, years (1949, 1949.0), "
+                         "year-quarters (1990Q1) or year-weeks (2024-W05); or a year and a "
+                         "month (or quarter) column, as Y,M (default: the first column that "
+                         "holds them, whatever its header, or columns named year and month; "
+                         "none: the rows are numbered)")
     reading.add_argument("--sep", metavar="S", help="CSV field separator (default: detected "
                          "among ',', ';', tab and '|')")
     reading.add_argument("--decimal", choices=[".", ","], help="decimal mark (default: ',' "
@@ -152,6 +154,12 @@ def _add_source_arguments(p):
     reading.add_argument("--fill", choices=FILLS, help="fill missing dates and empty cells "
                          "with the last value, linear interpolation or zero, and say how many "
                          "(default: they are an error)")
+
+
+def _date_columns(text):
+    """One column name, or two (year,month) as a list."""
+    names = _names(text)
+    return names if len(names) > 1 else text.strip()
 
 
 def _frequency(text):

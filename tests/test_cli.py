@@ -467,6 +467,10 @@ def test_year_and_month_columns(tmp_path, capsys):
     assert code == 0, err
     assert "[value]: 48 observations, 1950-01-01 .. 1953-12-01 (freq MS)" in err
     assert "forecast of value, 12 steps" in out and forecast_rows(out)[0] == "1954-01-01"
+    pd.read_csv(path).rename(columns={"year": "y", "month": "m"}).to_csv(path, index=False)
+    code, out, err = run([path, "--backtest", 0, "--date-column", "y,m", "-q"], capsys)
+    assert code == 0, err
+    assert forecast_rows(out)[0] == "1954-01-01"
 
 
 def test_newest_first_is_sorted_with_a_notice(tmp_path, capsys):
