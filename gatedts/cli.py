@@ -78,6 +78,8 @@ class Interrupted(BaseException):
 class _Parser(argparse.ArgumentParser):
     """ArgumentParser whose errors are one line on stderr."""
 
+    command_names: tuple[str, ...] = ()  # of the subcommands, set by build_parser
+
     def error(self, message):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
@@ -120,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_forecast_parser(commands)
     add_compare_parser(commands)
     add_warm_up_parser(commands)
+    parser.command_names = tuple(commands.choices)
     return parser
 
 
@@ -142,8 +145,9 @@ def _add_source_arguments(p):
                          "none: the rows are numbered)")
     reading.add_argument("--sep", metavar="S", help="CSV field separator (default: detected "
                          "among ',', ';', tab and '|')")
-    reading.add_argument("--decimal", choices=[".", ","], help="decimal mark (default: ',' "
-                         "when numbers are written 12,5 and none 12.5)")
+    reading.add_argument("--decimal", choices=[".", ","], metavar="MARK", help="decimal "
+                         "mark, '.' or ',' (default: ',' when numbers are written 12,5 and "
+                         "none 12.5)")
     reading.add_argument("--dayfirst", action=argparse.BooleanOptionalAction,
                          help="dates like 01/02/2024 are day first (default: detected when a "
                          "day above 12 proves it, else an error)")
@@ -238,7 +242,7 @@ def add_forecast_parser(commands):
     exog.add_argument("--exog", type=_names, metavar="C1,C2", help="columns of the CSV (or "
                       "dataset) used as inputs next to the series (default: the columns of "
                       "--future-exog, else none)")
-    exog.add_argument("--future-exog", type=Path, metavar="CSV", help="CSV with the future "
+    exog.add_argument("--future-exog", type=Path, metavar="FILE", help="file with the future "
                       "values of some --exog columns, dated from the step after the series; "
                       "those columns are then used as known in advance")
     _add_feedback_arguments(p)
@@ -690,23 +694,23 @@ def add_compare_parser(commands):
     from .analysis.compare import CELLS, VARIANTS
 
     _add_source_arguments(p)
-    p.add_argument("--horizon", "-H", type=_positive_int, metavar="H",
+    p.add_argument("--horizon", "-H", type=int, metavar="H",
                    help="steps per origin (default: one season, or 10)")
     p.add_argument("--cells", type=_names, metavar="C1,C2", help="recurrent cells to compare, "
                    f"comma-separated, among {', '.join(CELLS)} (default: all)")
     p.add_argument("--variants", type=_names, metavar="V1,V2", help="architectures of each "
                    f"cell, comma-separated, among {', '.join(VARIANTS)}; each gets the same "
                    "budget (default: plain)")
-    p.add_argument("--seeds", type=_positive_int, metavar="N", help="seeds 0..N-1 (default: 5)")
-    p.add_argument("--budget", type=_positive_int, metavar="PARAMS",
+    p.add_argument("--seeds", type=int, metavar="N", help="seeds 0..N-1 (default: 5)")
+    p.add_argument("--budget", type=int, metavar="PARAMS",
                    help="weights per network (default: those of a 32-unit GRU)")
-    p.add_argument("--max-iter", type=_positive_int, metavar="E",
+    p.add_argument("--max-iter", type=int, metavar="E",
                    help="epoch cap (default: the default network's, at most 300)")
-    p.add_argument("--origins", type=_positive_int, metavar="N",
+    p.add_argument("--origins", type=int, metavar="N",
                    help="backtest the last N horizons (default: 3)")
-    p.add_argument("--initial", type=_positive_int, metavar="N",
+    p.add_argument("--initial", type=int, metavar="N",
                    help="first origin (overrides --origins)")
-    p.add_argument("--step", type=_positive_int, metavar="N",
+    p.add_argument("--step", type=int, metavar="N",
                    help="between origins (default: horizon)")
     p.add_argument("--fast", action="store_true", help="CI-sized defaults: 1 seed, a 4-unit "
                    "GRU budget, 3 epochs, 1 origin")
@@ -728,7 +732,7 @@ def cmd_compare(args) -> int:
     _compile_kernels([c for c in cells if c in CELL_NAMES], status)
     variants = [v.lower() for v in args.variants or ("plain",)]
     seeds = args.seeds or (compare.FAST["seeds"] if args.fast else None)
-    total = len(cells) * len(variants) * seeds if seeds else None
+    total = len(cells) * len(variants) * seeds if seeds and seeds > 0 else None
     with status.bar("compare", unit=" backtest", total=total) as bar:
         table = compare.compare_cells_on_series(
             y, cells=cells, variants=variants,
@@ -924,8 +928,7 @@ def _implicit_forecast(argv, parser) -> bool:
     first = argv[0]
     if first.startswith("-"):
         return first not in ("-h", "--help", "--version")
-    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return first not in commands.choices and (
+    return first not in parser.command_names and (
         Path(first).suffix.lower() in _DATA_FORMATS or Path(first).is_file())
 
 
@@ -943,7 +946,9 @@ def main(argv=None) -> int:
     warnings.showwarning = _warning_line
     try:
         with _ctrl_c_ends_the_command():
-            return args.func(args)
+            status = args.func(args)
+            sys.stdout.flush()  # a closed pipe is found here, not when Python exits
+            return status
     except BrokenPipeError:  # the reader went away (`gatedts ... | head -1`): stop quietly
         _silence_stdout()
         return EXIT_BROKEN_PIPE

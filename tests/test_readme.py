@@ -61,7 +61,9 @@ def starts_a_cluster(code):
 
 
 def run_python(args, cwd):
-    env = {**os.environ, "MPLBACKEND": "Agg"}
+    """Python in ``cwd`` on this source tree (not an installed copy of gatedts)."""
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONPATH": os.pathsep.join(
+        [str(README.parent), *filter(None, [os.environ.get("PYTHONPATH")])])}
     return subprocess.run([sys.executable, *map(str, args)], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=600)
 
