@@ -281,6 +281,8 @@ def _numbers(values: pd.Series, decimal, rows) -> pd.Series:
     if bad.any():
         raise SeriesFileError(_cells(values, bad, rows, "is not a number"),
                               _decimal_fix(values, decimal))
+    if np.isinf(numbers).any():
+        raise SeriesFileError(_cells(values, np.isinf(numbers), rows, "is infinite"))
     return numbers
 
 
@@ -542,7 +544,7 @@ def _frequency(index, freq, rows, where):
     else:
         if len(index) < 3:
             raise SeriesFileError(f"{where}: cannot infer the frequency of {len(index)} "
-                                  "timestamps", (("freq", ("D",)),))
+                                  "timestamps", (("freq", ("D", "W-MON", "MS")),))
         candidates = _candidate_offsets(index)
     best = None
     for offset in candidates:

@@ -261,6 +261,10 @@ def test_bad_cells_are_named_by_row_and_column(tmp_path):
     frame.to_csv(path, index=False)
     with pytest.raises(SeriesFileError, match="row 17, column 'sales': '12O' is not a number"):
         read_series(path)
+    frame.loc[16, "sales"] = "-inf"
+    frame.to_csv(path, index=False)
+    with pytest.raises(SeriesFileError, match="row 17, column 'sales': '-inf' is infinite"):
+        read_series(path)
 
 
 def test_several_columns_and_exclude(tmp_path):
