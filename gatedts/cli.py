@@ -38,7 +38,7 @@ import pandas as pd
 
 from .forecasting.windows import future_index
 from .nn.cells import CELL_NAMES
-from .reading import FILLS, SeriesReadWarning
+from .reading import FILLS, SeriesFileError, SeriesReadWarning, read_series
 
 __all__ = ["main"]
 
@@ -52,6 +52,10 @@ _DEFAULT_COLUMNS = {"seattle_weather": "temp_max", "macrodata": "real_gdp"}
 _OUTPUT_FORMATS = (".csv", ".parquet", ".json")
 _DATA_FORMATS = (".csv", ".tsv", ".txt", ".parquet", ".xlsx", ".xls")
 _PLOT_FORMATS = (".png", ".pdf", ".svg", ".jpg", ".jpeg")
+# The read_series parameters the command passes on, and their flags.
+_READING_FLAGS = {"date_column": "--date-column", "sep": "--sep", "decimal": "--decimal",
+                  "dayfirst": "--dayfirst", "date_format": "--date-format", "freq": "--freq",
+                  "fill": "--fill"}
 
 
 class UserError(Exception):
@@ -383,7 +387,7 @@ def _backtest_origins(requested, n_obs, horizon, forecaster, coverage):
 def _span(y):
     first, last = y.index[0], y.index[-1]
     if isinstance(y.index, pd.DatetimeIndex) and (y.index == y.index.normalize()).all():
-        labels = period_labels(y.index)
+        labels = _period_labels(y.index)
         first, last = (first.date(), last.date()) if labels is None else (labels[0],
                                                                           labels[-1])
     freq = getattr(y.index, "freqstr", None)
@@ -418,7 +422,7 @@ def load_series(args, exog_columns=()) -> tuple[pd.Series, pd.DataFrame | None, 
     name = args.dataset or "airline"
     if name not in list_datasets():
         raise UserError(f"unknown dataset {name!r}; available: {', '.join(list_datasets())}")
-    given = [flag for flag, value in _file_options(args).items() if value is not None]
+    given = [flag for name, flag in _READING_FLAGS.items() if getattr(args, name) is not None]
     if given:
         raise UserError(f"{', '.join(given)} appl{'ies' if len(given) == 1 else 'y'} to a "
                         "file, not to --dataset")
@@ -444,8 +448,6 @@ def _read_file(args, exog_columns):
     The notices of a read whose series is read again with its exogenous
     columns are shown once, from the second read.
     """
-    from .reading import SeriesReadWarning
-
     with warnings.catch_warnings(record=True) as notices:
         warnings.simplefilter("always", SeriesReadWarning)
         y = read(args.file, args, column=args.column, exclude=exog_columns)
@@ -504,20 +506,9 @@ def _label(stamp):
         else stamp
 
 
-def _file_options(args) -> dict:
-    """The reading flags as given, by flag name."""
-    return {"--date-column": args.date_column, "--sep": args.sep, "--decimal": args.decimal,
-            "--dayfirst": args.dayfirst, "--date-format": args.date_format,
-            "--freq": args.freq, "--fill": args.fill}
-
-
 def read(path, args, flag=None, **options):
     """:func:`gatedts.read_series` with the reading flags; its errors name the flags."""
-    from .reading import SeriesFileError, read_series
-
-    options = {"date_column": args.date_column, "sep": args.sep, "decimal": args.decimal,
-               "dayfirst": args.dayfirst, "date_format": args.date_format, "freq": args.freq,
-               "fill": args.fill, **options}
+    options = {name: getattr(args, name) for name in _READING_FLAGS} | options
     prefix = f"{flag}: " if flag else ""
     try:
         return read_series(path, **options)
@@ -529,7 +520,7 @@ def read(path, args, flag=None, **options):
 
 def _flag(name, values):
     """A read_series fix as the flag that makes it: --fill ffill|zero, --dayfirst."""
-    flag = "--" + name.replace("_", "-")
+    flag = _READING_FLAGS[name]
     if all(isinstance(v, bool) for v in values):
         return " or ".join(flag if v else f"--no-{flag[2:]}" for v in values)
     return f"{flag} {'|'.join(map(str, values))}"
@@ -596,12 +587,13 @@ def _index_labels(index):
     """Index labels as text: years (1961) and quarters (1961Q1) as such, dates without a
     time of day when there is none."""
     if isinstance(index, pd.DatetimeIndex):
-        return period_labels(index) if period_labels(index) is not None else index.strftime(
+        labels = _period_labels(index)
+        return labels if labels is not None else index.strftime(
             "%Y-%m-%d" if (index == index.normalize()).all() else "%Y-%m-%dT%H:%M:%S")
     return index.astype(str) if isinstance(index, pd.PeriodIndex) else index
 
 
-def period_labels(index):
+def _period_labels(index):
     """'1961', '1961Q1' for an index of year or quarter starts (as years and year-quarters
     are read), else None."""
     freq = getattr(index, "freq", None)
@@ -616,7 +608,7 @@ def period_labels(index):
 
 def _labelled(table):
     """``table`` indexed by year or quarter labels when its dates are year or quarter starts."""
-    labels = period_labels(table.index) if isinstance(table.index, pd.DatetimeIndex) else None
+    labels = _period_labels(table.index) if isinstance(table.index, pd.DatetimeIndex) else None
     return table if labels is None else table.set_axis(labels)
 
 

@@ -621,8 +621,8 @@ def _first_gap(table, missing, where, rows, offset, n_cells):
             empty = cells[name].isna().to_numpy()
             if empty.any():
                 i = int(np.flatnonzero(empty)[0])
-                text.append(f"row {rows[i]}, column {name!r}: a value is missing "
-                            f"({n_cells} empty cell(s))")
+                text.append(f"{'' if text else where + ': '}row {rows[i]}, column {name!r}: "
+                            f"a value is missing ({n_cells} empty cell(s))")
                 break
     return "; ".join(text)
 

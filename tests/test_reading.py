@@ -318,3 +318,24 @@ def test_missing_file_and_bad_options(tmp_path):
         read_series(path, freq="fortnight")
     with pytest.raises(SeriesFileError, match="2015-01-01 at row 1 is off the W-MON"):
         read_series(path, freq="W-MON")
+
+
+def test_statsmodels_datasets_as_csv(tmp_path):
+    """Three of statsmodels' bundled datasets, saved as their users save them."""
+    datasets = pytest.importorskip("statsmodels.datasets")
+    macro = datasets.macrodata.load_pandas().data  # year and quarter columns, as floats
+    assert macro["year"].dtype == float
+    macro.to_csv(tmp_path / "macro.csv", index=False)
+    y = read_quietly(tmp_path / "macro.csv", column="realgdp")
+    assert_series(y, "1959-01-01", "QS-JAN", macro["realgdp"], name="realgdp")
+    datasets.sunspots.load_pandas().data.to_csv(tmp_path / "sun.csv", index=False)
+    assert read_quietly(tmp_path / "sun.csv").index[[0, -1]].year.tolist() == [1700, 2008]
+    co2 = datasets.co2.load_pandas().data  # weekly (W-SAT), 59 empty cells
+    co2.to_csv(tmp_path / "co2.csv")
+    with pytest.raises(SeriesFileError, match=r"co2.csv: row 7, column 'co2': a value is "
+                       r"missing \(59 empty cell\(s\)\)"):
+        read_series(tmp_path / "co2.csv")
+    with pytest.warns(SeriesReadWarning, match="filled 59"):
+        y = read_series(tmp_path / "co2.csv", fill="interpolate")
+    assert y.index.freqstr == "W-SAT" and len(y) == len(co2) and not y.isna().any()
+    np.testing.assert_array_equal(y.dropna().to_numpy()[:6], co2["co2"].to_numpy()[:6])
