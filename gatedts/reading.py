@@ -34,7 +34,7 @@ _DATE_NAMES = ("date", "datetime", "time", "timestamp", "ds", "period", "day", "
                "datum", "fecha", "data", "date_time", "zeit", "tag", "jour", "dia", "día")
 _YEAR_QUARTER = re.compile(r"^(\d{4})\s*-?\s*[Qq]([1-4])$")
 _YEAR_WEEK = re.compile(r"^(\d{4})\s*-?\s*[Ww](\d{1,2})$")
-_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})$")
+_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})([ T]\d{1,2}:\d\d.*)?$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d*[.,]?\d+$")
 _COMMA_DECIMAL = re.compile(r"^[+-]?\d*,\d+$")
 _DOT_DECIMAL = re.compile(r"^[+-]?\d*\.\d+$")
@@ -449,7 +449,7 @@ def _dates(text, dayfirst, date_format, what):
         if date_format:
             return pd.to_datetime(text, format=date_format, errors="coerce")
         parts = text.str.extract(_DAY_MONTH_YEAR)
-        if parts.notna().all(axis=None):
+        if parts[[0, 1, 2, 3]].notna().all(axis=None):
             first, second = parts[0].astype(int), parts[2].astype(int)
             if dayfirst is None:
                 if (first > 12).any() and (second > 12).any():
@@ -460,6 +460,8 @@ def _dates(text, dayfirst, date_format, what):
                         "or month first, and no day above 12 tells which",
                         (("dayfirst", (True, False)),))
                 dayfirst = bool((first > 12).any())
+            if parts[4].notna().any():  # a time of day too
+                return pd.to_datetime(text, format="mixed", dayfirst=dayfirst, errors="coerce")
             year = "%Y" if len(parts[3].iloc[0]) == 4 else "%y"
             order = "%d{0}%m{0}" if dayfirst else "%m{0}%d{0}"
             return pd.to_datetime(text, format=order.format(parts[1].iloc[0]) + year,

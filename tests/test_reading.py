@@ -107,6 +107,19 @@ def test_day_first_dates(tmp_path):
     assert_series(read_quietly(dotted), "2020-01-01", "D", np.arange(60.0))
 
 
+def test_day_first_dates_with_a_time_of_day(tmp_path):
+    hours = pd.date_range("2020-01-10", periods=96, freq="h")  # days 10 to 13: 13 proves it
+    path = tmp_path / "hourly.csv"
+    pd.DataFrame({"Zeit": hours.strftime("%d.%m.%Y %H:%M"), "v": np.arange(96.0)}).to_csv(
+        path, index=False, sep=";")
+    assert_series(read_quietly(path), "2020-01-10", "h", np.arange(96.0))
+    pd.DataFrame({"Zeit": hours[:48].strftime("%d.%m.%Y %H:%M"), "v": np.arange(48.0)}).to_csv(
+        path, index=False, sep=";")  # days 10 and 11 only: the file cannot tell
+    with pytest.raises(SeriesFileError, match="may be day first or month first"):
+        read_series(path)
+    assert_series(read_quietly(path, dayfirst=True), "2020-01-10", "h", np.arange(48.0))
+
+
 def test_ambiguous_dates_need_dayfirst(tmp_path):
     months = pd.date_range("1950-01-01", periods=24, freq="MS")
     path = tmp_path / "monthly.csv"
