@@ -96,10 +96,11 @@ def read_series(path, column=None, date_column=None, sep=None, decimal=None, day
         ``Jan 2024``, ...), a year-quarter (``1990Q1``, ``1990-Q1``), a
         year-week (``2024-W05``) or, in a numeric column named like a year or
         holding consecutive years, a year (``1949``, ``1700.0``); else a year
-        column next to a month or quarter column. A first column named
-        ``Unnamed: 0`` of row numbers (as ``DataFrame.to_csv`` writes an
-        unnamed index) is dropped. Without a date column the rows are
-        numbered 0, 1, 2, ...
+        column next to a month or quarter column. A first
+        column of row numbers (0, 1, 2, ... or 1, 2, 3, ..., as
+        ``DataFrame.to_csv`` writes an unnamed index) is dropped, as is a
+        ``date_column`` of them. Without a date column the rows are numbered
+        0, 1, 2, ...
     sep : str, optional
         CSV field separator. Default: detected among ``,`` ``;`` tab ``|``.
     decimal : {".", ","}, optional
@@ -337,10 +338,12 @@ def _find_times(raw, date_column, dayfirst, date_format, where, rows):
                                   f"(or quarter) column, got {date_column!r}")
         if len(names) == 2:
             return _year_and_period(raw[names[0]], raw[names[1]], where, rows), names
+        if _row_numbers(raw[names[0]]):
+            return None, names  # step numbers: the rows are numbered
         return _times(raw[names[0]], dayfirst, date_format, where, rows, strict=True), names
     first = raw.columns[0]
-    if first.startswith("Unnamed: 0") and _row_numbers(raw[first]):
-        raw = raw.drop(columns=first)  # an unnamed index of row numbers, as to_csv writes it
+    if raw.shape[1] > 1 and _row_numbers(raw[first]):
+        raw = raw.drop(columns=first)  # an index of row numbers, as to_csv writes it
         dropped = [first]
     else:
         dropped = []
@@ -359,8 +362,11 @@ def _find_times(raw, date_column, dayfirst, date_format, where, rows):
 
 
 def _row_numbers(values) -> bool:
-    numbers = pd.to_numeric(values, errors="coerce")
-    return numbers.notna().all() and (np.diff(numbers.to_numpy()) == 1).all()
+    """Whether ``values`` number the rows: 0, 1, 2, ... or 1, 2, 3, ..."""
+    if _is_boolean(values):
+        return False
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy()
+    return len(numbers) > 1 and numbers[0] in (0, 1) and (np.diff(numbers) == 1).all()
 
 
 def _named(name, names) -> bool:

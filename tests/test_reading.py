@@ -245,6 +245,15 @@ def test_unnamed_first_column_as_pandas_writes_it(tmp_path):
     np.testing.assert_array_equal(read.to_numpy(), np.arange(30.0) * 2)
 
 
+def test_step_numbers_are_not_a_series(tmp_path):
+    path = tmp_path / "steps.csv"
+    pd.DataFrame({"t": range(1, 41), "value": np.arange(40.0) ** 2}).to_csv(path, index=False)
+    for options in ({}, {"date_column": "t"}):
+        read = read_quietly(path, **options)
+        assert read.name == "value" and isinstance(read.index, pd.RangeIndex)
+        np.testing.assert_array_equal(read.to_numpy(), np.arange(40.0) ** 2)
+
+
 def path_text_starts(path, text):
     return path.read_text().startswith(text)
 
