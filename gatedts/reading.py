@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import os
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -64,7 +65,7 @@ class SeriesFileError(ValueError):
         self.fixes = tuple(fixes)
         super().__init__(self.describe())
 
-    def describe(self, option=None) -> str:
+    def describe(self, option: Callable[[str, tuple], str] | None = None) -> str:
         """The message, each fix written by ``option(name, values)`` (default: ``name=value``)."""
         if not self.fixes:
             return self.problem
@@ -76,8 +77,11 @@ def _python_option(name, values):
     return " or ".join(f"{name}={value!r}" for value in values)
 
 
-def read_series(path, column=None, date_column=None, sep=None, decimal=None, dayfirst=None,
-                date_format=None, freq=None, fill=None, *, frame: bool = False,
+def read_series(path: str | os.PathLike, column: str | Sequence[str] | None = None,
+                date_column: str | Sequence[str] | None = None, sep: str | None = None,
+                decimal: str | None = None, dayfirst: bool | None = None,
+                date_format: str | None = None, freq: str | pd.DateOffset | None = None,
+                fill: str | None = None, *, frame: bool = False,
                 exclude: Sequence[str] = ()) -> pd.Series | pd.DataFrame:
     """Read a series (or several columns) with a regular DatetimeIndex from a file.
 
@@ -309,9 +313,8 @@ def _choose_columns(data, column, exclude, frame, decimal, where):
         numeric = [c for c in data.columns if c not in exclude
                    and _mostly_numbers(data[c], decimal)]
         if not numeric:
-            fixes = () if decimal == "," else next(
-                (_decimal_fix(data[c], decimal) for c in data.columns
-                 if _decimal_fix(data[c], decimal)), ())
+            fixes = next(filter(None, (_decimal_fix(data[c], decimal) for c in data.columns)),
+                         ())
             raise SeriesFileError(f"{where} has no numeric column to forecast (columns: "
                                   f"{', '.join(data.columns)})", fixes)
         return (numeric if frame else numeric[:1]), frame
