@@ -20,6 +20,7 @@ from .forecasting import BacktestResult, Forecaster, backtest
 from .forecasting.panel import forecast_many
 from .nn import functional
 from .persistence import ModelFileError, load, save
+from .reading import read_series
 
 _moved.install()
 
@@ -35,6 +36,7 @@ __all__ = [
     "forecast_many",
     "functional",
     "load",
+    "read_series",
     "save",
 ]
 

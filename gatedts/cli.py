@@ -2,15 +2,20 @@
 
 Each subcommand is one ``add_<name>_parser`` function that registers its
 arguments and one ``cmd_<name>(args)`` function that does the work; ``main``
-only parses and turns user errors into a one-line message on stderr and a
-non-zero exit status, never a traceback. Ctrl-C ends the whole command with
-status 130. Files are written only at the end of a command, each to a
-temporary file then renamed over its target, so a failed or interrupted run
-leaves existing files as they were.
+only parses and turns user errors (a bad file or option, data the library's
+input checks refuse, a missing optional dependency) into a one-line message
+on stderr and a non-zero exit status; a bug keeps its traceback, and
+``--debug`` shows the traceback of any error. Files are read by
+:func:`gatedts.read_series` only. Ctrl-C ends the whole command with status
+130; a closed stdout (``| head -1``) ends it quietly with status 141. Files
+are written only at the end of a command, each to a temporary file then
+renamed over its target, so a failed or interrupted run leaves existing files
+as they were, and an output path that is an input file is refused.
 
     gatedts forecast --dataset airline --horizon 12 --plot airline_forecast.png
     gatedts forecast sales.csv --column units --date-column day --output fc.parquet
     gatedts forecast sales.csv --exog price --future-exog next_prices.csv
+    gatedts forecast prices.csv --freq B --fill ffill --decimal , --dayfirst
     gatedts compare --dataset sunspots --seeds 5 --plot sunspots_cells.png
     gatedts warm-up
 """
@@ -19,11 +24,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import importlib.util
 import math
 import os
-import re
 import signal
 import sys
 import threading
@@ -33,27 +36,37 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .forecasting.windows import future_index
 from .nn.cells import CELL_NAMES
+from .reading import FILLS, SeriesFileError, SeriesReadWarning, read_series
 
 __all__ = ["main"]
 
 EXIT_USAGE = 2  # bad arguments (argparse's convention)
 EXIT_ERROR = 1  # the arguments were fine, the data or the run were not
 EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, the shells' convention)
+EXIT_BROKEN_PIPE = 141  # stdout closed early (128 + SIGPIPE, as `head` leaves other tools)
 
 # Column forecast by default for the multi-column bundled datasets.
 _DEFAULT_COLUMNS = {"seattle_weather": "temp_max", "macrodata": "real_gdp"}
-_DATE_NAMES = ("date", "datetime", "time", "timestamp", "ds", "period", "month", "day",
-               "year", "quarter")
-_SEPARATORS = ",;\t|"
-_YEAR_QUARTER = re.compile(r"^\s*(\d{4})\s*-?\s*[Qq]([1-4])\s*$")
 _OUTPUT_FORMATS = (".csv", ".parquet", ".json")
+_DATA_FORMATS = (".csv", ".tsv", ".txt", ".parquet", ".xlsx", ".xls")
 _PLOT_FORMATS = (".png", ".pdf", ".svg", ".jpg", ".jpeg")
-_SHOWN_BAD_CELLS = 5  # an error names this many bad cells, then counts the rest
+# The read_series parameters the command passes on, and their flags.
+_READING_FLAGS = {"date_column": "--date-column", "sep": "--sep", "decimal": "--decimal",
+                  "dayfirst": "--dayfirst", "date_format": "--date-format", "freq": "--freq",
+                  "fill": "--fill"}
 
 
 class UserError(Exception):
     """A problem with the user's input: reported in one line, without a traceback."""
+
+
+# What a user's input or machine can cause, reported in one line: the library's input checks
+# raise ValueError (SeriesFileError and ModelFileError are ValueErrors), a missing optional
+# dependency ImportError, a full disk or a permission OSError. Anything else (TypeError,
+# KeyError, AttributeError, ...) is a bug of gatedts and keeps its traceback.
+_USER_ERRORS = (UserError, ValueError, OSError, ImportError)
 
 
 class Interrupted(BaseException):
@@ -68,6 +81,8 @@ class Interrupted(BaseException):
 
 class _Parser(argparse.ArgumentParser):
     """ArgumentParser whose errors are one line on stderr."""
+
+    command_names: tuple[str, ...] = ()  # of the subcommands, set by build_parser
 
     def error(self, message):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
@@ -111,24 +126,57 @@ def build_parser() -> argparse.ArgumentParser:
     add_forecast_parser(commands)
     add_compare_parser(commands)
     add_warm_up_parser(commands)
+    parser.command_names = tuple(commands.choices)
     return parser
 
 
 def _add_source_arguments(p):
-    """The series: a CSV file or a bundled dataset, and which columns to read."""
+    """The series: a file or a bundled dataset, which columns to read and how."""
     source = p.add_mutually_exclusive_group()
-    source.add_argument("csv", nargs="?", type=Path, help="CSV file with a date column and "
-                        "a numeric column (default: the bundled airline series)")
+    source.add_argument("file", nargs="?", type=Path, metavar="FILE", help="the series: a CSV "
+                        "file (or .parquet, .xlsx) with a date column and a numeric column "
+                        "(default: the bundled airline series)")
     source.add_argument("--dataset", metavar="NAME", help="a bundled dataset: airline, co2, "
                         "macrodata, seattle_weather, sf_temps, sunspots")
     p.add_argument("--column", metavar="C", help="column to forecast (default: the first "
                    "numeric column; temp_max / real_gdp for seattle_weather / macrodata)")
-    p.add_argument("--date-column", metavar="D", help="CSV column with the timestamps: dates, "
-                   "integer years (1949) or year-quarters (1990Q1, 1990-Q1); other integers "
-                   "number the steps (default: a column named like 'date' or 'year', or the "
-                   "first one that parses as dates; none: the rows are numbered)")
-    p.add_argument("--sep", metavar="S", help="CSV field separator (default: detected among "
-                   "',', ';', tab and '|')")
+    reading = p.add_argument_group("reading FILE (default: detected)")
+    reading.add_argument("--date-column", type=_date_columns, metavar="D",
+                         help="column of the timestamps: dates, years (1949, 1949.0), "
+                         "year-quarters (1990Q1) or year-weeks (2024-W05); or a year and a "
+                         "month (or quarter) column, as Y,M (default: the first column that "
+                         "holds them, whatever its header, or columns named year and month; "
+                         "none: the rows are numbered)")
+    reading.add_argument("--sep", metavar="S", help="CSV field separator (default: detected "
+                         "among ',', ';', tab and '|')")
+    reading.add_argument("--decimal", choices=[".", ","], metavar="MARK", help="decimal "
+                         "mark, '.' or ',' (default: ',' when numbers are written 12,5 and "
+                         "none 12.5)")
+    reading.add_argument("--dayfirst", action=argparse.BooleanOptionalAction,
+                         help="dates like 01/02/2024 are day first (default: detected when a "
+                         "day above 12 proves it, else an error)")
+    reading.add_argument("--date-format", metavar="F", help="format of the dates, e.g. "
+                         "'%%d.%%m.%%Y' (Python's strftime codes)")
+    reading.add_argument("--freq", type=_frequency, metavar="F", help="frequency of the series, "
+                         "e.g. B for trading days, D, W-MON, MS, QS, YS, h (default: inferred)")
+    reading.add_argument("--fill", choices=FILLS, help="fill missing dates and empty cells "
+                         "with the last value, linear interpolation or zero, and say how many "
+                         "(default: they are an error)")
+
+
+def _date_columns(text):
+    """One column name, or two (year,month) as a list."""
+    names = _names(text)
+    return names if len(names) > 1 else text.strip()
+
+
+def _frequency(text):
+    try:
+        pd.tseries.frequencies.to_offset(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"unknown frequency {text!r} (e.g. D, B, W-MON, MS, "
+                                         "QS, YS, h)") from None
+    return text
 
 
 def _add_feedback_arguments(p):
@@ -136,6 +184,12 @@ def _add_feedback_arguments(p):
                    help="no notices or progress on stderr (errors and warnings remain)")
     p.add_argument("--progress", action="store_true",
                    help="progress bars on stderr even when it is not a terminal")
+    _add_debug_argument(p)
+
+
+def _add_debug_argument(p):
+    p.add_argument("--debug", action="store_true", help="show the traceback of any error, "
+                   "user errors included")
 
 
 def add_forecast_parser(commands):
@@ -192,7 +246,7 @@ def add_forecast_parser(commands):
     exog.add_argument("--exog", type=_names, metavar="C1,C2", help="columns of the CSV (or "
                       "dataset) used as inputs next to the series (default: the columns of "
                       "--future-exog, else none)")
-    exog.add_argument("--future-exog", type=Path, metavar="CSV", help="CSV with the future "
+    exog.add_argument("--future-exog", type=Path, metavar="FILE", help="file with the future "
                       "values of some --exog columns, dated from the step after the series; "
                       "those columns are then used as known in advance")
     _add_feedback_arguments(p)
@@ -209,13 +263,23 @@ def cmd_forecast(args) -> int:
 
     if not 0 < args.coverage < 1:
         raise UserError(f"--coverage must be between 0 and 1, got {args.coverage}")
-    _check_output_path(args.output)
-    _check_plot_path(args.plot)
-    future = read_future_exog(args)
-    exog_columns = args.exog or ([] if future is None else list(future.columns))
-    y, frame, source = load_series(args, exclude=exog_columns)
-    exog = exog_frame(frame, exog_columns, y)
+    inputs = [args.file, args.future_exog]
+    _check_output_path(args.output, inputs)
+    _check_plot_path(args.plot, inputs)
+    future = None
+    if args.exog is None and args.future_exog is not None:
+        # --exog defaults to the columns of --future-exog, dated after the series: a first,
+        # silent read of the series dates that file.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SeriesReadWarning)
+            dates = load_series(args)[0].index
+        future = read_future_exog(args, dates)
+        args.exog = list(future.columns)
+    y, exog, source = load_series(args, args.exog or [])
+    if future is None:
+        future = read_future_exog(args, y.index)
     horizon = args.horizon or default_horizon(y)
+    check_future_exog(future, y, horizon, args.future_exog)
     status = _Status(args.quiet, args.progress)
     forecaster = build_forecaster(args, horizon, future)
     status.info(f"{source}: {len(y)} observations, {_span(y)}")
@@ -228,7 +292,7 @@ def cmd_forecast(args) -> int:
     print(f"forecast of {y.name or 'y'}, {_steps(horizon)}, " + (
         f"{args.coverage:.0%} conformal prediction intervals:" if intervals
         else "no intervals (see the warning above):"))
-    print(format_table(table))
+    print(format_table(_labelled(table)))
     result = None
     n_origins = _backtest_origins(args.backtest, len(y), horizon, forecaster, args.coverage) \
         if intervals else 0
@@ -327,7 +391,9 @@ def _backtest_origins(requested, n_obs, horizon, forecaster, coverage):
 def _span(y):
     first, last = y.index[0], y.index[-1]
     if isinstance(y.index, pd.DatetimeIndex) and (y.index == y.index.normalize()).all():
-        first, last = first.date(), last.date()
+        labels = _period_labels(y.index)
+        first, last = (first.date(), last.date()) if labels is None else (labels[0],
+                                                                          labels[-1])
     freq = getattr(y.index, "freqstr", None)
     return f"{first} .. {last}" + (f" (freq {freq})" if freq else "")
 
@@ -346,181 +412,122 @@ def _describe(f) -> str:
 # ---------------------------------------------------------------- reading data
 
 
-def load_series(args, exclude=()) -> tuple[pd.Series, pd.DataFrame, str]:
-    """The series to forecast (regular index, frequency set), its whole table, and a label.
+def load_series(args, exog_columns=()) -> tuple[pd.Series, pd.DataFrame | None, str]:
+    """The series to forecast, its exogenous ``exog_columns`` on its dates (or None), a label.
 
-    From --dataset, a CSV file or the bundled airline data; without --column,
-    the first numeric column not in ``exclude`` (the exogenous columns).
+    From the FILE argument (read by :func:`gatedts.read_series`), --dataset, or
+    the bundled airline data; without --column, the first numeric column not
+    in ``exog_columns``.
     """
-    from .forecasting.forecaster import regular_index
+    if args.file is not None:
+        return _read_file(args, exog_columns)
+    from .datasets import list_datasets, load_dataset
 
-    if args.csv is not None:
-        frame = read_table(args.csv, args.sep, args.date_column)
-        source = str(args.csv)
-    else:
-        from .datasets import list_datasets, load_dataset
+    name = args.dataset or "airline"
+    if name not in list_datasets():
+        raise UserError(f"unknown dataset {name!r}; available: {', '.join(list_datasets())}")
+    given = [flag for name, flag in _READING_FLAGS.items() if getattr(args, name) is not None]
+    if given:
+        raise UserError(f"{', '.join(given)} appl{'ies' if len(given) == 1 else 'y'} to a "
+                        "file, not to --dataset")
+    data = load_dataset(name)
+    frame = data.to_frame() if isinstance(data, pd.Series) else data
+    column = args.column or _DEFAULT_COLUMNS.get(name) or frame.columns[0]
+    for c in [column, *exog_columns]:
+        if c not in frame.columns:
+            flag = "--column" if c == column else "--exog"
+            raise UserError(f"{flag}: dataset {name} has no column {c!r} (columns: "
+                            f"{', '.join(map(str, frame.columns))})")
+        if not pd.api.types.is_numeric_dtype(frame[c]):
+            raise UserError(f"column {c!r} of dataset {name} is not numeric (e.g. "
+                            f"{frame[c].iloc[0]!r}); choose a numeric column with --column")
+    _check_exog_columns(column, exog_columns)
+    exog = frame[list(exog_columns)].astype(float) if exog_columns else None
+    return frame[column].astype(float), exog, f"dataset {name} [{column}]"
 
-        name = args.dataset or "airline"
-        if name not in list_datasets():
-            raise UserError(f"unknown dataset {name!r}; available: {', '.join(list_datasets())}")
-        if args.date_column is not None or args.sep is not None:
-            raise UserError("--date-column and --sep apply to a CSV file, not to --dataset")
-        data = load_dataset(name)
-        frame = data.to_frame() if isinstance(data, pd.Series) else data
-        source = f"dataset {name}"
-        if args.column is None and name in _DEFAULT_COLUMNS:
-            args.column = _DEFAULT_COLUMNS[name]
-    column = _pick_column(frame, args.column, source, exclude)
-    y = numeric_column(frame, column)
-    return y.set_axis(regular_index(y.index)), frame, f"{source} [{column}]"
+
+def _read_file(args, exog_columns):
+    """The series (and its exogenous columns) from the user's file, in one read.
+
+    The notices of a read whose series is read again with its exogenous
+    columns are shown once, from the second read.
+    """
+    with warnings.catch_warnings(record=True) as notices:
+        warnings.simplefilter("always", SeriesReadWarning)
+        y = read(args.file, args, column=args.column, exclude=exog_columns)
+    source = f"{args.file} [{y.name}]"
+    if not exog_columns:
+        for notice in notices:
+            warnings.showwarning(notice.message, notice.category, notice.filename,
+                                 notice.lineno)
+        return y, None, source
+    _check_exog_columns(y.name, exog_columns)
+    table = read(args.file, args, column=[y.name, *exog_columns], flag="--exog")
+    return table[y.name], table[list(exog_columns)], source
 
 
-def read_future_exog(args):
-    """The --future-exog table (numeric columns, dated), or None."""
+def _check_exog_columns(column, exog_columns):
+    if column in exog_columns:
+        raise UserError(f"--exog lists {column!r}, the column being forecast; name another "
+                        "with --column")
+
+
+def read_future_exog(args, index):
+    """The --future-exog table (numeric columns), dated at the frequency of ``index``, or None.
+
+    Without a date column its rows are the steps after ``index``.
+    """
     if args.future_exog is None:
         return None
-    future = read_table(args.future_exog, args.sep, None)
+    future = read(args.future_exog, args, frame=True, date_column=None, flag="--future-exog",
+                  freq=args.freq or getattr(index, "freq", None))
+    if isinstance(future.index, pd.RangeIndex):
+        future = future.set_axis(future_index(index, len(future)))
+    elif not isinstance(index, pd.DatetimeIndex):
+        raise UserError(f"--future-exog {args.future_exog} is dated, but the series is not")
     unknown = [c for c in future.columns if args.exog and c not in args.exog]
     if unknown:
         raise UserError(f"{args.future_exog} has columns that are not in --exog: "
                         f"{', '.join(map(str, unknown))}")
-    return pd.DataFrame({c: numeric_column(future, c) for c in future.columns})
+    return future
 
 
-def exog_frame(frame, columns, y):
-    """The exogenous ``columns`` of ``frame`` as floats on the index of ``y``, or None."""
-    if not columns:
-        return None
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise UserError(f"--exog: no column {', '.join(map(repr, missing))} (columns: "
-                        f"{', '.join(map(str, frame.columns))})")
-    if y.name in columns:
-        raise UserError(f"--exog lists {y.name!r}, the column being forecast")
-    return pd.DataFrame({c: numeric_column(frame, c).to_numpy() for c in columns},
-                        index=y.index)
+def check_future_exog(future, y, horizon, path):
+    """Refuse a --future-exog file that does not cover the ``horizon`` steps after ``y``."""
+    if future is None:
+        return
+    expected = future_index(y.index, 1)[0]
+    if future.index[0] != expected:
+        raise UserError(f"--future-exog {path} must start at {_label(expected)}, the step "
+                        f"after the series; it starts at {_label(future.index[0])}")
+    if len(future) < horizon:
+        raise UserError(f"--future-exog {path} has {len(future)} row(s), but forecasting "
+                        f"{_steps(horizon)} needs {horizon}; give more or lower --horizon")
 
 
-def read_table(path: Path, sep, date_column) -> pd.DataFrame:
-    """A CSV file as a DataFrame indexed by its date column (when it has one)."""
-    if not path.is_file():
-        raise UserError(f"no such file: {path}")
+def _label(stamp):
+    return stamp.date() if isinstance(stamp, pd.Timestamp) and stamp == stamp.normalize() \
+        else stamp
+
+
+def read(path, args, flag=None, **options):
+    """:func:`gatedts.read_series` with the reading flags; its errors name the flags."""
+    options = {name: getattr(args, name) for name in _READING_FLAGS} | options
+    prefix = f"{flag}: " if flag else ""
     try:
-        frame = pd.read_csv(path, sep=sep or _sniff_separator(path), skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise UserError(f"cannot read {path} as CSV: {_one_line(exc)}") from None
-    if frame.empty:
-        raise UserError(f"{path} has no data rows")
-    if date_column is None:
-        date_column = _guess_date_column(frame)
-    elif date_column not in frame.columns:
-        raise UserError(f"{path} has no column {date_column!r} (columns: "
-                        f"{', '.join(map(str, frame.columns))})")
-    if date_column is None:
-        return frame
-    index = _time_index(frame[date_column], f"column {date_column!r} of {path}")
-    return frame.drop(columns=date_column).set_axis(index)
+        return read_series(path, **options)
+    except SeriesFileError as exc:
+        raise UserError(prefix + exc.describe(_flag)) from None
+    except ImportError as exc:
+        raise UserError(f"{prefix}{exc}") from None
 
 
-def _sniff_separator(path):
-    with open(path, newline="", errors="replace") as file:
-        sample = file.read(64_000)
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=_SEPARATORS).delimiter
-    except csv.Error:  # one column, or nothing to tell: pandas' default
-        return ","
-
-
-def _time_index(values: pd.Series, where) -> pd.Index:
-    """Timestamps from a column: dates, integer years, year-quarters or step numbers."""
-    if values.isna().any():
-        raise UserError(f"{where} has a missing date at row {_rows(values.isna())[0]}")
-    name = values.name
-    if pd.api.types.is_integer_dtype(values):
-        if values.between(1000, 2999).all():
-            return pd.PeriodIndex(values.astype(str), freq="Y", name=name)
-        return pd.Index(values.to_numpy(), name=name)
-    text = values.astype(str)
-    quarters = text.str.extract(_YEAR_QUARTER)
-    if quarters.notna().all(axis=None):
-        return pd.PeriodIndex(quarters[0] + "Q" + quarters[1], freq="Q", name=name)
-    dates = _parse_dates(values)
-    bad = dates.isna()
-    if bad.any():
-        raise UserError(f"cannot parse {where} as dates: " + _cells(
-            values, bad, "is not a date (dates, integer years or year-quarters like 1990Q1)"))
-    return pd.DatetimeIndex(dates, name=name)
-
-
-def _parse_dates(values):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return pd.to_datetime(values, errors="coerce", format="mixed")
-
-
-def _guess_date_column(frame):
-    for column in frame.columns:
-        if str(column).strip().lower() in _DATE_NAMES:
-            return column
-    for column in frame.columns:
-        if frame[column].dtype == object and _parse_dates(frame[column]).notna().all():
-            return column
-    return None
-
-
-def _pick_column(frame, column, source, exclude):
-    """--column, or the first column not in ``exclude`` whose cells are (mostly) numbers."""
-    if column is not None:
-        if column not in frame.columns:
-            raise UserError(f"{source} has no column {column!r} (columns: "
-                            f"{', '.join(map(str, frame.columns))})")
-        return column
-    for name in frame.columns:
-        if name not in exclude and _mostly_numbers(frame[name]):
-            return name
-    raise UserError(f"{source} has no numeric column to forecast (columns: "
-                    f"{', '.join(map(str, frame.columns))})")
-
-
-def _mostly_numbers(series):
-    if pd.api.types.is_bool_dtype(series):
-        return False
-    if pd.api.types.is_numeric_dtype(series):
-        return True
-    filled = series.dropna()
-    return len(filled) > 0 and pd.to_numeric(filled, errors="coerce").notna().mean() >= 0.5
-
-
-def numeric_column(frame, column) -> pd.Series:
-    """A column as floats; errors name every bad cell (the first few) by row and column."""
-    series = frame[column]
-    if not _mostly_numbers(series):
-        example = series.dropna().iloc[0] if series.notna().any() else None
-        raise UserError(f"column {column!r} is not numeric (dtype {series.dtype}, e.g. "
-                        f"{example!r}); choose a numeric column with --column")
-    values = pd.to_numeric(series, errors="coerce")
-    bad = values.isna() & series.notna()
-    if bad.any():
-        raise UserError(_cells(series, bad, "is not a number"))
-    if values.isna().any():
-        raise UserError(_cells(series, values.isna(), "is missing")
-                        + "; fill or drop missing values first")
-    return values.astype(float).rename(column)
-
-
-def _rows(mask):
-    """1-based data rows (the header not counted) where ``mask`` holds."""
-    return (np.flatnonzero(np.asarray(mask)) + 1).tolist()
-
-
-def _cells(series, mask, problem):
-    """'row 17, column 'sales': '12O' is not a number; row 40, ...; and 3 more'."""
-    rows = _rows(mask)
-    shown = [f"row {row}, column {series.name!r}: "
-             + ("a value" if pd.isna(series.iloc[row - 1]) else repr(series.iloc[row - 1]))
-             + f" {problem}" for row in rows[:_SHOWN_BAD_CELLS]]
-    more = len(rows) - len(shown)
-    return "; ".join(shown) + (f"; and {more} more" if more else "")
+def _flag(name, values):
+    """A read_series fix as the flag that makes it: --fill ffill|zero, --dayfirst."""
+    flag = _READING_FLAGS[name]
+    if all(isinstance(v, bool) for v in values):
+        return " or ".join(flag if v else f"--no-{flag[2:]}" for v in values)
+    return f"{flag} {'|'.join(map(str, values))}"
 
 
 # ---------------------------------------------------------------- writing files
@@ -554,11 +561,11 @@ def _atomic_writes():
                 os.remove(temporary)
 
 
-def _check_output_path(path):
-    """Refuse, before any work, a file the command could not write."""
+def _check_output_path(path, inputs=()):
+    """Refuse, before any work, a file the command could not write or must not replace."""
     if path is None:
         return
-    _check_folder(path)
+    _check_folder(path, "--output", inputs)
     if path.suffix.lower() not in _OUTPUT_FORMATS:
         raise UserError(f"--output must end in .csv, .parquet or .json, got {path.name}")
     if path.suffix.lower() == ".parquet" and importlib.util.find_spec("pyarrow") is None:
@@ -577,15 +584,36 @@ def write_table(table: pd.DataFrame, path):
         rows[label] = _index_labels(table.index)
         rows.to_json(path, orient="records", indent=2)
     else:
-        table.to_csv(path)
+        _labelled(table).to_csv(path)
 
 
 def _index_labels(index):
-    """Index labels as text: dates without a time of day when there is none."""
+    """Index labels as text: years (1961) and quarters (1961Q1) as such, dates without a
+    time of day when there is none."""
     if isinstance(index, pd.DatetimeIndex):
-        return index.strftime("%Y-%m-%d" if (index == index.normalize()).all()
-                              else "%Y-%m-%dT%H:%M:%S")
+        labels = _period_labels(index)
+        return labels if labels is not None else index.strftime(
+            "%Y-%m-%d" if (index == index.normalize()).all() else "%Y-%m-%dT%H:%M:%S")
     return index.astype(str) if isinstance(index, pd.PeriodIndex) else index
+
+
+def _period_labels(index):
+    """'1961', '1961Q1' for an index of year or quarter starts (as years and year-quarters
+    are read), else None."""
+    freq = getattr(index, "freq", None)
+    if not (index == index.normalize()).all():
+        return None
+    if isinstance(freq, pd.offsets.YearBegin) and freq.month == 1 and freq.n == 1:
+        return pd.Index(index.to_period("Y").astype(str), name=index.name)
+    if isinstance(freq, pd.offsets.QuarterBegin) and freq.startingMonth % 3 == 1 and freq.n == 1:
+        return pd.Index(index.to_period("Q").astype(str), name=index.name)
+    return None
+
+
+def _labelled(table):
+    """``table`` indexed by year or quarter labels when its dates are year or quarter starts."""
+    labels = _period_labels(table.index) if isinstance(table.index, pd.DatetimeIndex) else None
+    return table if labels is None else table.set_axis(labels)
 
 
 def format_table(frame: pd.DataFrame, digits=4) -> str:
@@ -625,7 +653,7 @@ def forecast_figure(y, table, result, coverage):
     return fig
 
 
-def _check_plot_path(path):
+def _check_plot_path(path, inputs=()):
     if path is None:
         return
     try:
@@ -634,14 +662,19 @@ def _check_plot_path(path):
         require_matplotlib()
     except ImportError as exc:
         raise UserError(str(exc)) from None
-    _check_folder(path)
+    _check_folder(path, "--plot", inputs)
     if path.suffix.lower() not in _PLOT_FORMATS:
         raise UserError(f"--plot must end in .png, .pdf, .svg or .jpg, got {path.name}")
 
 
-def _check_folder(path):
+def _check_folder(path, flag, inputs=()):
+    """The folder of ``path`` exists, and ``path`` is none of the ``inputs`` (data files)."""
     if not path.parent.exists():
         raise UserError(f"cannot save {path}: folder {path.parent} does not exist")
+    for data in filter(None, inputs):
+        if path.exists() and data.exists() and os.path.samefile(path, data):
+            raise UserError(f"{flag} {path} is an input file; it would be overwritten, so "
+                            "nothing was done (choose another file name)")
 
 
 # ---------------------------------------------------------------- compare
@@ -654,12 +687,16 @@ def add_compare_parser(commands):
         description="Backtest RNN, GRU and LSTM forecasters of one series with the same "
         "parameter budget and seeds; print hidden size, parameters, time per epoch, MASE "
         "and sMAPE (mean ± sd over seeds) next to seasonal naive.")
+    from .analysis.compare import CELLS, VARIANTS
+
     _add_source_arguments(p)
     p.add_argument("--horizon", "-H", type=int, metavar="H",
                    help="steps per origin (default: one season, or 10)")
-    p.add_argument("--cells", type=_names, help="default: rnn,gru,lstm")
-    p.add_argument("--variants", type=_names, help="architectures of each cell, e.g. "
-                   "plain,bidirectional,residual (default: plain)")
+    p.add_argument("--cells", type=_names, metavar="C1,C2", help="recurrent cells to compare, "
+                   f"comma-separated, among {', '.join(CELLS)} (default: all)")
+    p.add_argument("--variants", type=_names, metavar="V1,V2", help="architectures of each "
+                   f"cell, comma-separated, among {', '.join(VARIANTS)}; each gets the same "
+                   "budget (default: plain)")
     p.add_argument("--seeds", type=int, metavar="N", help="seeds 0..N-1 (default: 5)")
     p.add_argument("--budget", type=int, metavar="PARAMS",
                    help="weights per network (default: those of a 32-unit GRU)")
@@ -683,15 +720,18 @@ def cmd_compare(args) -> int:
     """Equal-budget comparison of the cells on one series: one table on stdout."""
     from .analysis import compare
 
-    _check_plot_path(args.plot)
+    _check_plot_path(args.plot, [args.file])
     y, _, source = load_series(args)
     cells = [c.lower() for c in args.cells] if args.cells else compare.CELLS
     status = _Status(args.quiet, args.progress)
     status.info(f"{source}: {len(y)} observations, {_span(y)}")
     _compile_kernels([c for c in cells if c in CELL_NAMES], status)
-    with status.bar("compare", unit=" backtest") as bar:
+    variants = [v.lower() for v in args.variants or ("plain",)]
+    seeds = args.seeds or (compare.FAST["seeds"] if args.fast else None)
+    total = len(cells) * len(variants) * seeds if seeds and seeds > 0 else None
+    with status.bar("compare", unit=" backtest", total=total) as bar:
         table = compare.compare_cells_on_series(
-            y, cells=cells, variants=[v.lower() for v in args.variants or ("plain",)],
+            y, cells=cells, variants=variants,
             horizon=args.horizon, budget=args.budget, seeds=args.seeds, max_iter=args.max_iter,
             n_origins=args.origins, initial=args.initial, step=args.step, fast=args.fast,
             progress=bar.note)
@@ -720,6 +760,7 @@ def add_warm_up_parser(commands):
     p.add_argument("--cells", type=_names, default=list(CELL_NAMES),
                    help=f"default: {','.join(CELL_NAMES)}")
     p.add_argument("--quiet", "-q", action="store_true", help="no notices on stderr")
+    _add_debug_argument(p)
     p.set_defaults(func=cmd_warm_up, progress=False)
     return p
 
@@ -804,9 +845,9 @@ class _Status:
             print(message, file=sys.stderr, flush=True)
 
     @contextlib.contextmanager
-    def bar(self, label, unit):
-        """A bar (a no-op when bars are off) with ``note(line)``."""
-        bar = _Bar(self, label, unit)
+    def bar(self, label, unit, total=None):
+        """A bar of ``total`` steps, if known (a no-op when bars are off), with ``note(line)``."""
+        bar = _Bar(self, label, unit, total)
         try:
             yield bar
         finally:
@@ -826,12 +867,12 @@ class _Status:
 
 
 class _Bar:
-    def __init__(self, status, label, unit):
+    def __init__(self, status, label, unit, total):
         self.status, self.tqdm = status, None
         if status.bars:
             from .forecasting._progress import new_bar
 
-            self.tqdm = new_bar(label, unit)
+            self.tqdm = new_bar(label, unit, total)
 
     def note(self, line):
         """One finished step: a notice line above the bar, and the bar moves on."""
@@ -883,9 +924,8 @@ def _implicit_forecast(argv, parser) -> bool:
     first = argv[0]
     if first.startswith("-"):
         return first not in ("-h", "--help", "--version")
-    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return first not in commands.choices and (first.lower().endswith(".csv")
-                                              or Path(first).is_file())
+    return first not in parser.command_names and (
+        Path(first).suffix.lower() in _DATA_FORMATS or Path(first).is_file())
 
 
 def main(argv=None) -> int:
@@ -902,8 +942,15 @@ def main(argv=None) -> int:
     warnings.showwarning = _warning_line
     try:
         with _ctrl_c_ends_the_command():
-            return args.func(args)
-    except (UserError, ValueError, TypeError, KeyError, OSError, ImportError) as exc:
+            status = args.func(args)
+            sys.stdout.flush()  # a closed pipe is found here, not when Python exits
+            return status
+    except BrokenPipeError:  # the reader went away (`gatedts ... | head -1`): stop quietly
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    except _USER_ERRORS as exc:
+        if args.debug:
+            raise
         print(f"gatedts {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_ERROR
     except (Interrupted, KeyboardInterrupt):
@@ -911,6 +958,13 @@ def main(argv=None) -> int:
         return EXIT_INTERRUPTED
     finally:
         warnings.showwarning = showwarning
+
+
+def _silence_stdout():
+    """Point stdout at /dev/null, so that flushing it at exit does not fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 if __name__ == "__main__":  # pragma: no cover

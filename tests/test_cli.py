@@ -213,7 +213,8 @@ def test_exogenous_columns_with_future_values(tmp_path, capsys):
     code, _, err = run([path, "--exog", "price", "--future-exog", future], capsys)
     assert_user_error(code, err, "not in --exog: promo")
     code, _, err = run([path, "--exog", "discount"], capsys)
-    assert_user_error(code, err, "--exog: no column 'discount'")
+    assert_user_error(code, err, "--exog: ")
+    assert "has no column 'discount'" in err
     code, _, err = run([path, "--exog", "price", "--column", "price"], capsys)
     assert_user_error(code, err, "the column being forecast")
 
@@ -250,7 +251,8 @@ def test_year_quarters(label, tmp_path, capsys):
     pd.DataFrame({"quarter": quarters, "gdp": 100 + np.arange(48.0)}).to_csv(path, index=False)
     code, out, err = run([path, "--backtest", 0, "-o", tmp_path / "q.json"], capsys)
     assert code == 0, err
-    assert "forecast of gdp, 4 steps" in out and "(freq Q-DEC)" in err
+    assert "forecast of gdp, 4 steps" in out and "1990Q1 .. 2001Q4 (freq QS-JAN)" in err
+    assert "2002Q1" in out
     assert [row["quarter"] for row in json.loads((tmp_path / "q.json").read_text())] == [
         "2002Q1", "2002Q2", "2002Q3", "2002Q4"]
 
@@ -291,9 +293,12 @@ def test_each_bad_cell_is_named(tmp_path, capsys):
 @pytest.mark.parametrize("change, pattern", [
     (lambda f: f.assign(sales=f["sales"].astype(str) + "x"), "no numeric column"),
     (lambda f: f.assign(sales=f["sales"].where(f.index != 5)),
-     "row 6, column 'sales': a value is missing; fill or drop"),
-    (lambda f: f.iloc[::-1], "not monotonic"),
-    (lambda f: f.drop(index=10), "gap"),
+     "row 6, column 'sales': a value is missing (1 empty cell(s)); pass --fill "
+     "ffill|interpolate|zero"),
+    (lambda f: f.iloc[[0, 1, 3, 2, *range(4, 80)]], "2015-03-01 at row 4 comes after "
+     "2015-04-01 at row 3; sort the rows by date"),
+    (lambda f: f.drop(index=10), "2015-11-01 is missing after 2015-10-01 (1 date(s) missing "
+     "at the MS frequency); pass --fill ffill|interpolate|zero"),
     (lambda f: f.iloc[:8], "too short"),
     (lambda f: f.assign(date="not a date"), "cannot parse column 'date'"),
     (lambda f: f.iloc[0:0], "no data rows"),
@@ -316,6 +321,240 @@ def test_column_errors(tmp_path, capsys):
     code, _, err = run([path, "--date-column", "date"], capsys)
     assert_user_error(code, err, "cannot parse column 'date' of")
     assert "row 4, column 'date': 'soon' is not a date" in err
+
+
+def forecast_rows(out):
+    """The (label, forecast) rows printed under 'forecast of ...'."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("forecast of"))
+    rows = []
+    for line in lines[start + 1:]:
+        words = line.split()
+        if not words:
+            break
+        if words[0][0].isdigit():  # not the header nor the index name
+            rows.append(words[0])
+    return rows
+
+
+@pytest.mark.parametrize("header", ["Datum", "Fecha", "week", "Observation date"])
+def test_any_date_header_gives_dates_and_seasons(header, tmp_path, capsys):
+    """Silent before: these headers numbered the rows, lost m=12 and forecast 10 steps."""
+    path = tmp_path / "data.csv"
+    write_csv(path, n=72).read_text()
+    pd.read_csv(path).rename(columns={"date": header}).to_csv(path, index=False)
+    code, out, err = run([path, "--backtest", 0], capsys)
+    assert code == 0, err
+    assert "72 observations, 2015-01-01 .. 2020-12-01 (freq MS)" in err
+    assert "forecast of sales, 12 steps" in out
+    assert forecast_rows(out)[0] == "2021-01-01" and forecast_rows(out)[-1] == "2021-12-01"
+
+
+def test_weekly_file_with_missing_weeks(tmp_path, capsys):
+    """Silent before: 297 rows numbered 0..296, forecast indexed 297..306."""
+    weeks = pd.date_range("2018-01-01", periods=300, freq="W-MON")
+    keep = np.ones(300, bool)
+    keep[[40, 41, 200]] = False
+    path = tmp_path / "weekly.csv"
+    pd.DataFrame({"week": weeks[keep].strftime("%Y-%m-%d"),
+                  "orders": 50 + np.sin(np.arange(300) / 5)[keep]}).to_csv(path, index=False)
+    code, _, err = run([path, "--horizon", 4, "--backtest", 0], capsys)
+    assert_user_error(code, err, "2018-10-08 is missing after 2018-10-01 (3 date(s) missing at "
+                      "the W-MON frequency); pass --fill ffill|interpolate|zero")
+    code, out, err = run([path, "--horizon", 4, "--backtest", 0, "--fill", "interpolate"],
+                         capsys)
+    assert code == 0, err
+    assert "gatedts: warning: " in err and "filled 3 missing value(s) (3 missing date(s)) by "\
+        "interpolate" in err
+    assert f"300 observations, 2018-01-01 .. {weeks[-1].date()} (freq W-MON)" in err
+    assert forecast_rows(out) == list(pd.date_range(weeks[-1], periods=5, freq="W-MON")[1:]
+                                      .strftime("%Y-%m-%d"))
+
+
+def test_float_years_of_sunspots(tmp_path, capsys):
+    """Silent before: 1700.0 was read as nanoseconds after 1970."""
+    from gatedts.datasets import load_sunspots
+
+    sunspots = load_sunspots()
+    path = tmp_path / "sunspots.csv"
+    pd.DataFrame({"YEAR": sunspots.index.year.astype(float),
+                  "SUNACTIVITY": sunspots.to_numpy()}).to_csv(path, index=False)
+    code, out, err = run([path, "--backtest", 0, "-o", tmp_path / "f.csv"], capsys)
+    assert code == 0, err
+    assert "309 observations, 1700 .. 2008 (freq YS-JAN)" in err
+    assert "forecast of SUNACTIVITY, 10 steps" in out
+    assert forecast_rows(out) == [str(year) for year in range(2009, 2019)]
+    assert pd.read_csv(tmp_path / "f.csv")["YEAR"].tolist() == list(range(2009, 2019))
+
+
+def test_decimal_commas_with_semicolons(tmp_path, capsys):
+    from gatedts.datasets import load_airline
+
+    path = tmp_path / "airline_de.csv"
+    (load_airline() + 0.5).to_frame().rename_axis("Monat").to_csv(path, sep=";", decimal=",")
+    code, out, err = run([path, "--backtest", 0], capsys)
+    assert code == 0, err
+    assert "144 observations, 1949-01-01 .. 1960-12-01 (freq MS)" in err
+    assert "forecast of passengers, 12 steps" in out and forecast_rows(out)[0] == "1961-01-01"
+    code, _, err = run([path, "--decimal", "."], capsys)
+    assert_user_error(code, err, "no numeric column to forecast (columns: passengers); pass "
+                      "--decimal ,")
+
+
+def test_day_first_dates(tmp_path, capsys):
+    days = pd.date_range("2020-01-01", periods=60, freq="D")
+    path = tmp_path / "daily.csv"
+    pd.DataFrame({"Fecha": days.strftime("%d/%m/%Y"), "load": np.arange(60.0) % 7}).to_csv(
+        path, index=False)
+    code, out, err = run([path, "--horizon", 3, "--backtest", 0], capsys)
+    assert code == 0, err
+    assert "60 observations, 2020-01-01 .. 2020-02-29 (freq D)" in err
+    assert forecast_rows(out) == ["2020-03-01", "2020-03-02", "2020-03-03"]
+    months = tmp_path / "monthly.csv"
+    pd.DataFrame({"date": pd.date_range("1950-01-01", periods=48, freq="MS").strftime(
+        "%d/%m/%Y"), "v": np.arange(48.0)}).to_csv(months, index=False)
+    code, _, err = run([months, "--backtest", 0], capsys)
+    assert_user_error(code, err, "may be day first or month first, and no day above 12 tells "
+                      "which; pass --dayfirst or --no-dayfirst")
+    for flag in (["--dayfirst"], ["--date-format", "%d/%m/%Y"]):
+        code, out, err = run([months, "--backtest", 0, "-q", *flag], capsys)
+        assert code == 0, err
+        assert forecast_rows(out)[0] == "1954-01-01" and len(forecast_rows(out)) == 12
+
+
+def test_trading_days(tmp_path, capsys):
+    days = pd.bdate_range("2022-01-03", periods=150)
+    prices = pd.Series(100 + np.cumsum(np.sin(np.arange(150.0))), index=days,
+                       name="Close").drop(days[[12, 50, 90]])
+    path = tmp_path / "prices.csv"
+    prices.rename_axis("Date").to_csv(path)
+    code, _, err = run([path, "--horizon", 3, "--backtest", 0], capsys)
+    assert_user_error(code, err, "3 date(s) missing at the B frequency); pass --fill "
+                      "ffill|interpolate|zero")
+    code, out, err = run([path, "--freq", "B", "--fill", "ffill", "--horizon", 3,
+                          "--backtest", 0], capsys)
+    assert code == 0, err
+    assert "filled 3 missing value(s)" in err and "(freq B)" in err
+    assert forecast_rows(out) == ["2022-08-01", "2022-08-02", "2022-08-03"]  # Fri 29 Jul last
+    with pytest.raises(SystemExit):
+        main([str(path), "--freq", "fortnightly"])
+    assert "argument --freq: unknown frequency 'fortnightly'" in capsys.readouterr().err
+
+
+def test_gaps_and_missing_values_are_filled_on_request(tmp_path, capsys):
+    path = write_csv(tmp_path / "gaps.csv", n=48)
+    frame = pd.read_csv(path)
+    frame.loc[5, "sales"] = np.nan
+    frame.drop(index=[20]).to_csv(path, index=False)
+    code, _, err = run([path, "--backtest", 0], capsys)
+    assert_user_error(code, err, "2016-09-01 is missing after 2016-08-01 (1 date(s) missing at "
+                      "the MS frequency); row 6, column 'sales': a value is missing (1 empty "
+                      "cell(s)); pass --fill ffill|interpolate|zero")
+    code, out, err = run([path, "--backtest", 0, "--fill", "zero"], capsys)
+    assert code == 0, err
+    assert "filled 2 missing value(s) (1 missing date(s) and 1 empty cell(s)) by zero" in err
+    assert "48 observations" in err and forecast_rows(out)[0] == "2019-01-01"
+
+
+def test_year_and_month_columns(tmp_path, capsys):
+    """An error before: 'duplicated label 1950'."""
+    months = pd.date_range("1950-01-01", periods=48, freq="MS")
+    path = tmp_path / "ym.csv"
+    pd.DataFrame({"year": months.year, "month": months.month,
+                  "value": 10 + np.sin(np.arange(48) * np.pi / 6)}).to_csv(path, index=False)
+    code, out, err = run([path, "--backtest", 0], capsys)
+    assert code == 0, err
+    assert "[value]: 48 observations, 1950-01-01 .. 1953-12-01 (freq MS)" in err
+    assert "forecast of value, 12 steps" in out and forecast_rows(out)[0] == "1954-01-01"
+    pd.read_csv(path).rename(columns={"year": "y", "month": "m"}).to_csv(path, index=False)
+    code, out, err = run([path, "--backtest", 0, "--date-column", "y,m", "-q"], capsys)
+    assert code == 0, err
+    assert forecast_rows(out)[0] == "1954-01-01"
+
+
+def test_newest_first_is_sorted_with_a_notice(tmp_path, capsys):
+    path = write_csv(tmp_path / "newest.csv", n=48)
+    pd.read_csv(path).iloc[::-1].to_csv(path, index=False)
+    code, out, err = run([path, "--backtest", 0, "-q"], capsys)
+    assert code == 0, err
+    assert "the dates run newest first; read oldest first" in err  # a warning: shown with -q
+    assert forecast_rows(out)[0] == "2019-01-01"
+
+
+def test_an_output_that_is_the_input_is_refused(tmp_path, capsys):
+    """Silent before: -o sales.csv overwrote the data with the forecast, exit status 0."""
+    path = write_csv(tmp_path / "sales.csv")
+    data = path.read_text()
+    future = tmp_path / "future.csv"
+    pd.DataFrame({"date": ["2021-09-01"], "other": [1.0]}).to_csv(future, index=False)
+    for argv in ([path, "-o", path], [path, "--plot", path], [path, "-o", future, "--exog",
+                                                             "other", "--future-exog", future]):
+        code, _, err = run(argv, capsys)
+        assert_user_error(code, err, "is an input file; it would be overwritten, so nothing "
+                          "was done")
+    assert path.read_text() == data
+
+
+def test_boolean_series_are_refused_by_the_cli_and_python(tmp_path, capsys):
+    path = write_csv(tmp_path / "flags.csv", n=36, open=[True, False] * 18)
+    code, _, err = run([path, "--column", "open"], capsys)
+    assert_user_error(code, err, "column 'open' holds booleans (True/False), not numbers")
+    y = pd.read_csv(path, index_col="date", parse_dates=True)["open"].asfreq("MS")
+    for series in (y, y.astype("category"), y.astype(object)):
+        with pytest.raises(TypeError, match=f"y must be numeric, got dtype {series.dtype}"):
+            forecasting.Forecaster(horizon=2).fit(series)
+
+
+def test_unnamed_index_columns_as_pandas_writes_them(tmp_path, capsys):
+    from gatedts.datasets import load_airline
+
+    load_airline().rename_axis(None).to_csv(tmp_path / "air.csv")  # header ",passengers"
+    code, out, err = run([tmp_path / "air.csv", "--backtest", 0, "-q"], capsys)
+    assert code == 0, err
+    assert "forecast of passengers, 12 steps" in out and forecast_rows(out)[0] == "1961-01-01"
+    pd.DataFrame({"value": np.sin(np.arange(60) / 3) + 2}).to_csv(tmp_path / "plain.csv")
+    code, out, err = run([tmp_path / "plain.csv", "--horizon", 2, "--backtest", 0], capsys)
+    assert code == 0, err
+    assert "forecast of value" in out and forecast_rows(out) == ["60", "61"]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("pyarrow") is None, reason="needs pyarrow")
+def test_parquet_input(tmp_path, capsys):
+    from gatedts.datasets import load_airline
+
+    load_airline().to_frame().to_parquet(tmp_path / "air.parquet")
+    code, out, err = run([tmp_path / "air.parquet", "--backtest", 0, "-q"], capsys)
+    assert code == 0, err
+    assert "forecast of passengers, 12 steps" in out and forecast_rows(out)[0] == "1961-01-01"
+
+
+def test_excel_input_without_openpyxl(tmp_path, capsys, monkeypatch):
+    (tmp_path / "book.xlsx").write_bytes(b"PK")
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "openpyxl" else real_find_spec(name, *a))
+    code, _, err = run([tmp_path / "book.xlsx"], capsys)
+    assert_user_error(code, err, "reading book.xlsx needs openpyxl: pip install openpyxl")
+
+
+def test_future_exog_errors_name_the_flag(tmp_path, capsys):
+    path = write_csv(tmp_path / "sales.csv", n=60, price=np.linspace(1, 2, 60))  # to 2019-12
+    future = tmp_path / "future.csv"
+    pd.DataFrame({"date": ["2020-02-01", "2020-03-01"], "price": [2.0, 2.1]}).to_csv(
+        future, index=False)
+    code, _, err = run([path, "--future-exog", future, "--horizon", 2], capsys)
+    assert_user_error(code, err, f"--future-exog {future} must start at 2020-01-01, the step "
+                      "after the series; it starts at 2020-02-01")
+    pd.DataFrame({"date": ["2020-01-01", "2020-02-01"], "price": [2.0, 2.1]}).to_csv(
+        future, index=False)
+    code, _, err = run([path, "--future-exog", future, "--horizon", 3], capsys)
+    assert_user_error(code, err, f"--future-exog {future} has 2 row(s), but forecasting 3 "
+                      "steps needs 3; give more or lower --horizon")
+    assert "exog_future" not in err
+    code, out, err = run([path, "--future-exog", future, "--horizon", 2, "--backtest", 0],
+                         capsys)
+    assert code == 0, err
+    assert forecast_rows(out) == ["2020-01-01", "2020-02-01"]
 
 
 # ---------------------------------------------------------------- outputs and printing
@@ -371,6 +610,9 @@ def test_progress_bars_only_when_asked_on_a_non_terminal(capsys):
     code, _, err = run([*argv, "--progress"], capsys)
     assert code == 0, err
     assert "\r" in err and "backtest" in err and "epoch" in err  # tqdm redraws one line
+    # Totals, percentages and ETAs: each fit's epochs out of its cap, the backtest's origins.
+    assert re.search(r"fitting GRU: +\d+%\|.*\| \d+/3 \[\d\d:\d\d<", err), err
+    assert re.search(r"backtest: +\d+%\|.*\| \d/1 ", err), err
     code, _, err = run(argv, capsys)
     assert code == 0 and "\r" not in err and "epoch" not in err
     code, _, err = run([*argv, "--progress", "--quiet"], capsys)
@@ -427,7 +669,7 @@ def test_a_csv_of_integer_years_end_to_end(tmp_path):
                    cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert [row["year"] for row in json.loads((tmp_path / "out.json").read_text())] == [
-        "1961", "1962"]
+        "1961", "1962"]  # years, as in the file
 
 
 @pytest.mark.parametrize("phase", ["observations", "backtest:"])
@@ -464,8 +706,10 @@ def test_ctrl_c_ends_the_command_and_writes_nothing(phase, tmp_path):
     (["forecast", "--coverage", 1.5], "--coverage"),
     (["forecast", "--dataset", "seattle_weather", "--column", "weather"], "not numeric"),
     (["forecast", "--dataset", "airline", "--column", "seats"], "no column 'seats'"),
-    (["forecast", "--dataset", "airline", "--date-column", "d"], "apply to a CSV"),
-    (["forecast", "--dataset", "airline", "--sep", ";"], "apply to a CSV"),
+    (["forecast", "--dataset", "airline", "--date-column", "d"],
+     "--date-column applies to a file, not to --dataset"),
+    (["forecast", "--dataset", "airline", "--sep", ";", "--fill", "zero"],
+     "--sep, --fill apply to a file"),
     (["forecast", "--plot", "no/such/folder/p.png"], "does not exist"),
     (["forecast", "--output", "no/such/folder/f.csv"], "does not exist"),
     (["warm-up", "--cells", "gru,tcn"], "unknown cell(s) 'tcn'"),
@@ -494,13 +738,65 @@ def test_usage_errors(argv, pattern, capsys):
 
 
 def test_python_dash_m(tmp_path):
+    from gatedts import __version__
+
     ok = gatedts("--version", cwd=tmp_path)
-    assert ok.returncode == 0 and ok.stdout.startswith("gatedts ")
+    assert ok.returncode == 0 and ok.stdout == f"gatedts {__version__}\n"
+    assert __version__ != "0.1.0"
     bad = gatedts("forecast", "--dataset", "nope", cwd=tmp_path)
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
     assert bad.stderr.strip().splitlines() == [
         "gatedts forecast: error: unknown dataset 'nope'; available: airline, co2, macrodata, "
         "seattle_weather, sf_temps, sunspots"]
+
+
+def test_a_library_bug_keeps_its_traceback(monkeypatch, capsys):
+    """TypeError, KeyError...: a bug, not the user's input, so no one-line disguise."""
+    def bug(self, y, exog=None):
+        raise KeyError("internal")
+
+    monkeypatch.setattr(forecasting.Forecaster, "fit", bug)
+    with pytest.raises(KeyError, match="internal"):
+        main(["--horizon", "3", "--backtest", "0"])
+
+
+def test_debug_shows_the_traceback_of_user_errors(capsys):
+    code, _, err = run(["--dataset", "nope"], capsys)
+    assert_user_error(code, err, "unknown dataset 'nope'")
+    with pytest.raises(Exception, match="unknown dataset 'nope'"):
+        main(["--dataset", "nope", "--debug"])
+    with pytest.raises(Exception, match="unknown cell"):
+        main(["warm-up", "--cells", "tcn", "--debug"])
+
+
+def test_input_check_errors_are_one_line(tmp_path, capsys):
+    code, _, err = run([write_csv(tmp_path / "short.csv", n=8), "--horizon", 3], capsys)
+    assert_user_error(code, err, "too short")
+
+
+def test_a_closed_pipe_ends_the_command_quietly(tmp_path):
+    """`gatedts forecast ... | head -1`: no 'Broken pipe' message, status 141 (SIGPIPE)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with subprocess.Popen([sys.executable, "-m", "gatedts", "--horizon", "12", "--backtest",
+                           "1", "-q", *TINY], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True) as process:
+        first = process.stdout.readline()
+        process.stdout.close()  # as head -1 does
+        err = process.stderr.read()
+        process.wait(timeout=300)
+    assert first.startswith("forecast of passengers")
+    assert process.returncode == 141, err
+    assert err == ""
+
+
+def test_compare_help_describes_cells_and_variants(capsys):
+    with pytest.raises(SystemExit):
+        main(["compare", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--cells C1,C2 recurrent cells to compare, comma-separated, among rnn, gru, lstm" in out
+    assert "plain, bidirectional, residual, attention, decoder" in out
+    for flag in ("--decimal", "--dayfirst", "--date-format", "--freq", "--fill", "--debug"):
+        assert flag in out
 
 
 def test_matplotlib_and_tqdm_are_imported_on_use_only():

@@ -114,8 +114,9 @@ ALLOWED = {
     "integrations": {"nn", "estimators", "forecasting"},  # adapters for sktime, ...
     "persistence": {"estimators", "forecasting", "_version"},
     "datasets": set(),
+    "reading": set(),  # read_series: files to series, pandas only
     "export": {"nn", "estimators", "training", "forecasting", "persistence", "_version"},
-    "cli": {"nn", "forecasting", "analysis", "datasets", "_version"},
+    "cli": {"nn", "forecasting", "analysis", "datasets", "reading", "_version"},
     "_moved": set(),
     "_version": set(),
     "__main__": {"cli"},

@@ -69,20 +69,32 @@ def fit_bar(show, desc):
 
 @contextlib.contextmanager
 def epochs_bar(desc):
-    """One bar over every epoch of every fit run in the block, cleared when done.
+    """One bar for every fit run in the block, cleared when done.
 
-    Fits are counted as they start; the postfix shows the current fit, its
-    epoch out of its cap and the loss. Yields the tqdm bar.
+    It opens at the first epoch, and each fit restarts it with its epoch cap
+    as the total, so it shows the epochs done, the percentage and an ETA for
+    the current fit (an upper bound when the fit stops early); the
+    description counts the fits and the postfix shows the loss. A block that
+    trains nothing shows nothing.
     """
-    with new_bar(desc, " epoch") as bar:
-        fits = 0
+    bar, fits = None, 0
 
-        def advance(epoch, n_epochs, loss):
-            nonlocal fits
-            fits += epoch == 1
-            bar.set_postfix_str(f"fit {fits}, epoch {epoch}/{n_epochs}, loss {loss:.4g}",
-                                refresh=False)
-            bar.update(1)
+    def advance(epoch, n_epochs, loss):
+        nonlocal bar, fits
+        if bar is None or epoch == 1:
+            fits += 1
+            label = f"{desc} (fit {fits})" if fits > 1 else desc
+            if bar is None:
+                bar = new_bar(label, " epoch", n_epochs)
+            else:
+                bar.reset(total=n_epochs)
+                bar.set_description_str(label, refresh=False)
+        bar.set_postfix_str(f"loss {loss:.4g}", refresh=False)
+        bar.update(1)
 
+    try:
         with on_epoch(advance):
-            yield bar
+            yield
+    finally:
+        if bar is not None:
+            bar.close()

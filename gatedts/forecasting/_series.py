@@ -34,10 +34,30 @@ def check_y(y):
                              f"{y.shape[1]} columns; pick one, e.g. y = df['{y.columns[0]}']")
         y = y.iloc[:, 0]
     if isinstance(y, pd.Series):
+        _refuse_non_numeric(y.dtype, "y", booleans=False)
         values = as_float_array(y, "y", ndim=1)
         return values, regular_index(y.index), y.name
+    _refuse_non_numeric(getattr(y, "dtype", None), "y", booleans=False)
     values = as_float_array(y, "y", ndim=1)
     return values, pd.RangeIndex(len(values)), None
+
+
+def _refuse_non_numeric(dtype, name, booleans):
+    """TypeError for a dtype that holds no measurements: booleans (unless ``booleans``,
+    e.g. 0/1 exogenous flags), categories, objects and text.
+
+    ``as_float_array`` would turn booleans into 0/1 and objects holding numbers into
+    floats; a series of them is almost always the wrong column, so it is refused by name.
+    """
+    if dtype is None:
+        return
+    if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_object_dtype(dtype) or (
+            pd.api.types.is_string_dtype(dtype)):
+        raise TypeError(f"{name} must be numeric, got dtype {dtype}; convert it, e.g. "
+                        f"pd.to_numeric({name}), or choose a numeric column")
+    if pd.api.types.is_bool_dtype(dtype) and not booleans:
+        raise TypeError(f"{name} must be numeric, got dtype {dtype}: booleans are not a "
+                        f"series to forecast; if you mean 0/1, pass {name}.astype(float)")
 
 
 def regular_index(index) -> pd.Index:
@@ -136,6 +156,8 @@ def check_exog(exog, y, n_obs, expected=None):
         if isinstance(y, (pd.Series, pd.DataFrame)) and not exog.index.equals(y.index):
             raise ValueError("exog index does not match y index; align them first, e.g. "
                              "exog = exog.reindex(y.index)")
+        for column, dtype in exog.dtypes.items():
+            _refuse_non_numeric(dtype, f"exog[{column!r}]", booleans=True)
         values = as_float_array(exog, "exog", ndim=2)
         columns = list(exog.columns)
     else:
