@@ -22,6 +22,7 @@ import pytest
 from gatedts import GRURegressor, LSTMRegressor, RNNRegressor
 from gatedts.cli import build_forecaster, build_parser, format_table, main
 from gatedts.forecasting import ensemble, parallel
+from gatedts.forecasting import forecaster as forecasting
 
 CELLS = {"gru": GRURegressor, "lstm": LSTMRegressor, "rnn": RNNRegressor}
 ROOT = Path(__file__).resolve().parents[1]
