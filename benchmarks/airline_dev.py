@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 
 from gatedts import Forecaster, GRURegressor, LSTMRegressor, RNNRegressor
 from gatedts.datasets import load_airline
-from gatedts.forecasting import forecaster as forecasting
+from gatedts.forecasting import ensemble as forecasting
 from gatedts.forecasting.baselines import SeasonalNaive
 from gatedts.forecasting.metrics import mape, mase, smape
 

@@ -378,8 +378,12 @@ def _backtest_origins(requested, n_obs, horizon, forecaster, coverage):
     The first origin's model is calibrated on a copy fitted ``n_calibration +
     horizon - 1`` steps earlier, which itself needs ten training windows.
     """
-    fit = forecaster.window_ + forecaster._n_lost() + forecaster.model_horizon_ + 10
-    n_calibration = max(forecaster.n_calibration, math.ceil(coverage / (1 - coverage)))
+    from .forecasting.conformal import origins_needed
+    from .forecasting.windows import MIN_WINDOWS
+
+    fit = (forecaster.window_ + forecaster.target_transform_.n_lost_
+           + forecaster.model_horizon_ + MIN_WINDOWS)
+    n_calibration = max(forecaster.n_calibration, origins_needed(coverage))
     needed = fit + n_calibration + horizon - 1
     return max(0, min(requested, (n_obs - needed) // horizon))
 

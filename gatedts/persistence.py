@@ -13,7 +13,8 @@ themselves; every JSON object is tagged ``{"$": kind, ...}`` with kind
 generator state), ``index``, ``series``, ``frame``, ``offset``, ``pdscalar``, or
 ``object``: an instance of an allow-listed gatedts class (``_REGISTRY``,
 recorded by its public name such as ``"GRURegressor"``),
-rebuilt as ``cls(**params)`` plus its saved attributes. Loading never
+rebuilt as ``cls(**params)`` plus its saved attributes. Each class declares
+the attributes it saves (``_REGISTRY``); a file holding another is refused. Loading never
 unpickles, never evaluates text and imports only allow-listed gatedts modules.
 ``sha256`` covers the rest of the metadata (compact JSON) and every array
 (name, dtype, shape, bytes): damage is detected even behind valid zip CRCs
@@ -52,7 +53,9 @@ from ._version import __version__
 __all__ = ["FORMAT_VERSION", "ModelFileError", "load", "save"]
 
 FORMAT = "gatedts"
-FORMAT_VERSION = 2  # 2: classes recorded by public name (1: by module path, still read)
+# 3: the attributes each class declares (2: every attribute, classes by public name; 1: by
+# module path). Versions 1 and 2 are still read, their attributes translated.
+FORMAT_VERSION = 3
 _META = "metadata.json"
 _ARRAY_KINDS = "biufcUSMm"  # numeric, bool, str, bytes, datetime64, timedelta64: no objects
 _BIT_GENERATORS = ("MT19937", "PCG64", "PCG64DXSM", "Philox", "SFC64")
@@ -65,9 +68,6 @@ class ModelFileError(ValueError):
 
 
 def _after_load_recurrent(estimator):
-    # The optimizer and schedule are not saved: None makes the next
-    # fit/partial_fit build fresh ones, as the estimator does after divergence.
-    estimator._optimizer = None
     if hasattr(estimator, "params_") and not hasattr(estimator, "feature_mean_"):
         # Fitted before the estimators had `scaling`: the network saw X and y as given.
         estimator.scaling = None
@@ -78,32 +78,85 @@ def _after_load_recurrent(estimator):
 
 
 def _after_load_forecaster(forecaster):
-    # estimator_ is the first ensemble member, saved once in estimators_. A file of
-    # gatedts 0.1 has estimator_ only: it was the whole model.
+    # estimator_ is the first ensemble member, saved once in estimators_.
     if hasattr(forecaster, "estimators_"):
         forecaster.estimator_ = forecaster.estimators_[0]
-    elif hasattr(forecaster, "estimator_"):
-        forecaster.estimators_ = [forecaster.estimator_]
-    # Files from before 0.2 forecast without the local level, with one calibration fold.
-    if not hasattr(forecaster, "local_level"):
-        forecaster.local_level = False
-    if not hasattr(forecaster, "calibration_folds"):
-        forecaster.calibration_folds = 1
-    if hasattr(forecaster, "difference_") and not hasattr(forecaster, "local_level_"):
-        forecaster.local_level_, forecaster.level_scale_ = False, 1.0
+
+
+def _forecaster_v2(state, params):
+    """The declared attributes of a Forecaster saved by gatedts 0.1 or 0.2 (format 1, 2)."""
+    from .forecasting.conformal import ConformalCalibration
+    from .forecasting.preprocessing import LogTransform
+    from .forecasting.transforms import TargetTransform
+    from .forecasting.windows import Windowing
+
+    # A file of gatedts 0.1 has estimator_ only: it was the whole model. Files from
+    # before 0.2 forecast without the local level, with one calibration fold.
+    params.setdefault("local_level", False)
+    params.setdefault("calibration_folds", 1)
+    if "estimator_" in state:
+        state.setdefault("estimators_", [state["estimator_"]])
+        del state["estimator_"]
+    if "difference_" not in state:
+        return state  # unfitted
+    state.setdefault("local_level_", False)
+    level_scale = state.pop("level_scale_", 1.0)
+    m = state["seasonal_period_"]
+    state["target_transform_"] = TargetTransform(
+        log=state["log_"], seasonal_period=m if state["seasonal_difference_"] else None,
+        difference=state["difference_"], scaler=params.get("scaler", "standard"),
+    ).set_fitted(LogTransform().fit(state["_y"][:, None]) if state["log_"] else None,
+                 state.pop("differencer_"), state.pop("scaler_"), state.pop("exog_scaler_"))
+    future = state["future_exog_"]
+    state["windowing_"] = Windowing(
+        state["window_"], state["model_horizon_"], local_level=state["local_level_"],
+        future_mask=[c in future for c in state["exog_columns_"]],
+        decoder=params.get("decoder", False))
+    state["windowing_"].level_scale_ = level_scale
+    calibration = ConformalCalibration()
+    calibration.scores = state.pop("_calibration", {})
+    state["calibration_"] = calibration
+    state["y_"], state["exog_"] = state.pop("_y"), state.pop("_exog")
+    return state
 
 
 # Files name a class by its stable public name, never by the module it lives in,
-# so moving a module does not break a saved model. name -> (module, attributes
-# never saved, hook run after loading). Modules are imported only when used.
-_ESTIMATOR = (("_optimizer", "_schedule"), _after_load_recurrent)
+# so moving a module does not break a saved model. name -> (module, the attributes
+# it saves, a translation of the attributes a file of format 1 or 2 saved, hook run
+# after loading). Modules are imported only when used.
+_FITTED_COLUMNS = ("n_features_in_", "feature_names_in_")
+_ESTIMATOR = (
+    ("_no_improvement", "_rng", "alpha_", "batch_size_", "max_iter_", "best_loss_",
+     "best_validation_score_", "feature_names_in_", "feature_mean_",
+     "feature_scale_", "future_mean_", "future_scale_", "grad_norm_curve_", "interrupted_",
+     "learning_rate_curve_", "loss_curve_", "n_features_in_", "n_future_", "n_iter_",
+     "n_outputs_", "params_", "t_", "target_mean_", "target_scale_", "validation_scores_"),
+    None, _after_load_recurrent)
+_PREPROCESSING = "gatedts.forecasting.preprocessing"
 _REGISTRY = {
     **{f"{n}Regressor": ("gatedts.estimators", *_ESTIMATOR) for n in ("GRU", "LSTM", "RNN")},
-    **{n: ("gatedts.forecasting.preprocessing", (), None) for n in (
-        "StandardScaler", "MinMaxScaler", "IdentityTransform", "LogTransform", "Differencer")},
-    "WindowTransformer": ("gatedts.forecasting.windows", (), None),
-    "SeasonalNaive": ("gatedts.forecasting.baselines", (), None),
-    "Forecaster": ("gatedts.forecasting.forecaster", ("estimator_",), _after_load_forecaster),
+    "StandardScaler": (_PREPROCESSING, (*_FITTED_COLUMNS, "mean_", "scale_"), None, None),
+    "MinMaxScaler": (_PREPROCESSING, (*_FITTED_COLUMNS, "data_min_", "data_range_"), None,
+                     None),
+    "IdentityTransform": (_PREPROCESSING, _FITTED_COLUMNS, None, None),
+    "LogTransform": (_PREPROCESSING, _FITTED_COLUMNS, None, None),
+    "Differencer": (_PREPROCESSING, (*_FITTED_COLUMNS, "lags_", "n_lost_", "tails_"), None,
+                    None),
+    "WindowTransformer": ("gatedts.forecasting.windows",
+                          ("n_features_in_", "n_series_features_"), None, None),
+    "SeasonalNaive": ("gatedts.forecasting.baselines", ("index_", "last_season_", "name_"),
+                      None, None),
+    "TargetTransform": ("gatedts.forecasting.transforms",
+                        ("log_transform_", "differencer_", "n_lost_", "scaler_", "exog_scaler_"),
+                        None, None),
+    "Windowing": ("gatedts.forecasting.windows", ("level_scale_",), None, None),
+    "ConformalCalibration": ("gatedts.forecasting.conformal", ("scores",), None, None),
+    "Forecaster": ("gatedts.forecasting.forecaster", (
+        "index_", "name_", "exog_columns_", "future_exog_", "model_horizon_",
+        "seasonal_period_", "log_", "seasonal_difference_", "difference_", "local_level_",
+        "transform_scores_", "target_transform_", "windowing_", "window_", "n_windows_",
+        "estimators_", "y_", "exog_", "calibration_", "fit_time_"),
+        _forecaster_v2, _after_load_forecaster),
 }
 # Files written before version 0.2 named classes by module path.
 _LEGACY_MODULES = ("gatedts.estimators", "gatedts.preprocessing", "gatedts.windows",
@@ -250,9 +303,9 @@ def _same_pandas(a, b):
 
 def _encode_object(obj, arrays):
     name = _class_name(type(obj))
-    _, transient, _ = _REGISTRY[name]
-    params = obj.get_params(deep=False)
-    state = {k: v for k, v in vars(obj).items() if k not in params and k not in transient}
+    saved = _REGISTRY[name][1]
+    params = obj.get_params(deep=False) if hasattr(obj, "get_params") else {}
+    state = {k: getattr(obj, k) for k in saved if hasattr(obj, k)}
     out = {"$": "object", "class": name, "params": {}, "state": {}}
     for part, values in (("params", params), ("state", state)):
         for name, value in values.items():
@@ -284,13 +337,15 @@ def _pandas_dtype(text):
     return text if text in _PANDAS_STR_DTYPES else _dtype(text)
 
 
-def _decode(x, arrays):
+def _decode(x, arrays, version=FORMAT_VERSION):
     if x is None or type(x) in (bool, int, float, str):
         return x
-    dec = partial(_decode, arrays=arrays)
+    dec = partial(_decode, arrays=arrays, version=version)
     if type(x) is list:
         return [dec(v) for v in x]
     kind = _need(x, dict, "a value").get("$")
+    if kind == "object":
+        return _decode_object(x, dec, arrays, version)
     if kind not in _DECODERS:
         raise ModelFileError(f"malformed metadata: unknown value kind {kind!r}")
     return _DECODERS[kind](x, dec, arrays)
@@ -360,17 +415,18 @@ def _decode_frame(x, dec, arrays):
     return frame
 
 
-def _decode_object(x, dec, arrays):
+def _decode_object(x, dec, arrays, version):
     cls = _resolve(x["class"])
+    _, saved, translate, hook = _REGISTRY[cls.__name__]
     params = {k: dec(v) for k, v in _need(x["params"], dict, "params").items()}
+    state = {k: dec(v) for k, v in _need(x["state"], dict, "state").items()}
+    if version < 3 and translate is not None:
+        state = translate(state, params)
     obj = cls(**params)
-    for name, value in _need(x["state"], dict, "state").items():
-        attr = getattr(cls, name, None)
-        if (not name.isidentifier() or name.startswith("__") or name in params
-                or callable(attr) or isinstance(attr, property)):
+    for name, value in state.items():
+        if name not in saved:
             raise ModelFileError(f"attribute {name!r} of {cls.__name__} may not be set by load()")
-        setattr(obj, name, dec(value))
-    hook = _REGISTRY[cls.__name__][2]
+        setattr(obj, name, value)
     if hook is not None:
         hook(obj)
     return obj
@@ -392,7 +448,6 @@ _DECODERS = {
     "frame": _decode_frame,
     "offset": lambda x, dec, arrays: pd.tseries.frequencies.to_offset(_need(x["v"], str, "freq")),
     "pdscalar": lambda x, dec, arrays: dec(x["index"])[0],
-    "object": _decode_object,
 }
 
 
@@ -583,7 +638,7 @@ def load(path):
         raise ModelFileError(f"{path} failed its integrity check (SHA-256 mismatch): the file is "
                          "corrupted or was modified after saving")
     try:
-        return _decode(meta["tree"], arrays)
+        return _decode(meta["tree"], arrays, meta["format_version"])
     except ModelFileError as exc:
         raise ModelFileError(f"{path}: {exc}") from None
     except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError,

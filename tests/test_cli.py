@@ -21,8 +21,8 @@ import pytest
 
 from gatedts import GRURegressor, LSTMRegressor, RNNRegressor
 from gatedts.cli import build_forecaster, build_parser, format_table, main
+from gatedts.forecasting import ensemble, parallel
 from gatedts.forecasting import forecaster as forecasting
-from gatedts.forecasting import parallel
 
 CELLS = {"gru": GRURegressor, "lstm": LSTMRegressor, "rnn": RNNRegressor}
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,7 +37,7 @@ def tiny_networks(monkeypatch):
         return CELLS[cell](hidden_size=4, max_iter=3, random_state=random_state,
                            verbose=verbose)
 
-    monkeypatch.setattr(forecasting, "default_estimator", tiny)
+    monkeypatch.setattr(ensemble, "default_estimator", tiny)
 
 
 def run(argv, capsys):

@@ -196,6 +196,23 @@ def test_sized_network_inside_a_forecaster(airline):
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_window_gates_read_the_window_the_network_forecasts_from():
+    from gatedts import GRURegressor
+    from gatedts.analysis.diagnostics import gate_traces
+    from gatedts.datasets import load_sunspots
+
+    y = load_sunspots().iloc[-80:]  # yearly: the local level is on
+    f = Forecaster(GRURegressor(hidden_size=2, max_iter=1, random_state=0), horizon=2).fit(y)
+    X = f.network_input()
+    assert f.local_level_ and X.shape == (1, f.window_, 1) and X[0, -1, 0] == 0.0
+    expected = gate_traces(network(f), X, sample=0, index=y.index[-f.window_:])
+    pd.testing.assert_frame_equal(window_gates(f), expected)
+    # The network forecasts from exactly that window.
+    pred = f.windowing_.restore(network(f).predict(X), f.target_transform_.transform(
+        f.y_, None)[0][-1:, None])
+    np.testing.assert_array_equal(f.target_transform_.inverse(pred, f.y_), f.predict())
+
+
 def test_window_gates_with_exog(airline):
     from gatedts import GRURegressor
 

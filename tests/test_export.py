@@ -207,13 +207,14 @@ def forecaster(n_models=1, estimator=None):
 @pytest.mark.parametrize("exporter", EXPORTERS)
 def test_forecaster_graph_maps_transformed_windows_to_transformed_outputs(exporter, tmp_path):
     f = forecaster()
-    target, _ = f._transform(f._y, None)
+    target, _ = f.target_transform_.transform(f.y_, None)
     # the window the network sees at predict(): relative to its last value
-    X, level = f._relative_to_level(target[-f.window_:, None][None])
+    X, level = f.network_input(), target[-1:, None]
     assert f.local_level_
     out, tol = run(exporter, f, X, tmp_path)
-    pred = out[0].astype(np.float64) * f.level_scale_ + level[0]
-    np.testing.assert_allclose(f._inverse(pred, f._y), f.predict(), rtol=0, atol=100 * tol)
+    pred = f.windowing_.restore(out[0].astype(np.float64), level)
+    np.testing.assert_allclose(f.target_transform_.inverse(pred, f.y_), f.predict(), rtol=0,
+                               atol=100 * tol)
 
 
 @pytest.mark.parametrize("exporter", EXPORTERS)

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from helpers import ctrl_c_at_step
 from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LinearRegression, Ridge
 
 from gatedts import BacktestResult, Forecaster, GRURegressor, backtest
@@ -652,9 +653,49 @@ def test_ctrl_c_in_a_member_is_passed_on_not_forecast_from(monkeypatch):
         with pytest.raises(KeyboardInterrupt, match="GRU 1/2: training interrupted after 1 "):
             f.fit(y)
     assert len(steps) == 6  # the second member never started
-    assert f.estimators_[0].interrupted_ and not hasattr(f.estimators_[1], "params_")
     # The estimator's graceful stop is for a direct fit: here the interrupt is raised instead.
     assert not [w for w in caught if "interrupted" in str(w.message)]
+    # An interrupted first fit leaves the Forecaster unfitted, not half fitted.
+    assert not [name for name in vars(f) if name.endswith("_")]
+    with pytest.raises(NotFittedError):
+        f.predict()
+
+
+@pytest.mark.parametrize("failure", [KeyboardInterrupt, ValueError])
+def test_an_interrupted_or_failed_refit_keeps_the_previous_model(monkeypatch, failure):
+    y = load_airline()
+    f = Forecaster("gru", horizon=3, network_options=TINY_NETWORKS, n_calibration=3,
+                   calibration_folds=1, random_state=0).fit(y[:100])
+    before = vars(f).copy()
+    point, interval = f.predict(), f.predict_interval(0.8)
+
+    def fail(epoch, n_epochs, loss):
+        raise failure("stop")
+
+    with on_epoch(fail), pytest.raises(failure):
+        f.fit(y)  # another series: every fitted attribute would change
+    assert vars(f) == before
+    pd.testing.assert_series_equal(f.predict(), point)
+    pd.testing.assert_frame_equal(f.predict_interval(0.8), interval)
+
+
+def test_an_interrupted_calibration_leaves_no_partial_scores():
+    y = load_airline()
+    f = Forecaster("gru", horizon=3, network_options=TINY_NETWORKS, n_calibration=3,
+                   random_state=0).fit(y[:100])
+    fits = []
+
+    def second_fold(epoch, n_epochs, loss):
+        fits.append(epoch)
+        if len(fits) > TINY_NETWORKS["max_iter"]:  # in the second fold's fit
+            raise KeyboardInterrupt
+
+    with on_epoch(second_fold), pytest.raises(KeyboardInterrupt):
+        f.predict_interval(0.8)
+    assert f.calibration_.scores == {}
+    table = f.predict_interval(0.8)  # calibrated afresh, both folds
+    assert len(next(iter(f.calibration_.scores.values()))) == 2
+    assert (table["lower"] < table["forecast"]).all()
 
 
 def test_interval_calibration_and_backtest_stop_on_ctrl_c(monkeypatch):

@@ -108,7 +108,7 @@ def test_round_trip_is_exact(fitted, tmp_path):
     if hasattr(model, "feature_names_in_"):
         assert loaded.feature_names_in_.dtype == object
         assert loaded.feature_names_in_.tolist() == model.feature_names_in_.tolist()
-    assert loaded._optimizer is None  # training state that is deliberately not saved
+    assert not hasattr(loaded, "_optimizer")  # training state that is deliberately not saved
 
 
 def test_file_layout_is_npz_with_json_metadata(tmp_path):
@@ -121,7 +121,7 @@ def test_file_layout_is_npz_with_json_metadata(tmp_path):
         weights = {k: npz[v["ref"]] for k, v in meta["tree"]["state"]["params_"]["v"].items()}
     assert list(meta) == ["format", "format_version", "gatedts_version", "class", "arrays",
                           "tree", "sha256"]
-    assert meta["format"] == "gatedts" and meta["format_version"] == FORMAT_VERSION == 2
+    assert meta["format"] == "gatedts" and meta["format_version"] == FORMAT_VERSION == 3
     assert meta["class"] == meta["tree"]["class"] == "GRURegressor"  # a public name, no module
     assert meta["tree"]["params"]["hidden_size"] == 4 and len(meta["sha256"]) == 64
     assert "_optimizer" not in meta["tree"]["state"] and "_rng" in meta["tree"]["state"]
@@ -277,8 +277,9 @@ class _ToyForecaster(BaseEstimator):
 
 
 def test_nested_registered_objects_round_trip(tmp_path, monkeypatch):
-    monkeypatch.setitem(persistence._REGISTRY, "_ToyForecaster",
-                        (_ToyForecaster.__module__, (), None))
+    monkeypatch.setitem(persistence._REGISTRY, "_ToyForecaster", (
+        _ToyForecaster.__module__, ("scaler_", "estimator_", "index_", "last_window_", "_history"),
+        None, None))
     y = pd.Series(np.sin(np.arange(40.0)), name="y",
                   index=pd.date_range("2020-01-01", periods=40, freq="D"))
     forecaster = _ToyForecaster(GRURegressor(**TINY)).fit(y)
@@ -286,7 +287,7 @@ def test_nested_registered_objects_round_trip(tmp_path, monkeypatch):
     assert type(loaded) is _ToyForecaster and loaded.estimator.get_params() == TINY | {
         k: v for k, v in GRURegressor().get_params().items() if k not in TINY}
     assert not hasattr(loaded.estimator, "params_")  # the unfitted template stays unfitted
-    assert loaded.estimator_._optimizer is None  # the nested estimator's hook ran
+    assert not hasattr(loaded.estimator_, "_optimizer")  # not saved
     assert loaded._history["name"] == "y"
     pd.testing.assert_series_equal(loaded.predict(), forecaster.predict(), check_exact=True)
 
@@ -469,11 +470,28 @@ def test_registered_class_missing_from_this_install(model_file, monkeypatch, mod
 
 
 def test_newer_format_version_says_upgrade(model_file, tmp_path):
-    path = _edit_meta(model_file, tmp_path, lambda meta: meta.update(format_version=3))
+    newer = FORMAT_VERSION + 1
+    path = _edit_meta(model_file, tmp_path, lambda meta: meta.update(format_version=newer))
     with pytest.raises(ValueError, match=(
-            rf"written by a newer gatedts \(format 3, this version reads up to "
+            rf"written by a newer gatedts \(format {newer}, this version reads up to "
             rf"{FORMAT_VERSION}\): upgrade gatedts")):
         load(path)
+
+
+def test_only_the_declared_attributes_are_saved_and_loaded(model_file, tmp_path):
+    X, y = _data()
+    model = GRURegressor(**TINY).fit(X, y)
+    model.notes_ = "not declared"
+    with np.load(save(model, tmp_path / "m.gdts"), allow_pickle=False) as npz:
+        state = json.loads(npz["metadata.json"])["tree"]["state"]
+    assert "notes_" not in state and "_optimizer" not in state
+    assert set(state) <= set(persistence._REGISTRY["GRURegressor"][1])
+
+    def add_attribute(meta):
+        meta["tree"]["state"]["notes_"] = "smuggled"
+
+    with pytest.raises(persistence.ModelFileError, match="attribute 'notes_' of GRURegressor"):
+        load(_edit_meta(model_file, tmp_path, add_attribute))
 
 
 class _Marker:

@@ -25,7 +25,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
-from ..estimators import MaxIterReachedWarning
+from ..estimators import ESTIMATORS, MaxIterReachedWarning
 from ..forecasting._series import check_y
 from ..forecasting._validation import check_positive_int
 from ..forecasting.backtesting import backtest
@@ -413,7 +413,7 @@ def network(forecaster):
     check_is_fitted(forecaster, "estimator_")
     model = forecaster.estimator_
     model = getattr(model, "estimator_", model) if isinstance(model, SizedNetwork) else model
-    if not hasattr(model, "params_") or getattr(model, "_cell", None) is None:
+    if not hasattr(model, "params_") or not isinstance(model, tuple(ESTIMATORS.values())):
         raise TypeError(f"the forecaster's model is a {type(model).__name__}, not a GRU, "
                         "LSTM or RNN regressor")
     return model
@@ -427,18 +427,15 @@ def training_windows(forecaster):
     :func:`~gatedts.diagnostics.gradient_reach` needs.
     """
     check_is_fitted(forecaster, "estimator_")
-    target, features = forecaster._transform(forecaster._y, forecaster._exog)
-    return forecaster._training_windows(target, features)
+    target, features = forecaster.target_transform_.transform(forecaster.y_, forecaster.exog_)
+    X, Y, _ = forecaster.windowing_.training_windows(target, features)
+    return X, Y
 
 
 def _input_window(forecaster):
     if forecaster.future_exog_:
         raise ValueError("window_gates does not support future-known exog columns")
-    target, features = forecaster._transform(forecaster._y, forecaster._exog)
-    X = target[-forecaster.window_:, None]
-    if features is not None:
-        X = np.column_stack([X, features[-forecaster.window_:]])
-    return X[None], forecaster.index_[-forecaster.window_:]
+    return forecaster.network_input(), forecaster.index_[-forecaster.window_:]
 
 
 def window_gates(forecaster, steps=None):

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..estimators import ESTIMATORS
 from ..forecasting.plotting import (
-    _axes,
+    axes_or_new,
     label_axes,
     line_style,
     plot_backtest,
@@ -66,7 +67,7 @@ def plot_gate_heatmap(values, *, ax=None, title=None, labels=None, vmin=0.0, vma
     """
     import numpy as np
 
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     if isinstance(values, pd.DataFrame):
         if labels is None:
             labels = _time_labels(values.index)
@@ -111,7 +112,7 @@ def plot_gradient_reach(reach, *, ax=None, layer=None, normalize=True, title=Non
     -------
     matplotlib.axes.Axes
     """
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     frames = reach if isinstance(reach, dict) else {"": reach}
     for label, frame in frames.items():
         column = layer or next(c for c in frame.columns if c.startswith("layer_"))
@@ -150,7 +151,7 @@ def plot_attention(weights, *, ax=None, title=None, labels=None, color="C1"):
     """
     import numpy as np
 
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     if isinstance(weights, pd.Series):
         if labels is None:
             labels = _time_labels(weights.index)
@@ -205,7 +206,8 @@ def plot_window(estimator, X, *, sample=0, gate=None, layer=0, index=None):
     from .diagnostics import attention_weights, gate_traces
 
     Figure = require_matplotlib()
-    default, label, vmin = _WINDOW_GATES[estimator._cell]
+    cell = cell_name(estimator)
+    default, label, vmin = _WINDOW_GATES[cell]
     gate = gate or default
     label = label if gate == default else f"gate {gate}"
     traces = gate_traces(estimator, X, sample=sample, index=index)
@@ -222,9 +224,17 @@ def plot_window(estimator, X, *, sample=0, gate=None, layer=0, index=None):
     top = fig.add_subplot(grid[0])
     plot_gate_heatmap(frame, ax=top, vmin=vmin if gate != "c" else None,
                       vmax=1.0 if gate != "c" else None,
-                      title=f"{estimator._cell.upper()} {label} (layer {layer}), window {sample}")
+                      title=f"{cell.upper()} {label} (layer {layer}), window {sample}")
     if attention:
         weights = attention_weights(estimator, X, sample=sample, index=index)
         plot_attention(weights, ax=fig.add_subplot(grid[1], sharex=top),
                        title="attention weights over the same window")
     return fig
+
+
+def cell_name(estimator) -> str:
+    """"gru", "lstm" or "rnn": the cell of a recurrent regressor."""
+    for name, cls in ESTIMATORS.items():
+        if isinstance(estimator, cls):
+            return name
+    raise TypeError(f"a GRU, LSTM or RNN regressor was expected, got {type(estimator).__name__}")

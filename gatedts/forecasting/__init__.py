@@ -1,7 +1,8 @@
 """Forecasting series: the Forecaster and everything around the network.
 
-``forecaster`` (the :class:`Forecaster` and its defaults), ``windows``,
-``preprocessing``, ``seasonality``, ``conformal`` (intervals),
+``forecaster`` (the :class:`Forecaster`), its stages ``transforms``,
+``windows``, ``ensemble`` (the networks and their defaults) and ``conformal``
+(intervals), put together in ``pipeline``; ``preprocessing``, ``seasonality``,
 ``backtesting``, ``baselines``, ``metrics``, ``panel`` (many series),
 ``parallel`` (joblib/Dask) and ``plotting`` (forecast and backtest plots).
 May import the estimators, ``gatedts.nn``, numpy, pandas, scipy,

@@ -14,7 +14,8 @@ import pandas as pd
 from ._validation import as_float_array, check_series_index
 from .windows import future_index
 
-__all__ = ["check_coverage", "check_exog", "check_y", "regular_index", "resolve_future"]
+__all__ = ["check_coverage", "check_exog", "check_exog_future", "check_y", "regular_index",
+           "resolve_future"]
 
 
 def check_coverage(coverage):
@@ -131,12 +132,26 @@ def _irregularity(index) -> str:
     return f"y index has no regular frequency (irregular spacing); {advice}"
 
 
-def check_exog(exog, y, n_obs):
-    """Float exog values (n_obs, n_exog) and column labels, or (None, [])."""
-    if exog is None:
-        return None, []
+def check_exog(exog, y, n_obs, expected=None):
+    """Float exog values (n_obs, n_exog) and column labels, or (None, []).
+
+    ``expected``: the columns a fitted model reads (a DataFrame is reordered to
+    them), or None for a new fit.
+    """
     if isinstance(exog, pd.Series):
         exog = exog.to_frame()
+    if expected is not None:
+        if (exog is None) != (not expected):
+            raise ValueError(f"the forecaster was fitted with the exog columns {expected}; "
+                             "exog must have them" if expected else
+                             "the forecaster was fitted without exog; exog must be None")
+        if isinstance(exog, pd.DataFrame):
+            missing = [c for c in expected if c not in exog.columns]
+            if missing:
+                raise ValueError(f"exog lacks the columns {missing} the forecaster was fitted on")
+            exog = exog[expected]
+    if exog is None:
+        return None, []
     if isinstance(exog, pd.DataFrame):
         if isinstance(y, (pd.Series, pd.DataFrame)) and not exog.index.equals(y.index):
             raise ValueError("exog index does not match y index; align them first, e.g. "
@@ -152,16 +167,76 @@ def check_exog(exog, y, n_obs):
     if values.shape[0] != n_obs:
         raise ValueError(f"exog has {values.shape[0]} rows but y has {n_obs} observations; "
                          "they must be aligned in time")
+    if expected is not None and len(columns) != len(expected):
+        raise ValueError(f"exog has {len(columns)} columns; the forecaster was fitted on "
+                         f"{len(expected)} ({expected})")
     return values, columns
 
 
-def resolve_future(future_exog, columns):
+def resolve_future(future_exog, columns, strategy="direct"):
+    """The future-known columns among ``columns``; the recursive strategy needs all."""
     if future_exog is None or future_exog is False:
-        return []
-    if future_exog is True:
-        return list(columns)
-    names = [future_exog] if isinstance(future_exog, (str, int)) else list(future_exog)
-    missing = [c for c in names if c not in columns]
-    if missing:
-        raise ValueError(f"future_exog columns {missing} are not in exog (columns: {columns})")
-    return [c for c in columns if c in names]
+        future = []
+    elif future_exog is True:
+        future = list(columns)
+    else:
+        names = [future_exog] if isinstance(future_exog, (str, int)) else list(future_exog)
+        missing = [c for c in names if c not in columns]
+        if missing:
+            raise ValueError(f"future_exog columns {missing} are not in exog (columns: {columns})")
+        future = [c for c in columns if c in names]
+    past_only = [c for c in columns if c not in future]
+    if strategy == "recursive" and past_only:
+        raise ValueError(
+            f"strategy='recursive' needs future values of every exog column, but "
+            f"{past_only} are past-only; list them in future_exog or use strategy='direct'")
+    return future
+
+
+def check_exog_future(exog_future, columns, future, n_rows, *, horizon, model_horizon,
+                      index=None):
+    """The exog rows of the forecast steps, all ``columns`` in fit order (past-only ones NaN).
+
+    ``exog_future`` holds the ``future`` columns (a DataFrame with at least those,
+    or an array of those or of all ``columns``) for at least ``n_rows`` steps
+    (``horizon`` rounded up to whole model horizons); None without future-known
+    columns. A DataFrame must start right after ``index`` (when dated).
+    """
+    if not future:
+        if exog_future is not None:
+            raise ValueError("exog_future was given, but the forecaster has no future-known "
+                             "exog columns; set future_exog=[...] before fitting")
+        return None
+    if exog_future is None:
+        raise ValueError(f"this forecaster uses the future values of {future}; "
+                         f"pass exog_future with them for the next {n_rows} steps")
+    mask = np.array([c in future for c in columns], dtype=bool)
+    if isinstance(exog_future, pd.Series):
+        exog_future = exog_future.to_frame()
+    if isinstance(exog_future, pd.DataFrame):
+        missing = [c for c in future if c not in exog_future.columns]
+        if missing:
+            raise ValueError(f"exog_future lacks the future_exog columns {missing}")
+        if index is not None and not isinstance(index, pd.RangeIndex) and len(
+                exog_future) >= n_rows:
+            expected = future_index(index, n_rows)
+            if not exog_future.index[:n_rows].equals(expected):
+                raise ValueError(
+                    f"exog_future must start right after the series, at {expected[0]}; "
+                    f"its index starts at {exog_future.index[0]}")
+        known = as_float_array(exog_future[future], "exog_future", ndim=2)
+    else:
+        known = as_float_array(exog_future, "exog_future", ndim=(1, 2))
+        known = known[:, None] if known.ndim == 1 else known
+        if known.shape[1] == len(columns):
+            known = known[:, mask]
+        elif known.shape[1] != len(future):
+            raise ValueError(f"exog_future has {known.shape[1]} columns; expected the "
+                             f"{len(future)} future_exog columns")
+    if len(known) < n_rows:
+        raise ValueError(f"exog_future has {len(known)} rows, but forecasting {horizon} "
+                         f"steps with a model of horizon {model_horizon} needs {n_rows}")
+    rows = np.full((n_rows, len(columns)), np.nan)
+    rows[:, mask] = known[:n_rows]
+    return rows
+

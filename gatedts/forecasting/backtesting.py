@@ -148,13 +148,16 @@ def backtest(forecaster, y, exog=None, *, initial, step=None, horizon=None, refi
             if model is None or (refit_every and i % refit_every == 0):
                 model = clone(forecaster).fit(series.iloc[:origin],
                                               None if frame is None else frame.iloc[:origin])
-            model._check_horizon(horizon)
             history_exog = None if exog_values is None else exog_values[:origin]
-            future_rows = model._future_rows(exog_values, origin, horizon)
-            point = model._forecast_values(values[:origin], history_exog, future_rows, horizon)
-            lower = upper = np.full(horizon, np.nan)
-            if coverage is not None:
-                lower, upper = model._interval(point, horizon, coverage)
+            future = model.windowing_.exog_future_from(exog_values, origin, horizon)
+            forecast = model.forecast_from(values[:origin], history_exog, future,
+                                           horizon=horizon, coverage=coverage)
+            if coverage is None:
+                point, lower, upper = forecast.to_numpy(), np.full(horizon, np.nan), np.full(
+                    horizon, np.nan)
+            else:
+                point, lower, upper = (forecast[c].to_numpy() for c in ("forecast", "lower",
+                                                                          "upper"))
             fit_time += time.perf_counter() - start
             m = model.seasonal_period_ if seasonal_period is None else seasonal_period
             m = check_positive_int(m, "seasonal_period")

@@ -25,20 +25,18 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import math
-import warnings
 from numbers import Integral
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, RegressorMixin, clone
-from sklearn.utils import get_tags
+from sklearn.base import BaseEstimator, clone
 
-from ..estimators import MaxIterReachedWarning
 from ..nn.cells import CELL_NAMES
 from ._progress import progress_bar
 from ._series import check_coverage, regular_index, resolve_future
 from ._validation import check_positive_int
-from .forecaster import Forecaster, fit_network
+from .ensemble import Members, fit_members
+from .forecaster import Forecaster
 from .parallel import run_parallel
 from .seasonality import infer_seasonal_period
 
@@ -421,23 +419,6 @@ def _fit_predict_local(uid, forecaster, y, exog, exog_future, horizon, coverage=
 # ------------------------------------------------------------------ global mode
 
 
-class _WindowCapture(RegressorMixin, BaseEstimator):
-    """Stands in for the network in a Forecaster fit: keeps the training windows."""
-
-    def fit(self, X, y):
-        self.X_, self.y_ = X, y
-        return self
-
-    def predict(self, X):
-        raise RuntimeError("_WindowCapture only records training windows")
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        tags.target_tags.multi_output = True
-        return tags
-
-
 def _global_window(forecaster, panel, horizon):
     if forecaster.window != "auto":
         return forecaster.window
@@ -451,32 +432,28 @@ def _global_window(forecaster, panel, horizon):
 def _fit_predict_global(panel, forecaster, horizon, futures, seed):
     """Per-series transforms (Forecaster's), one network over all windows, per-series forecasts."""
     template = clone(forecaster).set_params(
-        estimator=_WindowCapture(), window=_global_window(forecaster, panel, horizon), n_models=1,
-        network_options=None)
-    shells, X, Y = [], [], []
+        window=_global_window(forecaster, panel, horizon))
+    shells, prepared = [], []
     for uid, y, exog in panel:
         shell = clone(template)
         try:
-            shell.fit(y, exog)  # transforms and windows of this series; no training
+            prepared.append(shell.prepare(y, exog))  # transforms and windows of this series
         except ValueError as error:
             raise ValueError(f"series {uid!r}: {error}; in global mode the window "
                              f"({template.window}) is common to all series") from error
-        X.append(shell.estimator_.X_)
-        Y.append(np.reshape(shell.estimator_.y_, (len(X[-1]), -1)))
-        shell.estimator_ = shell.estimators_ = None  # the windows live on in X only
         shells.append(shell)
-    X, Y = np.concatenate(X), np.concatenate(Y)
+    X = np.concatenate([p.X for p in prepared])
+    Y = np.concatenate([p.Y for p in prepared])
+    X_future = None
+    if prepared[0].X_future is not None:
+        X_future = np.concatenate([p.X_future for p in prepared])
     network = _global_network(forecaster, seed)
-    if not get_tags(network).input_tags.three_d_array:
-        X = X.reshape(len(X), -1)
-    with warnings.catch_warnings():
-        if not isinstance(forecaster.estimator, BaseEstimator):  # the default's epoch budget
-            warnings.simplefilter("ignore", MaxIterReachedWarning)
-        fit_network(network, X, Y[:, 0] if Y.shape[1] == 1 else Y, label="global network",
-                    bar=forecaster.verbose == 1)
+    fit_members([network], X, Y, X_future, decoder=forecaster.decoder, verbose=forecaster.verbose,
+                labels=["global network"],
+                default_budget=not isinstance(forecaster.estimator, BaseEstimator))
     forecasts = []
-    for (uid, _, _), shell in zip(panel, shells, strict=True):
-        shell.estimator_, shell.estimators_ = network, [network]
+    for (uid, _, _), shell, series in zip(panel, shells, prepared, strict=True):
+        shell.fit_prepared(series, members=[network])
         try:
             forecasts.append(shell.predict(horizon, exog_future=futures.get(uid)))
         except ValueError as error:
@@ -486,10 +463,12 @@ def _fit_predict_global(panel, forecaster, horizon, futures, seed):
 
 def _global_network(forecaster, seed):
     estimator = forecaster.estimator
+    members = Members(estimator, network_options=forecaster.network_options,
+                      decoder=forecaster.decoder, verbose=forecaster.verbose)
     if estimator is None or isinstance(estimator, str):
         cell = "gru" if estimator is None else estimator.lower()
-        return forecaster._default_network(cell, seed)
-    forecaster._check_no_network_options()
+        return members.default_network(cell, seed)
+    members.check_no_network_options()
     network = clone(estimator)
     if seed is not None and "random_state" in network.get_params():
         network.set_params(random_state=seed)

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["label_axes", "line_style", "plot_backtest", "plot_forecast", "plot_forecaster",
-           "require_matplotlib", "save_figure"]
+__all__ = ["axes_or_new", "label_axes", "line_style", "plot_backtest", "plot_forecast",
+           "plot_forecaster", "require_matplotlib", "save_figure"]
 
 # Line styles of the models drawn on one axes: colour, dash and marker all differ, so a
 # line stays visible where it runs on top of another (and in black and white).
@@ -31,7 +31,8 @@ def require_matplotlib():
     return Figure
 
 
-def _axes(ax, figsize=(9, 4)):
+def axes_or_new(ax, figsize=(9, 4)):
+    """``ax``, or the axes of a new matplotlib figure of ``figsize`` inches."""
     if ax is not None:
         return ax
     Figure = require_matplotlib()
@@ -91,7 +92,7 @@ def plot_forecast(y, forecast, *, actual=None, history=None, ax=None, title=None
     -------
     matplotlib.axes.Axes
     """
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     shown = y if history is None else y.iloc[-history:]
     ax.plot(_x(shown.index), shown.to_numpy(), color="0.2", lw=1.2, label="observed")
     if isinstance(forecast, pd.DataFrame):
@@ -142,7 +143,7 @@ def plot_forecaster(forecaster, coverage=0.9, horizon=None, exog_future=None, *,
         forecast = forecaster.predict(horizon, exog_future)
     else:
         forecast = forecaster.predict_interval(coverage, horizon, exog_future)
-    y = pd.Series(forecaster._y, index=forecaster.index_, name=forecaster.name_)
+    y = pd.Series(forecaster.y_, index=forecaster.index_, name=forecaster.name_)
     if history is None:
         history = max(10 * len(forecast), 48)
     if title is None:
@@ -171,7 +172,7 @@ def plot_backtest(result, y, *, ax=None, title=None, baseline=True):
     -------
     matplotlib.axes.Axes
     """
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     frame = result.forecasts
     first = frame["origin"].iloc[0]
     start = max(0, y.index.get_loc(first) - 3 * int(frame["step"].max()))

@@ -25,6 +25,8 @@ recurrent estimators expect, one row in, one sequence out.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
@@ -40,13 +42,19 @@ from ._validation import (
 )
 
 __all__ = [
+    "MIN_WINDOWS",
     "WindowTransformer",
+    "Windowing",
     "future_index",
     "last_window",
     "make_flat_windows",
     "make_windows",
+    "resolve_window",
     "window_starts",
 ]
+
+#: The "auto" window of a Forecaster shrinks to keep at least this many training windows.
+MIN_WINDOWS = 10
 
 
 def _stack_series(y, exog) -> np.ndarray:
@@ -398,3 +406,216 @@ def future_index(index, horizon: int) -> pd.Index:
         )
     start = int(last) + step
     return pd.RangeIndex(start, start + horizon * step, step, name=index.name)
+
+
+def resolve_window(window, *, seasonal_period: int, n_obs: int, n_target: int, horizon: int,
+                   model_horizon: int, n_lost: int = 0) -> int:
+    """A Forecaster's input length: ``window`` itself, or the "auto" rule.
+
+    "auto" is two seasons, at least ``1.25 * horizon`` (Hewamalage, Bergmeir &
+    Bandara 2021) and at least 10 steps, shortened (never below one season, or
+    2 steps) so that at least :data:`MIN_WINDOWS` training windows remain.
+
+    Parameters
+    ----------
+    window : int or "auto"
+    seasonal_period : int
+    n_obs, n_target : int
+        Observations of the series, and values left after differencing.
+    horizon, model_horizon : int
+        Steps forecast, and outputs of the network.
+    n_lost : int, default 0
+        Observations lost to differencing (for the error message).
+
+    Raises
+    ------
+    ValueError
+        The series cannot hold two training windows.
+    """
+    room = n_target - model_horizon + 1  # window + n_windows - 1
+    if isinstance(window, str) and window == "auto":
+        rule = max(2 * seasonal_period, math.ceil(1.25 * horizon), 10)
+        floor = min(rule, max(2, seasonal_period))
+        window = max(floor, min(rule, room - MIN_WINDOWS))
+    else:
+        window = check_positive_int(window, "window")
+    if room - window < 1:  # fewer than 2 windows
+        after = f" ({n_target} after differencing)" if n_lost else ""
+        raise ValueError(
+            f"y is too short: {n_obs} observations{after} cannot hold two training windows "
+            f"of window={window} plus horizon={model_horizon}; it needs at least "
+            f"{window + model_horizon + 1 + n_lost} (or use a smaller window or horizon)")
+    return window
+
+
+class Windowing(BaseEstimator):
+    """The windows a Forecaster's network reads: for training and for a forecast.
+
+    A window is the last ``window`` transformed target values (feature 0) and
+    the scaled exog columns over the same steps. With the *local level*, its
+    target values and the targets that follow are taken relative to the
+    window's last target value and divided by ``level_scale_``, one scale per
+    series (the root mean square of those relative training targets). With
+    future-known exog columns, each sequence is extended by ``horizon`` steps
+    holding their values (the target and the past-only columns 0), and a last
+    feature flags those steps; a decoder (``decoder=True``) reads them
+    instead as its own covariates, one step per forecast value.
+
+    Parameters
+    ----------
+    window : int
+        Input length.
+    horizon : int
+        Outputs of the network (the model horizon).
+    local_level : bool, default False
+    future_mask : array-like of bool, optional
+        Per exog column, whether its future values are known.
+    decoder : bool, default False
+
+    Attributes
+    ----------
+    level_scale_ : float
+        The local level's scale (1.0 without it), set by :meth:`fit_transform`.
+    """
+
+    def __init__(self, window: int, horizon: int, *, local_level: bool = False,
+                 future_mask=(), decoder: bool = False):
+        self.window = window
+        self.horizon = horizon
+        self.local_level = local_level
+        self.future_mask = future_mask
+        self.decoder = decoder
+
+    @property
+    def mask(self) -> np.ndarray:
+        """``future_mask`` as a boolean array."""
+        return np.asarray(self.future_mask, dtype=bool).reshape(-1)
+
+    @property
+    def has_future(self) -> bool:
+        """Whether some exog columns are known in the future."""
+        return bool(self.mask.any())
+
+    def fit_transform(self, target: np.ndarray, features: np.ndarray | None):
+        """Fit ``level_scale_`` on the training windows and return them (see
+        :meth:`training_windows`)."""
+        X, Y = make_windows(target, self.window, self.horizon, exog=features)
+        level_scale = 1.0
+        if self.local_level:
+            change = Y - X[:, self.window - 1, :1]
+            level_scale = float(np.sqrt(np.mean(change**2))) or 1.0
+        self.level_scale_ = level_scale
+        return self.training_windows(target, features)
+
+    def training_windows(self, target: np.ndarray, features: np.ndarray | None):
+        """Training windows of a transformed series.
+
+        Parameters
+        ----------
+        target : ndarray of shape (n,)
+            The transformed target.
+        features : ndarray of shape (n, n_exog) or None
+            The scaled exog columns aligned with it.
+
+        Returns
+        -------
+        X : ndarray of shape (n_windows, n_steps, n_features)
+            The network's input sequences.
+        Y : ndarray of shape (n_windows, horizon)
+            Their targets.
+        X_future : ndarray of shape (n_windows, horizon, n_future) or None
+            The decoder's future covariates (``decoder`` with future-known exog).
+        """
+        X, Y = make_windows(target, self.window, self.horizon, exog=features)
+        if self.local_level:
+            Y = (Y - X[:, self.window - 1, :1]) / self.level_scale_
+            X, _ = self._relative_to_level(X)
+        if self.has_future:
+            starts = window_starts(len(target), self.window, self.horizon)
+            future = features * self.mask  # past-only columns are unknown: 0
+            block = sliding_window_view(future[self.window:], self.horizon, axis=0)
+            X = append_future(X, block[starts].transpose(0, 2, 1))
+        X, X_future = self._split_decoder(X)
+        return X, Y, X_future
+
+    def inference_window(self, target: np.ndarray, features: np.ndarray | None,
+                         future: np.ndarray | None = None):
+        """The network's input for a forecast after a transformed history.
+
+        Parameters
+        ----------
+        target, features
+            As in :meth:`training_windows`; at least ``window`` values.
+        future : ndarray of shape (horizon, n_exog), optional
+            The scaled exog rows of the forecast steps (needed with future-known
+            columns; the past-only ones are zeroed).
+
+        Returns
+        -------
+        X : ndarray of shape (1, n_steps, n_features)
+        X_future : ndarray of shape (1, horizon, n_future) or None
+        level : ndarray of shape (1, 1)
+            The level the forecast is relative to (0 without the local level):
+            :meth:`restore` adds it back.
+        """
+        if len(target) < self.window:
+            raise ValueError(f"the transformed history has {len(target)} values, fewer than "
+                             f"the window ({self.window})")
+        X = target[-self.window:, None]
+        if features is not None:
+            X = np.column_stack([X, features[-self.window:]])
+        X = X[None]
+        if self.has_future:
+            X = append_future(X, (future * self.mask)[None])
+        X, level = self._relative_to_level(X)
+        return (*self._split_decoder(X), level)
+
+    def rows_needed(self, horizon: int) -> int:
+        """Future rows a forecast of ``horizon`` steps reads: whole model horizons."""
+        return -(-horizon // self.horizon) * self.horizon
+
+    def exog_future_from(self, exog: np.ndarray, origin: int, horizon: int):
+        """The ``exog_future`` of a forecast of ``horizon`` steps from ``origin``, taken
+        from data ``exog`` (all columns) that hold the future: the future-known
+        columns, padded with the last row where a model horizon runs past the data;
+        None without future-known columns."""
+        if not self.has_future:
+            return None
+        n_rows = self.rows_needed(horizon)
+        rows = exog[origin: origin + n_rows, self.mask]
+        if len(rows) < n_rows:
+            rows = np.vstack([rows, np.repeat(rows[-1:], n_rows - len(rows), axis=0)])
+        return rows
+
+    def restore(self, pred: np.ndarray, level: np.ndarray) -> np.ndarray:
+        """Network outputs for the window of ``level`` on the target's transformed scale."""
+        return np.reshape(pred, -1) * self.level_scale_ + level[0]
+
+    def _relative_to_level(self, X):
+        """Windows ``X`` relative to their last target value, and those values (0
+        without the local level)."""
+        if not self.local_level:
+            return X, np.zeros((len(X), 1))
+        level = X[:, self.window - 1, :1].copy()
+        X = X.copy()
+        X[:, :self.window, 0] = (X[:, :self.window, 0] - level) / self.level_scale_
+        return X, level
+
+    def _split_decoder(self, X):
+        """``(X, X_future)``: a decoder reads the future-known exog step by step."""
+        if not (self.decoder and self.has_future):
+            return X, None
+        # Feature 0 is the target, the exog columns follow, the flag is last.
+        future = X[:, self.window:, 1:-1][:, :, self.mask]
+        return X[:, :self.window, :-1], np.ascontiguousarray(future)
+
+
+def append_future(X: np.ndarray, future: np.ndarray) -> np.ndarray:
+    """Extend sequences ``X`` (n, window, F) by future exog rows (n, h, k) and a flag."""
+    n, window, n_features = X.shape
+    h, k = future.shape[1], future.shape[2]
+    out = np.zeros((n, window + h, n_features + 1))
+    out[:, :window, :n_features] = X
+    out[:, window:, n_features - k: n_features] = future
+    out[:, window:, n_features] = 1.0
+    return out

@@ -144,8 +144,9 @@ class GatedtsForecaster(BaseForecaster):
         """``fh`` as steps after the cutoff (1: the next time point)."""
         return fh.to_relative(self.cutoff).to_numpy().astype(int)
 
-    def _forecast(self, fh, X):
-        """The point forecast of every step up to the last of ``fh``, and ``fh``'s steps.
+    def _forecast(self, fh, X, coverage=None):
+        """The forecast of every step up to the last of ``fh`` (a Series, or with
+        ``coverage`` a frame with its interval), and ``fh``'s steps.
 
         The Forecaster's own forecasting step, as in ``gatedts.backtest(refit=False)``:
         after an update without refit the history is longer than the series it was
@@ -157,8 +158,9 @@ class GatedtsForecaster(BaseForecaster):
         history = self._cur_y.to_numpy(dtype=float)
         exog = (None if self._cur_X is None
                 else self._cur_X[model.exog_columns_].to_numpy(dtype=float))
-        rows = model._check_exog_future(self._future_X(X, fh, horizon), horizon)
-        return model._forecast_values(history, exog, rows, horizon), steps
+        forecast = model.forecast_from(history, exog, self._future_X(X, fh, horizon),
+                                       horizon=horizon, coverage=coverage)
+        return forecast, steps
 
     def _future_X(self, X, fh, horizon):
         """The future-known columns of ``X`` over the ``horizon`` steps after the cutoff."""
@@ -179,16 +181,15 @@ class GatedtsForecaster(BaseForecaster):
     def _predict(self, fh, X):
         """Point forecasts at ``fh``: the Forecaster's, from the series seen so far."""
         point, steps = self._forecast(fh, X)
-        return pd.Series(point[steps - 1], index=fh.to_absolute_index(self.cutoff),
+        return pd.Series(point.to_numpy()[steps - 1], index=fh.to_absolute_index(self.cutoff),
                          name=self._cur_y.name)
 
     def _predict_interval(self, fh, X, coverage):
         """The Forecaster's conformal intervals at ``fh``, one pair of columns per coverage."""
-        point, steps = self._forecast(fh, X)
         ends = []
         for c in coverage:
-            lower, upper = self.forecaster_._interval(point, len(point), c)
-            ends += [lower[steps - 1], upper[steps - 1]]
+            table, steps = self._forecast(fh, X, c)
+            ends += [table["lower"].to_numpy()[steps - 1], table["upper"].to_numpy()[steps - 1]]
         columns = pd.MultiIndex.from_product([self._get_varnames(), coverage,
                                               ["lower", "upper"]])
         return pd.DataFrame(np.column_stack(ends), index=fh.to_absolute_index(self.cutoff),
@@ -196,14 +197,14 @@ class GatedtsForecaster(BaseForecaster):
 
     def _predict_quantiles(self, fh, X, alpha):
         """Quantile ``a`` is an end of the interval of coverage ``|1 - 2a|``; 0.5 the point."""
-        point, steps = self._forecast(fh, X)
         quantiles = []
         for a in alpha:
             if a == 0.5:
-                quantiles.append(point[steps - 1])
+                point, steps = self._forecast(fh, X)
+                quantiles.append(point.to_numpy()[steps - 1])
                 continue
-            lower, upper = self.forecaster_._interval(point, len(point), abs(1 - 2 * a))
-            quantiles.append((lower if a < 0.5 else upper)[steps - 1])
+            table, steps = self._forecast(fh, X, abs(1 - 2 * a))
+            quantiles.append(table["lower" if a < 0.5 else "upper"].to_numpy()[steps - 1])
         columns = pd.MultiIndex.from_product([self._get_varnames(), alpha])
         return pd.DataFrame(np.column_stack(quantiles),
                             index=fh.to_absolute_index(self.cutoff), columns=columns)

@@ -1,0 +1,103 @@
+"""The Forecaster's stages put together: a series prepared for training, and the
+forecast of a history by the fitted stages.
+
+The pipeline, every step fitted on the training series only and inverted on
+the way out::
+
+    y ─ log ─ seasonal difference ─ differences ─ scaler ─ windows ─ local level ─ network
+                                                                                     │
+    forecast ◄─ exp ◄─ integrate ◄─ inverse scaler ◄─ + last value, × level scale ◄──┘
+
+:class:`~gatedts.forecasting.transforms.TargetTransform` holds the steps up to
+the scaler, :class:`~gatedts.forecasting.windows.Windowing` the windows and the
+local level, :mod:`~gatedts.forecasting.ensemble` the networks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .ensemble import predict_members
+from .transforms import TargetTransform, TransformChoice
+from .windows import Windowing
+
+__all__ = ["PreparedFit", "forecast_path", "inference_window"]
+
+
+@dataclass
+class PreparedFit:
+    """A series ready for training: what :meth:`Forecaster.prepare` returns.
+
+    Attributes
+    ----------
+    values, exog_values : ndarray
+        The raw series and its exog columns (or None).
+    index, name, exog_columns, future_exog
+        Its index, name, exog columns and the future-known ones.
+    choice : TransformChoice
+    transform_scores : pandas.DataFrame
+    target_transform : TargetTransform
+    windowing : Windowing
+    X, Y, X_future : ndarray
+        The training windows (:meth:`Windowing.training_windows`).
+    start_time : float
+        ``time.perf_counter()`` at the start of the fit.
+    """
+
+    values: np.ndarray
+    exog_values: np.ndarray | None
+    index: pd.Index
+    name: object
+    exog_columns: list
+    future_exog: list
+    choice: TransformChoice
+    transform_scores: pd.DataFrame
+    target_transform: TargetTransform
+    windowing: Windowing
+    X: np.ndarray
+    Y: np.ndarray
+    X_future: np.ndarray | None
+    start_time: float
+
+
+def inference_window(transform: TargetTransform, windowing: Windowing, values, exog_values,
+                     future_rows):
+    """The network's input after the raw history ``values`` (and its exog rows):
+    ``(X, X_future, level)`` of :meth:`Windowing.inference_window`.
+
+    ``future_rows``: the exog rows of the forecast steps (all columns, unknown ones
+    NaN), or None without future-known columns.
+    """
+    target, features = transform.transform(values, exog_values)
+    if len(target) < windowing.window:
+        raise ValueError(f"the history has {len(values)} observations, fewer than the "
+                         f"window ({windowing.window}) plus {transform.n_lost_} lost to "
+                         "differencing")
+    future = None if future_rows is None else transform.transform_exog(future_rows)
+    return windowing.inference_window(target, features, future)
+
+
+def forecast_path(transform: TargetTransform, windowing: Windowing, members, values,
+                  exog_values, future_rows, horizon: int) -> np.ndarray:
+    """Forecast ``horizon`` steps after ``values`` with fitted stages, feeding each model
+    horizon's forecast back as history when ``horizon`` is longer.
+
+    ``future_rows``: exog rows (all columns, past-only ones NaN) covering the steps
+    forecast, or None without future-known columns.
+    """
+    h = windowing.horizon
+    out = []
+    while len(out) < horizon:
+        rows = None if future_rows is None else future_rows[len(out): len(out) + h]
+        X, X_future, level = inference_window(transform, windowing, values, exog_values, rows)
+        pred = windowing.restore(predict_members(members, X, X_future), level)
+        block = transform.inverse(np.asarray(pred, dtype=np.float64), values)
+        out.extend(block)
+        if len(out) < horizon:
+            values = np.concatenate([values, block])
+            if exog_values is not None:
+                exog_values = np.vstack([exog_values, rows])
+    return np.asarray(out[:horizon])
