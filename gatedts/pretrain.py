@@ -122,7 +122,7 @@ class PretrainConfig:
 
 def _context_length(rng, config):
     low, high = math.log(config.min_context), math.log(P.MAX_CONTEXT)
-    return int(round(math.exp(rng.uniform(low, high))))
+    return round(math.exp(rng.uniform(low, high)))
 
 
 def prepare_windows(contexts, futures, season_lengths):
@@ -462,7 +462,7 @@ def write_model_card(metadata: dict, results: dict | None = None) -> str:
         "",
         f"- A {arch['num_layers']}-layer GRU of {arch['hidden_size']} units "
         f"({metadata['parameters']:,} parameters, float32) with a linear head giving "
-        f"{arch['max_horizon']} steps × {len(arch['quantiles'])} quantiles "
+        f"{arch['max_horizon']} steps x {len(arch['quantiles'])} quantiles "
         f"({', '.join(str(q) for q in arch['quantiles'])}) at once.",
         f"- It reads the last {arch['max_context']} observations at most, "
         f"{arch['input_features']} features per step (see `gatedts.pretrained`): the "

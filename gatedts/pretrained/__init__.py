@@ -86,7 +86,7 @@ def base_and_scale(contexts: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray
     base = np.tile(last_season, (1, -(-MAX_HORIZON // m)))[:, :MAX_HORIZON]
     scale = np.zeros(len(contexts))
     for lag in (m, 1):
-        if L > lag:
+        if lag < L:
             fallback = scale <= 0
             scale = np.where(fallback, np.abs(contexts[:, lag:] - contexts[:, :-lag]).mean(1),
                              scale)
@@ -103,7 +103,7 @@ def network_inputs(contexts: np.ndarray, m: int, scale: np.ndarray,
     batch, L = contexts.shape
     z = (contexts - contexts[:, -1:]) / scale[:, None]
     diff = np.zeros_like(z)
-    if L > m:
+    if m < L:
         diff[:, m:] = z[:, m:] - z[:, :-m]
     X = np.empty((batch, L, N_FEATURES), dtype=dtype)
     X[..., 0] = np.clip(z, -_Z_CLIP, _Z_CLIP) / 3
