@@ -59,11 +59,24 @@ from pathlib import Path
 
 import numpy as np
 
-from . import pretrained as P
-from . import synthetic
 from ._version import __version__
 from .nn import functional as F
 from .nn.optim import Adam, clip_grad_norm
+from .pretrained import (
+    CELL,
+    MAX_CONTEXT,
+    MAX_HORIZON,
+    METADATA_FILE,
+    N_FEATURES,
+    QUANTILES,
+    WEIGHTS_DIR,
+    WEIGHTS_FILE,
+    PretrainedForecaster,
+    base_and_scale,
+    network_inputs,
+    season_length_used,
+)
+from .synthetic import DEFAULT_FAMILY_WEIGHTS, simulate
 
 __all__ = ["PretrainConfig", "load_checkpoint", "main", "make_batch", "pretrain",
            "save_checkpoint", "validation_score", "write_model_card"]
@@ -109,7 +122,7 @@ class PretrainConfig:
     clip_norm: float = 1.0
     seed: int = 0
     family_weights: dict = field(default_factory=lambda: dict(
-        synthetic.DEFAULT_FAMILY_WEIGHTS))
+        DEFAULT_FAMILY_WEIGHTS))
 
     def learning_rate(self, step: int) -> float:
         """The learning rate of optimizer step ``step`` (counted from 1)."""
@@ -121,7 +134,7 @@ class PretrainConfig:
 
 
 def _context_length(rng, config):
-    low, high = math.log(config.min_context), math.log(P.MAX_CONTEXT)
+    low, high = math.log(config.min_context), math.log(MAX_CONTEXT)
     return round(math.exp(rng.uniform(low, high)))
 
 
@@ -142,14 +155,14 @@ def prepare_windows(contexts, futures, season_lengths):
     scale : ndarray (batch,)
     """
     batch, L = contexts.shape
-    X = np.empty((batch, L, P.N_FEATURES), dtype=np.float32)
-    base = np.empty((batch, P.MAX_HORIZON))
+    X = np.empty((batch, L, N_FEATURES), dtype=np.float32)
+    base = np.empty((batch, MAX_HORIZON))
     scale = np.empty(batch)
-    used = np.array([P.season_length_used(L, int(m)) for m in season_lengths])
+    used = np.array([season_length_used(L, int(m)) for m in season_lengths])
     for m in np.unique(used):
         rows = np.flatnonzero(used == m)
-        base[rows], scale[rows] = P.base_and_scale(contexts[rows], int(m))
-        X[rows] = P.network_inputs(contexts[rows], int(m), scale[rows])
+        base[rows], scale[rows] = base_and_scale(contexts[rows], int(m))
+        X[rows] = network_inputs(contexts[rows], int(m), scale[rows])
     h = futures.shape[1]
     targets = np.clip((futures - base[:, :h]) / scale[:, None], -_TARGET_CLIP, _TARGET_CLIP)
     return X, targets, base, scale
@@ -163,7 +176,7 @@ def make_batch(config: PretrainConfig, step: int):
     names = list(config.family_weights)
     centre = np.array([config.family_weights[k] for k in names], dtype=float)
     mixture = rng.dirichlet(centre / centre.sum() * 20)
-    sims = synthetic.simulate(config.batch_size, L + P.MAX_HORIZON,
+    sims = simulate(config.batch_size, L + MAX_HORIZON,
                               family_weights=dict(zip(names, mixture, strict=True)),
                               random_state=rng)
     X, targets, _, _ = prepare_windows(sims.values[:, :L], sims.values[:, L:],
@@ -177,7 +190,7 @@ def simulated_validation_set(n_per_length=48, lengths=(16, 40, 100, 250, 512)):
     rng = np.random.default_rng(_VALIDATION_SEED)
     groups = []
     for L in lengths:
-        sims = synthetic.simulate(n_per_length, L + P.MAX_HORIZON, random_state=rng)
+        sims = simulate(n_per_length, L + MAX_HORIZON, random_state=rng)
         horizons = np.array([M4_HORIZONS[f] for f in sims.frequency])
         groups.append((sims.values[:, :L], sims.values[:, L:], sims.season_length, horizons))
     return groups
@@ -233,18 +246,18 @@ def validation_score(params, simulated, benchmark) -> dict:
         seasonal-naive MAE), ``sim_pinball`` and ``bench_pinball`` (mean scaled
         pinball loss), ``bench_beats_snaive`` (share of windows better than it).
     """
-    model = P.PretrainedForecaster(params)
+    model = PretrainedForecaster(params)
     scores = {}
-    levels = np.array(P.QUANTILES)
+    levels = np.array(QUANTILES)
     for name, windows in (("sim", _sim_windows(simulated)), ("bench", benchmark)):
         ratios, pinball = [], []
         for _, context, future, m in windows:
             q = model.forecast_batch(context[None], len(future), m)[0]
-            ratio = _snaive_mae_ratio(q[:, P.QUANTILES.index(0.5)], context, future, m)
+            ratio = _snaive_mae_ratio(q[:, QUANTILES.index(0.5)], context, future, m)
             if ratio is not None:
                 ratios.append(ratio)
-            _, scale = P.base_and_scale(context[None][:, -P.MAX_CONTEXT:],
-                                        P.season_length_used(len(context), m))
+            _, scale = base_and_scale(context[None][:, -MAX_CONTEXT:],
+                                        season_length_used(len(context), m))
             u = (future[:, None] - q) / scale[0]
             pinball.append(np.mean(np.maximum(levels * u, (levels - 1) * u)))
         ratios = np.maximum(np.array(ratios), 1e-6)
@@ -345,8 +358,8 @@ def pretrain(checkpoint_dir, *, config: PretrainConfig | None = None, init=None,
             f"{meta['cpu_hours']:.3f} CPU-hours")
     else:
         config = config or PretrainConfig()
-        params = F.init_params(P.CELL, P.N_FEATURES, config.hidden_size, config.num_layers,
-                               P.MAX_HORIZON * len(P.QUANTILES), random_state=config.seed)
+        params = F.init_params(CELL, N_FEATURES, config.hidden_size, config.num_layers,
+                               MAX_HORIZON * len(QUANTILES), random_state=config.seed)
         optimizer = Adam(params, lr=config.lr)
         meta = {"steps": 0, "windows_seen": 0, "cpu_hours": 0.0, "wall_hours": 0.0,
                 "runs": 0, "history": [], "best": None, "config": asdict(config)}
@@ -391,8 +404,8 @@ def pretrain(checkpoint_dir, *, config: PretrainConfig | None = None, init=None,
             if max_hours is not None and time.time() - began >= max_hours * 3600:
                 break
             X, y = make_batch(config, meta["steps"])
-            loss, grads = F.loss_and_grad(P.CELL, params, X, y, loss="quantile",
-                                          quantiles=P.QUANTILES, check_input=False)
+            loss, grads = F.loss_and_grad(CELL, params, X, y, loss="quantile",
+                                          quantiles=QUANTILES, check_input=False)
             if not math.isfinite(loss):
                 raise FloatingPointError(f"non-finite loss at step {meta['steps']}")
             clip_grad_norm(grads, config.clip_norm)
@@ -427,21 +440,21 @@ def export(checkpoint, output, benchmark=None):
     output.mkdir(parents=True, exist_ok=True)
     metadata = {
         "gatedts_version": __version__,
-        "architecture": {"cell": P.CELL, "hidden_size": meta["config"]["hidden_size"],
+        "architecture": {"cell": CELL, "hidden_size": meta["config"]["hidden_size"],
                          "num_layers": meta["config"]["num_layers"],
-                         "input_features": P.N_FEATURES, "max_context": P.MAX_CONTEXT,
-                         "max_horizon": P.MAX_HORIZON, "quantiles": list(P.QUANTILES)},
+                         "input_features": N_FEATURES, "max_context": MAX_CONTEXT,
+                         "max_horizon": MAX_HORIZON, "quantiles": list(QUANTILES)},
         "parameters": int(sum(v.size for v in params.values())),
         "steps": meta["steps"], "windows_seen": meta["windows_seen"],
         "cpu_hours": round(meta["cpu_hours"], 3), "wall_hours": round(meta["wall_hours"], 3),
         "runs": meta["runs"], "config": meta["config"],
         "validation": meta["history"][-1] if meta["history"] else None,
     }
-    tmp = output / (P.WEIGHTS_FILE + ".tmp")
+    tmp = output / (WEIGHTS_FILE + ".tmp")
     with open(tmp, "wb") as file:
         np.savez(file, **{k: v.astype(np.float32) for k, v in params.items()})
-    os.replace(tmp, output / P.WEIGHTS_FILE)
-    (output / P.METADATA_FILE).write_text(json.dumps(metadata, indent=1) + "\n")
+    os.replace(tmp, output / WEIGHTS_FILE)
+    (output / METADATA_FILE).write_text(json.dumps(metadata, indent=1) + "\n")
     results = json.loads(Path(benchmark).read_text()) if benchmark else None
     (output / "MODEL_CARD.md").write_text(write_model_card(metadata, results))
     return metadata
@@ -538,7 +551,7 @@ def main(argv=None):
                            default=getattr(defaults, name))
     exp = sub.add_parser("export", help="copy a checkpoint into a weights folder + card")
     exp.add_argument("--checkpoint", required=True)
-    exp.add_argument("--output", default=str(P.WEIGHTS_DIR))
+    exp.add_argument("--output", default=str(WEIGHTS_DIR))
     exp.add_argument("--benchmark", help="JSON written by benchmarks/pretrained.py")
     args = parser.parse_args(argv)
     if args.command == "export":

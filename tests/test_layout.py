@@ -111,6 +111,9 @@ ALLOWED = {
     "integrations": {"nn", "estimators", "forecasting"},  # adapters for sktime, ...
     "persistence": {"estimators", "forecasting", "_version"},
     "datasets": set(),
+    "synthetic": set(),  # the simulator of the pretraining prior
+    "pretrained": {"nn"},  # the shipped zero-shot network
+    "pretrain": {"nn", "synthetic", "pretrained", "_version"},
     "export": {"nn", "estimators", "training", "forecasting", "persistence", "_version"},
     "cli": {"nn", "forecasting", "analysis", "datasets", "_version"},
     "_moved": set(),
