@@ -22,7 +22,8 @@ in the season relative to the last observation (sine, cosine), ``log m`` and
 ``log L``; and forecasts ``(y_{L+j} − base_j) / scale`` for each quantile. So
 ``a·y + b`` (``a > 0``) gets the forecast ``a·ŷ + b``, and an output of zero is
 the seasonal-naive forecast. Quantiles are sorted after the network, so they
-never cross.
+never cross. A constant context is forecast as that constant, with every
+quantile equal to it.
 
 The weights are a plain npz (``allow_pickle=False``) of the GRU's
 PyTorch-named parameters (see :mod:`gatedts.nn.functional`) and the metadata
@@ -243,7 +244,10 @@ class PretrainedForecaster:
         base, scale = base_and_scale(contexts, m)
         X = network_inputs(contexts, m, scale, dtype=self.params["head.weight"].dtype)
         outputs = F.predict(CELL, self.params, X)
-        return network_outputs_to_values(outputs, base, scale)
+        quantiles = network_outputs_to_values(outputs, base, scale)
+        constant = np.ptp(contexts, axis=1) == 0  # nothing to learn from: the value itself
+        quantiles[constant] = contexts[constant, -1:, None]
+        return quantiles
 
 
 def _positive_int(name, value):
