@@ -128,3 +128,25 @@ def test_wrong_network_and_missing_weights(tmp_path):
         load_pretrained(tmp_path)
     with pytest.raises(ValueError, match="coverage"):
         load_pretrained().forecast(monthly(30), 3, 1).interval(0.7)
+
+
+def test_the_zero_shot_benchmark_runs(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "pretrained.json"
+    done = subprocess.run(
+        [sys.executable, str(root / "benchmarks" / "pretrained.py"), "--series",
+         "y_co2,q_co2", "--origins", "1", "--simulated", "2", "--json", str(out)],
+        capture_output=True, text=True, timeout=600,
+        env={**os.environ, "PYTHONPATH": str(root)})
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(out.read_text())
+    assert result["development"]["series"] == 2
+    assert {"relMASE ETS", "wins SNaive", "warm_forecast_ms_median"} <= set(
+        result["development"])
+    assert 0 <= result["simulated"]["coverage"] <= 100
+    assert "| pretrained |" in done.stdout
