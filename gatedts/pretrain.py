@@ -35,9 +35,9 @@ record: steps, windows seen, CPU-hours, wall-hours, configuration, validation
 history), written to a temporary file then renamed, so an interrupted write
 never leaves a broken checkpoint. ``latest.npz`` is the newest, ``best.npz``
 the one with the best development-benchmark score. ``train`` resumes from
-``latest.npz`` (or ``--init``, e.g. a shipped checkpoint) and the budget
-accumulates across runs. SIGTERM or Ctrl-C stop it after the current step,
-with a final checkpoint.
+``latest.npz`` (or ``--init``: another checkpoint, or a weights folder such as
+the shipped ``gatedts/pretrained``) and the budget accumulates across runs.
+SIGTERM or Ctrl-C stop it after the current step, with a final checkpoint.
 
 ``export`` writes the parameters and metadata of a checkpoint into a folder
 (``weights.npz``, ``metadata.json``) and regenerates its ``MODEL_CARD.md``
@@ -73,6 +73,7 @@ from .pretrained import (
     WEIGHTS_FILE,
     PretrainedForecaster,
     base_and_scale,
+    load_pretrained,
     network_inputs,
     season_length_used,
 )
@@ -301,6 +302,16 @@ def load_checkpoint(path):
     return params, state, metadata
 
 
+def _load_exported(folder):
+    """``(params, {}, metadata)`` of a weights folder written by :func:`export`: the
+    budget carries on, the validation history starts afresh."""
+    model = load_pretrained(folder)
+    exported = model.metadata
+    meta = {k: exported[k] for k in ("steps", "windows_seen", "cpu_hours", "wall_hours",
+                                     "runs", "config")}
+    return dict(model.params), {}, {**meta, "history": [], "best": None}
+
+
 # ------------------------------------------------------------------ training
 
 
@@ -327,7 +338,10 @@ def pretrain(checkpoint_dir, *, config: PretrainConfig | None = None, init=None,
     config : PretrainConfig, optional
         For a fresh start.
     init : str or Path, optional
-        A checkpoint to continue from when ``checkpoint_dir`` has none.
+        What to continue from when ``checkpoint_dir`` has no checkpoint: a
+        checkpoint file, or a weights folder written by :func:`export` (e.g.
+        the shipped ``gatedts/pretrained``), whose budget (steps, windows,
+        hours) carries on; Adam's moments then start afresh.
     max_steps : int, optional
         Stop when the total optimizer steps reach this.
     max_hours : float, optional
@@ -350,10 +364,12 @@ def pretrain(checkpoint_dir, *, config: PretrainConfig | None = None, init=None,
     latest = folder / "latest.npz"
     start = latest if latest.exists() else (Path(init) if init else None)
     if start is not None:
-        params, state, meta = load_checkpoint(start)
+        params, state, meta = (load_checkpoint(start) if start.is_file()
+                               else _load_exported(start))
         config = PretrainConfig(**meta["config"])
         optimizer = Adam(params, lr=config.lr)
-        optimizer.load_state_dict(state)
+        if state:
+            optimizer.load_state_dict(state)
         log(f"resumed from {start}: step {meta['steps']}, {meta['windows_seen']} windows, "
             f"{meta['cpu_hours']:.3f} CPU-hours")
     else:

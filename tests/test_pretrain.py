@@ -118,3 +118,13 @@ def test_command_line(tmp_path, capsys):
     assert (tmp_path / "w" / "weights.npz").is_file()
     with pytest.raises(SystemExit):
         T.main(["train"])
+
+
+def test_continue_from_exported_weights(tmp_path):
+    config = T.PretrainConfig(**TINY)
+    kwargs = dict(eval_every=1000, series_folder=None, n_validation=4, log=quiet)
+    T.pretrain(tmp_path / "run", config=config, max_steps=4, **kwargs)
+    T.export(tmp_path / "run" / "latest.npz", tmp_path / "weights")
+    meta = T.pretrain(tmp_path / "next", init=tmp_path / "weights", max_steps=6, **kwargs)
+    assert meta["steps"] == 6 and meta["windows_seen"] == 6 * 16 and meta["runs"] == 2
+    assert meta["config"]["hidden_size"] == 12
