@@ -79,8 +79,9 @@ from .pretrained import (
 )
 from .synthetic import DEFAULT_FAMILY_WEIGHTS, simulate
 
-__all__ = ["PretrainConfig", "load_checkpoint", "main", "make_batch", "pretrain",
-           "save_checkpoint", "validation_score", "write_model_card"]
+__all__ = ["PretrainConfig", "benchmark_validation_set", "export", "load_checkpoint", "main",
+           "make_batch", "prepare_windows", "pretrain", "save_checkpoint",
+           "simulated_validation_set", "validation_score", "write_model_card"]
 
 M4_HORIZONS = {"yearly": 6, "quarterly": 8, "monthly": 18, "weekly": 13, "daily": 14,
                "business_daily": 14, "hourly": 48, "other": 8}

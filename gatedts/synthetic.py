@@ -49,8 +49,8 @@ from numba import njit
 from scipy.signal import lfilter
 from scipy.special import ive
 
-__all__ = ["FAMILIES", "FREQUENCIES", "SimulatedSeries", "ar_from_partial_autocorrelations",
-           "simulate"]
+__all__ = ["DEFAULT_FAMILY_WEIGHTS", "DEFAULT_FREQUENCY_WEIGHTS", "FAMILIES", "FREQUENCIES",
+           "SimulatedSeries", "ar_from_partial_autocorrelations", "simulate"]
 
 FAMILIES = ("sarima", "ets", "gp", "structural", "intermittent")
 """The generating families, in the order of :attr:`SimulatedSeries.family` codes."""
@@ -69,9 +69,11 @@ FREQUENCIES: dict[str, tuple[int, ...]] = {
 
 DEFAULT_FAMILY_WEIGHTS = {"sarima": 0.25, "ets": 0.25, "gp": 0.15, "structural": 0.25,
                           "intermittent": 0.10}
+"""The default mixture weights of the families."""
 DEFAULT_FREQUENCY_WEIGHTS = {"yearly": 0.17, "quarterly": 0.17, "monthly": 0.22,
                              "weekly": 0.08, "daily": 0.12, "business_daily": 0.04,
                              "hourly": 0.12, "other": 0.08}
+"""The default weights of the frequencies."""
 
 _MAX_ABS = 1e9  # a draw beyond this (an explosive multiplicative path) is drawn again
 _MAX_TRIES = 8

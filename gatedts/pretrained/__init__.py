@@ -121,7 +121,7 @@ def network_inputs(contexts: np.ndarray, m: int, scale: np.ndarray,
     return X
 
 
-def network_outputs_to_values(outputs, base, scale):
+def _to_values(outputs, base, scale):
     """(batch, MAX_HORIZON·Q) network outputs to sorted quantiles (batch, MAX_HORIZON, Q)
     in the units of the series."""
     q = np.sort(outputs.reshape(len(outputs), MAX_HORIZON, len(QUANTILES)).astype(float), -1)
@@ -244,7 +244,7 @@ class PretrainedForecaster:
         base, scale = base_and_scale(contexts, m)
         X = network_inputs(contexts, m, scale, dtype=self.params["head.weight"].dtype)
         outputs = F.predict(CELL, self.params, X)
-        quantiles = network_outputs_to_values(outputs, base, scale)
+        quantiles = _to_values(outputs, base, scale)
         constant = np.ptp(contexts, axis=1) == 0  # nothing to learn from: the value itself
         quantiles[constant] = contexts[constant, -1:, None]
         return quantiles
