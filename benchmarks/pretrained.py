@@ -153,7 +153,7 @@ def load_model(args):
     if args.checkpoint:
         params, _, meta = load_checkpoint(args.checkpoint)
         return PretrainedForecaster(params, {k: meta[k] for k in (
-            "steps", "windows_seen", "cpu_hours")}), f"checkpoint {args.checkpoint}"
+            "steps", "windows_seen", "cpu_hours")}), f"checkpoint {Path(args.checkpoint).name}"
     model = load_pretrained(args.weights)
     return model, f"weights {args.weights or 'shipped with gatedts'}"
 
