@@ -266,7 +266,7 @@ def _sarima(rng, n, periods):
     p, q = rng.choice(4, p=[0.2, 0.4, 0.25, 0.15]), rng.choice(3, p=[0.45, 0.35, 0.2])
     P = int(seasonal and rng.random() < 0.4)
     Q = int(seasonal and rng.random() < 0.4)
-    d = int(rng.choice(3, p=[0.45, 0.5, 0.05]))
+    d = int(rng.choice(3, p=[0.4, 0.48, 0.12]))
     D = int(seasonal and rng.random() < 0.4)
     ar = _poly_product(_stable_poly(rng, p), _stable_poly(rng, P), m)
     ma = -_poly_product(_stable_poly(rng, q), _stable_poly(rng, Q), m)  # 1 + Σ θ B^k
@@ -350,7 +350,7 @@ def _ets(rng, n, periods):
     phi = 1.0 if trend_kind == 1 else rng.uniform(0.8, 0.98)
     level = 100.0
     trend = rng.normal(0, 1.0) * (trend_kind > 0)
-    sigma = rng.uniform(0.01, 0.12)
+    sigma = np.exp(rng.uniform(np.log(0.003), np.log(0.12)))  # down to nearly smooth paths
     eps = _noise(rng, n, heavy_p=0.15) * (sigma if mult_error else sigma * level)
     k = max(m, 1)
     profile = _seasonal_profile(rng, k, periods[0]) if season_kind else np.zeros(k)
@@ -484,7 +484,7 @@ def _structural(rng, n, periods, multiplicative=None):
             season += amplitude * profile[(t + offset) % period]
     phi = rng.uniform(-0.3, 0.95) if rng.random() < 0.6 else 0.0
     noise = lfilter([1.0], [1.0, -phi], _noise(rng, n)) * np.sqrt(1 - phi**2)
-    noise *= rng.uniform(0.05, 1.0)
+    noise *= np.exp(rng.uniform(np.log(0.01), 0.0))  # from smooth trends to noise
     y = trend + season + noise
     if rng.random() < 0.25:  # level shifts
         for _ in range(rng.integers(1, 4)):
