@@ -42,7 +42,13 @@ SIGTERM or Ctrl-C stop it after the current step, with a final checkpoint.
 ``export`` writes the parameters and metadata of a checkpoint into a folder
 (``weights.npz``, ``metadata.json``) and regenerates its ``MODEL_CARD.md``
 from the metadata and, given ``--benchmark``, the JSON of
-``benchmarks/pretrained.py``.
+``benchmarks/pretrained.py``. Shipping the best checkpoint of a run ``RUN``::
+
+    kill -TERM $(cat RUN/pid)    # optional: the run checkpoints and stops
+    python benchmarks/pretrained.py --checkpoint RUN/best.npz \
+        --json benchmarks/results/pretrained.json
+    python -m gatedts.pretrain export --checkpoint RUN/best.npz \
+        --benchmark benchmarks/results/pretrained.json     # into gatedts/pretrained
 """
 
 from __future__ import annotations
