@@ -332,8 +332,8 @@ class _StopFlag:
         self.stop = True
 
 
-def pretrain(checkpoint_dir, *, config: PretrainConfig | None = None, init=None,
-             max_steps=None, max_hours=None, eval_every=500, log_every=50,
+def pretrain(checkpoint_dir, *, config: PretrainConfig | None = None, overrides=None,
+             init=None, max_steps=None, max_hours=None, eval_every=500, log_every=50,
              series_folder=DEFAULT_SERIES, n_validation=48, log=print):
     """Train (or continue training) the pretrained network; see the module docstring.
 
@@ -344,6 +344,10 @@ def pretrain(checkpoint_dir, *, config: PretrainConfig | None = None, init=None,
         resumed (its configuration wins over ``config``).
     config : PretrainConfig, optional
         For a fresh start.
+    overrides : dict, optional
+        On a resume, configuration fields to change (e.g. ``{"lr": 3e-4}``
+        for a lower learning rate); the network's shape and the seed cannot
+        change.
     init : str or Path, optional
         What to continue from when ``checkpoint_dir`` has no checkpoint: a
         checkpoint file, or a weights folder written by :func:`export` (e.g.
@@ -373,7 +377,12 @@ def pretrain(checkpoint_dir, *, config: PretrainConfig | None = None, init=None,
     if start is not None:
         params, state, meta = (load_checkpoint(start) if start.is_file()
                                else _load_exported(start))
-        config = PretrainConfig(**meta["config"])
+        config = PretrainConfig(**{**meta["config"], **(overrides or {})})
+        fixed = [k for k in ("hidden_size", "num_layers", "seed")
+                 if getattr(config, k) != meta["config"][k]]
+        if fixed:
+            raise ValueError(f"{fixed} cannot change when resuming {start}")
+        meta["config"] = asdict(config)
         optimizer = Adam(params, lr=config.lr)
         if state:
             optimizer.load_state_dict(state)
@@ -555,6 +564,9 @@ def write_model_card(metadata: dict, results: dict | None = None) -> str:
 
 # ------------------------------------------------------------------ command line
 
+_CLI_FIELDS = ("hidden_size", "num_layers", "batch_size", "lr", "warmup_steps", "decay_after",
+               "min_context", "clip_norm", "seed")
+
 
 def main(argv=None):
     """``python -m gatedts.pretrain {train,export}``; see the module docstring."""
@@ -571,10 +583,10 @@ def main(argv=None):
     train.add_argument("--series", default=str(DEFAULT_SERIES),
                        help="development benchmark data folder ('' to skip)")
     defaults = PretrainConfig()
-    for name in ("hidden_size", "num_layers", "batch_size", "lr", "warmup_steps",
-                 "decay_after", "min_context", "clip_norm", "seed"):
+    for name in _CLI_FIELDS:
         train.add_argument("--" + name.replace("_", "-"), type=type(getattr(defaults, name)),
-                           default=getattr(defaults, name))
+                           help=f"default {getattr(defaults, name)}; given on a resume, "
+                           "it changes the run's value")
     exp = sub.add_parser("export", help="copy a checkpoint into a weights folder + card")
     exp.add_argument("--checkpoint", required=True)
     exp.add_argument("--output", default=str(WEIGHTS_DIR))
@@ -585,10 +597,9 @@ def main(argv=None):
         print(f"exported step {meta['steps']} ({meta['windows_seen']} windows) to "
               f"{args.output}")
         return 0
-    config = PretrainConfig(**{k: getattr(args, k) for k in (
-        "hidden_size", "num_layers", "batch_size", "lr", "warmup_steps", "decay_after",
-        "min_context", "clip_norm", "seed")})
-    pretrain(args.checkpoint_dir, config=config, init=args.init, max_steps=args.max_steps,
+    given = {k: getattr(args, k) for k in _CLI_FIELDS if getattr(args, k) is not None}
+    pretrain(args.checkpoint_dir, config=PretrainConfig(**given), overrides=given,
+             init=args.init, max_steps=args.max_steps,
              max_hours=args.max_hours, eval_every=args.eval_every, log_every=args.log_every,
              series_folder=args.series or None, log=lambda s: print(s, flush=True))
     return 0

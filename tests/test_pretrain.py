@@ -128,3 +128,15 @@ def test_continue_from_exported_weights(tmp_path):
     meta = T.pretrain(tmp_path / "next", init=tmp_path / "weights", max_steps=6, **kwargs)
     assert meta["steps"] == 6 and meta["windows_seen"] == 6 * 16 and meta["runs"] == 2
     assert meta["config"]["hidden_size"] == 12
+
+
+def test_a_resume_may_lower_the_learning_rate_but_not_change_the_network(tmp_path):
+    kwargs = dict(eval_every=1000, series_folder=None, n_validation=4, log=quiet)
+    T.pretrain(tmp_path, config=T.PretrainConfig(**TINY), max_steps=2, **kwargs)
+    meta = T.pretrain(tmp_path, overrides={"lr": 1e-4}, max_steps=3, **kwargs)
+    assert meta["config"]["lr"] == 1e-4 and meta["steps"] == 3
+    with pytest.raises(ValueError, match="hidden_size"):
+        T.pretrain(tmp_path, overrides={"hidden_size": 7}, max_steps=4, **kwargs)
+    assert T.main(["train", "--checkpoint-dir", str(tmp_path), "--max-steps", "4",
+                   "--lr", "2e-4", "--series", ""]) == 0
+    assert T.load_checkpoint(tmp_path / "latest.npz")[2]["config"]["lr"] == 2e-4
