@@ -10,6 +10,9 @@ The package is layered; each folder's docstring says what it may import:
 * ``gatedts.analysis``: gate diagnostics, cell comparisons, plots;
 * ``gatedts.integrations``: adapters to other frameworks (sktime), imported
   only on demand, with their framework;
+* ``gatedts.synthetic``, ``gatedts.pretrained``, ``gatedts.pretrain``: the
+  simulator of series, the GRU pretrained on it that forecasts zero-shot, and
+  its pretraining command;
 * ``gatedts.cli``, ``gatedts.datasets``, ``gatedts.persistence``.
 """
 

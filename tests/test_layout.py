@@ -115,6 +115,9 @@ ALLOWED = {
     "persistence": {"estimators", "forecasting", "_version"},
     "datasets": set(),
     "reading": set(),  # read_series: files to series, pandas only
+    "synthetic": set(),  # the simulator of the pretraining prior
+    "pretrained": {"nn"},  # the shipped zero-shot network
+    "pretrain": {"nn", "synthetic", "pretrained", "_version"},
     "export": {"nn", "estimators", "training", "forecasting", "persistence", "_version"},
     "cli": {"nn", "forecasting", "analysis", "datasets", "reading", "_version"},
     "_moved": set(),
