@@ -1,16 +1,18 @@
 """Rolling-origin accuracy of gatedts against statsforecast references on real series.
 
-The development benchmark of issue 14: the series of ``benchmarks/data/``
-(written by ``benchmarks/make_series.py``: monthly, quarterly, yearly,
-weekly, daily and hourly, several domains, M4 horizons), several forecast
-origins per series, gatedts Forecasters against statsforecast's AutoETS,
-AutoARIMA, AutoTheta, SeasonalNaive and Naive::
+The development benchmark of issues 14 and 25: the series of
+``benchmarks/data/`` (written by ``benchmarks/make_series.py``: monthly,
+quarterly, yearly, weekly, daily and hourly, several domains, M4 horizons,
+no series of the R dataset collections), several forecast origins per
+series, gatedts Forecasters against statsforecast's AutoETS, AutoARIMA,
+AutoTheta, their mean (M4's "Comb"), SeasonalNaive and Naive::
 
     pip install -e '.[bench]'                        # statsforecast, for the references
     python benchmarks/accuracy.py                    # gru, lstm and the references, cached
     python benchmarks/accuracy.py --quick            # smoke test: 3 short series, 1 origin, gru
     python benchmarks/accuracy.py --point-only --models gru,lstm   # no intervals: ~3x faster
     python benchmarks/accuracy.py --models gru,AutoETS --series yearly,m_core_cpi
+    python benchmarks/accuracy.py --part tuning      # inner origins: for choosing defaults
     python benchmarks/accuracy.py --gatedts-config 'gru5={"estimator": "gru", "n_models": 5}' \\
         --models gru5,gru,AutoETS --markdown accuracy.md
 
@@ -21,6 +23,13 @@ Protocol (fixed before any result was seen)
   windows tile the last ``3h`` observations. Origin ``k`` trains on
   ``y[:n - k*h]`` and forecasts the ``h`` values after it; nothing after the
   origin is seen (every "auto" choice of a model is made on its training part).
+* **The split.** The data before the first origin, ``training_part(y, h)``,
+  is all that choosing a default may look at: ``--part tuning`` runs the same
+  origins inside each training part (inner origins) and never reads a test
+  window; training parts too short for them are left out and listed.
+* **Minimum length.** Every series has at least ``min_length(h, m)`` =
+  ``3h + h + 2 max(m, 1) + 1`` observations: its first training part holds a
+  seasonal difference, one window of a season and ``h`` targets.
 * **Models.** gatedts: ``Forecaster(**config, horizon=h, random_state=seed)``
   for each configuration of ``GATEDTS_CONFIGS`` (``gru``, ``lstm``, ``rnn``:
   a cell name and every other parameter at its default), seeds ``0..S-1``.
@@ -31,7 +40,9 @@ Protocol (fixed before any result was seen)
   with ``approximation=None``, which is R's ``auto.arima`` rule (approximate
   likelihood during the order search when ``n > 150`` or ``m > 12``, final fit
   exact); statsforecast's default (never approximate) takes ~10 minutes per
-  fit on the weekly CO2 series.
+  fit on the weekly CO2 series. ``Comb``: the mean of the AutoETS, AutoARIMA
+  and AutoTheta point forecasts (no intervals), derived from their cached
+  forecasts whenever all three run.
 * **Metrics** per series, origin and model. MASE: mean absolute error over
   the in-sample MAE of the seasonal-naive forecast (lag ``m``, lag 1 when
   ``m = 1``) on the training part. sMAPE (M4): ``200/h * sum |y - f| /
@@ -51,7 +62,10 @@ Protocol (fixed before any result was seen)
   origins) follow. A fit that raises is recorded with its error and left out
   of its model's means (column "failed fits"; its series is left out of the
   wins); a gatedts fit whose ``predict_interval`` raises (a series too short
-  to calibrate) keeps its point forecast (column "no interval").
+  to calibrate) keeps its point forecast (column "no interval"). For each
+  gatedts model, a table gives its relMASE against each reference and its
+  wins over seasonal naive by frequency and for the short series (fewer than
+  ``SHORT`` observations).
 
 Cache
 -----
@@ -462,7 +476,7 @@ def summarise(frame: pd.DataFrame, meta: pd.DataFrame, models: list[str]) -> dic
     complete = mase.notna().groupby(level="series").all()  # every origin has a forecast
     per_series = per_series.where(complete)
     failures = frame.assign(failed=frame["MASE"].isna(),
-                            no_interval=frame["MASE"].notna() & frame["coverage"].isna())
+                            no_interval=frame["error"].str.startswith("predict_interval"))
     refs = [r for r in COMPARED if r in mase.columns]
     rows = []
     for model in models:
