@@ -444,11 +444,14 @@ def _wins(per_series: pd.DataFrame, model: str, ref: str) -> float:
 def group_table(mase: pd.DataFrame, per_series: pd.DataFrame, meta: pd.DataFrame,
                 model: str, refs: list[str]) -> pd.DataFrame:
     """relMASE of ``model`` against each reference and its wins over seasonal naive, by
-    frequency and for the short series."""
+    frequency, for the short series, and for the short series of each frequency."""
     kind = meta["frequency"].map(_kind_of)
     groups = [("all", list(meta.index))]
     groups += [(k, list(kind.index[kind == k])) for k in FREQUENCY_KINDS if (kind == k).any()]
-    groups.append((f"short (n < {SHORT})", list(meta.index[meta["n"] < SHORT])))
+    short = meta["n"] < SHORT
+    groups.append((f"short (n < {SHORT})", list(meta.index[short])))
+    groups += [(f"short {k}", list(kind.index[short & (kind == k)])) for k in FREQUENCY_KINDS
+               if (short & (kind == k)).any()]
     rows = []
     for label, ids in groups:
         part = mase[mase.index.get_level_values("series").isin(ids)]
