@@ -56,13 +56,14 @@ Playfair's data, R's ``HistData::Wheat``) and the bundled
 ``datasets/airline.csv`` (R's ``AirPassengers``) are not used, nor sktime's
 or aeon's offline forecasting series (airline, lynx, shampoo, longley,
 uschange, PBS: R copies; macroeconomic: statsmodels' macrodata again).
-arch's ``zivot-andrews.csv`` test data (the Nelson-Plosser series, also R's
-``urca::nporg``) is left out for the same reason.
+arch's unit-root test data ``zivot-andrews.csv`` (US real GNP, GNP deflator
+and stock prices in logs: Zivot and Andrews' data, mostly Nelson and
+Plosser's, which R ships as ``urca::nporg``) is left out as a likely copy.
 Also left out: pmdarima's heartrate (half-second sampling: no M4 frequency),
 vega's iowa-electricity (17 years: too short for three origins of 6 years),
 statsmodels' copper (25 years) and danish_data (55 quarters, also R's
-``urca::denmark``), arch's return series other than the market's (four
-more of the same white noise), matplotlib's ``Stocks.csv`` AMZN, DELL and
+``urca::denmark``), arch's SMB and HML factors (returns, near white noise
+like the market excess return that is kept), matplotlib's ``Stocks.csv`` AMZN, DELL and
 GOOGL columns (they start late or have a gap) and plotly's weekly stocks
 (105 weeks: too short for a weekly protocol).
 
