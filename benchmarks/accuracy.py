@@ -700,7 +700,8 @@ def main(argv=None) -> int:
             kwargs = json.loads(blob)
         except json.JSONDecodeError as exc:
             parser.error(f"--gatedts-config {item!r}: {exc}")
-        if not sep or not name or not isinstance(kwargs, dict) or name in REFERENCE_MODELS:
+        if (not sep or not name or not isinstance(kwargs, dict)
+                or name in (*REFERENCE_MODELS, "Comb")):
             parser.error(f"--gatedts-config wants NAME={{json object}}, got {item!r}")
         gatedts_configs[name.strip()] = kwargs
     series, meta = load_series()
