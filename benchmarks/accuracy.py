@@ -23,10 +23,12 @@ Protocol (fixed before any result was seen)
   windows tile the last ``3h`` observations. Origin ``k`` trains on
   ``y[:n - k*h]`` and forecasts the ``h`` values after it; nothing after the
   origin is seen (every "auto" choice of a model is made on its training part).
-* **The split.** The data before the first origin, ``training_part(y, h)``,
-  is all that choosing a default may look at: ``--part tuning`` runs the same
-  origins inside each training part (inner origins) and never reads a test
-  window; training parts too short for them are left out and listed.
+* **The split.** The data before the first of the ``ORIGINS`` = 3 test
+  windows, ``training_part(y, h)``, is all that choosing a default may look
+  at: ``--part tuning`` cuts every series to it, whatever ``--origins`` says,
+  and runs ``--origins`` inner origins inside it, never reading a test
+  window; training parts too short for them are left out and listed
+  (``--origins 1`` keeps more of the short series).
 * **Minimum length.** Every series has at least ``min_length(h, m)`` =
   ``3h + h + 2 max(m, 1) + 1`` observations: its first training part holds a
   seasonal difference, one window of a season and ``h`` targets.
@@ -662,8 +664,9 @@ def parse_args(argv=None):
     parser.add_argument("--origins", type=int, default=ORIGINS,
                         help="forecast origins per series (test windows)")
     parser.add_argument("--part", choices=("test", "tuning"), default="test",
-                        help="'test': origins in the last ORIGINS*h observations (the reported "
-                             "figures); 'tuning': the same origins inside each training part, "
+                        help="'test': --origins origins in the last observations (the "
+                             "reported figures); 'tuning': --origins inner origins inside each "
+                             f"training part (the data before the last {ORIGINS} test windows), "
                              "for choosing defaults without reading a test window (default "
                              "test)")
     parser.add_argument("--jobs", type=int, default=1, help="parallel series (joblib)")
@@ -741,13 +744,15 @@ def main(argv=None) -> int:
     if args.seeds < 1 or args.origins < 1 or args.jobs < 1:
         parser.error("--seeds, --origins and --jobs must be positive")
     hm = {uid: (int(meta.loc[uid, "h"]), int(meta.loc[uid, "m"])) for uid in names}
-    too_short = [uid for uid in names if len(series[uid]) < min_length(*hm[uid], args.origins)]
+    test_origins = args.origins if args.part == "test" else ORIGINS
+    too_short = [uid for uid in names if len(series[uid]) < min_length(*hm[uid], test_origins)]
     if too_short:
         parser.error(f"{', '.join(too_short)}: shorter than the protocol's minimum for "
-                     f"{args.origins} origins (min_length)")
+                     f"{test_origins} origins (min_length)")
     if args.part == "tuning":
-        # The test windows are cut off before anything runs: only training parts are seen.
-        series = {uid: training_part(series[uid], hm[uid][0], args.origins) for uid in names}
+        # The ORIGINS test windows are cut off before anything runs, whatever --origins says:
+        # the inner origins see the training parts only.
+        series = {uid: training_part(series[uid], hm[uid][0]) for uid in names}
         skipped = [uid for uid in names
                    if len(series[uid]) < min_length(*hm[uid], args.origins)]
         names = [uid for uid in names if uid not in skipped]

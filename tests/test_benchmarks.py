@@ -122,3 +122,17 @@ def test_architecture_cost_table_has_a_row_per_option(capsys):
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
     assert [row.split(" | ")[0][2:] for row in rows[1:]] == list(module.OPTIONS)
     assert "(1.00x)" in rows[1]
+
+
+def test_tuning_part_never_reads_a_test_window(tmp_path):
+    pytest.importorskip("statsforecast")
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "accuracy.py"), "--models", "Naive", "--part", "tuning",
+         "--origins", "1", "--series", "y_fertility_usa", "--results", str(tmp_path)],
+        capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "inner origins of the training parts" in done.stdout
+    results = pd.read_csv(tmp_path / "Naive.csv")
+    # 52 years: the 3 test windows of 6 are cut off, the one inner origin is 6 before that
+    assert results.n_train.tolist() == [52 - 3 * 6 - 6]
+    assert results.cutoff.tolist() == ["1987-01-01 00:00:00"]
