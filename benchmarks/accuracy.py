@@ -1,16 +1,18 @@
 """Rolling-origin accuracy of gatedts against statsforecast references on real series.
 
-The development benchmark of issue 14: the series of ``benchmarks/data/``
-(written by ``benchmarks/make_series.py``: monthly, quarterly, yearly,
-weekly, daily and hourly, several domains, M4 horizons), several forecast
-origins per series, gatedts Forecasters against statsforecast's AutoETS,
-AutoARIMA, AutoTheta, SeasonalNaive and Naive::
+The development benchmark of issues 14 and 25: the series of
+``benchmarks/data/`` (written by ``benchmarks/make_series.py``: monthly,
+quarterly, yearly, weekly, daily and hourly, several domains, M4 horizons,
+no series of the R dataset collections), several forecast origins per
+series, gatedts Forecasters against statsforecast's AutoETS, AutoARIMA,
+AutoTheta, their mean (M4's "Comb"), SeasonalNaive and Naive::
 
     pip install -e '.[bench]'                        # statsforecast, for the references
     python benchmarks/accuracy.py                    # gru, lstm and the references, cached
     python benchmarks/accuracy.py --quick            # smoke test: 3 short series, 1 origin, gru
     python benchmarks/accuracy.py --point-only --models gru,lstm   # no intervals: ~3x faster
-    python benchmarks/accuracy.py --models gru,AutoETS --series yearly,m_wineind
+    python benchmarks/accuracy.py --models gru,AutoETS --series yearly,m_core_cpi
+    python benchmarks/accuracy.py --part tuning      # inner origins: for choosing defaults
     python benchmarks/accuracy.py --gatedts-config 'gru5={"estimator": "gru", "n_models": 5}' \\
         --models gru5,gru,AutoETS --markdown accuracy.md
 
@@ -21,6 +23,15 @@ Protocol (fixed before any result was seen)
   windows tile the last ``3h`` observations. Origin ``k`` trains on
   ``y[:n - k*h]`` and forecasts the ``h`` values after it; nothing after the
   origin is seen (every "auto" choice of a model is made on its training part).
+* **The split.** The data before the first of the ``ORIGINS`` = 3 test
+  windows, ``training_part(y, h)``, is all that choosing a default may look
+  at: ``--part tuning`` cuts every series to it, whatever ``--origins`` says,
+  and runs ``--origins`` inner origins inside it, never reading a test
+  window; training parts too short for them are left out and listed
+  (``--origins 1`` keeps more of the short series).
+* **Minimum length.** Every series has at least ``min_length(h, m)`` =
+  ``3h + h + 2 max(m, 1) + 1`` observations: its first training part holds a
+  seasonal difference, one window of a season and ``h`` targets.
 * **Models.** gatedts: ``Forecaster(**config, horizon=h, random_state=seed)``
   for each configuration of ``GATEDTS_CONFIGS`` (``gru``, ``lstm``, ``rnn``:
   a cell name and every other parameter at its default), seeds ``0..S-1``.
@@ -31,7 +42,9 @@ Protocol (fixed before any result was seen)
   with ``approximation=None``, which is R's ``auto.arima`` rule (approximate
   likelihood during the order search when ``n > 150`` or ``m > 12``, final fit
   exact); statsforecast's default (never approximate) takes ~10 minutes per
-  fit on the weekly CO2 series.
+  fit on the weekly CO2 series. ``Comb``: the mean of the AutoETS, AutoARIMA
+  and AutoTheta point forecasts (no intervals), derived from their cached
+  forecasts whenever all three run.
 * **Metrics** per series, origin and model. MASE: mean absolute error over
   the in-sample MAE of the seasonal-naive forecast (lag ``m``, lag 1 when
   ``m = 1``) on the training part. sMAPE (M4): ``200/h * sum |y - f| /
@@ -51,7 +64,10 @@ Protocol (fixed before any result was seen)
   origins) follow. A fit that raises is recorded with its error and left out
   of its model's means (column "failed fits"; its series is left out of the
   wins); a gatedts fit whose ``predict_interval`` raises (a series too short
-  to calibrate) keeps its point forecast (column "no interval").
+  to calibrate) keeps its point forecast (column "no interval"). For each
+  gatedts model, a table gives its relMASE against each reference and its
+  wins over seasonal naive by frequency and for the short series (fewer than
+  ``SHORT`` observations).
 
 Cache
 -----
@@ -107,11 +123,18 @@ REFERENCE_MODELS: dict[str, tuple[str, bool, dict]] = {
     "Naive": ("Naive", False, {}),
 }
 #: the references every model is compared with in the summary, and their short names
-COMPARED = {"AutoETS": "ETS", "AutoARIMA": "ARIMA", "AutoTheta": "Theta",
+COMPARED = {"AutoETS": "ETS", "AutoARIMA": "ARIMA", "AutoTheta": "Theta", "Comb": "Comb",
             "SeasonalNaive": "SNaive"}
+#: M4's "Comb" benchmark: the mean of these references' point forecasts, derived from
+#: their cached forecasts (no fit of its own) when all of them are run.
+COMB_MEMBERS = ("AutoETS", "AutoARIMA", "AutoTheta")
+#: forecast origins per series: the test windows tile the last ORIGINS * h observations
+ORIGINS = 3
+#: series shorter than this are "short" in the report
+SHORT = 100
 DEFAULT_MODELS = ("gru", "lstm", "auto", *REFERENCE_MODELS)
 QUICK_MODELS = ("gru", *REFERENCE_MODELS)  # one cell: a cold start compiles it in ~1 min
-QUICK_SERIES = ("m_wineind", "q_de_inflation", "y_fertility_usa")
+QUICK_SERIES = ("m_emp_government", "q_de_inflation", "y_fertility_usa")
 FREQUENCY_KINDS = {"monthly": "m_", "quarterly": "q_", "yearly": "y_", "weekly": "w_",
                    "daily": "d_", "hourly": "h_"}
 
@@ -122,6 +145,36 @@ COLUMNS = [*KEY, "cutoff", "n_train", "h", "m", "MASE", "sMAPE", "coverage", "wi
 
 
 # ------------------------------------------------------------------ data
+
+
+def min_train_length(h: int, m: int) -> int:
+    """The shortest training part the protocol admits, for horizon ``h`` and period ``m``.
+
+    ``h + 2 * max(m, 1) + 1``: what the default Forecaster needs at the least
+    to forecast after a seasonal difference (``m`` values lost, then one
+    window of a season and ``h`` targets, and one more row), and enough for
+    the seasonal references to see two seasons.
+    """
+    return h + 2 * max(m, 1) + 1
+
+
+def min_length(h: int, m: int, origins: int = ORIGINS) -> int:
+    """The shortest series the protocol admits: ``origins`` test windows after the minimum."""
+    return origins * h + min_train_length(h, m)
+
+
+def training_part(y: pd.Series, h: int, origins: int = ORIGINS) -> pd.Series:
+    """The data before the first test origin: all that choosing a default may look at.
+
+    The test windows are the last ``origins * h`` observations; origin ``k``
+    (1 = last) forecasts ``y[n - k*h : n - (k-1)*h]`` from ``y[:n - k*h]``.
+    ``--part tuning`` runs the same protocol on this training part (inner
+    origins), so that defaults are chosen without reading a test window.
+    """
+    if len(y) <= origins * h:
+        raise ValueError(f"{y.name}: {len(y)} observations leave no training part before "
+                         f"{origins} test windows of {h}")
+    return y.iloc[:len(y) - origins * h]
 
 
 def load_series(data_dir: Path = DATA) -> tuple[dict[str, pd.Series], pd.DataFrame]:
@@ -312,6 +365,36 @@ def evaluate_series(uid, y, h, m, data_key, tasks, gatedts_configs,
     return rows
 
 
+def _parse(text: str) -> np.ndarray:
+    return np.array([float(v) for v in text.split()], dtype=np.float64)
+
+
+def comb_rows(frame: pd.DataFrame, series: dict[str, pd.Series]) -> pd.DataFrame:
+    """M4's Comb: per series and origin, the mean of the COMB_MEMBERS' point forecasts.
+
+    Scored like a model (point metrics only); missing where a member failed.
+    """
+    members = frame[frame["model"].isin(COMB_MEMBERS)]
+    rows = []
+    for (uid, _), group in members.groupby(["series", "origin"], sort=False):
+        if set(group["model"]) != set(COMB_MEMBERS) or (group["forecast"] == "").any():
+            continue
+        first = group.iloc[0]
+        forecast = np.mean([_parse(text) for text in group["forecast"]], axis=0)
+        values = series[uid].to_numpy(dtype=np.float64)
+        cut, h, m = int(first["n_train"]), int(first["h"]), int(first["m"])
+        row = {column: first[column] for column in
+               ("series", "data", "origin", "seed", "cutoff", "n_train", "h", "m")}
+        row.update(scores(values[cut: cut + h], forecast, None, None,
+                          mase_scale(values[:cut], m)))
+        row.update({"model": "Comb", "config": "mean of " + "+".join(COMB_MEMBERS),
+                    "time_s": group["time_s"].sum(), "total_s": group["total_s"].sum(),
+                    "setup": "", "warnings": "", "error": "", "forecast": _fmt(forecast),
+                    "lower": "", "upper": ""})
+        rows.append(row)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
 # ------------------------------------------------------------------ cache
 
 
@@ -353,6 +436,41 @@ def _gmean(x) -> float:
     return float(np.exp(np.mean(np.log(np.clip(x, 1e-12, None))))) if len(x) else np.nan
 
 
+def _wins(per_series: pd.DataFrame, model: str, ref: str) -> float:
+    """% of series whose mean MASE is below the reference's (ties count half)."""
+    both = per_series[[model, ref]].dropna().to_numpy()
+    wins = (both[:, 0] < both[:, 1]).sum() + 0.5 * (both[:, 0] == both[:, 1]).sum()
+    return 100 * wins / len(both) if len(both) else np.nan
+
+
+def group_table(mase: pd.DataFrame, per_series: pd.DataFrame, meta: pd.DataFrame,
+                model: str, refs: list[str]) -> pd.DataFrame:
+    """relMASE of ``model`` against each reference and its wins over seasonal naive, by
+    frequency, for the short series, and for the short series of each frequency."""
+    kind = meta["frequency"].map(_kind_of)
+    groups = [("all", list(meta.index))]
+    groups += [(k, list(kind.index[kind == k])) for k in FREQUENCY_KINDS if (kind == k).any()]
+    short = meta["n"] < SHORT
+    groups.append((f"short (n < {SHORT})", list(meta.index[short])))
+    groups += [(f"short {k}", list(kind.index[short & (kind == k)])) for k in FREQUENCY_KINDS
+               if (short & (kind == k)).any()]
+    rows = []
+    for label, ids in groups:
+        part = mase[mase.index.get_level_values("series").isin(ids)]
+        entry = {"series": label, "count": int(per_series.loc[
+            per_series.index.isin(ids), model].notna().sum())}
+        for ref in refs:
+            if ref != "SeasonalNaive":
+                entry[f"relMASE {COMPARED[ref]}"] = _gmean(part[model] / part[ref])
+        if "SeasonalNaive" in refs:
+            entry["% beating SNaive"] = _wins(per_series.loc[per_series.index.isin(ids)],
+                                              model, "SeasonalNaive")
+        rows.append(entry)
+    table = pd.DataFrame(rows)
+    return _format(table, {c: (0 if c.startswith("%") else 3) for c in table.columns
+                           if c not in ("series", "count")})
+
+
 def summarise(frame: pd.DataFrame, meta: pd.DataFrame, models: list[str]) -> dict:
     """The tables of the report, as DataFrames (values already formatted)."""
     by_origin = (frame.groupby(["model", "series", "origin"], sort=False)
@@ -363,7 +481,7 @@ def summarise(frame: pd.DataFrame, meta: pd.DataFrame, models: list[str]) -> dic
     complete = mase.notna().groupby(level="series").all()  # every origin has a forecast
     per_series = per_series.where(complete)
     failures = frame.assign(failed=frame["MASE"].isna(),
-                            no_interval=frame["MASE"].notna() & frame["coverage"].isna())
+                            no_interval=frame["error"].str.startswith("predict_interval"))
     refs = [r for r in COMPARED if r in mase.columns]
     rows = []
     for model in models:
@@ -376,9 +494,7 @@ def summarise(frame: pd.DataFrame, meta: pd.DataFrame, models: list[str]) -> dic
         for ref in refs:
             row[f"relMASE {COMPARED[ref]}"] = _gmean(mase[model] / mase[ref])
         for ref in refs:
-            both = per_series[[model, ref]].dropna().to_numpy()
-            wins = (both[:, 0] < both[:, 1]).sum() + 0.5 * (both[:, 0] == both[:, 1]).sum()
-            row[f"wins {COMPARED[ref]}"] = 100 * wins / len(both) if len(both) else np.nan
+            row[f"wins {COMPARED[ref]}"] = _wins(per_series, model, ref)
         f = failures[failures["model"] == model]
         row.update({"coverage": 100 * sub["coverage"].mean(), "width": sub["width"].mean(),
                     "MSIS": sub["MSIS"].mean(), "failed fits": int(f["failed"].sum()),
@@ -421,6 +537,9 @@ def summarise(frame: pd.DataFrame, meta: pd.DataFrame, models: list[str]) -> dic
             rel_rows.append(entry)
         freq_rel = _format(pd.DataFrame(rel_rows), dict.fromkeys(kinds, 3))
 
+    groups = {model: group_table(mase, per_series, meta, model, refs) for model in models
+              if model in mase.columns and model not in REFERENCE_MODELS and model != "Comb"}
+
     table = per_series[[m for m in models if m in per_series.columns]].copy()
     best = table.idxmin(axis=1)
     shown = table.map(lambda v: "" if pd.isna(v) else f"{v:.3f}")
@@ -451,7 +570,8 @@ def summarise(frame: pd.DataFrame, meta: pd.DataFrame, models: list[str]) -> dic
                 notes.append(f"{model}, {label} in {n} fits ({', '.join(listed[:6])}"
                              f"{', ...' if len(listed) > 6 else ''}): {gist}")
     return {"point": point, "other": other, "freq_mase": freq_mase, "freq_rel": freq_rel,
-            "freq_ref": refs[0] if refs else None, "per_series": per_series_table,
+            "freq_ref": refs[0] if refs else None, "groups": groups,
+            "per_series": per_series_table,
             "notes": notes}
 
 
@@ -495,6 +615,10 @@ def report(tables: dict, header: str) -> str:
              markdown(tables["point"]), "",
              "90% intervals (coverage %, width / MASE scale, MSIS) and seconds per fit:", "",
              markdown(tables["other"]), ""]
+    for model, table in tables["groups"].items():
+        parts += [f"{model} against the references by frequency and for the short series "
+                  "(relMASE: geometric mean over series-origins; % of series whose MASE, "
+                  "averaged over origins, is below seasonal naive's):", "", markdown(table), ""]
     if tables["freq_mase"] is not None:
         parts += ["Mean MASE by frequency (number of series):", "",
                   markdown(tables["freq_mase"]), ""]
@@ -537,7 +661,14 @@ def parse_args(argv=None):
                         help="comma-separated series ids and/or frequencies "
                              f"({', '.join(FREQUENCY_KINDS)}); default all")
     parser.add_argument("--seeds", type=int, default=1, help="seeds 0..S-1 of gatedts models")
-    parser.add_argument("--origins", type=int, default=3, help="forecast origins per series")
+    parser.add_argument("--origins", type=int, default=ORIGINS,
+                        help="forecast origins per series (test windows)")
+    parser.add_argument("--part", choices=("test", "tuning"), default="test",
+                        help="'test': --origins origins in the last observations (the "
+                             "reported figures); 'tuning': --origins inner origins inside each "
+                             f"training part (the data before the last {ORIGINS} test windows), "
+                             "for choosing defaults without reading a test window (default "
+                             "test)")
     parser.add_argument("--jobs", type=int, default=1, help="parallel series (joblib)")
     parser.add_argument("--quick", action="store_true",
                         help=f"smoke test: series {', '.join(QUICK_SERIES)}, 1 origin, "
@@ -572,7 +703,8 @@ def main(argv=None) -> int:
             kwargs = json.loads(blob)
         except json.JSONDecodeError as exc:
             parser.error(f"--gatedts-config {item!r}: {exc}")
-        if not sep or not name or not isinstance(kwargs, dict) or name in REFERENCE_MODELS:
+        if (not sep or not name or not isinstance(kwargs, dict)
+                or name in (*REFERENCE_MODELS, "Comb")):
             parser.error(f"--gatedts-config wants NAME={{json object}}, got {item!r}")
         gatedts_configs[name.strip()] = kwargs
     series, meta = load_series()
@@ -611,6 +743,24 @@ def main(argv=None) -> int:
     names = list(dict.fromkeys(names))
     if args.seeds < 1 or args.origins < 1 or args.jobs < 1:
         parser.error("--seeds, --origins and --jobs must be positive")
+    hm = {uid: (int(meta.loc[uid, "h"]), int(meta.loc[uid, "m"])) for uid in names}
+    test_origins = args.origins if args.part == "test" else ORIGINS
+    too_short = [uid for uid in names if len(series[uid]) < min_length(*hm[uid], test_origins)]
+    if too_short:
+        parser.error(f"{', '.join(too_short)}: shorter than the protocol's minimum for "
+                     f"{test_origins} origins (min_length)")
+    if args.part == "tuning":
+        # The ORIGINS test windows are cut off before anything runs, whatever --origins says:
+        # the inner origins see the training parts only.
+        series = {uid: training_part(series[uid], hm[uid][0]) for uid in names}
+        skipped = [uid for uid in names
+                   if len(series[uid]) < min_length(*hm[uid], args.origins)]
+        names = [uid for uid in names if uid not in skipped]
+        if skipped:
+            print(f"part 'tuning': {len(skipped)} training parts too short for "
+                  f"{args.origins} inner origins, left out: {', '.join(skipped)}", flush=True)
+        if not names:
+            parser.error("no training part is long enough for the inner origins")
     results = args.results
     tmpdir = None
     if results is None:
@@ -678,9 +828,15 @@ def main(argv=None) -> int:
         frame = frame[frame["data"] == frame["series"].map(keys)]
         frames.append(frame)
     frame = pd.concat(frames, ignore_index=True)
-    tables = summarise(frame, meta.loc[names], models)
-    header = (f"{len(names)} series, {args.origins} origin(s), gatedts seeds 0..{args.seeds - 1}"
-              f"{' (point forecasts only)' if args.point_only else ''}"
+    if all(m in models for m in COMB_MEMBERS):
+        frame = pd.concat([frame, comb_rows(frame, series)], ignore_index=True)
+        models.insert(models.index(COMB_MEMBERS[-1]) + 1, "Comb")
+    shown = meta.loc[names].assign(n=[len(series[uid]) for uid in names])
+    tables = summarise(frame, shown, models)
+    part = ("test windows" if args.part == "test" else
+            "inner origins of the training parts (test windows unseen)")
+    header = (f"{len(names)} series, {args.origins} origin(s) on the {part}, gatedts seeds "
+              f"0..{args.seeds - 1}{' (point forecasts only)' if args.point_only else ''}"
               f"\nmachine: {machine()}")
     text = report(tables, header)
     print()
