@@ -12,8 +12,9 @@ The network is a stack of recurrent layers and a linear head on the last hidden 
 its parameters are ``params_``, a dict named like PyTorch's ``state_dict``
 (see :mod:`gatedts.functional`). Training is mini-batch Adam or SGD with
 global gradient-norm clipping, an optional learning-rate schedule, early
-stopping on the most recent samples, and guards against divergence and
-Ctrl-C (see :meth:`fit` and :mod:`gatedts.training`). :func:`on_epoch` (from
+stopping on the most recent samples, and a guard against divergence (see
+:meth:`fit` and :mod:`gatedts.training`). A fit that fails or is interrupted
+(Ctrl-C) leaves the estimator as it was. :func:`on_epoch` (from
 :mod:`gatedts.training`) calls a function after every epoch of the fits run in
 a ``with`` block, e.g. to move a progress bar.
 
@@ -22,6 +23,7 @@ Every parameter is checked in ``fit`` and ``partial_fit`` against one table,
 entries of its cell's own parameters.
 """
 
+import copy
 import inspect
 import math
 import numbers
@@ -454,12 +456,6 @@ _TRAINING_DOC = """\
         "auto" resolved from the samples of the fit (of positive weight) that
         initialised the weights: ``fit``, or the first ``partial_fit``; later
         ``partial_fit`` calls keep them.
-    interrupted_ : bool
-        Whether Ctrl-C (a KeyboardInterrupt) stopped the last ``fit`` or
-        ``partial_fit`` early; its weights are then the best so far. A
-        :class:`~gatedts.Forecaster` that finds it set passes the interrupt on
-        (raises KeyboardInterrupt) rather than forecast with a half-trained
-        network.
     t_ : int
         Training samples seen.
     n_features_in_ : int
@@ -483,7 +479,6 @@ _STATE_ATTRIBUTES = {
     "learning_rate_curve": "learning_rate_curve_", "validation_scores": "validation_scores_",
     "best_loss": "best_loss_", "best_validation_score": "best_validation_score_",
     "n_iter": "n_iter_", "t": "t_", "no_improvement": "_no_improvement", "rng": "_rng",
-    "interrupted": "interrupted_",
     "optimizer": "_optimizer", "schedule": "_schedule",
 }
 
@@ -695,9 +690,9 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         first warns :class:`MaxIterReachedWarning` (a ``ConvergenceWarning``).
         A NaN/inf loss or gradient stops training with
         :class:`TrainingDivergedWarning` and keeps the last finite weights (the
-        best ones with early stopping). Ctrl-C stops training
-        cleanly with the best weights so far, warns ``RuntimeWarning`` and
-        sets ``interrupted_``.
+        best ones with early stopping). A fit that raises, Ctrl-C
+        (KeyboardInterrupt) included, leaves the estimator exactly as it was
+        before the call (unfitted after a first fit) and re-raises.
 
         Parameters
         ----------
@@ -741,12 +736,23 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         return self._fit(X, y, sample_weight, incremental=True, X_future=X_future)
 
     def _fit(self, X, y, sample_weight, incremental, X_future=None):
-        """Validate, (re)initialise if needed, train, and keep the training state.
+        """Validate, (re)initialise if needed, train, and keep the training state; all or
+        nothing: on any exception (KeyboardInterrupt too) the attributes are put back as
+        they were and the exception goes on.
 
         ``fit`` trains ``max_iter`` epochs from new weights (the current ones
         with ``warm_start``) and a new optimizer; ``partial_fit``
         (``incremental``) one epoch from the current weights and optimizer.
         """
+        before = dict(vars(self))  # training works on copies: these objects stay intact
+        try:
+            return self._train(X, y, sample_weight, incremental, X_future)
+        except BaseException:
+            vars(self).clear()
+            vars(self).update(before)
+            raise
+
+    def _train(self, X, y, sample_weight, incremental, X_future):
         self._validate_params()
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target "
@@ -781,14 +787,14 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
             resolved={"alpha": self.alpha_, "max_iter": self.max_iter_,
                       "batch_size": self.batch_size_},
             name=type(self).__name__)
-        state = TrainingState(**{field: getattr(self, attribute)  # optimizer: not in files
-                                 for field, attribute in _STATE_ATTRIBUTES.items()
-                                 if hasattr(self, attribute)})
-        try:
-            train(config, state, X, y, 1 if incremental else self.max_iter_,
-                  incremental=incremental, sample_weight=sample_weight, inputs=inputs)
-        finally:  # also on an error: the attributes describe the weights reached
-            self._set_state(state)
+        # A copy (weights, curves, optimizer, generator), so that an interrupted
+        # training leaves the attributes intact. The optimizer is not in saved files.
+        state = copy.deepcopy(TrainingState(**{
+            field: getattr(self, attribute) for field, attribute in _STATE_ATTRIBUTES.items()
+            if hasattr(self, attribute)}))
+        train(config, state, X, y, 1 if incremental else self.max_iter_,
+              incremental=incremental, sample_weight=sample_weight, inputs=inputs)
+        self._set_state(state)
         return self
 
     def _resolve_auto(self, n_samples, keep):

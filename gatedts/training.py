@@ -3,11 +3,13 @@
 :func:`train` runs mini-batch epochs over ``functional.loss_and_grad`` (or the
 GPU runner of ``gatedts.nn.cuda``), clips the global gradient norm, steps the
 optimizer and the learning-rate schedule, stops early, and turns divergence
-and Ctrl-C into a clean stop on finite weights. It reads its settings from a
-frozen :class:`TrainingConfig` and updates a :class:`TrainingState` (weights,
+into a clean stop on finite weights. It reads its settings from a frozen
+:class:`TrainingConfig` and updates a :class:`TrainingState` (weights,
 optimizer, curves, counters); the estimator builds the first from its
-parameters and keeps the second as its fitted attributes (``loss_curve_``,
-``n_iter_``, ...). Nothing here reads or writes an estimator.
+parameters and the second from a copy of its fitted attributes
+(``loss_curve_``, ``n_iter_``, ...), which it replaces only when
+:func:`train` returns: an exception (Ctrl-C included) leaves the estimator as
+it was. Nothing here reads or writes an estimator.
 
 :func:`on_epoch` hooks a function into every epoch trained inside a ``with``
 block, however deep the fits sit (a Forecaster's members, its calibration
@@ -118,8 +120,8 @@ def on_epoch(callback):
         (``max_iter`` for ``fit``, 1 for ``partial_fit``; it may stop
         earlier), ``loss`` is the epoch's mean training loss (the last
         value of ``loss_curve_``). An ``epoch`` of 1 starts a new fit. An
-        exception raised by ``callback`` ends the fit like any other error
-        (KeyboardInterrupt: like Ctrl-C).
+        exception raised by ``callback`` (KeyboardInterrupt too) ends the fit
+        like any other error: the estimator is left as it was before the fit.
 
     Notes
     -----
@@ -217,8 +219,7 @@ class TrainingState:
     restores other weights), the random generator, the optimizer and the
     schedule (None: :func:`train` builds fresh ones), the per-epoch curves,
     the best loss (or validation R² with early stopping), epochs run
-    (``n_iter``), samples seen (``t``), epochs since the last improvement, and
-    whether Ctrl-C stopped the last :func:`train` call (``interrupted``).
+    (``n_iter``), samples seen (``t``) and epochs since the last improvement.
     """
 
     params: dict
@@ -232,7 +233,6 @@ class TrainingState:
     n_iter: int = 0
     t: int = 0
     no_improvement: int = 0
-    interrupted: bool = False
     optimizer: object = None
     schedule: object = None
 
@@ -339,9 +339,6 @@ def train(config, state, X, y, n_epochs, *, incremental=False, sample_weight=Non
     TrainingDivergedWarning
         A NaN/inf loss, gradient or weight: training stops on the last finite
         weights (the best ones with early stopping) and drops the optimizer.
-    RuntimeWarning
-        Ctrl-C: training stops on the best weights so far and
-        ``state.interrupted`` is set (until the next call).
 
     MaxIterReachedWarning
         ``fit`` ran ``n_epochs`` epochs without meeting the stopping rule
@@ -379,12 +376,11 @@ def train(config, state, X, y, n_epochs, *, incremental=False, sample_weight=Non
                                  state.optimizer, config.clip_norm, **options)
     last_good = best = _copy(state.params)
     converged = False
-    state.interrupted = False
     callbacks = _EPOCH_CALLBACKS.get()
     # BLAS stays single-threaded for the whole loop, not only inside each
     # loss_and_grad: any multi-threaded BLAS call in between (a norm, a
     # score) leaves OpenBLAS threads spinning against the kernels' threads.
-    # The warnings use stacklevel 4: train <- _fit <- fit/partial_fit <- caller.
+    # The warnings use stacklevel 5: train <- _train <- _fit <- fit/partial_fit <- caller.
     with single_threaded_blas():
         try:
             for epoch in range(1, n_epochs + 1):
@@ -429,28 +425,22 @@ def train(config, state, X, y, n_epochs, *, incremental=False, sample_weight=Non
                 if not incremental and state.no_improvement > config.n_iter_no_change:
                     converged = True
                     break
-        except (_Diverged, KeyboardInterrupt) as stop:
+        except _Diverged as stop:
             # Early stopping keeps the best weights, else the last finite ones; the
             # optimizer (whose moments may be inf) starts afresh next time.
             state.params = _copy(best if config.early_stopping else last_good)
             state.optimizer = None
-            if isinstance(stop, KeyboardInterrupt):
-                state.interrupted = True
-                warnings.warn(f"{config.name}: training interrupted after {state.n_iter} "
-                              "epoch(s); kept the best weights so far.", RuntimeWarning,
-                              stacklevel=4)
-            else:
-                warnings.warn(f"{config.name}: training diverged in epoch {state.n_iter + 1} "
-                              f"({stop}); stopped and kept the last finite weights. Lower "
-                              "learning_rate_init or set clip_norm.", TrainingDivergedWarning,
-                              stacklevel=4)
+            warnings.warn(f"{config.name}: training diverged in epoch {state.n_iter + 1} "
+                          f"({stop}); stopped and kept the last finite weights. Lower "
+                          "learning_rate_init or set clip_norm.", TrainingDivergedWarning,
+                          stacklevel=5)
             return state
     if config.early_stopping and not incremental:
         state.params = _copy(best)
     if not converged and not incremental and config.warn_at_max_iter:
         warnings.warn(f"{config.name}: maximum iterations ({config.max_iter}) reached and "
                       "the optimization hasn't converged yet.", MaxIterReachedWarning,
-                      stacklevel=4)
+                      stacklevel=5)
     return state
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from helpers import LAYOUT_PRESETS, ctrl_c_at_step
 from sklearn.base import clone
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -256,19 +256,90 @@ def test_divergence_keeps_finite_weights():
     assert np.isfinite(model.predict(X)).all()
 
 
-def test_keyboard_interrupt_keeps_a_usable_model(monkeypatch):
+def _snapshot(model):
+    """Every attribute of ``model``, arrays and the params dict copied."""
+    copied = {}
+    for name, value in vars(model).items():
+        if isinstance(value, dict):
+            value = {k: np.copy(v) if isinstance(v, np.ndarray) else v for k, v in value.items()}
+        copied[name] = (np.copy(value) if isinstance(value, np.ndarray)
+                        else list(value) if isinstance(value, list) else value)
+    return copied
+
+
+def _assert_unchanged(model, before):
+    assert set(vars(model)) == set(before)
+    for name, value in before.items():
+        now = getattr(model, name)
+        if isinstance(value, dict) and name == "params_":
+            assert set(now) == set(value)
+            for key in value:
+                np.testing.assert_array_equal(now[key], value[key])
+        elif isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(now, value)
+        elif name not in ("_rng", "_optimizer", "_schedule"):
+            assert now == value, name
+
+
+def test_an_interrupted_first_fit_leaves_the_estimator_unfitted(monkeypatch):
     X, y = _xy()
     ctrl_c_at_step(monkeypatch, 10)  # 2 batches an epoch: in the 5th
     model = GRURegressor(hidden_size=4, max_iter=100, random_state=0)
-    with pytest.warns(RuntimeWarning, match="interrupted after 4 epoch"):
+    with pytest.raises(KeyboardInterrupt), warnings.catch_warnings():
+        warnings.simplefilter("error")  # no graceful stop, no warning: the interrupt goes on
         model.fit(X, y)
-    assert model.n_iter_ == 4 and model.interrupted_ is True
-    assert np.isfinite(model.predict(X)).all()
-    with pytest.warns(ConvergenceWarning):
-        model.set_params(max_iter=2).fit(X, y)  # the next call is judged on its own
-    assert model.interrupted_ is False
+    assert vars(model) == vars(GRURegressor(hidden_size=4, max_iter=100, random_state=0))
+    with pytest.raises(NotFittedError):
+        model.predict(X)
+
+
+@pytest.mark.parametrize("call", ["fit", "warm_start", "partial_fit"])
+def test_an_interrupted_refit_or_partial_fit_changes_nothing(call):
+    X, y = _xy()
+    model = GRURegressor(hidden_size=4, max_iter=3, random_state=0,
+                         warm_start=call == "warm_start")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    model.partial_fit(X, y)  # an optimizer to keep, too
+    before, prediction = _snapshot(model), model.predict(X)
+    optimizer, rng_state = model._optimizer, model._rng.bit_generator.state
+
+    def stop_in_epoch_2(epoch, n_epochs, loss):
+        if epoch == 2 or call == "partial_fit":
+            raise KeyboardInterrupt
+
+    with T.on_epoch(stop_in_epoch_2), pytest.raises(KeyboardInterrupt):
+        if call == "partial_fit":
+            model.partial_fit(2 * X, y)
+        else:
+            model.fit(2 * X, y)
+    _assert_unchanged(model, before)
+    assert model._optimizer is optimizer and model._rng.bit_generator.state == rng_state
+    np.testing.assert_array_equal(model.predict(X), prediction)
+    # and it goes on from there exactly as if the interrupted call had not happened
+    twin = GRURegressor(hidden_size=4, max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        twin.fit(X, y)
+    twin.partial_fit(X, y)
     model.partial_fit(X, y)
-    assert model.interrupted_ is False
+    twin.partial_fit(X, y)
+    for key in model.params_:
+        np.testing.assert_array_equal(model.params_[key], twin.params_[key])
+
+
+def test_a_failed_fit_changes_nothing(monkeypatch):
+    X, y = _xy()
+    model = RNNRegressor(hidden_size=3, max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    before = _snapshot(model)
+    with pytest.raises(ValueError, match="y has 2 output"):  # after n_features_in_ = 5
+        model.set_params(warm_start=True).fit(X[:, :5], np.stack([y, y], axis=1))
+    model.set_params(warm_start=False)
+    _assert_unchanged(model, before)
 
 
 def test_on_epoch_calls_back_after_every_epoch_of_the_fits_in_its_block():
@@ -318,9 +389,9 @@ def test_on_epoch_callbacks_change_nothing_and_can_stop_a_fit():
             raise KeyboardInterrupt
 
     model = GRURegressor(hidden_size=4, max_iter=50, random_state=0)
-    with T.on_epoch(stop_at_2), pytest.warns(RuntimeWarning, match="interrupted after 2"):
+    with T.on_epoch(stop_at_2), pytest.raises(KeyboardInterrupt):
         model.fit(X, y)
-    assert model.n_iter_ == 2 and model.interrupted_
+    assert not hasattr(model, "params_")
 
 
 def test_pandas_input_pickle_and_clone():
@@ -621,7 +692,7 @@ def test_fit_starts_over_unless_warm_start_and_partial_fit_continues():
         model.fit(np.stack([X, X], axis=2), y)
 
 
-def test_an_error_during_training_leaves_the_attributes_of_the_weights_reached(monkeypatch):
+def test_an_error_during_training_leaves_the_estimator_as_it_was(monkeypatch):
     X, y = _xy(n=10)
     real = E.F.loss_and_grad
     calls = {"n": 0}
@@ -636,8 +707,8 @@ def test_an_error_during_training_leaves_the_attributes_of_the_weights_reached(m
     model = GRURegressor(hidden_size=2, batch_size=5, max_iter=10, random_state=0)
     with pytest.raises(RuntimeError, match="boom"):
         model.fit(X, y)
-    assert model.n_iter_ == len(model.loss_curve_) == 2 and model.t_ == 20
-    assert model._optimizer.n_steps == 5  # the weights of the 5 steps taken are params_
+    assert calls["n"] == 6  # in the 3rd epoch
+    assert vars(model) == vars(clone(model))  # as it was: unfitted
 
 
 def test_training_config_is_built_from_the_parameters():
