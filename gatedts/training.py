@@ -23,7 +23,6 @@ import time
 import warnings
 from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
-from types import MappingProxyType
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -31,6 +30,7 @@ from sklearn.metrics import r2_score
 
 from .nn import functional as F
 from .nn.optim import clip_grad_norm, make_optimizer, make_schedule
+from .nn.spec import NetworkSpec
 from .nn.threads import single_threaded_blas
 
 __all__ = ["AUTO_PRIOR", "AUTO_SAMPLE_PASSES", "MaxIterReachedWarning", "TrainingConfig",
@@ -157,13 +157,13 @@ class TrainingConfig:
     The fields named like an estimator parameter have its meaning (see
     :class:`gatedts.GRURegressor`), with ``alpha``, ``max_iter`` and
     ``batch_size`` resolved to numbers (:func:`auto_settings`); build one with
-    :meth:`from_params`. ``cell_options`` are the cell's keyword options of
-    the functional API (``reset_after``), ``warn_at_max_iter`` whether
-    reaching ``max_iter`` warns :class:`MaxIterReachedWarning` (not for a budget
-    chosen by "auto"), ``name`` names the model in warnings.
+    :meth:`from_params`. ``spec`` is the network that trains,
+    ``warn_at_max_iter`` whether reaching ``max_iter`` warns
+    :class:`MaxIterReachedWarning` (not for a budget chosen by "auto"),
+    ``name`` names the model in warnings.
     """
 
-    cell: str
+    spec: NetworkSpec
     loss: str
     quantiles: tuple
     dropout: float
@@ -187,27 +187,25 @@ class TrainingConfig:
     n_iter_no_change: int
     device: str
     verbose: int
-    cell_options: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     warn_at_max_iter: bool = True
     name: str = "model"
 
     @classmethod
-    def from_params(cls, cell, params, *, cell_options=None, resolved=None, name="model"):
-        """The config of ``cell`` from an estimator's ``get_params()``; other keys are ignored.
+    def from_params(cls, spec, params, *, resolved=None, name="model"):
+        """The config of the network ``spec`` from an estimator's ``get_params()``; other
+        keys are ignored.
 
         ``resolved`` maps the parameters set to "auto" to their numbers
         (:func:`auto_settings`).
         """
-        own = {f.name for f in fields(cls)} - {"cell", "cell_options", "warn_at_max_iter",
-                                               "name"}
+        own = {f.name for f in fields(cls)} - {"spec", "warn_at_max_iter", "name"}
         values = {**params, **(resolved or {})}
         unresolved = sorted(key for key in ("alpha", "max_iter", "batch_size")
                             if isinstance(values.get(key), str))
         if unresolved:
             raise ValueError(f"{', '.join(unresolved)} of 'auto' must be resolved (pass "
                              "resolved=auto_settings(n_samples))")
-        return cls(cell=cell, cell_options=MappingProxyType(dict(cell_options or {})),
-                   warn_at_max_iter=params["max_iter"] != "auto", name=name,
+        return cls(spec=spec, warn_at_max_iter=params["max_iter"] != "auto", name=name,
                    **{key: values[key] for key in own})
 
 
@@ -244,15 +242,18 @@ class TrainingState:
         return cls(params, rng, best_loss=math.inf)
 
 
-def predict(cell, params, X, options, inputs=None):
-    """The network's predictions on (n, T, F) ``X`` as float64 (n, outputs), in bounded chunks.
+def predict(spec, params, X, inputs=None, *, horizon=None):
+    """The predictions of the network ``spec`` on (n, T, F) ``X`` as float64 (n, outputs),
+    in bounded chunks.
 
     A sequence head's (n, T, O) come out as (n, T·O) (its targets are its steps), a
     decoder's (n, horizon, targets) as (n, horizon · targets). ``inputs``: more
-    per-sample arrays for the network (a decoder's ``X_future``), sliced with ``X``.
+    per-sample arrays for the network (a decoder's ``X_future``), sliced with ``X``;
+    ``horizon``: a decoder's steps.
     """
     inputs = inputs or {}
-    out = [F.predict(cell, params, X[i : i + PREDICT_CHUNK], check_input=False, **options,
+    steps = {"horizon": horizon} if spec.decoder else {}
+    out = [F.predict(spec, params, X[i : i + PREDICT_CHUNK], check_input=False, **steps,
                      **{key: a[i : i + PREDICT_CHUNK] for key, a in inputs.items()})
            for i in range(0, len(X), PREDICT_CHUNK)]
     return np.concatenate(out).astype(np.float64).reshape(len(X), -1)
@@ -366,14 +367,14 @@ def train(config, state, X, y, n_epochs, *, incremental=False, sample_weight=Non
             weight_decay=config.alpha)
         state.schedule = make_schedule(config.learning_rate, config.learning_rate_init,
                                        max_iter=config.max_iter, power_t=config.power_t)
-    options = {"loss": config.loss, "check_input": False, **config.cell_options}
+    options = {"loss": config.loss, "check_input": False}
     if config.loss == "quantile":
         options["quantiles"] = config.quantiles
     runner = None  # the GPU path keeps the parameters on the device
     if config.device != "cpu":
         from .nn.cuda.functional import training_runner
-        runner = training_runner(config.device, config.cell, state.params, X_train, y_train,
-                                 state.optimizer, config.clip_norm, **options)
+        runner = training_runner(config.device, config.spec, state.params, X_train, y_train,
+                                 state.optimizer, config.clip_norm, loss=config.loss)
     last_good = best = _copy(state.params)
     converged = False
     callbacks = _EPOCH_CALLBACKS.get()
@@ -395,7 +396,7 @@ def train(config, state, X, y, n_epochs, *, incremental=False, sample_weight=Non
                     else:
                         with np.errstate(over="ignore", invalid="ignore"):  # checked below
                             loss, grads = F.loss_and_grad(
-                                config.cell, state.params, X_train[idx], y_train[idx],
+                                config.spec, state.params, X_train[idx], y_train[idx],
                                 sample_weight=None if w_train is None else w_train[idx],
                                 dropout=config.dropout, random_state=state.rng, **options,
                                 **{key: a[idx] for key, a in in_train.items()})
@@ -458,7 +459,8 @@ def _update_best(config, state, X_val, y_val, w_val, in_val):
         state.best_loss = min(state.best_loss, current)
         monitored = current
     else:
-        pred = predict(config.cell, state.params, X_val, config.cell_options, in_val)
+        horizon = y_val.shape[1] // config.spec.output_size  # a decoder's steps
+        pred = predict(config.spec, state.params, X_val, in_val, horizon=horizon)
         quantiles = config.quantiles if config.loss == "quantile" else None
         score = r2_score(y_val, point_prediction(pred, quantiles), sample_weight=w_val)
         state.validation_scores.append(score)

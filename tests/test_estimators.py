@@ -24,6 +24,7 @@ from sklearn.utils.estimator_checks import (
 from gatedts import GRURegressor, LSTMRegressor, RNNRegressor
 from gatedts import estimators as E
 from gatedts import training as T
+from gatedts.nn.spec import NetworkSpec
 
 ESTIMATORS = [GRURegressor, LSTMRegressor, RNNRegressor]
 
@@ -713,18 +714,19 @@ def test_an_error_during_training_leaves_the_estimator_as_it_was(monkeypatch):
 
 def test_training_config_is_built_from_the_parameters():
     model = LSTMRegressor(solver="sgd", clip_norm=None, peephole=True, batch_size=16)
-    config = T.TrainingConfig.from_params("lstm", model.get_params(), name="LSTMRegressor")
+    spec = NetworkSpec("lstm", 1, (32,), peephole=True)
+    config = T.TrainingConfig.from_params(spec, model.get_params(), name="LSTMRegressor")
+    assert config.spec is spec
     assert (config.solver, config.clip_norm, config.batch_size) == ("sgd", None, 16)
-    assert {f.name for f in dataclasses.fields(config)} - {"cell", "cell_options", "name",
-                                                           "warn_at_max_iter"} \
+    assert {f.name for f in dataclasses.fields(config)} - {"spec", "name", "warn_at_max_iter"} \
         <= set(model.get_params())
     assert config.warn_at_max_iter  # max_iter=200, not "auto"
     with pytest.raises(ValueError, match="batch_size of 'auto' must be resolved"):
-        T.TrainingConfig.from_params("gru", GRURegressor().get_params())
+        T.TrainingConfig.from_params(NetworkSpec("gru", 1, (32,)), GRURegressor().get_params())
     with pytest.raises(dataclasses.FrozenInstanceError):
         config.max_iter = 3
     with pytest.raises(KeyError):  # every training parameter is needed
-        T.TrainingConfig.from_params("gru", {"loss": "mse"})
+        T.TrainingConfig.from_params(NetworkSpec("gru", 1, (32,)), {"loss": "mse"})
 
 
 def test_train_updates_an_explicit_state():
@@ -735,7 +737,7 @@ def test_train_updates_an_explicit_state():
     rng = np.random.default_rng(np.random.RandomState(0).randint(2**31))
     params = E.F.init_params("rnn", 1, 3, 1, 1, random_state=rng, dtype=np.float32)
     state = T.TrainingState.start(params, rng, early_stopping=False)
-    config = T.TrainingConfig.from_params("rnn", model.get_params(),
+    config = T.TrainingConfig.from_params(model.network_spec_, model.get_params(),
                                           resolved={"batch_size": model.batch_size_})
     with pytest.warns(ConvergenceWarning, match="model: maximum iterations"):
         out = T.train(config, state, X.astype(np.float32), y[:, None], 3)
@@ -786,8 +788,8 @@ def test_scaling_standardises_inputs_and_targets(cls):
     np.testing.assert_allclose(model.target_scale_, Y.std(axis=0), rtol=1e-12)
     assert model.feature_mean_.shape == (2,) and model.target_scale_.shape == (2,)
     # The network sees (X - feature_mean_) / feature_scale_; its outputs are unscaled.
-    net = E.F.predict(model._cell, model.params_, (X - model.feature_mean_) / model.feature_scale_,
-                      **model._cell_options())
+    net = E.F.predict(model.network_spec_, model.params_,
+                      (X - model.feature_mean_) / model.feature_scale_)
     np.testing.assert_allclose(model.predict(X), net * model.target_scale_ + model.target_mean_,
                                rtol=1e-12)
 
@@ -1092,9 +1094,9 @@ def test_sample_weights_train_on_the_cpu_only():
     with pytest.raises(ValueError, match="sample_weight trains on the CPU only"):
         model.fit(X, y, sample_weight=np.ones(len(X)))
     assert not hasattr(model, "params_")  # refused before any work
-    config = T.TrainingConfig.from_params("gru", model.get_params(),
-                                          resolved=T.auto_settings(len(X)))
     params = E.F.init_params("gru", 1, 2)
+    config = T.TrainingConfig.from_params(E.F.network_spec("gru", params), model.get_params(),
+                                          resolved=T.auto_settings(len(X)))
     state = T.TrainingState.start(params, np.random.default_rng(0), early_stopping=False)
     with pytest.raises(ValueError, match="sample_weight trains on the CPU only"):
         T.train(config, state, X[:, :, None].astype(np.float32), y[:, None], 1,

@@ -423,7 +423,7 @@ def test_estimator_refuses_bad_heads_and_cuda():
                                              "'sequence', got 'first'"):
             estimator(head="first").fit(X, y)
         for head in ("attention", "sequence"):
-            with pytest.raises(ValueError, match=f"head='{head}' trains on the CPU only"):
+            with pytest.raises(ValueError, match=f"the '{head}' head runs on the CPU only"):
                 estimator(head=head, device="cuda").fit(X, y)
 
 
