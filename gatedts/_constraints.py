@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["InstanceOf", "Interval", "Options", "Sequence", "validate_params"]
+__all__ = ["InstanceOf", "Interval", "Options", "Sequence", "describe", "validate_params"]
 
 
 class Interval:
@@ -94,7 +94,8 @@ def _accepts(constraint, value):
     return value is None if constraint is None else constraint(value)
 
 
-def _describe(constraints):
+def describe(constraints):
+    """What a list of constraints accepts, in words: "an integer >= 1 or 'auto'"."""
     texts = ["None" if c is None else c.describe() for c in constraints]
     return texts[0] if len(texts) == 1 else f"{', '.join(texts[:-1])} or {texts[-1]}"
 
@@ -108,4 +109,4 @@ def validate_params(params, constraints):
     for name, allowed in constraints.items():
         value = params[name]
         if not any(_accepts(c, value) for c in allowed):
-            raise ValueError(f"{name} must be {_describe(allowed)}, got {value!r}")
+            raise ValueError(f"{name} must be {describe(allowed)}, got {value!r}")

@@ -22,6 +22,7 @@ from sklearn.utils.estimator_checks import (
 )
 
 from gatedts import GRURegressor, LSTMRegressor, RNNRegressor
+from gatedts import _constraints as C
 from gatedts import estimators as E
 from gatedts import training as T
 from gatedts.nn.spec import NetworkSpec
@@ -594,7 +595,7 @@ def test_the_constraint_table_covers_every_parameter(cls):
                                             for name in sorted(cls().get_params())])
 def test_every_parameter_rejects_bad_values_with_a_named_message(cls, name):
     X, y = _xy(n=8)
-    allowed = E._describe(cls._constraints[name])
+    allowed = C.describe(cls._constraints[name])
     for bad in BAD[name]:
         message = f"^{name} must be {re.escape(allowed)}, got {re.escape(repr(bad))}$"
         for method in ("fit", "partial_fit"):
@@ -616,15 +617,15 @@ def test_every_parameter_accepts_its_documented_values(cls):
 
 def test_allowed_values_read_like_the_docstrings():
     table = GRURegressor._constraints
-    assert E._describe(table["hidden_size"]) == (
+    assert C.describe(table["hidden_size"]) == (
         "an integer >= 1 or a non-empty sequence of integers >= 1")
-    assert E._describe(table["dropout"]) == "a number >= 0.0 and <= 0.99"
-    assert E._describe(table["validation_fraction"]) == "a number > 0.0 and <= 0.99"
-    assert E._describe(table["clip_norm"]) == "a number > 0.0 or None"
-    assert E._describe(table["loss"]) == "one of 'mse', 'mae', 'huber', 'quantile'"
-    assert E._describe(table["random_state"]) == (
+    assert C.describe(table["dropout"]) == "a number >= 0.0 and <= 0.99"
+    assert C.describe(table["validation_fraction"]) == "a number > 0.0 and <= 0.99"
+    assert C.describe(table["clip_norm"]) == "a number > 0.0 or None"
+    assert C.describe(table["loss"]) == "one of 'mse', 'mae', 'huber', 'quantile'"
+    assert C.describe(table["random_state"]) == (
         "an integer >= 0 and <= 4294967295, a RandomState instance or None")
-    assert E._describe(LSTMRegressor._constraints["forget_bias"]) == "a finite number"
+    assert C.describe(LSTMRegressor._constraints["forget_bias"]) == "a finite number"
     assert E.Interval(None, 5, closed="neither").describe() == "a number < 5"
     assert "reset_after" not in LSTMRegressor._constraints  # subclasses extend a copy
     with pytest.raises(TypeError):
