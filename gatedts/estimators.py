@@ -533,8 +533,23 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         """The network's training targets for a validated 2-D float64 ``y``."""
         return y if self.target_mean_ is None else (y - self.target_mean_) / self.target_scale_
 
-    def _network_input(self, X, y=None):
-        """``X`` (and ``y``) as the fitted network sees them: validated, laid out, scaled."""
+    def network_input(self, X, y=None):
+        """``X`` (and ``y``) as the fitted network sees them: validated, laid out, scaled.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_columns) or (n_samples, n_timesteps, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), optional
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_timesteps, n_features), or a tuple with y too
+            X in the model's dtype, oldest step first, standardised with
+            ``feature_mean_`` and ``feature_scale_`` (y, as float64 (n_samples,
+            n_outputs), with the target's): what ``gatedts.functional`` takes
+            with ``network_spec_`` and ``params_``.
+        """
+        check_is_fitted(self, "params_")
         if y is None:
             return self._scale_inputs(self._validate_X(X, reset=False))
         X, y = self._validate_X(X, y, reset=False)

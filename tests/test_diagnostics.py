@@ -40,7 +40,7 @@ def test_gate_traces_shapes_ranges_and_equations(cls):
             elif name != "c":
                 assert np.all(np.abs(values) < 1), name
     top = traces[-1]
-    X_model = model._network_input(X).astype(np.float64)  # what the network sees: scaled X
+    X_model = model.network_input(X).astype(np.float64)  # what the network sees: scaled X
     assert not np.allclose(X_model, X, atol=0.01)
     seq = F.forward(model.network_spec_.replace(dtype=np.dtype(np.float64)),
                     {k: v.astype(float) for k, v in model.params_.items()}, X_model).sequence
@@ -101,7 +101,7 @@ def test_gradient_reach_equals_finite_differences(cls, hidden):
     assert reach["steps_to_end"].tolist() == [6, 5, 4, 3, 2, 1, 0]
     # The training loss: on the standardised X and y the network is trained on.
     np.testing.assert_allclose(reach.iloc[:, -1].to_numpy(),
-                               _fd_reach(model, *model._network_input(X, y)), rtol=1e-6)
+                               _fd_reach(model, *model.network_input(X, y)), rtol=1e-6)
 
 
 def test_rnn_gradient_vanishes_faster_than_lstm_on_long_windows():

@@ -854,7 +854,7 @@ def test_quantiles_are_unscaled_per_target():
                          random_state=0, dtype="float64")
     with pytest.warns(ConvergenceWarning):
         model.fit(X, Y)
-    net = E.F.predict("gru", model.params_, model._network_input(X)).reshape(-1, 2, 3)
+    net = E.F.predict("gru", model.params_, model.network_input(X)).reshape(-1, 2, 3)
     expected = net * model.target_scale_[:, None] + model.target_mean_[:, None]
     np.testing.assert_allclose(model.predict_quantiles(X), expected, rtol=1e-12)
     np.testing.assert_allclose(model.predict(X), expected[:, :, 1], rtol=1e-12)
@@ -925,7 +925,7 @@ def test_layout_presets_read_each_frameworks_rows_as_the_right_sequences(framewo
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(rows, y)
         reference.fit(expected, y)
-    np.testing.assert_array_equal(model._network_input(rows), reference._network_input(expected))
+    np.testing.assert_array_equal(model.network_input(rows), reference.network_input(expected))
     for key in reference.params_:
         np.testing.assert_array_equal(model.params_[key], reference.params_[key])
     np.testing.assert_array_equal(model.predict(rows), reference.predict(expected))
@@ -1140,3 +1140,20 @@ def test_max_iter_warning_is_its_own_convergence_warning():
         warnings.simplefilter("error")
         warnings.simplefilter("ignore", E.MaxIterReachedWarning)  # by class, not by text
         GRURegressor(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
+
+
+def test_network_input_is_what_the_fitted_network_reads():
+    X, y = _xy()
+    model = GRURegressor(hidden_size=3, max_iter=1, random_state=0)
+    with pytest.raises(NotFittedError):
+        model.network_input(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    X_net, y_net = model.network_input(X, y)
+    assert X_net.shape == (len(X), X.shape[1], 1) and X_net.dtype == np.float32
+    np.testing.assert_array_equal(model.network_input(X), X_net)
+    np.testing.assert_allclose(y_net[:, 0], (y - model.target_mean_) / model.target_scale_)
+    np.testing.assert_allclose(
+        E.F.predict(model.network_spec_, model.params_, X_net)[:, 0] * model.target_scale_[0]
+        + model.target_mean_[0], model.predict(X), rtol=1e-6)

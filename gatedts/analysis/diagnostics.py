@@ -46,7 +46,7 @@ def gate_traces(estimator, X, *, sample=None, index=None):
         a MultiIndex (layer, name, unit).
     """
     spec, params = _network(estimator)
-    X = estimator._network_input(X).astype(np.float64)
+    X = estimator.network_input(X).astype(np.float64)
     traces = F.forward(spec, params, X, return_gates=True, check_input=False).gates
     if sample is None:
         return traces
@@ -111,7 +111,7 @@ def gradient_reach(estimator, X, y):
         the Frobenius norm of dLoss/dh_t over samples and units.
     """
     spec, params = _network(estimator)
-    X, y = estimator._network_input(X, y)
+    X, y = estimator.network_input(X, y)
     _, _, inputs = F.loss_and_grad(spec, params, X.astype(np.float64), y, loss=estimator.loss,
                                    return_input_grads=True, check_input=False)
     n_steps = X.shape[1]
