@@ -1,4 +1,5 @@
 """San Francisco hourly temperatures: a 48-hour forecast with conformal intervals.
+===============================================================================
 
 ``load_sf_temps`` holds hourly climate normals: a smooth daily cycle on a
 yearly one. The frequency ``h`` gives a 24-hour season, so the defaults take
@@ -19,7 +20,7 @@ from gatedts.datasets import load_sf_temps
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--fast", action="store_true", default=bool(os.environ.get("GATEDTS_FAST")),
                         help="the last 60 days and a tiny network (also GATEDTS_FAST=1)")
     parser.add_argument("--out", type=Path, default=Path("."), help="folder for the PNG")

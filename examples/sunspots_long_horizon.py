@@ -1,4 +1,5 @@
 """Sunspots: a 22-year forecast (two solar cycles), direct vs recursive strategy.
+==============================================================================
 
 Yearly data have no calendar season, so the window is ``1.25 * horizon``
 (28 years) and the reference is the naive forecast. The direct strategy
@@ -22,7 +23,7 @@ from gatedts.datasets import load_sunspots
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--fast", action="store_true", default=bool(os.environ.get("GATEDTS_FAST")),
                         help="tiny network, a few seconds (also GATEDTS_FAST=1)")
     parser.add_argument("--out", type=Path, default=Path("."), help="folder for the PNG")
