@@ -95,7 +95,7 @@ sphinx_gallery_conf = {
     "abort_on_example_error": False,
     "only_warn_on_example_error": False,
     "matplotlib_animations": False,
-    "capture_repr": ("_repr_html_", "__repr__"),
+    "capture_repr": (),  # print() output only, not the repr of a last expression
 }
 
 # --- HTML ----------------------------------------------------------------
@@ -106,7 +106,8 @@ html_theme_options = {
     "show_toc_level": 2,
     "navigation_with_keys": False,
     "header_links_before_dropdown": 7,
-    "secondary_sidebar_items": ["page-toc"],
+    # The gallery's and tutorials' code gets the page's full width.
+    "secondary_sidebar_items": {"auto_examples/*": [], "tutorials/*": []},
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
 }

@@ -12,6 +12,8 @@
 4. The equal-budget comparison of ``gatedts compare``: a rolling-origin
    backtest (3 origins x 12 months), mean ± sd over 5 seeds.
 
+Usage::
+
     python examples/airline_gates_walkthrough.py [--fast] [--out DIR]
 """
 

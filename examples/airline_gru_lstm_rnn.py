@@ -5,6 +5,8 @@ Every network is a ``Forecaster`` with its defaults (log transform, seasonal
 difference, 24-month window, direct 12-step output, L2-regularised 32-unit
 network), averaged over a few seeds; seasonal naive repeats 1959.
 
+Usage::
+
     python examples/airline_gru_lstm_rnn.py [--fast] [--out DIR]
 """
 

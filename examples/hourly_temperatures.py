@@ -6,6 +6,8 @@ yearly one. The frequency ``h`` gives a 24-hour season, so the defaults take
 a seasonal difference, a 48-hour window and ``clip(n // 32, 32, 256)``
 windows per mini-batch. The interval coverage is checked by a backtest.
 
+Usage::
+
     python examples/hourly_temperatures.py [--fast] [--out DIR]
 """
 

@@ -9,6 +9,8 @@ same budget: the plain last-state head, the attention head (which can look
 back at the marked step directly) and bidirectional layers (whose reverse
 direction reads the marked step last), R² per lag, as a markdown table.
 
+Usage::
+
     python examples/long_dependencies.py [--fast] [--only cells|architectures] [--out DIR]
 """
 

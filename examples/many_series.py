@@ -19,6 +19,8 @@ kernels) is timed apart from the throughput. Global mode trains one network
 on the windows of all series. Accuracy: median MASE over the series against
 the seasonal naive forecast.
 
+Usage::
+
     python examples/many_series.py [--fast] [--out DIR]
 """
 

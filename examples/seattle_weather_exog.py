@@ -10,6 +10,8 @@ backtest over the last year:
 * plus calendar: also the day-of-year as ``sin``/``cos`` columns, which are
   known in advance and so given for the forecast days too (``future_exog``).
 
+Usage::
+
     python examples/seattle_weather_exog.py [--fast] [--out DIR]
 """
 

@@ -7,6 +7,8 @@ outputs all 22 years at once; the recursive one feeds each forecast back,
 which lets errors compound over a long horizon. A rolling-origin backtest
 (three origins, 22 years each) scores both.
 
+Usage::
+
     python examples/sunspots_long_horizon.py [--fast] [--out DIR]
 """
 

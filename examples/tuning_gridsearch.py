@@ -9,6 +9,8 @@ penalty ``alpha`` inside a ``Pipeline(WindowTransformer, GRURegressor)``.
 training windows, with no target shared between them. The best setting is
 then handed to a ``Forecaster`` and compared with the defaults on 1960.
 
+Usage::
+
     python examples/tuning_gridsearch.py [--fast] [--out DIR]
 """
 

@@ -190,10 +190,15 @@ def check_api_pages(app, exception) -> None:
                 logger.warning("no API page for %s", row.home)
 
 
-def skip_metadata_requests(app, what, name, obj, skip, options):
-    """Leave out scikit-learn's generated ``set_fit_request``-style methods:
-    their docstrings point into scikit-learn's own documentation."""
-    if name.startswith("set_") and name.endswith("_request"):
+def skip_foreign_members(app, what, name, obj, skip, options):
+    """Document the members a class defines or inherits from gatedts
+    (``Forecaster.predict_interval`` comes from a gatedts mixin), not those
+    of scikit-learn's base classes (``get_params``, the generated
+    ``set_fit_request``), which scikit-learn documents."""
+    if what != "class":
+        return None
+    defined_in = getattr(getattr(obj, "fget", obj), "__module__", None)
+    if isinstance(defined_in, str) and not defined_in.startswith(PACKAGE):
         return True
     return None
 
@@ -274,5 +279,5 @@ def setup(app):
     app.connect("config-inited", write_api_pages)
     app.connect("config-inited", write_cli_help)
     app.connect("build-finished", check_api_pages)
-    app.connect("autodoc-skip-member", skip_metadata_requests)
+    app.connect("autodoc-skip-member", skip_foreign_members)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
