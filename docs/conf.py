@@ -23,6 +23,8 @@ sys.path.insert(0, str(HERE.parent))  # this checkout's gatedts, whatever is ins
 os.environ.setdefault("GATEDTS_FAST", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+import gatedts_docs  # noqa: E402  (docs/_ext)
+
 import gatedts  # noqa: E402
 
 project = "gatedts"
@@ -56,6 +58,7 @@ autosummary_generate = True
 autosummary_imported_members = True
 autodoc_default_options = {"member-order": "bysource"}
 autodoc_typehints = "none"  # the numpydoc sections give the types
+autodoc_mock_imports = gatedts_docs.missing_optional_dependencies()
 numpydoc_show_class_members = False  # the class template lists the methods
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False

@@ -24,10 +24,12 @@ collects the PNGs each one wrote into its folder.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import os
 import pkgutil
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,8 +41,6 @@ PACKAGE = "gatedts"
 INTERNAL = {
     "gatedts.cli": "the command line; documented on the command-line page",
     "gatedts.training": "the estimators' epoch loop; its public names are in gatedts.estimators",
-    "gatedts.integrations.sktime": "imports sktime, which the docs environment does not hold "
-                                   "(it caps pandas); documented on the frameworks page",
     "gatedts.nn.cpu": "the Numba kernels behind gatedts.functional",
     "gatedts.nn.cuda": "the CUDA twins of the kernels, behind device='cuda'",
     "gatedts.nn.core": "input checks shared by the two devices",
@@ -51,6 +51,39 @@ INTERNAL = {
     "gatedts.nn.scratch": "work buffers of the kernels",
     "gatedts.nn.threads": "BLAS thread limits used by the parallel helpers",
 }
+
+
+#: Modules that import an optional framework. When it is not installed (sktime
+#: caps pandas below the version the rest of the docs environment runs), the
+#: framework is mocked while the module is imported, here and by autodoc
+#: (``autodoc_mock_imports``), so its page still comes from its docstrings.
+OPTIONAL_DEPENDENCIES = {
+    "gatedts.integrations.sktime": ("sktime",),
+}
+
+
+def missing_optional_dependencies() -> list[str]:
+    """The optional frameworks of :data:`OPTIONAL_DEPENDENCIES` not installed."""
+    return sorted({name for names in OPTIONAL_DEPENDENCIES.values() for name in names
+                   if importlib.util.find_spec(name) is None})
+
+
+def import_module(module_name: str):
+    """Import a gatedts module, mocking the optional frameworks it needs if missing."""
+    missing = [name for name in OPTIONAL_DEPENDENCIES.get(module_name, ())
+               if importlib.util.find_spec(name) is None]
+    if not missing:
+        return importlib.import_module(module_name)
+    from sphinx.ext.autodoc.mock import mock
+
+    with mock(missing):
+        module = importlib.import_module(module_name)
+    # Not left behind for code that imports the module later (and should get
+    # the clear ImportError): autodoc imports it again under its own mock.
+    del sys.modules[module_name]
+    parent, _, child = module_name.rpartition(".")
+    delattr(sys.modules[parent], child)
+    return module
 
 
 def is_internal(module_name: str) -> bool:
@@ -73,7 +106,7 @@ def public_modules() -> list[str]:
 def public_names(module_name: str) -> list[str]:
     """The names a module declares public: ``__all__``, or the functions and
     classes it defines that do not start with an underscore."""
-    module = importlib.import_module(module_name)
+    module = import_module(module_name)
     declared = getattr(module, "__all__", None)
     if declared is not None:
         return [name for name in declared if name != "__version__"]
@@ -108,7 +141,7 @@ def api_entries() -> dict[str, list[Entry]]:
     listed = {name: public_names(name) for name in modules}
     homes: dict[int, str] = {}
     for module_name in modules:
-        module = importlib.import_module(module_name)
+        module = import_module(module_name)
         for name in listed[module_name]:
             obj = getattr(module, name)
             if inspect.ismodule(obj) or not (inspect.isclass(obj) or callable(obj)):
@@ -120,7 +153,7 @@ def api_entries() -> dict[str, list[Entry]]:
                 homes.setdefault(id(obj), f"{module_name}.{name}")
     entries = {}
     for module_name in modules:
-        module = importlib.import_module(module_name)
+        module = import_module(module_name)
         rows = []
         for name in listed[module_name]:
             obj = getattr(module, name)
