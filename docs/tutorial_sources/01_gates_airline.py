@@ -29,7 +29,7 @@ what every gate did during 1959, the last year of that window.
 # %%
 # Two forecasters
 # ---------------
-# Default ``Forecaster`` pipelines (log, seasonal difference, windows) with
+# Default ``Forecaster`` pipelines (the "auto" transforms and window) with
 # 16-unit networks and at most 100 epochs, fitted on 1949-1959.
 import warnings
 
@@ -52,8 +52,9 @@ for cell in ("gru", "lstm"):
     forecasters[cell] = Forecaster(cell, horizon=12, random_state=0,
                                    network_options={"hidden_size": 16, "max_iter": 100})
     forecasters[cell].fit(train)
-    print(f"{cell.upper():>4}: window {forecasters[cell].window_} months, "
-          f"MAPE on 1960 {mape(test, forecasters[cell].predict()):.1f}%")
+    f = forecasters[cell]
+    print(f"{cell.upper():>4}: log {f.log_}, seasonal difference {f.seasonal_difference_}, "
+          f"window {f.window_} months, MAPE on 1960 {mape(test, f.predict()):.1f}%")
 
 # %%
 # The gates during 1959
@@ -84,9 +85,10 @@ print(means.round(2).to_string())
 # ----------------
 # A unit whose update or forget gate stays near 1 all year is a slow memory:
 # it carries its state across months (the level, the trend). A unit whose
-# gate swings with the months reacts to the season: the input arrives
-# already logged, seasonally differenced and standardised, so what is left
-# is the change from a year before. A gate that barely moves (a small
+# gate swings with the months reacts to the season; when the Forecaster logs
+# and seasonally differences the series (the choices printed above), the
+# input is the standardised change from a year before. A gate that barely
+# moves (a small
 # "max swing") acts as a constant. These networks are small and briefly
 # trained, for the sake of the build; ``examples/airline_gates_walkthrough.py``
 # does the same at the default budget, with the gradient reach and the
