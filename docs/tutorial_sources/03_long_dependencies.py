@@ -51,6 +51,7 @@ ax.axhline(0.9, color="grey", lw=0.8, ls="--")
 ax.set(xlabel="lag (steps between the marked value and the end)", ylabel="held-out R²",
        xscale="log", title="recall task, equal parameter budgets")
 ax.set_xticks(lags, [str(lag) for lag in lags])
+ax.minorticks_off()
 ax.legend(frameon=False)
 
 # %%
