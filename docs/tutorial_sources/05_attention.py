@@ -64,6 +64,7 @@ print(f"mean weight on the marked step (0): {weights[:, 0].mean():.3f}; "
 fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 5), layout="constrained", sharex=True)
 plot_attention(weights.mean(axis=0), ax=top, title="mean attention over 200 held-out windows")
 plot_attention(weights[0], ax=bottom, title="one window")
+bottom.set_xticks(range(0, lag + 1, 5))
 bottom.set_xlabel("time step (0 = the marked value, 40 = the last step)")
 
 # %%
