@@ -217,13 +217,6 @@ def to_onnx(model_or_params, path, *, member=None, reset_after=None):
     -------
     pathlib.Path
 
-    Notes
-    -----
-    The graph has one input ``X`` of shape (batch, time, features) and one
-    output ``y`` of shape (batch, n_outputs), both float32 with dynamic batch
-    and time axes. It is float32 whatever the model's dtype: onnxruntime runs
-    the recurrent operators in float32 only. Opset 17, IR version 8.
-
     Raises
     ------
     ImportError
@@ -232,6 +225,13 @@ def to_onnx(model_or_params, path, *, member=None, reset_after=None):
         The estimator or Forecaster is not fitted.
     TypeError, ValueError
         Not an exportable model; an option without an ONNX form.
+
+    Notes
+    -----
+    The graph has one input ``X`` of shape (batch, time, features) and one
+    output ``y`` of shape (batch, n_outputs), both float32 with dynamic batch
+    and time axes. It is float32 whatever the model's dtype: onnxruntime runs
+    the recurrent operators in float32 only. Opset 17, IR version 8.
     """
     network = _network(model_or_params, member, reset_after)
     onnx = _require("onnx", "onnx")

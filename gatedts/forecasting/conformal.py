@@ -68,7 +68,7 @@ class ConformalCalibration:
                 transform.from_score_scale(centre + half))
 
     def fold_scores(self, forecaster, horizon: int, coverage: float):
-        """|error| per forecast step: one array (origins, steps) per fold, the latest first."""
+        """Absolute errors per forecast step: one array (origins, steps) per fold, latest first."""
         needed = origins_needed(coverage)
         n_origins = max(check_positive_int(forecaster.n_calibration, "n_calibration"), needed)
         n_folds = check_positive_int(forecaster.calibration_folds, "calibration_folds")
