@@ -1,11 +1,13 @@
 """scikit-learn estimators: GRURegressor, LSTMRegressor, RNNRegressor.
 
 They are fitted like ``MLPRegressor``: X holds one sequence per row, either
-``(n_samples, n_timesteps, n_features)`` or a 2-D lag matrix, read as one
-feature per step unless its layout is declared (``lag_order``,
-``n_features_per_step``, ``feature_layout``, ``static_features``: see
-:func:`lags_to_sequences`); y is ``(n_samples,)`` or ``(n_samples, n_outputs)``
-(e.g. a multi-step direct forecast), and ``sample_weight`` weights the samples.
+``(n_samples, n_timesteps, n_features)`` or a 2-D lag matrix, laid out
+by itself when it is a framework's lag matrix (skforecast, mlforecast, darts,
+sktime: see :mod:`gatedts.lag_columns`), else read as one feature per step
+unless its layout is declared (``lag_order``, ``n_features_per_step``,
+``feature_layout``, ``static_features``: see :func:`lags_to_sequences`); y is
+``(n_samples,)`` or ``(n_samples, n_outputs)`` (e.g. a multi-step direct
+forecast), and ``sample_weight`` weights the samples.
 Inputs and targets are standardised inside (``scaling``), so raw values work.
 The network is a stack of recurrent layers and a linear head on the last hidden state
 (or, with ``head``, on it and an attention context, or on every step);
@@ -32,6 +34,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .lag_columns import read_layout
 from .nn import functional as F
 from .nn.core import check_quantiles, check_sample_weight
 from .training import (
@@ -362,7 +365,10 @@ _INPUT_DOC = """\
         position (negative positions count from the end) or by name (X a
         DataFrame). Each is repeated at every time step as an extra feature
         after the lag features, instead of being read as one more time step.
-        See :func:`lags_to_sequences`.
+        See :func:`lags_to_sequences`. Left at their defaults, these four
+        options are read from a framework's lag matrix (its column names, or
+        its values: :mod:`gatedts.lag_columns`); set, they are checked
+        against its column names.
 """
 
 _TRAINING_DOC = """\
@@ -450,6 +456,11 @@ _TRAINING_DOC = """\
         Training samples seen.
     n_features_in_ : int
         Columns of a 2-D X at fit (time steps of a 3-D X); predict needs the same.
+    column_layout_ : ndarray of shape (n_timesteps, n_features) or None
+        The column of a 2-D X that each step of each feature is read from,
+        when fit found a framework's lag layout in X's column names or values
+        (:func:`gatedts.lag_columns.read_layout`); None when the layout
+        options apply.
     n_outputs_ : int
         Targets per sample (with ``head="sequence"``, the time steps).
 """
@@ -589,6 +600,9 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         if X.ndim not in (2, 3):
             raise ValueError(f"X must be 2-D (n_samples, n_columns) or 3-D (n_samples, "
                              f"n_timesteps, n_features), got shape {X.shape}")
+        if reset:  # a framework's lag columns lay themselves out: gatedts.lag_columns
+            self.column_layout_ = None if X.ndim == 3 else read_layout(
+                X, y, getattr(self, "feature_names_in_", None), self._declared_layout(X))
         X = self._as_sequences(X)
         if not reset:
             self._check_fitted_shapes(X)
@@ -606,9 +620,21 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
                                  "describe the columns of a 2-D X; a 3-D X has its features "
                                  f"on its last axis already (got shape {X.shape})")
             return np.ascontiguousarray(X[:, ::-1] if self.lag_order == "newest_first" else X)
+        layout = getattr(self, "column_layout_", None)
+        if layout is not None:
+            return np.ascontiguousarray(X[:, layout])
         return lags_to_sequences(X, n_features_per_step=self.n_features_per_step,
                                  lag_order=self.lag_order, feature_layout=self.feature_layout,
                                  static_columns=self._static_columns(X.shape[1]))
+
+    def _declared_layout(self, X):
+        """The positions the layout options give a 2-D ``X``; None at their defaults."""
+        if (self.lag_order, self.n_features_per_step, self.feature_layout,
+                self.static_features) == ("oldest_first", 1, "interleaved", None):
+            return None
+        return lags_to_sequences(np.arange(X.shape[1])[None], static_columns=self._static_columns(
+            X.shape[1]), n_features_per_step=self.n_features_per_step, lag_order=self.lag_order,
+            feature_layout=self.feature_layout)[0]
 
     def _static_columns(self, n_columns):
         """The positions (0 .. n_columns - 1) of ``static_features`` in a 2-D X."""
