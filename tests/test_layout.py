@@ -104,7 +104,8 @@ def _layer(name):
 ALLOWED = {
     "nn": {"nn", "nn.cuda"},  # nn.cuda only on demand, for device="cuda" (checked below)
     "nn.cuda": {"nn"},
-    "estimators": {"nn", "nn.cuda", "training"},
+    "estimators": {"nn", "nn.cuda", "training", "lag_columns"},
+    "lag_columns": set(),  # reads a framework's lag layout: numpy only
     "training": {"nn", "nn.cuda"},
     "forecasting": {"nn", "estimators"},
     "analysis": {"nn", "estimators", "forecasting"},
