@@ -488,7 +488,7 @@ _STATE_ATTRIBUTES = {
 class _RecurrentRegressor(RegressorMixin, BaseEstimator):
     """Shared implementation; use GRURegressor, LSTMRegressor or RNNRegressor."""
 
-    _cell = None
+    _cell: str | None = None  # the subclass's cell
     _constraints = _CONSTRAINTS
 
     def __init__(self, hidden_size=32, num_layers=1, *, bidirectional=False, residual=False,

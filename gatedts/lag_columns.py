@@ -96,9 +96,9 @@ def layout_from_names(names: Sequence[str]) -> LagLayout | None:
         If two columns name the same lag of a feature, or the names mix conventions.
     """
     names = [str(name) for name in names]
-    found = {}
+    found: dict[str, dict[str, dict[int, int]]] = {}
     for framework, (pattern, feature_of, lag_of) in _CONVENTIONS.items():
-        lagged = {}
+        lagged: dict[str, dict[int, int]] = {}
         for position, name in enumerate(names):
             match = pattern.fullmatch(name)
             if match is not None:
@@ -115,7 +115,7 @@ def layout_from_names(names: Sequence[str]) -> LagLayout | None:
     # A name set read by two conventions (a user's own "price_lag_1" next to mlforecast's
     # "lag1"): the one that reads more columns is the framework's, the rest are static.
     counts = {f: sum(len(steps) for steps in lagged.values()) for f, lagged in found.items()}
-    framework = max(counts, key=counts.get)
+    framework = max(counts, key=lambda f: counts[f])
     if list(counts.values()).count(counts[framework]) > 1:
         raise ValueError(f"X's column names follow the lag conventions of "
                          f"{sorted(found)} equally: rename the columns or pass X as an array")
