@@ -112,6 +112,27 @@ def test_covariates_of_three_components_are_read_by_default(framework):
     np.testing.assert_array_equal(_network_input(X, y), _expected_sequences(framework, y, 3))
 
 
+def test_darts_forecasts_with_a_three_component_covariate():
+    pytest.importorskip("darts")
+    from darts import TimeSeries
+    from darts.models import SKLearnModel
+
+    train, _ = ecosystem.airline_split()
+    rng = np.random.default_rng(0)
+    covariates = pd.DataFrame(rng.normal(size=(len(train) + 12, 3)), columns=["a", "b", "c"],
+                              index=pd.date_range(train.index[0], periods=len(train) + 12,
+                                                  freq="MS"))
+    model = SKLearnModel(lags=12, lags_past_covariates=12,
+                         model=GRURegressor(max_iter=3, random_state=0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(TimeSeries.from_series(train),
+                  past_covariates=TimeSeries.from_dataframe(covariates))
+    forecast = model.predict(3).values()[:, 0]
+    assert model.model.column_layout_.shape == (12, 4)  # the target and a, b, c per step
+    assert np.isfinite(forecast).all() and forecast.shape == (3,)
+
+
 def test_mlforecast_lags_with_a_gap_warn():
     pytest.importorskip("mlforecast")
     from mlforecast import MLForecast
