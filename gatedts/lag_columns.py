@@ -215,22 +215,28 @@ def _layout(lagged, n_columns, names, source):
 
 def read_layout(X: np.ndarray, y: np.ndarray | None, names: Sequence[str] | None,
                 declared: np.ndarray | None) -> np.ndarray | None:
-    """The (n_timesteps, n_features) column positions for a 2-D ``X``, or None.
+    """The (n_timesteps, n_features) column positions read from a 2-D ``X``, or None.
 
-    Names first, then (with ``y``) values. A ``declared`` layout (the
-    positions the estimator's layout options give, None at their defaults)
-    must agree with what the names or values show.
+    The column ``names`` first; without them, and when no layout is declared,
+    the values of ``X`` and ``y``. ``declared`` is the layout the estimator's
+    options give (None at their defaults): it must agree with the names, and
+    it stands for an array's values (they are not read).
+
+    Returns
+    -------
+    ndarray of int or None
+        :attr:`LagLayout.positions`; None when nothing was read (the options apply).
 
     Raises
     ------
     ValueError
-        If the declared layout contradicts the names or values.
+        If the declared layout contradicts the column names.
     """
     layout = layout_from_names(names) if names is not None else None
     if layout is None and y is not None and declared is None:
         layout = layout_from_values(X, y)
     if layout is None:
-        return declared
+        return None
     if declared is not None and not np.array_equal(declared, layout.positions):
         raise ValueError(
             f"the layout options (lag_order, n_features_per_step, feature_layout, "

@@ -140,7 +140,10 @@ def test_values_without_an_unambiguous_lag_structure_give_no_layout():
 def test_read_layout_checks_a_declared_layout_against_the_names():
     X = np.zeros((5, 6))
     declared = np.array([[2, 0, 1, 3, 4, 5], [1, 0, 1, 3, 4, 5]])
-    assert read_layout(X, None, ["a", "b", "c", "d", "e", "f"], declared) is declared
+    assert read_layout(X, None, ["a", "b", "c", "d", "e", "f"], declared) is None
+    lags, _ = _lag_matrix(np.arange(20.0) ** 2, [1, 2, 3])
+    assert read_layout(lags, np.arange(3.0, 20.0) ** 2, None, None) is not None
+    assert read_layout(lags, np.arange(3.0, 20.0) ** 2, None, declared) is None  # declared
     right = layout_from_names(SKFORECAST).positions
     np.testing.assert_array_equal(read_layout(X, None, SKFORECAST, right.copy()), right)
     with pytest.raises(ValueError, match=r"skforecast column names, which show the lags "
