@@ -166,3 +166,24 @@ def test_an_estimator_reads_the_layout_of_a_plain_lag_matrix_and_keeps_it():
         reference.fit(X[:, ::-1], series[start:])  # the same windows, oldest first
     np.testing.assert_array_equal(reference.column_layout_, np.arange(5)[:, None])
     np.testing.assert_array_equal(model.predict(X[-3:]), reference.predict(X[-3:, ::-1]))
+
+
+def test_columns_reordered_by_a_column_transformer_are_still_read():
+    # The issue-27 case: scaling skforecast's exog column in a pipeline moves it first,
+    # so negative static positions pointed at a lag; the values still show the layout.
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(3)
+    series, exog = np.cumsum(rng.normal(size=50)), rng.normal(size=50)
+    lags, start = _lag_matrix(series, [1, 2, 3])  # lag_1, lag_2, lag_3 (newest first)
+    X = np.column_stack([lags, exog[start:]])
+    scale_exog = ColumnTransformer([("exog", StandardScaler(), [3])], remainder="passthrough")
+    pipeline = make_pipeline(scale_exog, GRURegressor(hidden_size=2, max_iter=1,
+                                                      random_state=0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipeline.fit(X, series[start:])
+    # The network's X: scaled exog, lag_1, lag_2, lag_3: oldest lag first, exog static.
+    np.testing.assert_array_equal(pipeline[-1].column_layout_, [[3, 0], [2, 0], [1, 0]])
