@@ -95,11 +95,6 @@ class GatedtsForecaster(BaseForecaster):
         "X_inner_mtype": "pd.DataFrame",
     }
 
-    # The adapter keeps the series it has seen itself (``_cur_y``, ``_cur_X``, as sktime
-    # advises forecasters with their own ``update``), so sktime need not store a copy:
-    # the default sktime 1.3 adopts, and no FutureWarning about it at every construction.
-    _config: ClassVar[dict] = {"remember_data": False}
-
     def __init__(self, forecaster: Forecaster | None = None) -> None:
         self.forecaster = forecaster
         super().__init__()
