@@ -44,7 +44,6 @@ RIDGE = Forecaster(Ridge(), window=12)
 pytestmark = pytest.mark.filterwarnings("ignore:The default of config:FutureWarning")
 
 
-
 def _reference(template, horizon, y=None, exog=None):
     """The Forecaster the adapter should have fitted (unfitted without ``y``)."""
     forecaster = clone(template).set_params(horizon=horizon)
