@@ -80,7 +80,10 @@ _INPUT_DOC = """\
         position (negative positions count from the end) or by name (X a
         DataFrame). Each is repeated at every time step as an extra feature
         after the lag features, instead of being read as one more time step.
-        See :func:`lags_to_sequences`.
+        See :func:`lags_to_sequences`. Left at their defaults, these four
+        options are read from a framework's lag matrix (its column names, or
+        its values: :mod:`gatedts.lag_columns`); set, they are checked
+        against its column names.
 """
 
 _TRAINING_DOC = """\
@@ -179,6 +182,11 @@ _TRAINING_DOC = """\
         Training samples seen.
     n_features_in_ : int
         Columns of a 2-D X at fit (time steps of a 3-D X); predict needs the same.
+    column_layout_ : ndarray of shape (n_timesteps, n_features) or None
+        The column of a 2-D X that each step of each feature is read from,
+        when fit found a framework's lag layout in X's column names or values
+        (:func:`gatedts.lag_columns.read_layout`); None when the layout
+        options apply.
     n_outputs_ : int
         Targets per sample (with ``head="sequence"``, the time steps).
 """

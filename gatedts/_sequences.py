@@ -3,7 +3,7 @@ standardisation statistics (re-exported by :mod:`gatedts.estimators`)."""
 
 import numpy as np
 
-__all__ = ["CONSTANT_RTOL", "lags_to_sequences", "mean_and_scale"]
+__all__ = ["CONSTANT_RTOL", "lags_to_sequences", "mean_and_scale", "static_positions"]
 
 
 # ---------------------------------------------------------------- scaling
@@ -89,3 +89,41 @@ def lags_to_sequences(X, *, n_features_per_step=1, lag_order="oldest_first",
         repeated = np.broadcast_to(X[:, None, static], (*sequences.shape[:2], len(static)))
         sequences = np.concatenate([sequences, repeated], axis=2)
     return np.ascontiguousarray(sequences)
+
+
+def static_positions(static_features, n_columns, names):
+    """The positions (0 .. n_columns - 1) of ``static_features`` in a 2-D X.
+
+    Parameters
+    ----------
+    static_features : sequence of int or of str, or None
+        Positions (negative ones count from the end) or column names.
+    n_columns : int
+        Columns of X.
+    names : list of str
+        X's column names (empty when X had none).
+
+    Returns
+    -------
+    tuple of int
+    """
+    if static_features is None:
+        return ()
+    if isinstance(static_features[0], str):
+        if not names:
+            raise ValueError(f"static_features {list(static_features)} are column names, "
+                             "but X was fitted without column names: pass a DataFrame, or "
+                             "give positions")
+        missing = [name for name in static_features if name not in names]
+        if missing:
+            raise ValueError(f"static_features {missing} are not columns of X")
+        positions = [names.index(name) for name in static_features]
+    else:
+        outside = [int(p) for p in static_features if not -n_columns <= p < n_columns]
+        if outside:
+            raise ValueError(f"static_features positions {outside} are outside the "
+                             f"{n_columns} columns of X")
+        positions = [int(p) % n_columns for p in static_features]
+    if len(set(positions)) < len(positions):
+        raise ValueError(f"static_features names a column twice: {list(static_features)}")
+    return tuple(positions)

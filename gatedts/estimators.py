@@ -1,11 +1,13 @@
 """scikit-learn estimators: GRURegressor, LSTMRegressor, RNNRegressor.
 
 They are fitted like ``MLPRegressor``: X holds one sequence per row, either
-``(n_samples, n_timesteps, n_features)`` or a 2-D lag matrix, read as one
-feature per step unless its layout is declared (``lag_order``,
-``n_features_per_step``, ``feature_layout``, ``static_features``: see
-:func:`lags_to_sequences`); y is ``(n_samples,)`` or ``(n_samples, n_outputs)``
-(e.g. a multi-step direct forecast), and ``sample_weight`` weights the samples.
+``(n_samples, n_timesteps, n_features)`` or a 2-D lag matrix, laid out
+by itself when it is a framework's lag matrix (skforecast, mlforecast, darts,
+sktime: see :mod:`gatedts.lag_columns`), else read as one feature per step
+unless its layout is declared (``lag_order``, ``n_features_per_step``,
+``feature_layout``, ``static_features``: see :func:`lags_to_sequences`); y is
+``(n_samples,)`` or ``(n_samples, n_outputs)`` (e.g. a multi-step direct forecast),
+and ``sample_weight`` weights the samples.
 Inputs and targets are standardised inside (``scaling``), so raw values work.
 The network is a stack of recurrent layers and a linear head on the last hidden state
 (or, with ``head``, on it and an attention context, or on every step);
@@ -34,7 +36,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._constraints import InstanceOf, Interval, Options, Sequence, validate_params
 from ._estimator_docs import docstring
-from ._sequences import CONSTANT_RTOL, lags_to_sequences, mean_and_scale
+from ._sequences import CONSTANT_RTOL, lags_to_sequences, mean_and_scale, static_positions
+from .lag_columns import read_layout
 from .nn import functional as F
 from .nn.core import check_quantiles, check_sample_weight
 from .nn.spec import NetworkSpec
@@ -239,6 +242,9 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         if X.ndim not in (2, 3):
             raise ValueError(f"X must be 2-D (n_samples, n_columns) or 3-D (n_samples, "
                              f"n_timesteps, n_features), got shape {X.shape}")
+        if reset:  # a framework's lag columns lay themselves out: gatedts.lag_columns
+            self.column_layout_ = None if X.ndim == 3 else read_layout(
+                X, y, getattr(self, "feature_names_in_", None), self._declared_layout(X))
         X = self._as_sequences(X)
         if not reset:
             self._check_fitted_shapes(X)
@@ -256,34 +262,29 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
                                  "describe the columns of a 2-D X; a 3-D X has its features "
                                  f"on its last axis already (got shape {X.shape})")
             return np.ascontiguousarray(X[:, ::-1] if self.lag_order == "newest_first" else X)
-        return lags_to_sequences(X, n_features_per_step=self.n_features_per_step,
-                                 lag_order=self.lag_order, feature_layout=self.feature_layout,
-                                 static_columns=self._static_columns(X.shape[1]))
+        layout = getattr(self, "column_layout_", None)
+        if layout is not None:
+            return np.ascontiguousarray(X[:, layout])
+        return lags_to_sequences(X, **self._layout_options(X.shape[1]))
+
+    def _layout_options(self, n_columns):
+        return {"n_features_per_step": self.n_features_per_step, "lag_order": self.lag_order,
+                "feature_layout": self.feature_layout,
+                "static_columns": self._static_columns(n_columns)}
+
+    def _declared_layout(self, X):
+        """The column each step of each feature is read from, as the layout options give a
+        2-D ``X``; None when they are at their defaults."""
+        if (self.lag_order, self.n_features_per_step, self.feature_layout,
+                self.static_features) == ("oldest_first", 1, "interleaved", None):
+            return None
+        return lags_to_sequences(np.arange(X.shape[1])[None],
+                                 **self._layout_options(X.shape[1]))[0]
 
     def _static_columns(self, n_columns):
         """The positions (0 .. n_columns - 1) of ``static_features`` in a 2-D X."""
-        wanted = self.static_features
-        if wanted is None:
-            return ()
-        if isinstance(wanted[0], str):
-            names = list(getattr(self, "feature_names_in_", ()))
-            if not names:
-                raise ValueError(f"static_features {list(wanted)} are column names, but X "
-                                 "was fitted without column names: pass a DataFrame, or "
-                                 "give positions")
-            missing = [name for name in wanted if name not in names]
-            if missing:
-                raise ValueError(f"static_features {missing} are not columns of X")
-            positions = [names.index(name) for name in wanted]
-        else:
-            outside = [int(p) for p in wanted if not -n_columns <= p < n_columns]
-            if outside:
-                raise ValueError(f"static_features positions {outside} are outside the "
-                                 f"{n_columns} columns of X")
-            positions = [int(p) % n_columns for p in wanted]
-        if len(set(positions)) < len(positions):
-            raise ValueError(f"static_features names a column twice: {list(wanted)}")
-        return tuple(positions)
+        return static_positions(self.static_features, n_columns,
+                                list(getattr(self, "feature_names_in_", ())))
 
     def _check_fitted_shapes(self, X, y=None):
         """X (n, T, F) and y (n, n_outputs) fit the fitted network."""

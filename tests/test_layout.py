@@ -107,7 +107,9 @@ def _layer(name):
 ALLOWED = {
     "nn": {"nn", "nn.cuda"},  # nn.cuda only on demand, for device="cuda" (checked below)
     "nn.cuda": {"nn"},
-    "estimators": {"nn", "nn.cuda", "training", "_constraints", "_estimator_docs", "_sequences"},
+    "estimators": {"nn", "nn.cuda", "training", "_constraints", "_estimator_docs", "_sequences",
+                   "lag_columns"},
+    "lag_columns": set(),  # reads a framework's lag layout: numpy only
     "training": {"nn", "nn.cuda"},
     "forecasting": {"nn", "estimators", "pretrained"},  # "pretrained": the zero-shot model
     "analysis": {"nn", "estimators", "forecasting"},

@@ -38,7 +38,9 @@ from gatedts.integrations.sktime import GatedtsForecaster
 README = Path(__file__).resolve().parents[1] / "README.md"
 RIDGE = Forecaster(Ridge(), window=12)
 
-# sktime 1.2 announces a change of its own default at every construction.
+# sktime 1.2 announces a change of its own default at every construction. (This filter
+# misses most of them: sktime's _SuppressWarningPattern.__exit__ inserts a global
+# "default" FutureWarning filter in front of it.)
 pytestmark = pytest.mark.filterwarnings("ignore:The default of config:FutureWarning")
 
 

@@ -95,7 +95,7 @@ class GatedtsForecaster(BaseForecaster):
         "X_inner_mtype": "pd.DataFrame",
     }
 
-    def __init__(self, forecaster=None):
+    def __init__(self, forecaster: Forecaster | None = None) -> None:
         self.forecaster = forecaster
         super().__init__()
         # Future-known columns need X over every step up to the last one of fh.
@@ -210,7 +210,7 @@ class GatedtsForecaster(BaseForecaster):
                             index=fh.to_absolute_index(self.cutoff), columns=columns)
 
     @classmethod
-    def get_test_params(cls, parameter_set="default"):
+    def get_test_params(cls, parameter_set: str = "default") -> list[dict]:
         """Small, fast configurations for sktime's ``check_estimator``.
 
         A ridge regression (the windowing, transforms and intervals without
