@@ -133,6 +133,7 @@ def _forecaster_v2(state, params):
 _FITTED_COLUMNS = ("n_features_in_", "feature_names_in_")
 _ESTIMATOR = (
     ("_no_improvement", "_rng", "alpha_", "batch_size_", "max_iter_", "best_loss_",
+     "column_layout_",
      "best_validation_score_", "feature_names_in_", "feature_mean_",
      "feature_scale_", "future_mean_", "future_scale_", "grad_norm_curve_",
      "learning_rate_curve_", "loss_curve_", "n_features_in_", "n_future_", "n_iter_",

@@ -406,7 +406,7 @@ def pretrain(checkpoint_dir, *, config: PretrainConfig | None = None, overrides=
     (folder / "pid").write_text(str(os.getpid()))
     began = time.time()
     clock = {"cpu": time.process_time(), "wall": began}
-    losses = []
+    losses: list[float] = []
 
     def account():
         now_cpu, now_wall = time.process_time(), time.time()

@@ -89,7 +89,7 @@ def forecast_path(transform: TargetTransform, windowing: Windowing, members, val
     forecast, or None without future-known columns.
     """
     h = windowing.horizon
-    out = []
+    out: list[float] = []
     while len(out) < horizon:
         rows = None if future_rows is None else future_rows[len(out): len(out) + h]
         X, X_future, level = inference_window(transform, windowing, values, exog_values, rows)
@@ -99,5 +99,6 @@ def forecast_path(transform: TargetTransform, windowing: Windowing, members, val
         if len(out) < horizon:
             values = np.concatenate([values, block])
             if exog_values is not None:
+                assert rows is not None  # future rows come with exog columns
                 exog_values = np.vstack([exog_values, rows])
     return np.asarray(out[:horizon])

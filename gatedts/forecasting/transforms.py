@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -95,7 +96,8 @@ def resolve_transforms(values: np.ndarray, index: pd.Index, *, seasonal_period, 
     """
     m = resolve_seasonal_period(seasonal_period, index)
     positive = bool(np.all(values > 0))
-    prior, options = {}, {}
+    prior: dict[str, Any] = {}
+    options: dict[str, list] = {}
     prior["log"] = _flag(log, "log")
     if prior["log"] == "auto":
         prior["log"] = prefers_log(values, m)
