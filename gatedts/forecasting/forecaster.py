@@ -102,8 +102,9 @@ class Forecaster(BaseEstimator):
         ``k > 0`` seeded from ``(random_state, k)``); their forecasts are
         combined by the median. "auto" trains at least 3 (one per cell).
     n_calibration : int, default 20
-        Forecast origins used to calibrate :meth:`predict_interval` (more
-        when the coverage asks for it).
+        Forecast origins used to calibrate :meth:`predict_interval`, the same
+        for every coverage (so intervals nest); a coverage needs at least
+        ``c / (1 - c)`` of them (9 for 90%, 19 for 95%), or it warns.
     calibration_folds : int, default 2
         Blocks of ``n_calibration`` origins, one before the other, each
         forecast by its own model fitted before it; per step the interval
