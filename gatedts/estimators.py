@@ -12,8 +12,9 @@ The network is a stack of recurrent layers and a linear head on the last hidden 
 its parameters are ``params_``, a dict named like PyTorch's ``state_dict``
 (see :mod:`gatedts.functional`). Training is mini-batch Adam or SGD with
 global gradient-norm clipping, an optional learning-rate schedule, early
-stopping on the most recent samples, and guards against divergence and
-Ctrl-C (see :meth:`fit` and :mod:`gatedts.training`). :func:`on_epoch` (from
+stopping on the most recent samples, and a guard against divergence (see
+:meth:`fit` and :mod:`gatedts.training`). A fit that fails or is interrupted
+(Ctrl-C) leaves the estimator as it was. :func:`on_epoch` (from
 :mod:`gatedts.training`) calls a function after every epoch of the fits run in
 a ``with`` block, e.g. to move a progress bar.
 
@@ -22,9 +23,8 @@ Every parameter is checked in ``fit`` and ``partial_fit`` against one table,
 entries of its cell's own parameters.
 """
 
+import copy
 import inspect
-import math
-import numbers
 from types import MappingProxyType
 
 import numpy as np
@@ -32,8 +32,12 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._constraints import InstanceOf, Interval, Options, Sequence, validate_params
+from ._estimator_docs import docstring
+from ._sequences import CONSTANT_RTOL, lags_to_sequences, mean_and_scale
 from .nn import functional as F
 from .nn.core import check_quantiles, check_sample_weight
+from .nn.spec import NetworkSpec
 from .training import (
     WEIGHTS_ON_CPU_ONLY,
     MaxIterReachedWarning,
@@ -48,109 +52,12 @@ from .training import (
     train,
 )
 
-__all__ = ["GRURegressor", "LSTMRegressor", "MaxIterReachedWarning", "RNNRegressor",
-           "TrainingDivergedWarning", "auto_settings", "lags_to_sequences", "mean_and_scale",
-           "on_epoch"]
+__all__ = ["CONSTANT_RTOL", "GRURegressor", "LSTMRegressor", "MaxIterReachedWarning",
+           "RNNRegressor", "TrainingDivergedWarning", "auto_settings", "lags_to_sequences",
+           "mean_and_scale", "on_epoch"]
 
 
 # ---------------------------------------------------------------- parameter constraints
-
-
-class Interval:
-    """Real numbers (or integers) between ``low`` and ``high``; None is unbounded.
-
-    ``closed`` is "both", "left", "right" or "neither"; infinite ends are
-    open, so NaN and ±inf are never inside. Booleans are not numbers here.
-    """
-
-    def __init__(self, low=None, high=None, *, closed="both", integer=False):
-        self.low, self.high, self.closed, self.integer = low, high, closed, integer
-
-    def __call__(self, value):
-        kind = numbers.Integral if self.integer else numbers.Real
-        if isinstance(value, bool | np.bool_) or not isinstance(value, kind):
-            return False
-        left, right = self.closed in ("both", "left"), self.closed in ("both", "right")
-        return ((isinstance(value, numbers.Integral) or math.isfinite(value))
-                and (self.low is None or (value >= self.low if left else value > self.low))
-                and (self.high is None or (value <= self.high if right else value < self.high)))
-
-    def describe(self, plural=False):
-        noun = ("integer" if self.integer else "number") + ("s" if plural else "")
-        bounds = []
-        if self.low is not None:
-            bounds.append(f"{'>=' if self.closed in ('both', 'left') else '>'} {self.low}")
-        if self.high is not None:
-            bounds.append(f"{'<=' if self.closed in ('both', 'right') else '<'} {self.high}")
-        noun = f"{noun} {' and '.join(bounds)}" if bounds else f"finite {noun}"
-        return noun if plural else f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
-
-
-class Options:
-    """One of the strings ``names`` (or of ``aliases``, accepted but not advertised)."""
-
-    def __init__(self, *names, aliases=()):
-        self.names, self.aliases = names, aliases
-
-    def __call__(self, value):
-        if isinstance(value, str):
-            return value in self.names
-        return isinstance(value, type | np.dtype) and value in self.aliases
-
-    def describe(self):
-        quoted = ", ".join(map(repr, self.names))
-        return quoted if len(self.names) == 1 else f"one of {quoted}"
-
-
-class InstanceOf:
-    """Instances of ``cls`` (a class or a tuple of classes), described as ``text``
-    (``plural`` in a :class:`Sequence`)."""
-
-    def __init__(self, cls, text, plural=None):
-        self.cls, self.text, self.plural = cls, text, plural
-
-    def __call__(self, value):
-        return isinstance(value, self.cls)
-
-    def describe(self, plural=False):
-        return self.plural if plural else self.text
-
-
-class Sequence:
-    """A non-empty list, tuple or 1-D array whose every item is accepted by ``item``."""
-
-    def __init__(self, item):
-        self.item = item
-
-    def __call__(self, value):
-        if not isinstance(value, list | tuple | np.ndarray) or np.ndim(value) != 1:
-            return False
-        return len(value) > 0 and all(self.item(v) for v in value)
-
-    def describe(self):
-        return f"a non-empty sequence of {self.item.describe(plural=True)}"
-
-
-def _accepts(constraint, value):
-    return value is None if constraint is None else constraint(value)
-
-
-def _describe(constraints):
-    texts = ["None" if c is None else c.describe() for c in constraints]
-    return texts[0] if len(texts) == 1 else f"{', '.join(texts[:-1])} or {texts[-1]}"
-
-
-def validate_params(params, constraints):
-    """Raise a ValueError naming the first parameter whose value no constraint accepts.
-
-    ``constraints`` maps each parameter name to a list of constraints (objects
-    called with the value; None accepts None).
-    """
-    for name, allowed in constraints.items():
-        value = params[name]
-        if not any(_accepts(c, value) for c in allowed):
-            raise ValueError(f"{name} must be {_describe(allowed)}, got {value!r}")
-
 
 _BOOL = InstanceOf((bool, np.bool_), "a bool")
 _SIZE = Interval(1, integer=True)
@@ -201,280 +108,6 @@ _CONSTRAINTS = MappingProxyType({
 })
 
 
-# ---------------------------------------------------------------- scaling
-
-# A column whose spread is below this (relative to its magnitude) is treated as
-# constant: rounding alone produces a spread of a few ulps.
-CONSTANT_RTOL = 10 * np.finfo(np.float64).eps
-
-
-def mean_and_scale(X, sample_weight=None):
-    """Per-column mean and population standard deviation of a 2-D ``X``, for standardising.
-
-    With ``sample_weight`` (one per row) both are weighted, so that a weight
-    of k counts a row k times. A constant column (spread within
-    :data:`CONSTANT_RTOL` of its magnitude) gets scale 1, so it is only centred.
-
-    Returns
-    -------
-    mean, scale : ndarray of shape (n_columns,), float64
-    """
-    X = np.asarray(X, dtype=np.float64)
-    if sample_weight is None:
-        mean, scale = X.mean(axis=0), X.std(axis=0)
-    else:
-        mean = np.average(X, axis=0, weights=sample_weight)
-        scale = np.sqrt(np.average((X - mean) ** 2, axis=0, weights=sample_weight))
-    return mean, np.where(scale <= CONSTANT_RTOL * np.maximum(np.abs(mean), 1.0), 1.0, scale)
-
-
-# ---------------------------------------------------------------- column layout
-
-
-def lags_to_sequences(X, *, n_features_per_step=1, lag_order="oldest_first",
-                      feature_layout="interleaved", static_columns=()):
-    """Sequences ``(n_samples, T, F)`` from a 2-D lag matrix of a declared layout.
-
-    The columns outside ``static_columns`` are the lags: ``T`` time steps of
-    ``n_features_per_step`` features each, step by step (``"interleaved"``:
-    ``a[t0], b[t0], a[t1], b[t1], ...``) or feature by feature (``"blocks"``:
-    ``a[t0], a[t1], ..., b[t0], b[t1], ...``), the steps ``"oldest_first"``
-    or ``"newest_first"``. The static columns (values that belong to the
-    sample, not to a step) are repeated at every step, after the lag
-    features. The result runs from the oldest step to the newest.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, n_columns)
-    n_features_per_step : int, default 1
-    lag_order : {"oldest_first", "newest_first"}, default "oldest_first"
-    feature_layout : {"interleaved", "blocks"}, default "interleaved"
-    static_columns : sequence of int, default ()
-        Positions of the static columns, in the order they are appended.
-
-    Returns
-    -------
-    ndarray of shape (n_samples, T, n_features_per_step + len(static_columns))
-        C-contiguous, in the dtype of ``X``.
-
-    Examples
-    --------
-    skforecast's rows (``lag_1, lag_2, lag_3, exog``):
-
-    >>> X = np.array([[30.0, 20.0, 10.0, 5.0]])
-    >>> lags_to_sequences(X, lag_order="newest_first", static_columns=[3])[0]
-    array([[10.,  5.],
-           [20.,  5.],
-           [30.,  5.]])
-    """
-    static = list(static_columns)
-    n_lags, k = X.shape[1] - len(static), n_features_per_step
-    if n_lags <= 0 or n_lags % k:
-        raise ValueError(f"X has {n_lags} lag column(s) (of {X.shape[1]}, {len(static)} "
-                         f"static), which is not a positive multiple of "
-                         f"n_features_per_step={k}")
-    lags = X[:, [c for c in range(X.shape[1]) if c not in static]] if static else X
-    if feature_layout == "interleaved":
-        sequences = lags.reshape(len(X), -1, k)
-    else:
-        sequences = lags.reshape(len(X), k, -1).transpose(0, 2, 1)
-    if lag_order == "newest_first":
-        sequences = sequences[:, ::-1]
-    if static:
-        repeated = np.broadcast_to(X[:, None, static], (*sequences.shape[:2], len(static)))
-        sequences = np.concatenate([sequences, repeated], axis=2)
-    return np.ascontiguousarray(sequences)
-
-
-# ---------------------------------------------------------------- docstrings
-
-_LAYERS_DOC = """\
-    hidden_size : int or sequence of int, default 32
-        Units per layer, or one size per layer like ``(128, 64)``.
-    num_layers : int, default 1
-        Number of stacked layers when ``hidden_size`` is an int.
-    bidirectional : bool, default False
-        Every layer also reads the window backwards and passes both
-        directions on, as ``torch.nn.GRU(bidirectional=True)`` (twice the
-        weights; the head sees the forward state at the last step and the
-        backward state at the first). CPU only.
-    residual : bool, default False
-        Each layer above the first adds its input to its output (a residual
-        stack); where a layer's width differs from the one below, that input
-        goes through a learned projection ``residual_proj_l{k}.weight``. Not
-        with ``bidirectional``; CPU only.
-    head : {"last", "attention", "sequence"}, default "last"
-        What the linear head reads (see :mod:`gatedts.functional`): the top
-        layer's last state; ``"attention"``, additive (Bahdanau) attention
-        over every step with the last state as query, the head reading the
-        context next to it (:meth:`attention_weights` gives the weights);
-        ``"sequence"``, every step: y is ``(n_samples, n_timesteps)``, one
-        target per step in time order (oldest first, whatever
-        ``lag_order``), and ``predict`` returns that shape. CPU only.
-    decoder : bool, default False
-        An encoder-decoder network for a multi-step target: y is (n_samples,
-        horizon), one target's next ``horizon`` values. The encoder reads X;
-        its final states start a decoder of the same cell and sizes
-        (``decoder.*`` weights) that runs one step per value of y, fed the
-        previous value: the target's last value in X at the first step, then
-        the true previous value in training (teacher forcing) and its own
-        prediction in ``predict``. The target's last value is feature 0 of
-        X's last time step (after ``lag_order``, ``n_features_per_step``,
-        ``feature_layout`` and ``static_features`` have laid X out: the first
-        lag column of a one-feature lag matrix, the first feature of a 3-D X),
-        so X must hold the target itself first. With ``scaling`` the target
-        is standardised by one mean and scale over all its steps, which feature
-        0 of X shares. Known-future covariates of the forecast steps go to
-        ``fit`` and ``predict`` as ``X_future`` (n_samples, horizon,
-        n_future). With ``residual`` both encoder and decoder are residual.
-        Not with ``bidirectional`` or ``loss="quantile"``; no dropout inside
-        the decoder; CPU only.
-"""
-
-_INPUT_DOC = """\
-    scaling : {"standard"} or None, default "standard"
-        Standardise inputs and targets on the training data, as
-        neuralforecast's ``scaler_type``: the network sees
-        ``(X - feature_mean_) / feature_scale_`` (per feature, over all
-        samples and time steps) and learns ``(y - target_mean_) /
-        target_scale_``, and predictions are mapped back. A raw lag matrix
-        (values in the hundreds, which saturate the gates) then trains like a
-        standardised one. A constant column gets scale 1. The scaling is
-        learnt when the weights are initialised (``fit``, or the first
-        ``partial_fit``) and kept by later ``partial_fit`` calls and by
-        ``warm_start``. None feeds X and y to the network as given.
-    lag_order : {"oldest_first", "newest_first"}, default "oldest_first"
-        Order of the time steps in X: the lag columns of a 2-D X, axis 1 of a
-        3-D X. sktime and darts pass lags oldest first; skforecast and
-        mlforecast newest first (``lag_1`` first). The network always reads
-        them from the oldest to the newest.
-    n_features_per_step : int, default 1
-        Features per time step in the lag columns of a 2-D X (a lagged
-        target and lagged covariates): its ``T * n_features_per_step`` lag
-        columns become ``(n_samples, T, n_features_per_step)``. A 3-D X has
-        its features on the last axis already.
-    feature_layout : {"interleaved", "blocks"}, default "interleaved"
-        How those features sit in the lag columns: step by step
-        (``a[t0], b[t0], a[t1], b[t1], ...``, as
-        :func:`~gatedts.forecasting.windows.make_flat_windows`) or feature by
-        feature (``a[t0], a[t1], ..., b[t0], b[t1], ...``, as sktime's and
-        darts' lagged covariates).
-    static_features : sequence of int or of str, optional
-        Columns of a 2-D X that are not on the time axis (exogenous values at
-        the forecast time, date features, static covariates, series ids), by
-        position (negative positions count from the end) or by name (X a
-        DataFrame). Each is repeated at every time step as an extra feature
-        after the lag features, instead of being read as one more time step.
-        See :func:`lags_to_sequences`.
-"""
-
-_TRAINING_DOC = """\
-    dropout : float, default 0.0
-        Dropout between stacked layers during training.
-    loss : {"mse", "mae", "huber", "quantile"}, default "mse"
-        "quantile": the pinball loss, one network output per target and
-        quantile; ``predict`` gives the quantile nearest 0.5 and
-        :meth:`predict_quantiles` all of them.
-    quantiles : sequence of float, default (0.05, 0.5, 0.95)
-        Increasing levels in (0, 1) for ``loss="quantile"`` (ignored otherwise).
-    solver : {"adam", "sgd"}, default "adam"
-    learning_rate_init : float, default 0.001
-    learning_rate : {"constant", "invscaling", "cosine", "plateau"}, default "constant"
-        Epoch-wise schedule (see :mod:`gatedts.nn.optim`); "plateau" divides the
-        rate by 10 after 10 epochs without improvement of the monitored loss.
-    power_t : float, default 0.5
-        Exponent of "invscaling".
-    momentum : float, default 0.9
-        SGD momentum.
-    nesterovs_momentum : bool, default True
-    beta_1, beta_2, epsilon : float
-        Adam's constants.
-    alpha : float or "auto", default 0.0001
-        L2 penalty on weights (not biases), added to the gradient. "auto":
-        ``4 / n_samples``, a fixed prior against the summed squared error
-        that matters less as data grow (see
-        :func:`~gatedts.estimators.auto_settings`).
-    clip_norm : float or None, default 1.0
-        Clip the global gradient norm to this value (None: no clipping).
-    batch_size : int or "auto", default "auto"
-        "auto": ``clip(n_samples // 32, 32, 256)``, so 32 up to 1,055
-        samples. A batch never holds more than the samples trained on.
-    max_iter : int or "auto", default 200
-        Maximum number of epochs. "auto": ``clip(round(100_000 / n_samples),
-        5, 300)``, a budget of 100,000 sample passes, and reaching it does not
-        warn (an explicit number does: :class:`MaxIterReachedWarning`).
-    shuffle : bool, default True
-        Shuffle samples every epoch.
-    tol : float, default 1e-4
-        Minimum improvement of the loss (or validation R²) that counts.
-    early_stopping : bool, default False
-        Hold out the last ``validation_fraction`` of the samples (the most
-        recent windows), stop when their R² stops improving and restore the
-        best weights.
-    validation_fraction : float, default 0.1
-    n_iter_no_change : int, default 10
-    random_state : int, RandomState or None
-        Seeds initialisation, shuffling and dropout: the same seed gives
-        bit-identical weights.
-    dtype : {"float32", "float64"}, default "float32"
-    device : {"cpu", "cuda", "auto"}, default "cpu"
-        Where ``fit`` trains: "cuda" keeps the weights on the GPU (Numba CUDA
-        kernels, same results as the CPU up to rounding; a clear error without a
-        GPU), "auto" uses the GPU when there is one. ``predict`` runs on the CPU.
-    verbose : int, default 0
-        Print one line per epoch (loss, gradient norm, learning rate,
-        validation score, time). For a progress bar or any other per-epoch
-        hook, see :func:`gatedts.estimators.on_epoch`.
-    warm_start : bool, default False
-        Continue from the previous weights on ``fit``.
-
-    Attributes
-    ----------
-    params_ : dict of str to ndarray
-        Weights, named like PyTorch's ``state_dict`` (see :mod:`gatedts.functional`).
-    feature_mean_, feature_scale_ : ndarray of shape (n_features,) or None
-        The input standardisation of ``scaling="standard"``, per feature
-        (per time step's feature, not per column of a 2-D X); None without it.
-    target_mean_, target_scale_ : ndarray of shape (n_outputs,) or None
-        The target standardisation; None without scaling.
-    loss_curve_ : list of float
-        Mean training loss per epoch (on the standardised targets with
-        ``scaling``).
-    grad_norm_curve_ : list of float
-        Mean global gradient norm per epoch, before clipping.
-    learning_rate_curve_ : list of float
-        Learning rate used in each epoch.
-    validation_scores_ : list of float or None
-        Validation R² per epoch with ``early_stopping``.
-    best_loss_, best_validation_score_ : float or None
-    n_iter_ : int
-        Epochs run.
-    alpha_, max_iter_, batch_size_ : float, int, int
-        The values of ``alpha``, ``max_iter`` and ``batch_size`` that trained,
-        "auto" resolved from the samples of the fit (of positive weight) that
-        initialised the weights: ``fit``, or the first ``partial_fit``; later
-        ``partial_fit`` calls keep them.
-    interrupted_ : bool
-        Whether Ctrl-C (a KeyboardInterrupt) stopped the last ``fit`` or
-        ``partial_fit`` early; its weights are then the best so far. A
-        :class:`~gatedts.Forecaster` that finds it set passes the interrupt on
-        (raises KeyboardInterrupt) rather than forecast with a half-trained
-        network.
-    t_ : int
-        Training samples seen.
-    n_features_in_ : int
-        Columns of a 2-D X at fit (time steps of a 3-D X); predict needs the same.
-    n_outputs_ : int
-        Targets per sample (with ``head="sequence"``, the time steps).
-"""
-
-
-def _docstring(summary, cell_parameters=""):
-    """A class docstring: the shared parameters, with the cell's own after ``num_layers``."""
-    return (f"{summary}\n\n    Parameters\n    ----------\n"
-            f"{_LAYERS_DOC}{cell_parameters}{_INPUT_DOC}{_TRAINING_DOC}")
-
-
 # ---------------------------------------------------------------- estimators
 
 # TrainingState field -> the estimator attribute that keeps it between calls.
@@ -483,7 +116,6 @@ _STATE_ATTRIBUTES = {
     "learning_rate_curve": "learning_rate_curve_", "validation_scores": "validation_scores_",
     "best_loss": "best_loss_", "best_validation_score": "best_validation_score_",
     "n_iter": "n_iter_", "t": "t_", "no_improvement": "_no_improvement", "rng": "_rng",
-    "interrupted": "interrupted_",
     "optimizer": "_optimizer", "schedule": "_schedule",
 }
 
@@ -491,7 +123,7 @@ _STATE_ATTRIBUTES = {
 class _RecurrentRegressor(RegressorMixin, BaseEstimator):
     """Shared implementation; use GRURegressor, LSTMRegressor or RNNRegressor."""
 
-    _cell = None
+    _cell: str | None = None
     _constraints = _CONSTRAINTS
 
     def __init__(self, hidden_size=32, num_layers=1, *, bidirectional=False, residual=False,
@@ -545,17 +177,33 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
 
     # ------------------------------------------------------------ hooks
 
-    def _cell_options(self):
-        """Keyword arguments of the functional API: the architecture, and this cell's own."""
-        options = {"bidirectional": bool(self.bidirectional), "residual": bool(self.residual),
-                   "head": self.head}
-        if self.decoder:  # only then: decoder=False would leave predict's fast path
-            options.update(decoder=True, horizon=getattr(self, "n_outputs_", None))
-        return options
+    def _architecture(self, n_inputs, n_outputs, n_future):
+        """The :class:`~gatedts.nn.spec.NetworkSpec` these parameters make for ``n_inputs``
+        features, ``n_outputs`` targets and ``n_future`` known-future covariates.
 
-    def _init_options(self):
-        return {"bidirectional": bool(self.bidirectional), "residual": bool(self.residual),
-                "head": self.head}
+        Raises ValueError for options that do not combine (the spec's table).
+        """
+        params = self.get_params(deep=False)
+        sizes = (tuple(self.hidden_size) if np.ndim(self.hidden_size)
+                 else (self.hidden_size,) * self.num_layers)
+        return NetworkSpec(self._cell, n_inputs, sizes, self._head_size(n_outputs),
+                           np.dtype(self.dtype), bidirectional=self.bidirectional,
+                           residual=self.residual, head=self.head, decoder=self.decoder,
+                           future_size=n_future if self.decoder else 0,
+                           **{name: params[name] for name in ("reset_after", "peephole")
+                              if name in params})
+
+    @property
+    def network_spec_(self):
+        """The fitted network (a :class:`~gatedts.nn.spec.NetworkSpec`): read from
+        ``params_`` and the architecture parameters. AttributeError before ``fit``."""
+        if "params_" not in vars(self):
+            raise AttributeError(f"{type(self).__name__} is not fitted: no network_spec_")
+        params = self.get_params(deep=False)
+        return F.network_spec(self._cell, self.params_,
+                              reset_after=params.get("reset_after", True),
+                              bidirectional=self.bidirectional, residual=self.residual,
+                              head=self.head, decoder=self.decoder)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -566,32 +214,20 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
     # ------------------------------------------------------------ validation
 
     def _validate_params(self):
-        """Check every parameter against ``_constraints``, then their one joint rule."""
+        """Check every parameter against ``_constraints``, then the rules that join them:
+        the architecture's (combinations, devices: :class:`~gatedts.nn.spec.NetworkSpec`)
+        and the loss's."""
         validate_params(self.get_params(deep=False), self._constraints)
+        if np.ndim(self.hidden_size) and self.num_layers not in (1, len(self.hidden_size)):
+            raise ValueError(f"num_layers={self.num_layers} contradicts "
+                             f"hidden_size={tuple(self.hidden_size)}")
+        self._architecture(1, 1, 0).check_device(self.device)  # before any data is read
         if self.loss == "quantile":
             check_quantiles(self.quantiles)
             if self.device != "cpu":
                 raise ValueError("loss='quantile' trains on the CPU only; use device='cpu'")
-        if self.bidirectional and self.device != "cpu":
-            raise ValueError("bidirectional=True trains on the CPU only; use device='cpu'")
-        if self.residual and self.device != "cpu":
-            raise ValueError("residual=True trains on the CPU only; use device='cpu'")
-        if self.residual and self.bidirectional:
-            raise ValueError("residual=True is not supported with bidirectional=True")
-        if self.head != "last" and self.device != "cpu":
-            raise ValueError(f"head={self.head!r} trains on the CPU only; use device='cpu'")
-        if self.decoder:
-            if self.device != "cpu":
-                raise ValueError("decoder=True trains on the CPU only; use device='cpu'")
-            if self.bidirectional:
-                raise ValueError("decoder=True is not supported with bidirectional=True")
-            if self.loss == "quantile":
+            if self.decoder:
                 raise ValueError("decoder=True is not supported with loss='quantile'")
-            if self.head != "last":
-                raise ValueError(f"decoder=True is not supported with head={self.head!r}")
-        if np.ndim(self.hidden_size) and self.num_layers not in (1, len(self.hidden_size)):
-            raise ValueError(f"num_layers={self.num_layers} contradicts "
-                             f"hidden_size={tuple(self.hidden_size)}")
 
     def _validate_X(self, X, y=None, reset=True):
         dtype = np.dtype(self.dtype)
@@ -658,17 +294,18 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         if y is not None and y.shape[1] != self.n_outputs_:
             raise ValueError(f"y has {y.shape[1]} output(s), the fitted model {self.n_outputs_}")
         n_heads = self.params_["head.bias"].shape[0]
-        if n_heads != self._n_heads():
+        if n_heads != self._head_size(self.n_outputs_):
             raise ValueError(f"the fitted network has {n_heads} outputs, which loss="
                              f"{self.loss!r} with quantiles={self.quantiles!r} does not "
                              "match: fit without warm_start after changing them")
 
-    def _n_heads(self):
-        """The network's outputs: one per target and quantile (per step with the sequence
-        head, whose targets are its steps); a decoder's one per step."""
+    def _head_size(self, n_outputs):
+        """The network's outputs for ``n_outputs`` targets: one per target and quantile
+        (per step with the sequence head, whose targets are its steps); a decoder's one
+        per step."""
         if self.decoder:
             return 1
-        per_step = 1 if self.head == "sequence" else self.n_outputs_
+        per_step = 1 if self.head == "sequence" else n_outputs
         return per_step * len(self._levels() or (None,))
 
     def _check_sequence_targets(self, X, y):
@@ -695,9 +332,9 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         first warns :class:`MaxIterReachedWarning` (a ``ConvergenceWarning``).
         A NaN/inf loss or gradient stops training with
         :class:`TrainingDivergedWarning` and keeps the last finite weights (the
-        best ones with early stopping). Ctrl-C stops training
-        cleanly with the best weights so far, warns ``RuntimeWarning`` and
-        sets ``interrupted_``.
+        best ones with early stopping). A fit that raises, Ctrl-C
+        (KeyboardInterrupt) included, leaves the estimator exactly as it was
+        before the call (unfitted after a first fit) and re-raises.
 
         Parameters
         ----------
@@ -741,12 +378,23 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         return self._fit(X, y, sample_weight, incremental=True, X_future=X_future)
 
     def _fit(self, X, y, sample_weight, incremental, X_future=None):
-        """Validate, (re)initialise if needed, train, and keep the training state.
+        """Validate, (re)initialise if needed, train, and keep the training state; all or
+        nothing: on any exception (KeyboardInterrupt too) the attributes are put back as
+        they were and the exception goes on.
 
         ``fit`` trains ``max_iter`` epochs from new weights (the current ones
         with ``warm_start``) and a new optimizer; ``partial_fit``
         (``incremental``) one epoch from the current weights and optimizer.
         """
+        before = dict(vars(self))  # training works on copies: these objects stay intact
+        try:
+            return self._train(X, y, sample_weight, incremental, X_future)
+        except BaseException:
+            vars(self).clear()
+            vars(self).update(before)
+            raise
+
+    def _train(self, X, y, sample_weight, incremental, X_future):
         self._validate_params()
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target "
@@ -777,18 +425,18 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         X, y = self._scale_inputs(X), self._scale_targets(y)
         inputs = None if X_future is None else {"X_future": self._scale_future(X_future)}
         config = TrainingConfig.from_params(
-            self._cell, self.get_params(deep=False), cell_options=self._cell_options(),
+            self.network_spec_, self.get_params(deep=False),
             resolved={"alpha": self.alpha_, "max_iter": self.max_iter_,
                       "batch_size": self.batch_size_},
             name=type(self).__name__)
-        state = TrainingState(**{field: getattr(self, attribute)  # optimizer: not in files
-                                 for field, attribute in _STATE_ATTRIBUTES.items()
-                                 if hasattr(self, attribute)})
-        try:
-            train(config, state, X, y, 1 if incremental else self.max_iter_,
-                  incremental=incremental, sample_weight=sample_weight, inputs=inputs)
-        finally:  # also on an error: the attributes describe the weights reached
-            self._set_state(state)
+        # A copy (weights, curves, optimizer, generator), so that an interrupted
+        # training leaves the attributes intact. The optimizer is not in saved files.
+        state = copy.deepcopy(TrainingState(**{
+            field: getattr(self, attribute) for field, attribute in _STATE_ATTRIBUTES.items()
+            if hasattr(self, attribute)}))
+        train(config, state, X, y, 1 if incremental else self.max_iter_,
+              incremental=incremental, sample_weight=sample_weight, inputs=inputs)
+        self._set_state(state)
         return self
 
     def _resolve_auto(self, n_samples, keep):
@@ -825,12 +473,9 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
                                 else np.repeat(sample_weight, X_future.shape[1]))
                     self.future_mean_, self.future_scale_ = mean_and_scale(
                         X_future.reshape(-1, X_future.shape[2]), per_step)
-        options = self._init_options()
-        if self.decoder:
-            options.update(decoder=True, future_size=self.n_future_)
-        params = F.init_params(self._cell, X.shape[2], self.hidden_size, self.num_layers,
-                               self._n_heads(), random_state=rng, dtype=np.dtype(self.dtype),
-                               **options)
+        spec = self._architecture(X.shape[2], self.n_outputs_, self.n_future_)
+        params = F.init_params(spec, random_state=rng,
+                               forget_bias=self.get_params(deep=False).get("forget_bias", 1.0))
         self._set_state(TrainingState.start(params, rng, early_stopping=self.early_stopping))
 
     def _share_target_scale(self, y, sample_weight):
@@ -888,8 +533,23 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         """The network's training targets for a validated 2-D float64 ``y``."""
         return y if self.target_mean_ is None else (y - self.target_mean_) / self.target_scale_
 
-    def _network_input(self, X, y=None):
-        """``X`` (and ``y``) as the fitted network sees them: validated, laid out, scaled."""
+    def network_input(self, X, y=None):
+        """``X`` (and ``y``) as the fitted network sees them: validated, laid out, scaled.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_columns) or (n_samples, n_timesteps, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), optional
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_timesteps, n_features), or a tuple with y too
+            X in the model's dtype, oldest step first, standardised with
+            ``feature_mean_`` and ``feature_scale_`` (y, as float64 (n_samples,
+            n_outputs), with the target's): what ``gatedts.functional`` takes
+            with ``network_spec_`` and ``params_``.
+        """
+        check_is_fitted(self, "params_")
         if y is None:
             return self._scale_inputs(self._validate_X(X, reset=False))
         X, y = self._validate_X(X, y, reset=False)
@@ -972,8 +632,9 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         if self.head != "attention":
             raise ValueError(f"attention_weights needs head='attention', not {self.head!r}")
         X = self._scale_inputs(self._validate_X(X, reset=False))
-        out = [F.forward(self._cell, self.params_, X[i : i + 1024], check_input=False,
-                         return_attention=True, **self._cell_options()).attention
+        spec = self.network_spec_
+        out = [F.forward(spec, self.params_, X[i : i + 1024], check_input=False,
+                         return_attention=True).attention
                for i in range(0, len(X), 1024)]
         return np.concatenate(out).astype(np.float64)
 
@@ -986,8 +647,8 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         X_future = self._validate_future(X_future, len(X), self.n_outputs_)
         self._check_future(X_future)
         inputs = None if X_future is None else {"X_future": self._scale_future(X_future)}
-        outputs = predict(self._cell, self.params_, self._scale_inputs(X), self._cell_options(),
-                          inputs)
+        outputs = predict(self.network_spec_, self.params_, self._scale_inputs(X), inputs,
+                          horizon=self.n_outputs_)
         if self.target_mean_ is None:
             return outputs
         scale, mean = self.target_scale_, self.target_mean_
@@ -1008,7 +669,7 @@ def _store_shared(estimator, arguments):
 
 
 class GRURegressor(_RecurrentRegressor):
-    __doc__ = _docstring(
+    __doc__ = docstring(
         "Gated recurrent unit network regressor (Cho et al. 2014).", """\
     reset_after : bool, default True
         Apply the reset gate after the recurrent matrix product (PyTorch,
@@ -1032,12 +693,9 @@ class GRURegressor(_RecurrentRegressor):
         self.reset_after = reset_after
         _store_shared(self, locals())
 
-    def _cell_options(self):
-        return {**super()._cell_options(), "reset_after": bool(self.reset_after)}
-
 
 class LSTMRegressor(_RecurrentRegressor):
-    __doc__ = _docstring(
+    __doc__ = docstring(
         "Long short-term memory network regressor (Hochreiter & Schmidhuber 1997).", """\
     peephole : bool, default False
         Add diagonal peephole connections from the cell state to the input,
@@ -1072,13 +730,9 @@ class LSTMRegressor(_RecurrentRegressor):
         self.forget_bias = forget_bias
         _store_shared(self, locals())
 
-    def _init_options(self):
-        return {**super()._init_options(), "peephole": bool(self.peephole),
-                "forget_bias": self.forget_bias}
-
 
 class RNNRegressor(_RecurrentRegressor):
-    __doc__ = _docstring("Elman tanh recurrent network regressor: the ungated baseline.")
+    __doc__ = docstring("Elman tanh recurrent network regressor: the ungated baseline.")
 
     _cell = "rnn"
 

@@ -41,7 +41,8 @@ from ._version import __version__
 from .estimators import ESTIMATORS
 from .forecasting import Forecaster
 from .nn.cells import CELLS
-from .nn.params import ModelSpec, model_spec
+from .nn.params import network_spec
+from .nn.spec import NetworkSpec
 from .persistence import write_atomically
 from .training import point_prediction
 
@@ -61,10 +62,8 @@ _LAG_ORDERS = ("oldest_first", "newest_first")
 class _Network:
     """What a prediction runs through, as plain arrays: the one input of both exports."""
 
-    cell: str
     params: dict
-    spec: ModelSpec
-    reset_after: bool
+    spec: NetworkSpec
     reverse_time: bool
     feature_mean: np.ndarray | None = None
     feature_scale: np.ndarray | None = None
@@ -80,17 +79,17 @@ def _network(model, member, reset_after):
         raise ValueError("member picks one network of a Forecaster's ensemble; "
                          f"got member={member!r} with a {type(model).__name__}")
     if isinstance(model, Mapping):
-        return _one_direction(_from_params(model, reset_after), False)
+        return _one_direction(_from_params(model, reset_after))
     if not isinstance(model, tuple(ESTIMATORS.values())):
         raise TypeError("expected a fitted GRURegressor, LSTMRegressor, RNNRegressor or "
                         f"Forecaster of one, or a params dict; got {type(model).__name__}")
     if reset_after is not None:
         raise ValueError("reset_after is only for a params dict; an estimator's own "
                          "reset_after is used")
-    return _one_direction(_from_estimator(model), model.residual, getattr(model, "head", "last"))
+    return _one_direction(_from_estimator(model))
 
 
-def _one_direction(network, residual, head="last"):
+def _one_direction(network):
     """``network``, unless it is bidirectional, residual, has a head other than the
     last-state one or a decoder (no export of any of these yet).
 
@@ -103,11 +102,11 @@ def _one_direction(network, residual, head="last"):
         raise ValueError("a bidirectional network has no ONNX or torch export yet; its params "
                          "dict loads into torch.nn.GRU/LSTM/RNN(bidirectional=True, "
                          "batch_first=True) with a dict copy (the head reads h_n)")
-    if residual or network.spec.residual_projections:
+    if network.spec.residual:
         raise ValueError("a residual network (residual=True) has no ONNX or torch export yet")
-    if head != "last" or network.spec.attention:
-        raise ValueError(f"a network with head={'attention' if network.spec.attention else head!r}"
-                         " has no ONNX or torch export yet (only head='last' exports)")
+    if network.spec.head != "last":
+        raise ValueError(f"a network with head={network.spec.head!r} has no ONNX or torch "
+                         "export yet (only head='last' exports)")
     if network.spec.decoder:
         raise ValueError("an encoder-decoder network (decoder=True, 'decoder.*' keys) has no "
                          "ONNX or torch export yet: its graph loops over the forecast steps")
@@ -149,8 +148,8 @@ def _from_params(params, reset_after):
     if reset_after is not None and cell != "gru":
         raise ValueError(f"reset_after is a GRU option; these params are a {cell.upper()}'s")
     params = dict(params)
-    return _Network(cell, params, model_spec(cell, params),
-                    True if reset_after is None else bool(reset_after), reverse_time=False)
+    spec = network_spec(cell, params, reset_after=True if reset_after is None else reset_after)
+    return _Network(params, spec, reverse_time=False)
 
 
 def _from_estimator(model):
@@ -169,9 +168,8 @@ def _from_estimator(model):
     params["head.bias"] = point_prediction(params["head.bias"][None], levels)[0]
     scaling = {name: getattr(model, f"{name}_", None)
                for name in ("feature_mean", "feature_scale", "target_mean", "target_scale")}
-    cell = next(name for name, cls in ESTIMATORS.items() if isinstance(model, cls))
-    return _Network(cell, params, model_spec(cell, params), bool(options.get("reset_after", True)),
-                    lag_order == "newest_first",
+    spec = model.network_spec_.replace(output_size=params["head.bias"].shape[0])
+    return _Network(params, spec, lag_order == "newest_first",
                     **{k: None if v is None else np.asarray(v, dtype=np.float64)
                        for k, v in scaling.items()})
 
@@ -273,7 +271,7 @@ def _onnx_gates(cell, value, H):
 
 
 def _onnx_model(onnx, network):
-    spec, params, cell = network.spec, network.params, network.cell
+    spec, params, cell = network.spec, network.params, network.spec.cell
     g = _GraphBuilder(onnx)
     x = "X"
     if network.feature_mean is not None:
@@ -293,7 +291,7 @@ def _onnx_model(onnx, network):
                   g.constant(f"B_l{k}", np.concatenate([Wb, Rb], axis=1))]
         attributes = {"hidden_size": H}
         if cell == "gru":
-            attributes["linear_before_reset"] = int(network.reset_after)
+            attributes["linear_before_reset"] = int(spec.reset_after)
         if spec.peephole:  # inputs 4 to 6 (sequence_lens, initial_h, initial_c) left out
             peep = params[f"weight_peephole_l{k}"][list(_ONNX_PEEPHOLES)].reshape(1, -1)
             inputs += ["", "", "", g.constant(f"P_l{k}", peep)]
@@ -437,14 +435,14 @@ def _torch_classes():
             params = {key: np.ascontiguousarray(value) for key, value in network.params.items()}
             layers = {key: value for key, value in params.items() if not key.startswith("head.")}
             standard = (len(set(spec.hidden_sizes)) == 1 and not spec.peephole
-                        and (network.cell != "gru" or network.reset_after))
+                        and (spec.cell != "gru" or spec.reset_after))
             if standard:
-                module = getattr(nn, network.cell.upper())  # nn.GRU, nn.LSTM, nn.RNN
+                module = getattr(nn, spec.cell.upper())  # nn.GRU, nn.LSTM, nn.RNN
                 self.rnn = module(spec.input_size, spec.hidden_sizes[0], spec.num_layers,
                                   batch_first=True, dtype=dtype)
                 self.rnn.load_state_dict({k: torch.from_numpy(v) for k, v in layers.items()})
             else:
-                self.rnn = TorchRecurrent(network.cell, layers, network.reset_after)
+                self.rnn = TorchRecurrent(spec.cell, layers, spec.reset_after)
             self.head = nn.Linear(spec.hidden_sizes[-1], spec.output_size, dtype=dtype)
             self.head.load_state_dict({"weight": torch.from_numpy(params["head.weight"]),
                                        "bias": torch.from_numpy(params["head.bias"])})

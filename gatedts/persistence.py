@@ -73,8 +73,14 @@ def _after_load_recurrent(estimator):
         estimator.scaling = None
         estimator.feature_mean_ = estimator.feature_scale_ = None
         estimator.target_mean_ = estimator.target_scale_ = None
-    if hasattr(estimator, "params_") and not hasattr(estimator, "interrupted_"):
-        estimator.interrupted_ = False  # saved before the estimators recorded it
+
+
+def _estimator_v2(state, params):
+    """The declared attributes of an estimator saved by gatedts 0.1 or 0.2 (format 1, 2)."""
+    # interrupted_ recorded a Ctrl-C that kept a half-trained network; fits are now
+    # atomic, so a saved estimator always finished its fit.
+    state.pop("interrupted_", None)
+    return state
 
 
 def _after_load_forecaster(forecaster):
@@ -128,10 +134,10 @@ _FITTED_COLUMNS = ("n_features_in_", "feature_names_in_")
 _ESTIMATOR = (
     ("_no_improvement", "_rng", "alpha_", "batch_size_", "max_iter_", "best_loss_",
      "best_validation_score_", "feature_names_in_", "feature_mean_",
-     "feature_scale_", "future_mean_", "future_scale_", "grad_norm_curve_", "interrupted_",
+     "feature_scale_", "future_mean_", "future_scale_", "grad_norm_curve_",
      "learning_rate_curve_", "loss_curve_", "n_features_in_", "n_future_", "n_iter_",
      "n_outputs_", "params_", "t_", "target_mean_", "target_scale_", "validation_scores_"),
-    None, _after_load_recurrent)
+    _estimator_v2, _after_load_recurrent)
 _PREPROCESSING = "gatedts.forecasting.preprocessing"
 _REGISTRY = {
     **{f"{n}Regressor": ("gatedts.estimators", *_ESTIMATOR) for n in ("GRU", "LSTM", "RNN")},

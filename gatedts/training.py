@@ -3,11 +3,13 @@
 :func:`train` runs mini-batch epochs over ``functional.loss_and_grad`` (or the
 GPU runner of ``gatedts.nn.cuda``), clips the global gradient norm, steps the
 optimizer and the learning-rate schedule, stops early, and turns divergence
-and Ctrl-C into a clean stop on finite weights. It reads its settings from a
-frozen :class:`TrainingConfig` and updates a :class:`TrainingState` (weights,
+into a clean stop on finite weights. It reads its settings from a frozen
+:class:`TrainingConfig` and updates a :class:`TrainingState` (weights,
 optimizer, curves, counters); the estimator builds the first from its
-parameters and keeps the second as its fitted attributes (``loss_curve_``,
-``n_iter_``, ...). Nothing here reads or writes an estimator.
+parameters and the second from a copy of its fitted attributes
+(``loss_curve_``, ``n_iter_``, ...), which it replaces only when
+:func:`train` returns: an exception (Ctrl-C included) leaves the estimator as
+it was. Nothing here reads or writes an estimator.
 
 :func:`on_epoch` hooks a function into every epoch trained inside a ``with``
 block, however deep the fits sit (a Forecaster's members, its calibration
@@ -21,7 +23,6 @@ import time
 import warnings
 from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
-from types import MappingProxyType
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -29,6 +30,7 @@ from sklearn.metrics import r2_score
 
 from .nn import functional as F
 from .nn.optim import clip_grad_norm, make_optimizer, make_schedule
+from .nn.spec import NetworkSpec
 from .nn.threads import single_threaded_blas
 
 __all__ = ["AUTO_PRIOR", "AUTO_SAMPLE_PASSES", "MaxIterReachedWarning", "TrainingConfig",
@@ -118,8 +120,8 @@ def on_epoch(callback):
         (``max_iter`` for ``fit``, 1 for ``partial_fit``; it may stop
         earlier), ``loss`` is the epoch's mean training loss (the last
         value of ``loss_curve_``). An ``epoch`` of 1 starts a new fit. An
-        exception raised by ``callback`` ends the fit like any other error
-        (KeyboardInterrupt: like Ctrl-C).
+        exception raised by ``callback`` (KeyboardInterrupt too) ends the fit
+        like any other error: the estimator is left as it was before the fit.
 
     Notes
     -----
@@ -155,13 +157,13 @@ class TrainingConfig:
     The fields named like an estimator parameter have its meaning (see
     :class:`gatedts.GRURegressor`), with ``alpha``, ``max_iter`` and
     ``batch_size`` resolved to numbers (:func:`auto_settings`); build one with
-    :meth:`from_params`. ``cell_options`` are the cell's keyword options of
-    the functional API (``reset_after``), ``warn_at_max_iter`` whether
-    reaching ``max_iter`` warns :class:`MaxIterReachedWarning` (not for a budget
-    chosen by "auto"), ``name`` names the model in warnings.
+    :meth:`from_params`. ``spec`` is the network that trains,
+    ``warn_at_max_iter`` whether reaching ``max_iter`` warns
+    :class:`MaxIterReachedWarning` (not for a budget chosen by "auto"),
+    ``name`` names the model in warnings.
     """
 
-    cell: str
+    spec: NetworkSpec
     loss: str
     quantiles: tuple
     dropout: float
@@ -185,27 +187,25 @@ class TrainingConfig:
     n_iter_no_change: int
     device: str
     verbose: int
-    cell_options: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     warn_at_max_iter: bool = True
     name: str = "model"
 
     @classmethod
-    def from_params(cls, cell, params, *, cell_options=None, resolved=None, name="model"):
-        """The config of ``cell`` from an estimator's ``get_params()``; other keys are ignored.
+    def from_params(cls, spec, params, *, resolved=None, name="model"):
+        """The config of the network ``spec`` from an estimator's ``get_params()``; other
+        keys are ignored.
 
         ``resolved`` maps the parameters set to "auto" to their numbers
         (:func:`auto_settings`).
         """
-        own = {f.name for f in fields(cls)} - {"cell", "cell_options", "warn_at_max_iter",
-                                               "name"}
+        own = {f.name for f in fields(cls)} - {"spec", "warn_at_max_iter", "name"}
         values = {**params, **(resolved or {})}
         unresolved = sorted(key for key in ("alpha", "max_iter", "batch_size")
                             if isinstance(values.get(key), str))
         if unresolved:
             raise ValueError(f"{', '.join(unresolved)} of 'auto' must be resolved (pass "
                              "resolved=auto_settings(n_samples))")
-        return cls(cell=cell, cell_options=MappingProxyType(dict(cell_options or {})),
-                   warn_at_max_iter=params["max_iter"] != "auto", name=name,
+        return cls(spec=spec, warn_at_max_iter=params["max_iter"] != "auto", name=name,
                    **{key: values[key] for key in own})
 
 
@@ -217,8 +217,7 @@ class TrainingState:
     restores other weights), the random generator, the optimizer and the
     schedule (None: :func:`train` builds fresh ones), the per-epoch curves,
     the best loss (or validation R² with early stopping), epochs run
-    (``n_iter``), samples seen (``t``), epochs since the last improvement, and
-    whether Ctrl-C stopped the last :func:`train` call (``interrupted``).
+    (``n_iter``), samples seen (``t``) and epochs since the last improvement.
     """
 
     params: dict
@@ -232,7 +231,6 @@ class TrainingState:
     n_iter: int = 0
     t: int = 0
     no_improvement: int = 0
-    interrupted: bool = False
     optimizer: object = None
     schedule: object = None
 
@@ -244,15 +242,18 @@ class TrainingState:
         return cls(params, rng, best_loss=math.inf)
 
 
-def predict(cell, params, X, options, inputs=None):
-    """The network's predictions on (n, T, F) ``X`` as float64 (n, outputs), in bounded chunks.
+def predict(spec, params, X, inputs=None, *, horizon=None):
+    """The predictions of the network ``spec`` on (n, T, F) ``X`` as float64 (n, outputs),
+    in bounded chunks.
 
     A sequence head's (n, T, O) come out as (n, T·O) (its targets are its steps), a
     decoder's (n, horizon, targets) as (n, horizon · targets). ``inputs``: more
-    per-sample arrays for the network (a decoder's ``X_future``), sliced with ``X``.
+    per-sample arrays for the network (a decoder's ``X_future``), sliced with ``X``;
+    ``horizon``: a decoder's steps.
     """
     inputs = inputs or {}
-    out = [F.predict(cell, params, X[i : i + PREDICT_CHUNK], check_input=False, **options,
+    steps = {"horizon": horizon} if spec.decoder else {}
+    out = [F.predict(spec, params, X[i : i + PREDICT_CHUNK], check_input=False, **steps,
                      **{key: a[i : i + PREDICT_CHUNK] for key, a in inputs.items()})
            for i in range(0, len(X), PREDICT_CHUNK)]
     return np.concatenate(out).astype(np.float64).reshape(len(X), -1)
@@ -339,9 +340,6 @@ def train(config, state, X, y, n_epochs, *, incremental=False, sample_weight=Non
     TrainingDivergedWarning
         A NaN/inf loss, gradient or weight: training stops on the last finite
         weights (the best ones with early stopping) and drops the optimizer.
-    RuntimeWarning
-        Ctrl-C: training stops on the best weights so far and
-        ``state.interrupted`` is set (until the next call).
 
     MaxIterReachedWarning
         ``fit`` ran ``n_epochs`` epochs without meeting the stopping rule
@@ -369,22 +367,21 @@ def train(config, state, X, y, n_epochs, *, incremental=False, sample_weight=Non
             weight_decay=config.alpha)
         state.schedule = make_schedule(config.learning_rate, config.learning_rate_init,
                                        max_iter=config.max_iter, power_t=config.power_t)
-    options = {"loss": config.loss, "check_input": False, **config.cell_options}
+    options = {"loss": config.loss, "check_input": False}
     if config.loss == "quantile":
         options["quantiles"] = config.quantiles
     runner = None  # the GPU path keeps the parameters on the device
     if config.device != "cpu":
         from .nn.cuda.functional import training_runner
-        runner = training_runner(config.device, config.cell, state.params, X_train, y_train,
-                                 state.optimizer, config.clip_norm, **options)
+        runner = training_runner(config.device, config.spec, state.params, X_train, y_train,
+                                 state.optimizer, config.clip_norm, loss=config.loss)
     last_good = best = _copy(state.params)
     converged = False
-    state.interrupted = False
     callbacks = _EPOCH_CALLBACKS.get()
     # BLAS stays single-threaded for the whole loop, not only inside each
     # loss_and_grad: any multi-threaded BLAS call in between (a norm, a
     # score) leaves OpenBLAS threads spinning against the kernels' threads.
-    # The warnings use stacklevel 4: train <- _fit <- fit/partial_fit <- caller.
+    # The warnings use stacklevel 5: train <- _train <- _fit <- fit/partial_fit <- caller.
     with single_threaded_blas():
         try:
             for epoch in range(1, n_epochs + 1):
@@ -399,7 +396,7 @@ def train(config, state, X, y, n_epochs, *, incremental=False, sample_weight=Non
                     else:
                         with np.errstate(over="ignore", invalid="ignore"):  # checked below
                             loss, grads = F.loss_and_grad(
-                                config.cell, state.params, X_train[idx], y_train[idx],
+                                config.spec, state.params, X_train[idx], y_train[idx],
                                 sample_weight=None if w_train is None else w_train[idx],
                                 dropout=config.dropout, random_state=state.rng, **options,
                                 **{key: a[idx] for key, a in in_train.items()})
@@ -429,28 +426,22 @@ def train(config, state, X, y, n_epochs, *, incremental=False, sample_weight=Non
                 if not incremental and state.no_improvement > config.n_iter_no_change:
                     converged = True
                     break
-        except (_Diverged, KeyboardInterrupt) as stop:
+        except _Diverged as stop:
             # Early stopping keeps the best weights, else the last finite ones; the
             # optimizer (whose moments may be inf) starts afresh next time.
             state.params = _copy(best if config.early_stopping else last_good)
             state.optimizer = None
-            if isinstance(stop, KeyboardInterrupt):
-                state.interrupted = True
-                warnings.warn(f"{config.name}: training interrupted after {state.n_iter} "
-                              "epoch(s); kept the best weights so far.", RuntimeWarning,
-                              stacklevel=4)
-            else:
-                warnings.warn(f"{config.name}: training diverged in epoch {state.n_iter + 1} "
-                              f"({stop}); stopped and kept the last finite weights. Lower "
-                              "learning_rate_init or set clip_norm.", TrainingDivergedWarning,
-                              stacklevel=4)
+            warnings.warn(f"{config.name}: training diverged in epoch {state.n_iter + 1} "
+                          f"({stop}); stopped and kept the last finite weights. Lower "
+                          "learning_rate_init or set clip_norm.", TrainingDivergedWarning,
+                          stacklevel=5)
             return state
     if config.early_stopping and not incremental:
         state.params = _copy(best)
     if not converged and not incremental and config.warn_at_max_iter:
         warnings.warn(f"{config.name}: maximum iterations ({config.max_iter}) reached and "
                       "the optimization hasn't converged yet.", MaxIterReachedWarning,
-                      stacklevel=4)
+                      stacklevel=5)
     return state
 
 
@@ -468,7 +459,8 @@ def _update_best(config, state, X_val, y_val, w_val, in_val):
         state.best_loss = min(state.best_loss, current)
         monitored = current
     else:
-        pred = predict(config.cell, state.params, X_val, config.cell_options, in_val)
+        horizon = y_val.shape[1] // config.spec.output_size  # a decoder's steps
+        pred = predict(config.spec, state.params, X_val, in_val, horizon=horizon)
         quantiles = config.quantiles if config.loss == "quantile" else None
         score = r2_score(y_val, point_prediction(pred, quantiles), sample_weight=w_val)
         state.validation_scores.append(score)

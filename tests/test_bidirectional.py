@@ -183,7 +183,7 @@ def test_estimator_refuses_bad_values_and_cuda():
     X, y = np.zeros((10, 4)), np.zeros(10)
     with pytest.raises(ValueError, match="bidirectional must be a bool"):
         GRURegressor(bidirectional="yes").fit(X, y)
-    with pytest.raises(ValueError, match="bidirectional=True trains on the CPU only"):
+    with pytest.raises(ValueError, match="bidirectional layers run on the CPU only"):
         LSTMRegressor(bidirectional=True, device="cuda").fit(X, y)
 
 

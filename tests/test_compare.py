@@ -176,7 +176,7 @@ def test_sized_network_inside_a_forecaster(airline):
     copy = clone(model)
     assert copy.record is model.record  # shared, so fits inside backtests are seen
     f = Forecaster(model, horizon=6, random_state=0).fit(airline.iloc[:-6])
-    assert len(fits) == 1 and fits[0].n_iter_ == 2 and fits[0].interrupted_ is False
+    assert len(fits) == 1 and fits[0].n_iter_ == 2
     net = network(f)
     assert net.hidden_size == 3 and net.alpha_ == pytest.approx(4 / f.n_windows_)
     assert fits[0].n_parameters_ == n_parameters("lstm", 1, 3, 6)

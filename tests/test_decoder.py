@@ -69,13 +69,13 @@ def test_layout():
     assert params["head.weight"].shape == (2, 2)
     spec = F.model_spec("lstm", params)
     assert spec.decoder and spec.future_size == 1 and spec.output_size == 2
-    assert F.model_spec("lstm", F.init_params("lstm", 3, 4)).future_size is None
+    assert not F.model_spec("lstm", F.init_params("lstm", 3, 4)).decoder
     # The decoder is drawn last: every other weight is the plain network's.
     plain = F.init_params("gru", 2, 3, num_layers=2, random_state=1)
     same = F.init_params("gru", 2, 3, num_layers=2, random_state=1, decoder=True)
     for key in plain:
         np.testing.assert_array_equal(plain[key], same[key])
-    assert F.model_spec("gru", same).future_size == 0
+    assert F.model_spec("gru", same).decoder and F.model_spec("gru", same).future_size == 0
 
 
 @pytest.mark.parametrize("n_future", FUTURE, ids=FUTURE_IDS)
@@ -374,10 +374,10 @@ def test_refused_combinations_and_bad_params():
     with_attention.update({k: v for k, v in F.init_params("gru", 2, 3, decoder=True,
                                                            dtype=np.float64).items()
                            if k.startswith("decoder.")})
-    with pytest.raises(ValueError, match="head='attention' is not supported with decoder=True"):
+    with pytest.raises(ValueError, match="decoder=True is not supported with head='attention'"):
         F.predict("gru", with_attention, X, horizon=2)
     plain_decoder = F.init_params("gru", 2, 3, decoder=True, dtype=np.float64)
-    with pytest.raises(ValueError, match="head='sequence' is not supported with decoder=True"):
+    with pytest.raises(ValueError, match="decoder=True is not supported with head='sequence'"):
         F.loss_and_grad("gru", plain_decoder, X, np.zeros((2, 2)), head="sequence")
     both = F.init_params("gru", 2, 3, bidirectional=True, dtype=np.float64)
     both.update({k: v for k, v in F.init_params("gru", 2, 3, decoder=True,
@@ -493,7 +493,7 @@ def test_estimator_known_future_covariates(tmp_path):
 
 @pytest.mark.parametrize(("options", "message"), [
     ({"decoder": "yes"}, "decoder must be a bool"),
-    ({"decoder": True, "device": "cuda"}, "decoder=True trains on the CPU only"),
+    ({"decoder": True, "device": "cuda"}, "encoder-decoder networks .* run on the CPU only"),
     ({"decoder": True, "bidirectional": True}, "decoder=True is not supported with bidirec"),
     ({"decoder": True, "loss": "quantile"}, "decoder=True is not supported with loss='quant"),
     ({"decoder": True, "head": "attention"}, "decoder=True is not supported with head='atten"),

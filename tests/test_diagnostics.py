@@ -40,10 +40,10 @@ def test_gate_traces_shapes_ranges_and_equations(cls):
             elif name != "c":
                 assert np.all(np.abs(values) < 1), name
     top = traces[-1]
-    X_model = model._network_input(X).astype(np.float64)  # what the network sees: scaled X
+    X_model = model.network_input(X).astype(np.float64)  # what the network sees: scaled X
     assert not np.allclose(X_model, X, atol=0.01)
-    seq = F.forward(model._cell, {k: v.astype(float) for k, v in model.params_.items()},
-                    X_model, **model._cell_options()).sequence
+    seq = F.forward(model.network_spec_.replace(dtype=np.dtype(np.float64)),
+                    {k: v.astype(float) for k, v in model.params_.items()}, X_model).sequence
     np.testing.assert_allclose(top["h"], seq, rtol=1e-12)
     h_prev = np.concatenate([np.zeros_like(top["h"][:, :1]), top["h"][:, :-1]], axis=1)
     if cls is GRURegressor:
@@ -68,18 +68,18 @@ def test_gate_traces_frame_for_one_sequence():
 
 def _fd_reach(model, X, y, eps=1e-6):
     """dLoss/dh_t of the top layer by central differences: run to t, nudge h_t, run on."""
-    cell, options = model._cell, model._cell_options()
+    spec = model.network_spec_.replace(dtype=np.dtype(np.float64))
     params = {k: v.astype(float) for k, v in model.params_.items()}
     y = y.reshape(len(y), -1)
 
     def loss_with(t, b, unit, delta):
-        first = F.forward(cell, params, X[:, : t + 1], **options)
+        first = F.forward(spec, params, X[:, : t + 1])
         h = [s.copy() for s in first.h_n]
         h[-1][b, unit] += delta
         if t + 1 == X.shape[1]:
             pred = h[-1] @ params["head.weight"].T + params["head.bias"]
         else:
-            pred = F.predict(cell, params, X[:, t + 1 :], h0=h, c0=first.c_n, **options)
+            pred = F.predict(spec, params, X[:, t + 1 :], h0=h, c0=first.c_n)
         return F.loss_value(pred, y, model.loss)[0]
 
     T, B, H = X.shape[1], X.shape[0], params["head.weight"].shape[1]
@@ -101,7 +101,7 @@ def test_gradient_reach_equals_finite_differences(cls, hidden):
     assert reach["steps_to_end"].tolist() == [6, 5, 4, 3, 2, 1, 0]
     # The training loss: on the standardised X and y the network is trained on.
     np.testing.assert_allclose(reach.iloc[:, -1].to_numpy(),
-                               _fd_reach(model, *model._network_input(X, y)), rtol=1e-6)
+                               _fd_reach(model, *model.network_input(X, y)), rtol=1e-6)
 
 
 def test_rnn_gradient_vanishes_faster_than_lstm_on_long_windows():

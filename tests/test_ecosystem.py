@@ -86,7 +86,7 @@ def test_the_readme_settings_read_each_frameworks_rows_as_sequences(framework):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit(X, y)
-    np.testing.assert_array_equal(model._network_input(X), expected)  # what the network sees
+    np.testing.assert_array_equal(model.network_input(X), expected)  # what the network sees
 
 
 def _own_forecast(regressor):

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from helpers import LAYOUT_PRESETS, ctrl_c_at_step
 from sklearn.base import clone
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -22,8 +22,10 @@ from sklearn.utils.estimator_checks import (
 )
 
 from gatedts import GRURegressor, LSTMRegressor, RNNRegressor
+from gatedts import _constraints as C
 from gatedts import estimators as E
 from gatedts import training as T
+from gatedts.nn.spec import NetworkSpec
 
 ESTIMATORS = [GRURegressor, LSTMRegressor, RNNRegressor]
 
@@ -256,19 +258,90 @@ def test_divergence_keeps_finite_weights():
     assert np.isfinite(model.predict(X)).all()
 
 
-def test_keyboard_interrupt_keeps_a_usable_model(monkeypatch):
+def _snapshot(model):
+    """Every attribute of ``model``, arrays and the params dict copied."""
+    copied = {}
+    for name, value in vars(model).items():
+        if isinstance(value, dict):
+            value = {k: np.copy(v) if isinstance(v, np.ndarray) else v for k, v in value.items()}
+        copied[name] = (np.copy(value) if isinstance(value, np.ndarray)
+                        else list(value) if isinstance(value, list) else value)
+    return copied
+
+
+def _assert_unchanged(model, before):
+    assert set(vars(model)) == set(before)
+    for name, value in before.items():
+        now = getattr(model, name)
+        if isinstance(value, dict) and name == "params_":
+            assert set(now) == set(value)
+            for key in value:
+                np.testing.assert_array_equal(now[key], value[key])
+        elif isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(now, value)
+        elif name not in ("_rng", "_optimizer", "_schedule"):
+            assert now == value, name
+
+
+def test_an_interrupted_first_fit_leaves_the_estimator_unfitted(monkeypatch):
     X, y = _xy()
     ctrl_c_at_step(monkeypatch, 10)  # 2 batches an epoch: in the 5th
     model = GRURegressor(hidden_size=4, max_iter=100, random_state=0)
-    with pytest.warns(RuntimeWarning, match="interrupted after 4 epoch"):
+    with pytest.raises(KeyboardInterrupt), warnings.catch_warnings():
+        warnings.simplefilter("error")  # no graceful stop, no warning: the interrupt goes on
         model.fit(X, y)
-    assert model.n_iter_ == 4 and model.interrupted_ is True
-    assert np.isfinite(model.predict(X)).all()
-    with pytest.warns(ConvergenceWarning):
-        model.set_params(max_iter=2).fit(X, y)  # the next call is judged on its own
-    assert model.interrupted_ is False
+    assert vars(model) == vars(GRURegressor(hidden_size=4, max_iter=100, random_state=0))
+    with pytest.raises(NotFittedError):
+        model.predict(X)
+
+
+@pytest.mark.parametrize("call", ["fit", "warm_start", "partial_fit"])
+def test_an_interrupted_refit_or_partial_fit_changes_nothing(call):
+    X, y = _xy()
+    model = GRURegressor(hidden_size=4, max_iter=3, random_state=0,
+                         warm_start=call == "warm_start")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    model.partial_fit(X, y)  # an optimizer to keep, too
+    before, prediction = _snapshot(model), model.predict(X)
+    optimizer, rng_state = model._optimizer, model._rng.bit_generator.state
+
+    def stop_in_epoch_2(epoch, n_epochs, loss):
+        if epoch == 2 or call == "partial_fit":
+            raise KeyboardInterrupt
+
+    with T.on_epoch(stop_in_epoch_2), pytest.raises(KeyboardInterrupt):
+        if call == "partial_fit":
+            model.partial_fit(2 * X, y)
+        else:
+            model.fit(2 * X, y)
+    _assert_unchanged(model, before)
+    assert model._optimizer is optimizer and model._rng.bit_generator.state == rng_state
+    np.testing.assert_array_equal(model.predict(X), prediction)
+    # and it goes on from there exactly as if the interrupted call had not happened
+    twin = GRURegressor(hidden_size=4, max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        twin.fit(X, y)
+    twin.partial_fit(X, y)
     model.partial_fit(X, y)
-    assert model.interrupted_ is False
+    twin.partial_fit(X, y)
+    for key in model.params_:
+        np.testing.assert_array_equal(model.params_[key], twin.params_[key])
+
+
+def test_a_failed_fit_changes_nothing(monkeypatch):
+    X, y = _xy()
+    model = RNNRegressor(hidden_size=3, max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    before = _snapshot(model)
+    with pytest.raises(ValueError, match="y has 2 output"):  # after n_features_in_ = 5
+        model.set_params(warm_start=True).fit(X[:, :5], np.stack([y, y], axis=1))
+    model.set_params(warm_start=False)
+    _assert_unchanged(model, before)
 
 
 def test_on_epoch_calls_back_after_every_epoch_of_the_fits_in_its_block():
@@ -318,9 +391,9 @@ def test_on_epoch_callbacks_change_nothing_and_can_stop_a_fit():
             raise KeyboardInterrupt
 
     model = GRURegressor(hidden_size=4, max_iter=50, random_state=0)
-    with T.on_epoch(stop_at_2), pytest.warns(RuntimeWarning, match="interrupted after 2"):
+    with T.on_epoch(stop_at_2), pytest.raises(KeyboardInterrupt):
         model.fit(X, y)
-    assert model.n_iter_ == 2 and model.interrupted_
+    assert not hasattr(model, "params_")
 
 
 def test_pandas_input_pickle_and_clone():
@@ -522,7 +595,7 @@ def test_the_constraint_table_covers_every_parameter(cls):
                                             for name in sorted(cls().get_params())])
 def test_every_parameter_rejects_bad_values_with_a_named_message(cls, name):
     X, y = _xy(n=8)
-    allowed = E._describe(cls._constraints[name])
+    allowed = C.describe(cls._constraints[name])
     for bad in BAD[name]:
         message = f"^{name} must be {re.escape(allowed)}, got {re.escape(repr(bad))}$"
         for method in ("fit", "partial_fit"):
@@ -544,15 +617,15 @@ def test_every_parameter_accepts_its_documented_values(cls):
 
 def test_allowed_values_read_like_the_docstrings():
     table = GRURegressor._constraints
-    assert E._describe(table["hidden_size"]) == (
+    assert C.describe(table["hidden_size"]) == (
         "an integer >= 1 or a non-empty sequence of integers >= 1")
-    assert E._describe(table["dropout"]) == "a number >= 0.0 and <= 0.99"
-    assert E._describe(table["validation_fraction"]) == "a number > 0.0 and <= 0.99"
-    assert E._describe(table["clip_norm"]) == "a number > 0.0 or None"
-    assert E._describe(table["loss"]) == "one of 'mse', 'mae', 'huber', 'quantile'"
-    assert E._describe(table["random_state"]) == (
+    assert C.describe(table["dropout"]) == "a number >= 0.0 and <= 0.99"
+    assert C.describe(table["validation_fraction"]) == "a number > 0.0 and <= 0.99"
+    assert C.describe(table["clip_norm"]) == "a number > 0.0 or None"
+    assert C.describe(table["loss"]) == "one of 'mse', 'mae', 'huber', 'quantile'"
+    assert C.describe(table["random_state"]) == (
         "an integer >= 0 and <= 4294967295, a RandomState instance or None")
-    assert E._describe(LSTMRegressor._constraints["forget_bias"]) == "a finite number"
+    assert C.describe(LSTMRegressor._constraints["forget_bias"]) == "a finite number"
     assert E.Interval(None, 5, closed="neither").describe() == "a number < 5"
     assert "reset_after" not in LSTMRegressor._constraints  # subclasses extend a copy
     with pytest.raises(TypeError):
@@ -621,7 +694,7 @@ def test_fit_starts_over_unless_warm_start_and_partial_fit_continues():
         model.fit(np.stack([X, X], axis=2), y)
 
 
-def test_an_error_during_training_leaves_the_attributes_of_the_weights_reached(monkeypatch):
+def test_an_error_during_training_leaves_the_estimator_as_it_was(monkeypatch):
     X, y = _xy(n=10)
     real = E.F.loss_and_grad
     calls = {"n": 0}
@@ -636,24 +709,25 @@ def test_an_error_during_training_leaves_the_attributes_of_the_weights_reached(m
     model = GRURegressor(hidden_size=2, batch_size=5, max_iter=10, random_state=0)
     with pytest.raises(RuntimeError, match="boom"):
         model.fit(X, y)
-    assert model.n_iter_ == len(model.loss_curve_) == 2 and model.t_ == 20
-    assert model._optimizer.n_steps == 5  # the weights of the 5 steps taken are params_
+    assert calls["n"] == 6  # in the 3rd epoch
+    assert vars(model) == vars(clone(model))  # as it was: unfitted
 
 
 def test_training_config_is_built_from_the_parameters():
     model = LSTMRegressor(solver="sgd", clip_norm=None, peephole=True, batch_size=16)
-    config = T.TrainingConfig.from_params("lstm", model.get_params(), name="LSTMRegressor")
+    spec = NetworkSpec("lstm", 1, (32,), peephole=True)
+    config = T.TrainingConfig.from_params(spec, model.get_params(), name="LSTMRegressor")
+    assert config.spec is spec
     assert (config.solver, config.clip_norm, config.batch_size) == ("sgd", None, 16)
-    assert {f.name for f in dataclasses.fields(config)} - {"cell", "cell_options", "name",
-                                                           "warn_at_max_iter"} \
+    assert {f.name for f in dataclasses.fields(config)} - {"spec", "name", "warn_at_max_iter"} \
         <= set(model.get_params())
     assert config.warn_at_max_iter  # max_iter=200, not "auto"
     with pytest.raises(ValueError, match="batch_size of 'auto' must be resolved"):
-        T.TrainingConfig.from_params("gru", GRURegressor().get_params())
+        T.TrainingConfig.from_params(NetworkSpec("gru", 1, (32,)), GRURegressor().get_params())
     with pytest.raises(dataclasses.FrozenInstanceError):
         config.max_iter = 3
     with pytest.raises(KeyError):  # every training parameter is needed
-        T.TrainingConfig.from_params("gru", {"loss": "mse"})
+        T.TrainingConfig.from_params(NetworkSpec("gru", 1, (32,)), {"loss": "mse"})
 
 
 def test_train_updates_an_explicit_state():
@@ -664,7 +738,7 @@ def test_train_updates_an_explicit_state():
     rng = np.random.default_rng(np.random.RandomState(0).randint(2**31))
     params = E.F.init_params("rnn", 1, 3, 1, 1, random_state=rng, dtype=np.float32)
     state = T.TrainingState.start(params, rng, early_stopping=False)
-    config = T.TrainingConfig.from_params("rnn", model.get_params(),
+    config = T.TrainingConfig.from_params(model.network_spec_, model.get_params(),
                                           resolved={"batch_size": model.batch_size_})
     with pytest.warns(ConvergenceWarning, match="model: maximum iterations"):
         out = T.train(config, state, X.astype(np.float32), y[:, None], 3)
@@ -715,8 +789,8 @@ def test_scaling_standardises_inputs_and_targets(cls):
     np.testing.assert_allclose(model.target_scale_, Y.std(axis=0), rtol=1e-12)
     assert model.feature_mean_.shape == (2,) and model.target_scale_.shape == (2,)
     # The network sees (X - feature_mean_) / feature_scale_; its outputs are unscaled.
-    net = E.F.predict(model._cell, model.params_, (X - model.feature_mean_) / model.feature_scale_,
-                      **model._cell_options())
+    net = E.F.predict(model.network_spec_, model.params_,
+                      (X - model.feature_mean_) / model.feature_scale_)
     np.testing.assert_allclose(model.predict(X), net * model.target_scale_ + model.target_mean_,
                                rtol=1e-12)
 
@@ -780,7 +854,7 @@ def test_quantiles_are_unscaled_per_target():
                          random_state=0, dtype="float64")
     with pytest.warns(ConvergenceWarning):
         model.fit(X, Y)
-    net = E.F.predict("gru", model.params_, model._network_input(X)).reshape(-1, 2, 3)
+    net = E.F.predict("gru", model.params_, model.network_input(X)).reshape(-1, 2, 3)
     expected = net * model.target_scale_[:, None] + model.target_mean_[:, None]
     np.testing.assert_allclose(model.predict_quantiles(X), expected, rtol=1e-12)
     np.testing.assert_allclose(model.predict(X), expected[:, :, 1], rtol=1e-12)
@@ -851,7 +925,7 @@ def test_layout_presets_read_each_frameworks_rows_as_the_right_sequences(framewo
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(rows, y)
         reference.fit(expected, y)
-    np.testing.assert_array_equal(model._network_input(rows), reference._network_input(expected))
+    np.testing.assert_array_equal(model.network_input(rows), reference.network_input(expected))
     for key in reference.params_:
         np.testing.assert_array_equal(model.params_[key], reference.params_[key])
     np.testing.assert_array_equal(model.predict(rows), reference.predict(expected))
@@ -1021,9 +1095,9 @@ def test_sample_weights_train_on_the_cpu_only():
     with pytest.raises(ValueError, match="sample_weight trains on the CPU only"):
         model.fit(X, y, sample_weight=np.ones(len(X)))
     assert not hasattr(model, "params_")  # refused before any work
-    config = T.TrainingConfig.from_params("gru", model.get_params(),
-                                          resolved=T.auto_settings(len(X)))
     params = E.F.init_params("gru", 1, 2)
+    config = T.TrainingConfig.from_params(E.F.network_spec("gru", params), model.get_params(),
+                                          resolved=T.auto_settings(len(X)))
     state = T.TrainingState.start(params, np.random.default_rng(0), early_stopping=False)
     with pytest.raises(ValueError, match="sample_weight trains on the CPU only"):
         T.train(config, state, X[:, :, None].astype(np.float32), y[:, None], 1,
@@ -1066,3 +1140,20 @@ def test_max_iter_warning_is_its_own_convergence_warning():
         warnings.simplefilter("error")
         warnings.simplefilter("ignore", E.MaxIterReachedWarning)  # by class, not by text
         GRURegressor(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
+
+
+def test_network_input_is_what_the_fitted_network_reads():
+    X, y = _xy()
+    model = GRURegressor(hidden_size=3, max_iter=1, random_state=0)
+    with pytest.raises(NotFittedError):
+        model.network_input(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    X_net, y_net = model.network_input(X, y)
+    assert X_net.shape == (len(X), X.shape[1], 1) and X_net.dtype == np.float32
+    np.testing.assert_array_equal(model.network_input(X), X_net)
+    np.testing.assert_allclose(y_net[:, 0], (y - model.target_mean_) / model.target_scale_)
+    np.testing.assert_allclose(
+        E.F.predict(model.network_spec_, model.params_, X_net)[:, 0] * model.target_scale_[0]
+        + model.target_mean_[0], model.predict(X), rtol=1e-6)

@@ -673,10 +673,10 @@ def test_ctrl_c_in_a_member_is_passed_on_not_forecast_from(monkeypatch):
     steps = ctrl_c_at_step(monkeypatch, 6)  # 4 batches an epoch: in the first member's 2nd
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        with pytest.raises(KeyboardInterrupt, match="GRU 1/2: training interrupted after 1 "):
+        with pytest.raises(KeyboardInterrupt):
             f.fit(y)
     assert len(steps) == 6  # the second member never started
-    # The estimator's graceful stop is for a direct fit: here the interrupt is raised instead.
+    # The interrupted member is left unfitted, and says nothing: the interrupt goes on.
     assert not [w for w in caught if "interrupted" in str(w.message)]
     # An interrupted first fit leaves the Forecaster unfitted, not half fitted.
     assert not [name for name in vars(f) if name.endswith("_")]

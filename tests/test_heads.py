@@ -401,7 +401,7 @@ def test_estimator_sequence_fit_predict_save_load(cell, tmp_path):
     assert loaded.head == "sequence"
     np.testing.assert_array_equal(loaded.predict(X), prediction)
     # The network's own per-step predictions, mapped back by the target scaling.
-    raw = F.predict(cell, model.params_, model._network_input(X), head="sequence")[..., 0]
+    raw = F.predict(cell, model.params_, model.network_input(X), head="sequence")[..., 0]
     np.testing.assert_allclose(prediction, raw * model.target_scale_ + model.target_mean_,
                                rtol=1e-12)
     with pytest.raises(ValueError, match=r"y must have T = 5 column\(s\) .*got 1"):
@@ -423,7 +423,7 @@ def test_estimator_refuses_bad_heads_and_cuda():
                                              "'sequence', got 'first'"):
             estimator(head="first").fit(X, y)
         for head in ("attention", "sequence"):
-            with pytest.raises(ValueError, match=f"head='{head}' trains on the CPU only"):
+            with pytest.raises(ValueError, match=f"the '{head}' head runs on the CPU only"):
                 estimator(head=head, device="cuda").fit(X, y)
 
 

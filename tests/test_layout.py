@@ -107,7 +107,7 @@ def _layer(name):
 ALLOWED = {
     "nn": {"nn", "nn.cuda"},  # nn.cuda only on demand, for device="cuda" (checked below)
     "nn.cuda": {"nn"},
-    "estimators": {"nn", "nn.cuda", "training"},
+    "estimators": {"nn", "nn.cuda", "training", "_constraints", "_estimator_docs", "_sequences"},
     "training": {"nn", "nn.cuda"},
     "forecasting": {"nn", "estimators"},
     "analysis": {"nn", "estimators", "forecasting"},
@@ -121,6 +121,9 @@ ALLOWED = {
     "export": {"nn", "estimators", "training", "forecasting", "persistence", "_version"},
     "cli": {"nn", "forecasting", "analysis", "datasets", "reading", "_version"},
     "_moved": set(),
+    "_constraints": set(),  # the estimators' parameter checks, docs and input layout
+    "_estimator_docs": set(),
+    "_sequences": set(),
     "_version": set(),
     "__main__": {"cli"},
 }

@@ -68,7 +68,7 @@ CASES = {
 }
 FITTED_ATTRIBUTES = ("loss_curve_", "grad_norm_curve_", "learning_rate_curve_",
                      "validation_scores_", "best_loss_", "best_validation_score_", "n_iter_",
-                     "t_", "n_features_in_", "n_outputs_", "interrupted_")
+                     "t_", "n_features_in_", "n_outputs_")
 SCALING_ATTRIBUTES = ("feature_mean_", "feature_scale_", "target_mean_", "target_scale_")
 
 

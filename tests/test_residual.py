@@ -197,7 +197,7 @@ def test_estimator_fit_predict_save_load(cell, tmp_path):
 
 @pytest.mark.parametrize(("options", "message"), [
     ({"residual": "yes"}, "residual must be a bool"),
-    ({"residual": True, "device": "cuda"}, "residual=True trains on the CPU only"),
+    ({"residual": True, "device": "cuda"}, "residual stacks run on the CPU only"),
     ({"residual": True, "bidirectional": True}, "residual=True is not supported with bidirec"),
 ])
 def test_estimator_refuses(options, message):

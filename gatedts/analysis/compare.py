@@ -85,9 +85,6 @@ class SizedNetwork(RegressorMixin, BaseEstimator):
         The fitted network.
     n_iter_ : int
         Epochs run.
-    interrupted_ : bool
-        Whether Ctrl-C stopped the network's training early (the Forecaster
-        then raises KeyboardInterrupt).
     n_parameters_ : int
         Weights of the network, head included.
     fit_time_ : float
@@ -122,7 +119,6 @@ class SizedNetwork(RegressorMixin, BaseEstimator):
         self.fit_time_ = time.perf_counter() - start
         self.estimator_ = model
         self.n_iter_ = model.n_iter_
-        self.interrupted_ = model.interrupted_
         self.n_parameters_ = int(sum(v.size for v in model.params_.values()))
         self.n_features_in_ = model.n_features_in_
         if self.record is not None:

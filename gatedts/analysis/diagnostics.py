@@ -16,9 +16,10 @@ from ..nn import functional as F
 
 
 def _network(estimator):
+    """The fitted network of ``estimator`` in float64: its spec and its parameters."""
     check_is_fitted(estimator, "params_")
     params = {k: v.astype(np.float64) for k, v in estimator.params_.items()}
-    return estimator._cell, params, estimator._cell_options()
+    return estimator.network_spec_.replace(dtype=np.dtype(np.float64)), params
 
 
 def gate_traces(estimator, X, *, sample=None, index=None):
@@ -44,9 +45,9 @@ def gate_traces(estimator, X, *, sample=None, index=None):
         state), ``h``; RNN ``h``. With ``sample``: rows are time steps, columns
         a MultiIndex (layer, name, unit).
     """
-    cell, params, options = _network(estimator)
-    X = estimator._network_input(X).astype(np.float64)
-    traces = F.forward(cell, params, X, return_gates=True, check_input=False, **options).gates
+    spec, params = _network(estimator)
+    X = estimator.network_input(X).astype(np.float64)
+    traces = F.forward(spec, params, X, return_gates=True, check_input=False).gates
     if sample is None:
         return traces
     blocks = {(layer, name, unit): values[sample, :, unit]
@@ -109,10 +110,10 @@ def gradient_reach(estimator, X, y):
         far it lies from the last step), one column ``layer_k`` per layer:
         the Frobenius norm of dLoss/dh_t over samples and units.
     """
-    cell, params, options = _network(estimator)
-    X, y = estimator._network_input(X, y)
-    _, _, inputs = F.loss_and_grad(cell, params, X.astype(np.float64), y, loss=estimator.loss,
-                                   return_input_grads=True, check_input=False, **options)
+    spec, params = _network(estimator)
+    X, y = estimator.network_input(X, y)
+    _, _, inputs = F.loss_and_grad(spec, params, X.astype(np.float64), y, loss=estimator.loss,
+                                   return_input_grads=True, check_input=False)
     n_steps = X.shape[1]
     frame = pd.DataFrame({f"layer_{k}": np.sqrt(np.einsum("bth,bth->t", dh, dh))
                           for k, dh in enumerate(inputs["dh"])})

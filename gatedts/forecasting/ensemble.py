@@ -205,23 +205,14 @@ class Members:
 
 
 def fit_network(estimator, X, y, *, label="network", bar=False, **fit_params):
-    """Fit one network of a forecast; Ctrl-C during its training raises KeyboardInterrupt.
+    """Fit one network of a forecast, with a progress bar over its epochs if ``bar``
+    (:func:`~gatedts.forecasting._progress.fit_bar`, labelled ``label``).
 
-    The estimators turn Ctrl-C into a graceful stop (best weights so far,
-    ``interrupted_`` set, a RuntimeWarning): right for a direct ``fit``, but a
-    forecast, an interval calibration or a backtest built on that network
-    would go on half-trained without a word. Here the warning is swallowed and
-    the interrupt passed on once the network has stopped. With ``bar``, a
-    progress bar over its epochs (:func:`~gatedts.forecasting._progress.fit_bar`).
+    A Ctrl-C or an error during its training propagates; the estimator's fit is
+    atomic, so it is left as it was before (see :class:`~gatedts.GRURegressor`).
     """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*training interrupted",
-                                category=RuntimeWarning)
-        with fit_bar(bar, label):
-            estimator.fit(X, y, **fit_params)
-    if getattr(estimator, "interrupted_", False):
-        raise KeyboardInterrupt(f"{label}: training interrupted after "
-                                f"{getattr(estimator, 'n_iter_', '?')} epoch(s)")
+    with fit_bar(bar, label):
+        estimator.fit(X, y, **fit_params)
     return estimator
 
 

@@ -1,7 +1,8 @@
 """The numerical core: recurrent networks as parameter dicts, Numba kernels and exact BPTT.
 
 ``functional`` (``init_params``, ``forward``, ``predict``, ``loss_and_grad``) is
-the API; ``params`` the parameter layout; ``cells`` the one registry of cells;
+the API; ``spec`` what a network is (:class:`~gatedts.nn.spec.NetworkSpec`: the
+architecture and its rules); ``params`` the parameter layout; ``cells`` the one registry of cells;
 ``heads`` the heads on top of the layers (last state, attention, every step);
 ``core`` the input handling that the CPU and CUDA paths share; ``optim`` the
 optimizers; ``scratch`` and ``threads`` the buffer and thread-pool policies.

@@ -57,3 +57,10 @@ def get_cell(name):
 def n_gates(name):
     """G for the cell ``name``: 3 for the GRU, 4 for the LSTM, 1 for the RNN."""
     return get_cell(name).n_gates
+
+
+def cpu_layer(spec):
+    """The :mod:`gatedts.nn.cpu.layers` object that runs one layer of the network ``spec``
+    (a :class:`~gatedts.nn.spec.NetworkSpec`), in its GRU form."""
+    layer = get_cell(spec.cell).cpu_layer
+    return layer(spec.reset_after) if spec.cell == "gru" else layer()

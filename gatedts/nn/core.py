@@ -13,7 +13,7 @@ import numpy as np
 
 from .cells import get_cell
 from .cpu.common import all_finite
-from .params import as_rng, check_finite_params, layer_keys, model_spec
+from .params import as_rng, check_finite_params, layer_keys
 
 LOSSES = ("mse", "mae", "huber", "quantile")
 
@@ -165,26 +165,56 @@ def check_quantiles(quantiles):
     return tuple(float(q) for q in values)
 
 
-def prepare(cell, params, X, h0, c0, check_input, states=True):
-    """Validate host ``params`` and the inputs for one call of the functional API.
+@dataclass(frozen=True)
+class Inputs:
+    """What a call feeds the network besides ``X`` (and ``y``): the initial states
+    (``h0``, ``c0``) and a decoder's ``horizon``, ``X_future`` and ``y_start``, as
+    given to the functional API (checked by :func:`prepare` and
+    :func:`gatedts.nn.decoder.decoder_inputs`)."""
 
-    Returns ``(params, spec, X)``, plus the initial states ``h0`` and ``c0`` as
-    lists per layer when ``states``. The structure of ``params`` is checked
-    (cached) always; NaN/inf in the parameters shows up in the outputs, which
-    :func:`check_outputs` inspects, so they are not scanned here.
+    h0: object = None
+    c0: object = None
+    horizon: object = None
+    X_future: object = None
+    y_start: object = None
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A loss of :func:`loss_value`: its name, Huber's delta, the quantiles of the
+    pinball loss (a tuple, empty for the other losses) and the sample weights."""
+
+    name: str = "mse"
+    huber_delta: float = 1.0
+    quantiles: tuple = ()
+    sample_weight: object = None
+
+    def __call__(self, prediction, y):
+        """``(value, d_value/d_prediction)``, see :func:`loss_value`."""
+        return loss_value(prediction, y, self.name, self.huber_delta, self.quantiles or None,
+                          self.sample_weight)
+
+
+def prepare(spec, params, X, inputs, check_input, states=True):
+    """Check ``X`` and the initial states of ``inputs`` for the network ``spec``, whose
+    ``params`` were validated when the spec was built.
+
+    Returns ``(params, X)`` (params made C-contiguous), plus the initial
+    states ``h0`` and ``c0`` as lists per layer when ``states``. NaN/inf in
+    the parameters shows up in the outputs, which :func:`check_outputs`
+    inspects, so they are not scanned here.
     """
     if hasattr(params, "values") and not all(
             type(v) is np.ndarray and v.flags.c_contiguous for v in params.values()):
         params = {key: np.ascontiguousarray(value) for key, value in params.items()}
-    spec = model_spec(cell, params, check_finite=False)
     if check_input:
         X = check_X(X, spec)
-    check_c0(cell, c0)
+    check_c0(spec.cell, inputs.c0)
     if not states:
-        return params, spec, X
+        return params, X
     batch = X.shape[0]
-    return (params, spec, X, check_states(h0, "h0", spec, batch),
-            check_states(c0, "c0", spec, batch))
+    return (params, X, check_states(inputs.h0, "h0", spec, batch),
+            check_states(inputs.c0, "c0", spec, batch))
 
 
 def check_outputs(values, params, what):

@@ -36,7 +36,7 @@ validates the arguments and calls in.
 
 import numpy as np
 
-from .core import Forward, loss_value
+from .core import Forward
 from .cpu.common import linear_head, project_inputs, projection_grads
 from .params import DECODER_PREFIX, layer_keys, residual_key
 from .scratch import scratch
@@ -44,10 +44,11 @@ from .scratch import scratch
 __all__ = ["DecoderInputs", "check_unused", "decoder_inputs", "forward", "loss_and_grad"]
 
 
-def check_unused(horizon, X_future, y_start):
-    """Refuse the decoder's own arguments for a network without a decoder."""
-    given = [name for name, value in (("horizon", horizon), ("X_future", X_future),
-                                      ("y_start", y_start)) if value is not None]
+def check_unused(inputs):
+    """Refuse the decoder's own arguments (of :class:`~gatedts.nn.core.Inputs`) for a
+    network without a decoder."""
+    given = [name for name in ("horizon", "X_future", "y_start")
+             if getattr(inputs, name) is not None]
     if given:
         raise ValueError(f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} only used "
                          "by an encoder-decoder network (decoder=True, 'decoder.*' keys)")
@@ -70,11 +71,15 @@ def _as_array(value, name, dtype):
     return a.astype(dtype, copy=False)
 
 
-def decoder_inputs(spec, X, horizon, X_future, y_start):
-    """Check ``horizon``, ``X_future`` and ``y_start`` against ``spec`` and ``X``.
+def decoder_inputs(spec, X, inputs, horizon=None):
+    """Check the ``horizon``, ``X_future`` and ``y_start`` of ``inputs`` (a
+    :class:`~gatedts.nn.core.Inputs`) against ``spec`` and ``X``.
 
-    ``horizon`` may be None when ``X_future`` gives it.
+    ``horizon`` (the steps of y in training) replaces ``inputs.horizon``; it
+    may be None when ``X_future`` gives it.
     """
+    X_future, y_start = inputs.X_future, inputs.y_start
+    horizon = inputs.horizon if horizon is None else horizon
     batch, O, n_future = X.shape[0], spec.output_size, spec.future_size  # noqa: E741
     if X_future is None:
         if n_future:
@@ -148,12 +153,20 @@ def _weights(params, prefix, k):
     return params[w_ih], params[w_hh], params[b_ih], params[b_hh], params.get(peep)
 
 
-def _stack_forward(layer, params, prefix, x, h0, c0, masks, tag, residual):
-    """Run the stack ``prefix`` ("" the encoder, "decoder.") over time-major ``x``.
+def _tag(prefix):
+    """The name of a stack's scratch buffers."""
+    return "dec" if prefix else "enc"
 
-    Returns the layers' caches (in scratch buffers named by ``tag``) and the top
-    layer's output (T, B, H): its hidden states, plus its input when ``residual``.
+
+def _stack_forward(layer, params, prefix, x, states, masks, residual):
+    """Run the stack ``prefix`` ("" the encoder, "decoder.") over time-major ``x`` from
+    the initial ``states`` (lists h0, c0).
+
+    Returns the layers' caches (in scratch buffers) and the top layer's output
+    (T, B, H): its hidden states, plus its input when ``residual``.
     """
+    h0, c0 = states
+    tag = _tag(prefix)
     caches = []
     for k in range(len(h0)):
         if k > 0 and masks is not None:
@@ -171,15 +184,18 @@ def _stack_forward(layer, params, prefix, x, h0, c0, masks, tag, residual):
     return caches, x
 
 
-def _stack_backward(layer, params, prefix, caches, d_top, dh_last, dc_last, masks, grads, tag,
-                    need_dx, residual):
+def _stack_backward(layer, params, prefix, caches, d_top, d_final, masks, grads, need_dx,
+                    residual):
     """BPTT through a stack given dL/d(top layer's states) ``d_top`` (T, B, H_top).
 
-    ``dh_last``/``dc_last``: per layer, dL/d(its final h / c) from outside (the
-    decoder layer it initialises), or None. Fills ``grads`` under ``prefix``;
-    returns per layer dL/dh0 and dL/dc0, and when ``need_dx`` dL/d(stack input)
-    and per layer the full dL/dh_t (copies; else Nones).
+    ``d_final``: None, or per layer dL/d(its final h) and dL/d(its final c)
+    (or None) from outside (the decoder layer it initialises). Fills ``grads``
+    under ``prefix``; returns per layer dL/dh0 and dL/dc0, and when
+    ``need_dx`` dL/d(stack input) and per layer the full dL/dh_t (copies;
+    else Nones).
     """
+    dh_last, dc_last = (None, None) if d_final is None else d_final
+    tag = _tag(prefix)
     n_layers = len(caches)
     dh0, dc0, dh_seq = [None] * n_layers, [None] * n_layers, [None] * n_layers
     dhs, dx = d_top, None
@@ -235,18 +251,20 @@ def _head(params, h):
 # ------------------------------------------------------------------ forward and training
 
 
-def forward(layer, cell, params, spec, X, h0, c0, inputs, residual=False):
-    """Encode ``X`` then decode ``inputs.horizon`` steps, each fed its own previous
-    prediction (free running). Returns a :class:`~gatedts.nn.core.Forward` whose
-    ``prediction`` is (B, horizon, O), ``sequence`` the decoder's top outputs (B,
-    horizon, H_top) and ``h_n``/``c_n`` the decoder's final states."""
+def forward(layer, params, spec, X, states, inputs):
+    """Encode ``X`` from the initial ``states`` (lists h0, c0) then decode
+    ``inputs.horizon`` steps (``inputs``: :class:`DecoderInputs`), each fed its own
+    previous prediction (free running). Returns a :class:`~gatedts.nn.core.Forward`
+    whose ``prediction`` is (B, horizon, O), ``sequence`` the decoder's top outputs
+    (B, horizon, H_top) and ``h_n``/``c_n`` the decoder's final states."""
+    cell, residual = spec.cell, spec.residual
     x = np.ascontiguousarray(X.transpose(1, 0, 2))
-    enc, _ = _stack_forward(layer, params, "", x, h0, c0, None, "enc", residual)
+    enc, _ = _stack_forward(layer, params, "", x, states, None, residual)
     h, c = _final_states(enc, cell)
     prev, steps, tops = inputs.start, [], []
     for j in range(inputs.horizon):
         u = np.concatenate([prev, inputs.future[j]], axis=1)[None]
-        dec, top = _stack_forward(layer, params, DECODER_PREFIX, u, h, c, None, "dec", residual)
+        dec, top = _stack_forward(layer, params, DECODER_PREFIX, u, (h, c), None, residual)
         h, c = _final_states(dec, cell)
         prev = _head(params, top[0])
         steps.append(prev)
@@ -256,35 +274,40 @@ def forward(layer, cell, params, spec, X, h0, c0, inputs, residual=False):
                    tuple(c) if cell == "lstm" else None, None)
 
 
-def loss_and_grad(layer, cell, params, spec, X, y, h0, c0, inputs, loss, huber_delta,
-                  sample_weight, masks, return_input_grads, residual=False):
-    """Mean loss of the teacher-forced decoder on ``y`` (B, horizon, O) and its exact
-    gradient; see :func:`gatedts.nn.functional.loss_and_grad`."""
+def loss_and_grad(layer, params, spec, data, states, inputs, objective, masks,
+                  return_input_grads):
+    """Mean loss of the teacher-forced decoder on ``data`` = ``(X, y)``, y (B, horizon,
+    O), and its exact gradient; see :func:`gatedts.nn.functional.loss_and_grad`.
+
+    ``states`` are the encoder's initial (h0, c0), ``inputs`` the
+    :class:`DecoderInputs`, ``objective`` a :class:`~gatedts.nn.core.Loss`
+    (no quantiles) and ``masks`` the encoder's dropout masks (or None).
+    """
+    X, y = data
+    cell, residual = spec.cell, spec.residual
     x = np.ascontiguousarray(X.transpose(1, 0, 2))
-    enc, _ = _stack_forward(layer, params, "", x, h0, c0, masks, "enc", residual)
+    enc, _ = _stack_forward(layer, params, "", x, states, masks, residual)
     h, c = _final_states(enc, cell)
     y_tm = y.transpose(1, 0, 2)  # (horizon, B, O)
     fed = np.concatenate([inputs.start[None], y_tm[:-1]], axis=0)  # teacher forcing
     u = np.ascontiguousarray(np.concatenate([fed, inputs.future], axis=2))
-    dec, top = _stack_forward(layer, params, DECODER_PREFIX, u, h, c, None, "dec", residual)
+    dec, top = _stack_forward(layer, params, DECODER_PREFIX, u, (h, c), None, residual)
     horizon, batch, H = top.shape
     top2 = top.reshape(-1, H)
     O = spec.output_size  # noqa: E741
     pred = _head(params, top2).reshape(horizon, batch, O)
-    value, d_pred = loss_value(pred.transpose(1, 0, 2).reshape(batch, -1), y.reshape(batch, -1),
-                               loss, huber_delta, None, sample_weight)
+    value, d_pred = objective(pred.transpose(1, 0, 2).reshape(batch, -1), y.reshape(batch, -1))
     d_pred = np.ascontiguousarray(
         d_pred.astype(spec.dtype, copy=False).reshape(batch, horizon, O).transpose(1, 0, 2))
     d2 = d_pred.reshape(-1, O)
     grads = {"head.weight": d2.T @ top2, "head.bias": d2.sum(axis=0)}
     d_top = d_pred @ params["head.weight"]
     dh_dec, dc_dec, du, _ = _stack_backward(layer, params, DECODER_PREFIX, dec, d_top, None,
-                                            None, None, grads, "dec", return_input_grads,
-                                            residual)
+                                            None, grads, return_input_grads, residual)
     d_enc = np.zeros_like(enc[-1].hs[1:])
     dh0, dc0, dx, dh_seq = _stack_backward(
-        layer, params, "", enc, d_enc, dh_dec, dc_dec if cell == "lstm" else None, masks,
-        grads, "enc", return_input_grads, residual)
+        layer, params, "", enc, d_enc, (dh_dec, dc_dec if cell == "lstm" else None), masks,
+        grads, return_input_grads, residual)
     grads = {key: np.ascontiguousarray(grads[key], dtype=spec.dtype) for key in params}
     if not return_input_grads:
         return value, grads

@@ -79,6 +79,11 @@ RNN; ``I_0`` is the number of input features and ``I_k = H_{k-1}`` above it.
 The dict alone says how many layers there are and how wide each is, so a
 PyTorch ``state_dict`` loads with a dict copy (``{k: v.numpy() ...}``).
 
+Every function takes the network either as a cell name and keywords
+(``reset_after``, ``bidirectional``, ``residual``, ``head``, ``decoder``), from
+which :func:`network_spec` builds a :class:`~gatedts.nn.spec.NetworkSpec`
+together with what ``params`` show, or as that spec in place of the cell name.
+
 Inputs are batch-first ``(batch, time, features)`` like ``batch_first=True``;
 the kernels run time-major internally. All arithmetic is done in the dtype of
 the parameters (float32 or float64).
@@ -90,27 +95,24 @@ import numpy as np
 
 from . import core, heads
 from . import decoder as encdec
-from .cells import get_cell
-from .core import LOSSES, Forward, layer_weights, loss_value
+from .cells import cpu_layer
+from .core import LOSSES, Forward, Inputs, Loss, layer_weights, loss_value
 from .cpu.common import CHUNK_ROWS, project_inputs, projection_grads
 from .params import (
     HEADS,
     ModelSpec,
-    check_bidirectional,
-    check_decoder,
-    check_head,
-    check_residual,
-    has_decoder,
     init_params,
     layer_keys,
     model_spec,
+    network_spec,
     residual_key,
 )
 from .scratch import scratch
+from .spec import NetworkSpec
 from .threads import single_threaded_blas  # also sets the OpenMP spin default (see threads)
 
-__all__ = ["HEADS", "LOSSES", "Forward", "ModelSpec", "forward", "init_params", "loss_and_grad",
-           "loss_value", "model_spec", "predict"]
+__all__ = ["HEADS", "LOSSES", "Forward", "ModelSpec", "NetworkSpec", "forward", "init_params",
+           "loss_and_grad", "loss_value", "model_spec", "network_spec", "predict"]
 
 
 def _on_device(device):
@@ -125,20 +127,30 @@ def _on_device(device):
     return cuda if cuda.resolve_device(device) == "cuda" else None
 
 
-def _make_layer(cell, reset_after):
-    layer = get_cell(cell).cpu_layer
-    return layer(reset_after) if cell == "gru" else layer()
+def _network(cell, params, options):
+    """The :class:`NetworkSpec` of a call on the CPU: ``cell`` itself when it is one
+    (checked against ``params``), else built from ``params`` and the keyword ``options``."""
+    return network_spec(cell, params, **options)
 
 
-def _run_layers(cell_obj, params, spec, X, h0, c0, keep_masks, residual=False):
+def _device_call(cuda, cell, params, options, inputs):
+    """The spec of a call on the device, after refusing what runs on the CPU only."""
+    spec = cuda.device_network(cell, params, **options)
+    encdec.check_unused(inputs)  # only a decoder takes them, and the device has none
+    return spec
+
+
+def _run_layers(cell_obj, params, spec, X, states, keep_masks):
     """Forward through every layer: per layer, the caches of its directions (time-major),
     and the top layer's output sequence (T, B, n_directions·H).
 
-    The reverse direction of a bidirectional layer is the same layer run on the
-    time-reversed input, so its cache is in reversed time. With ``residual``,
-    a layer above the first outputs its hidden states plus its input (through
+    ``states`` are the lists ``(h0, c0)``. The reverse direction of a
+    bidirectional layer is the same layer run on the time-reversed input, so
+    its cache is in reversed time. In a residual stack, a layer above the
+    first outputs its hidden states plus its input (through
     ``residual_proj_l{k}.weight`` where the widths differ).
     """
+    h0, c0 = states
     x = np.ascontiguousarray(X.transpose(1, 0, 2))  # (T, B, I)
     n_dir = spec.num_directions
     caches = []
@@ -156,7 +168,7 @@ def _run_layers(cell_obj, params, spec, X, h0, c0, keep_masks, residual=False):
                                           layer=(k, d) if d else k))
         caches.append(layer)
         out = _layer_output(layer)
-        if residual and k > 0:
+        if spec.residual and k > 0:
             proj = params.get(residual_key(k))
             out = out + (x if proj is None else x @ proj.T)
         x = out
@@ -179,30 +191,10 @@ def _last_states(layer):
     return np.concatenate([c.hs[-1] for c in layer], axis=-1)
 
 
-def _prepare(cell, params, X, h0, c0, check_input, bidirectional, residual, head, states=True):
-    """:func:`core.prepare`, the architecture options checked against ``params``; the last
-    two items are whether the network is residual and its head."""
-    prepared = core.prepare(cell, params, X, h0, c0, check_input, states=states)
-    check_bidirectional(prepared[1], bidirectional)
-    return (*prepared, check_residual(prepared[1], residual), check_head(prepared[1], head))
-
-
-def _has_decoder(spec, decoder, horizon, X_future, y_start, head):
-    """Whether the network is an encoder-decoder, its options checked (see
-    :mod:`gatedts.nn.decoder`)."""
-    if not check_decoder(spec, decoder):
-        encdec.check_unused(horizon, X_future, y_start)
-        return False
-    if head != "last":
-        raise ValueError(f"head={head!r} is not supported with decoder=True: the decoder's "
-                         "head reads its top state at every step")
-    return True
-
-
-def _refuse_decoder_args(params, decoder, horizon, X_future, y_start):
-    # On the device, which refuses decoders: arguments only a decoder takes are an error anyway.
-    if not (decoder or has_decoder(params)):
-        encdec.check_unused(horizon, X_future, y_start)
+def _architecture(reset_after, bidirectional, residual, head, decoder):
+    """The keyword options of a call that describe the network, for :func:`network_spec`."""
+    return {"reset_after": reset_after, "bidirectional": bidirectional, "residual": residual,
+            "head": head, "decoder": decoder}
 
 
 def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectional=None,
@@ -213,7 +205,10 @@ def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectiona
 
     Parameters
     ----------
-    cell : {"gru", "lstm", "rnn"}
+    cell : {"gru", "lstm", "rnn"} or NetworkSpec
+        The cell, or the whole network as a :class:`NetworkSpec` (then
+        ``reset_after``, ``bidirectional``, ``residual``, ``head`` and
+        ``decoder`` stay unset: the spec says them, and ``params`` must match it).
     params : dict of str to ndarray
         See the module docstring for names and shapes.
     X : array-like (batch, time, features)
@@ -281,38 +276,47 @@ def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectiona
     -------
     Forward
     """
+    options = _architecture(reset_after, bidirectional, residual, head, decoder)
+    inputs = Inputs(h0, c0, horizon, X_future, y_start)
     cuda = _on_device(device)
     if cuda is not None:
-        _refuse_decoder_args(params, decoder, horizon, X_future, y_start)
-        return cuda.forward(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
-                            bidirectional=bidirectional, residual=residual, head=head,
-                            decoder=decoder, return_gates=return_gates,
+        spec = _device_call(cuda, cell, params, options, inputs)
+        return cuda.forward(spec, params, X, inputs, return_gates=return_gates,
                             return_attention=return_attention, check_input=check_input)
-    params, spec, X, h0, c0, residual, head = _prepare(cell, params, X, h0, c0, check_input,
-                                                       bidirectional, residual, head)
-    if return_attention and head != "attention":
-        raise ValueError(f"return_attention=True needs the attention head, not head={head!r} "
-                         "(init_params(..., head='attention') makes its parameters)")
-    cell_obj = _make_layer(cell, reset_after)
-    if _has_decoder(spec, decoder, horizon, X_future, y_start, head):
-        if return_gates:
-            raise ValueError("return_gates is not supported with decoder=True")
-        inputs = encdec.decoder_inputs(spec, X, horizon, X_future, y_start)
-        result = encdec.forward(cell_obj, cell, params, spec, X, h0, c0, inputs, residual)
+    return _forward(_network(cell, params, options), params, X, inputs, return_gates,
+                    return_attention, check_input)
+
+
+def _forward(spec, params, X, inputs, return_gates, return_attention, check_input):
+    """:func:`forward` on the CPU, for the network ``spec``."""
+    if return_attention and spec.head != "attention":
+        raise ValueError(f"return_attention=True needs the attention head, not "
+                         f"head={spec.head!r} (init_params(..., head='attention') makes its "
+                         "parameters)")
+    if not spec.decoder:
+        encdec.check_unused(inputs)
+    elif return_gates:
+        raise ValueError("return_gates is not supported with decoder=True")
+    params, X, h0, c0 = core.prepare(spec, params, X, inputs, check_input)
+    cell_obj = cpu_layer(spec)
+    if spec.decoder:
+        decoding = encdec.decoder_inputs(spec, X, inputs)
+        result = encdec.forward(cell_obj, params, spec, X, (h0, c0), decoding)
         if check_input:
             core.check_outputs(result.prediction, params, "prediction")
         return result
-    caches, top = _run_layers(cell_obj, params, spec, X, h0, c0, None, residual)
-    prediction, head_cache = heads.forward(head, params, top, _head_input(caches, top, residual))
+    caches, top = _run_layers(cell_obj, params, spec, X, (h0, c0), None)
+    prediction, head_cache = heads.forward(spec.head, params, top,
+                                           _head_input(caches, top, spec.residual))
     if check_input:
         core.check_outputs(prediction, params, "prediction")
-    # Copies: the caches live in reused scratch arrays (see _workspace.py).
+    # Copies: the caches live in reused scratch arrays (see scratch.py).
     directions = [c for layer in caches for c in layer]  # PyTorch's order of h_n
     h_n = tuple(c.hs[-1].copy() for c in directions)
-    c_n = tuple(c.extra[-1].copy() for c in directions) if cell == "lstm" else None
+    c_n = tuple(c.extra[-1].copy() for c in directions) if spec.cell == "lstm" else None
     gates = None
     if return_gates:
-        gates = tuple(_time_order(core.gate_traces(cell, c.hs, c.gates, c.extra), d)
+        gates = tuple(_time_order(core.gate_traces(spec.cell, c.hs, c.gates, c.extra), d)
                       for layer in caches for d, c in enumerate(layer))
     sequence = top.transpose(1, 0, 2).copy()
     attention = head_cache.alpha.T.copy() if return_attention else None
@@ -342,37 +346,28 @@ def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectiona
     Same arguments as :func:`forward`; use :func:`forward` for the whole
     hidden-state sequence, the final states and the attention weights.
     """
+    options = _architecture(reset_after, bidirectional, residual, head, decoder)
+    inputs = Inputs(h0, c0, horizon, X_future, y_start)
     cuda = _on_device(device)
     if cuda is not None:
-        _refuse_decoder_args(params, decoder, horizon, X_future, y_start)
-        return cuda.predict(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
-                            bidirectional=bidirectional, residual=residual, head=head,
-                            decoder=decoder,
-                            check_input=check_input)
-
-    def full_forward():
-        return forward(cell, params, X, h0=h0, c0=c0, reset_after=reset_after,
-                       bidirectional=bidirectional, residual=residual, head=head,
-                       decoder=decoder, horizon=horizon, X_future=X_future, y_start=y_start,
-                       check_input=check_input).prediction
-
-    if (h0 is not None or c0 is not None or len(X) > CHUNK_ROWS or bidirectional or residual
-            or head not in (None, "last") or decoder is not None or horizon is not None
-            or X_future is not None or y_start is not None):
-        return full_forward()
+        spec = _device_call(cuda, cell, params, options, inputs)
+        return cuda.predict(spec, params, X, inputs, check_input=check_input)
+    spec = _network(cell, params, options)
+    if (h0 is not None or c0 is not None or len(X) > CHUNK_ROWS or spec.bidirectional
+            or spec.residual or spec.head != "last" or spec.decoder
+            or inputs != _NO_INPUTS):
+        return _forward(spec, params, X, inputs, False, False, check_input).prediction
     # The latency path for a few windows of a plain stack with the plain head: every
-    # layer and the head in one call. What the parameters hold comes from their
-    # (cached) spec rather than from scanning their keys.
-    prepared, spec, X_checked, is_residual, head_used = _prepare(
-        cell, params, X, None, None, check_input, bidirectional, residual, head, states=False)
-    if spec.bidirectional or is_residual or head_used != "last" or spec.decoder:
-        return full_forward()
-    x = np.ascontiguousarray(X_checked.transpose(1, 0, 2))
-    params = prepared
-    prediction = _make_layer(cell, reset_after).predict(x, params, spec.num_layers)
+    # layer and the head in one call.
+    params, X = core.prepare(spec, params, X, inputs, check_input, states=False)
+    x = np.ascontiguousarray(X.transpose(1, 0, 2))
+    prediction = cpu_layer(spec).predict(x, params, spec.num_layers)
     if check_input:
         core.check_outputs(prediction, params, "prediction")
     return prediction
+
+
+_NO_INPUTS = Inputs()
 
 
 # ------------------------------------------------------------------ loss and gradient
@@ -388,7 +383,7 @@ def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, quantiles=
     Parameters
     ----------
     cell, params, X, h0, c0, reset_after, bidirectional, residual, head, check_input, device
-        As in :func:`forward`.
+        As in :func:`forward` (``cell`` may be a :class:`NetworkSpec`).
     decoder, X_future, y_start
         As in :func:`forward`. With a decoder, step j ≥ 1 is fed the true
         ``y[:, j-1]`` (teacher forcing), the loss is the mean over samples,
@@ -433,61 +428,79 @@ def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, quantiles=
         Same keys, shapes and dtype as ``params``.
     input_grads : dict, only with ``return_input_grads=True``
     """
-    levels = core.check_loss(loss, quantiles)
-    if levels and device != "cpu":
+    objective = Loss(loss, huber_delta, core.check_loss(loss, quantiles), sample_weight)
+    if objective.quantiles and device != "cpu":
         raise ValueError("loss='quantile' runs on the CPU only; use device='cpu'")
     if sample_weight is not None and device != "cpu":
         raise ValueError("sample_weight runs on the CPU only (the CUDA loss kernel is "
                          "unweighted); use device='cpu'")
+    options = _architecture(reset_after, bidirectional, residual, head, decoder)
+    inputs = Inputs(h0, c0, horizon, X_future, y_start)
     cuda = _on_device(device)
     if cuda is not None:
-        _refuse_decoder_args(params, decoder, horizon, X_future, y_start)
-        return cuda.loss_and_grad(cell, params, X, y, loss=loss, huber_delta=huber_delta, h0=h0,
-                                  c0=c0, reset_after=reset_after,
-                                  bidirectional=bidirectional, residual=residual, head=head,
-                                  decoder=decoder, dropout=dropout,
+        spec = _device_call(cuda, cell, params, options, inputs)
+        return cuda.loss_and_grad(spec, params, X, y, inputs, objective, dropout=dropout,
                                   random_state=random_state,
                                   return_input_grads=return_input_grads,
                                   check_input=check_input)
+    spec = _network(cell, params, options)
     with single_threaded_blas():  # the kernels bring their own threads (see threads.py)
-        return _loss_and_grad(cell, params, X, y, loss, huber_delta, levels, sample_weight, h0,
-                              c0, reset_after, bidirectional, residual, head, dropout,
-                              random_state, return_input_grads, check_input,
-                              (decoder, horizon, X_future, y_start))
+        return _loss_and_grad(spec, params, X, y, inputs, objective, (dropout, random_state),
+                              return_input_grads, check_input)
 
 
-def _loss_and_grad(cell, params, X, y, loss, huber_delta, quantiles, sample_weight, h0, c0,
-                   reset_after, bidirectional, residual, head, dropout, random_state,
-                   return_input_grads, check_input, decoder_options):
-    params, spec, X, h0, c0, residual, head = _prepare(cell, params, X, h0, c0, check_input,
-                                                       bidirectional, residual, head)
-    decoder, horizon, X_future, y_start = decoder_options
-    if _has_decoder(spec, decoder, horizon, X_future, y_start, head):
-        return _decoder_loss_and_grad(cell, params, spec, X, y, loss, huber_delta, quantiles,
-                                      sample_weight, h0, c0, reset_after, residual, dropout,
-                                      random_state, return_input_grads, check_input,
-                                      decoder_options)
+def _loss_and_grad(spec, params, X, y, inputs, objective, dropout, return_input_grads,
+                   check_input):
+    """:func:`loss_and_grad` on the CPU; ``dropout`` is ``(rate, random_state)``."""
+    if not spec.decoder:
+        encdec.check_unused(inputs)
+    params, X, h0, c0 = core.prepare(spec, params, X, inputs, check_input)
     batch, n_steps, _ = X.shape
-    n_quantiles = max(1, len(quantiles))
-    if head == "sequence":
+    masks = core.dropout_masks(spec, batch, n_steps, *dropout)
+    if spec.decoder:
+        return _decoder_loss_and_grad(spec, params, X, y, (h0, c0), inputs, objective, masks,
+                                      (return_input_grads, check_input))
+    n_quantiles = max(1, len(objective.quantiles))
+    if spec.head == "sequence":
         y = (core.check_y_sequence(y, spec, batch, n_steps, n_quantiles) if check_input
              else y.reshape(batch, n_steps, -1))
     else:
         y = core.check_y(y, spec, batch, n_quantiles) if check_input else y.reshape(batch, -1)
-    masks = core.dropout_masks(spec, batch, n_steps, dropout, random_state)
-    cell_obj = _make_layer(cell, reset_after)
-    caches, top = _run_layers(cell_obj, params, spec, X, h0, c0, masks, residual)
-    q = _head_input(caches, top, residual)
-    prediction, head_cache = heads.forward(head, params, top, q)
-    value, d_pred = loss_value(prediction, y, loss, huber_delta, quantiles or None,
-                               sample_weight)
+    cell_obj = cpu_layer(spec)
+    caches, top = _run_layers(cell_obj, params, spec, X, (h0, c0), masks)
+    q = _head_input(caches, top, spec.residual)
+    prediction, head_cache = heads.forward(spec.head, params, top, q)
+    value, d_pred = objective(prediction, y)
     if check_input:
         core.check_outputs(value, params, "loss")
     grads = {}
-    d_top, d_q = heads.backward(head, params, top, q, head_cache,
+    d_top, d_q = heads.backward(spec.head, params, top, q, head_cache,
                                 d_pred.astype(spec.dtype, copy=False), grads)
+    dx, dh0, dc0, dh_seq = _backward_layers(cell_obj, params, spec, caches,
+                                            _top_gradients(d_top, d_q, caches[-1],
+                                                           spec.num_directions),
+                                            (masks, return_input_grads), grads)
+    grads = {key: np.ascontiguousarray(grads[key], dtype=spec.dtype) for key in params}
+    if not return_input_grads:
+        return value, grads
+    input_grads = {
+        "X": np.ascontiguousarray(dx.transpose(1, 0, 2)),
+        "h0": tuple(dh0),
+        "c0": tuple(dc0) if spec.cell == "lstm" else None,
+        "dh": tuple(d.transpose(1, 0, 2).copy() for d in dh_seq),
+    }
+    return value, grads, input_grads
+
+
+def _backward_layers(cell_obj, params, spec, caches, dhs, masks_and_dx, grads):
+    """BPTT down the stack from ``dhs``, dL/dh_t of each direction of the top layer.
+
+    ``masks_and_dx`` is ``(dropout masks, whether dL/dX is needed)``. Fills
+    ``grads``; returns dL/dX (time-major, or None), and per state dL/dh0,
+    dL/dc0 and the full dL/dh_t (in time order).
+    """
+    masks, need_input_grads = masks_and_dx
     n_dir = spec.num_directions
-    dhs = _top_gradients(d_top, d_q, caches[-1], n_dir)
     n_states = spec.num_layers * n_dir
     dh0, dc0, dh_seq = [None] * n_states, [None] * n_states, [None] * n_states
     dx = None
@@ -497,7 +510,7 @@ def _loss_and_grad(cell, params, X, y, loss, huber_delta, quantiles, sample_weig
             w_ih, w_hh, _, _, peep = layer_weights(params, k, d)
             w_ih_key, w_hh_key, b_ih_key, b_hh_key, peep_key = layer_keys(k, d, peephole=True)
             g = cell_obj.backward(cache, w_hh, peep, dhs[d], layer=(k, d) if d else k)
-            need_dx = k > 0 or return_input_grads
+            need_dx = k > 0 or need_input_grads
             grads[w_ih_key], grads[b_ih_key], dx_d = projection_grads(g.dxp, cache.x, w_ih, need_dx)
             grads[w_hh_key] = g.w_hh
             grads[b_hh_key] = g.b_hh
@@ -509,7 +522,7 @@ def _loss_and_grad(cell, params, X, y, loss, huber_delta, quantiles, sample_weig
             if need_dx:
                 dx = dx_d if d == 0 else dx + dx_d[::-1]  # the reverse input was x[::-1]
         if k > 0:
-            if residual:  # the layer's output gradient also reaches its input directly
+            if spec.residual:  # the layer's output gradient also reaches its input directly
                 dx = dx + _residual_grad(params, grads, k, dhs[0], caches[k][0].x)
             if masks is not None:
                 dx *= masks[k - 1]
@@ -518,16 +531,7 @@ def _loss_and_grad(cell, params, X, y, loss, huber_delta, quantiles, sample_weig
             else:  # the layer below: its forward half, and its reverse half in reversed time
                 H = caches[k - 1][0].hs.shape[-1]
                 dhs = [np.ascontiguousarray(dx[..., :H]), np.ascontiguousarray(dx[::-1, :, H:])]
-    grads = {key: np.ascontiguousarray(grads[key], dtype=spec.dtype) for key in params}
-    if not return_input_grads:
-        return value, grads
-    input_grads = {
-        "X": np.ascontiguousarray(dx.transpose(1, 0, 2)),
-        "h0": tuple(dh0),
-        "c0": tuple(dc0) if cell == "lstm" else None,
-        "dh": tuple(d.transpose(1, 0, 2).copy() for d in dh_seq),
-    }
-    return value, grads, input_grads
+    return dx, dh0, dc0, dh_seq
 
 
 def _top_gradients(d_top, d_q, top_caches, n_dir):
@@ -556,21 +560,19 @@ def _top_gradients(d_top, d_q, top_caches, n_dir):
         return [d_top]
     H = d_top.shape[-1] // 2
     return [np.ascontiguousarray(d_top[..., :H]), np.ascontiguousarray(d_top[::-1, :, H:])]
-def _decoder_loss_and_grad(cell, params, spec, X, y, loss, huber_delta, quantiles, sample_weight,
-                           h0, c0, reset_after, residual, dropout, random_state,
-                           return_input_grads, check_input, decoder_options):
-    """:func:`loss_and_grad` of an encoder-decoder network (see :mod:`gatedts.nn.decoder`)."""
-    _, horizon, X_future, y_start = decoder_options
-    if quantiles:
+
+
+def _decoder_loss_and_grad(spec, params, X, y, states, inputs, objective, masks, flags):
+    """:func:`loss_and_grad` of an encoder-decoder network (see :mod:`gatedts.nn.decoder`);
+    ``flags`` is ``(return_input_grads, check_input)``."""
+    return_input_grads, check_input = flags
+    if objective.quantiles:
         raise ValueError("loss='quantile' is not supported with decoder=True: the decoder "
                          "feeds back one value per target")
-    batch = X.shape[0]
-    y = encdec.check_y_steps(y, spec, batch, horizon)
-    inputs = encdec.decoder_inputs(spec, X, y.shape[1], X_future, y_start)
-    masks = core.dropout_masks(spec, batch, X.shape[1], dropout, random_state)
-    result = encdec.loss_and_grad(_make_layer(cell, reset_after), cell, params, spec, X, y, h0,
-                                  c0, inputs, loss, huber_delta, sample_weight, masks,
-                                  return_input_grads, residual)
+    y = encdec.check_y_steps(y, spec, X.shape[0], inputs.horizon)
+    decoding = encdec.decoder_inputs(spec, X, inputs, horizon=y.shape[1])
+    result = encdec.loss_and_grad(cpu_layer(spec), params, spec, (X, y), states, decoding,
+                                  objective, masks, return_input_grads)
     if check_input:
         core.check_outputs(result[0], params, "loss")
     return result

@@ -5,57 +5,14 @@ See :mod:`gatedts.nn.functional` for the table of names and shapes (PyTorch
 """
 
 import math
-from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from .cells import get_cell, n_gates
+from .spec import HEADS, NetworkSpec
 
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """The architecture a parameter dict describes (see :func:`model_spec`)."""
-
-    cell: str
-    input_size: int
-    hidden_sizes: tuple[int, ...]
-    output_size: int
-    peephole: bool
-    dtype: np.dtype
-    bidirectional: bool = False
-    residual_projections: tuple[int, ...] = ()  # the layers with a residual_proj_l{k}.weight
-    attention: bool = False  # the params hold the attention head's attention.* keys
-    future_size: int | None = None  # decoder.*: its known-future covariates; None: no decoder
-
-    @property
-    def decoder(self):
-        """Whether the network has a decoder (``decoder.*`` keys)."""
-        return self.future_size is not None
-
-    @property
-    def num_layers(self):
-        return len(self.hidden_sizes)
-
-    @property
-    def num_directions(self):
-        return 2 if self.bidirectional else 1
-
-    @property
-    def top_width(self):
-        """D: the width of the top layer's output (both directions side by side)."""
-        return self.hidden_sizes[-1] * self.num_directions
-
-    @property
-    def head(self):
-        """The head the parameters call for: "attention" or "last" ("sequence" has no
-        parameters of its own, so a dict cannot say it; see :func:`check_head`)."""
-        return "attention" if self.attention else "last"
-
-    @property
-    def state_sizes(self):
-        """H of each initial/final state, in PyTorch's order: layer by layer, and
-        within a bidirectional layer the forward direction before the reverse."""
-        return tuple(H for H in self.hidden_sizes for _ in range(self.num_directions))
+ModelSpec = NetworkSpec  # its name before gatedts 0.3
 
 
 DIRECTIONS = ("", "_reverse")  # the key suffix of each direction, PyTorch's names
@@ -85,8 +42,6 @@ def check_bidirectional(spec, bidirectional):
     raise ValueError("bidirectional=False but params has '*_reverse' keys: these are the "
                      "parameters of a bidirectional network; pass bidirectional=True (or None)")
 
-
-HEADS = ("last", "attention", "sequence")
 
 # The attention head's keys and their shapes in terms of D (the top layer's output width);
 # the attention width A is D.
@@ -228,8 +183,6 @@ def check_residual(spec, residual):
         raise ValueError(
             f"residual=False but params has {residual_key(spec.residual_projections[0])!r}: "
             "these are the parameters of a residual network; pass residual=True (or None)")
-    if residual and spec.bidirectional:
-        raise ValueError("residual=True is not supported with bidirectional layers")
     return bool(residual)
 
 
@@ -242,13 +195,16 @@ def _check_shape(params, key, expected, context):
         raise ValueError(f"{key} has shape {_shape(params, key)}, expected {expected}{context}")
 
 
-_SPEC_CACHE = {}  # (cell, keys, shapes, dtypes) -> ModelSpec: predict validates cheaply
+_SPEC_CACHE: dict = {}  # (cell, keys, shapes, dtypes) -> NetworkSpec: predict validates cheaply
 
 
 def model_spec(cell, params, *, check_finite=True):
-    """Validate ``params`` for ``cell`` and return the :class:`ModelSpec` it describes.
+    """Validate ``params`` for ``cell`` and return the :class:`NetworkSpec` they show.
 
-    The structural checks are cached by the keys, shapes and dtypes of
+    A dict cannot show everything: the spec is residual only when ``params``
+    holds a residual projection, its head is "attention" or "last", and its
+    GRU form the default (see :func:`network_spec` for the rest). The
+    structural checks are cached by the keys, shapes and dtypes of
     ``params``; ``check_finite=False`` skips the scan of every value for
     NaN/inf (callers then check their outputs instead).
 
@@ -352,8 +308,51 @@ def _validate_structure(cell, params):
             "(proj_size) and bias-free PyTorch layers are not supported, and a bidirectional "
             "network has '*_reverse' keys for every layer"
         )
-    return ModelSpec(cell, input_size, tuple(hidden), output_size, peephole, np.dtype(dtypes[0]),
-                     bidirectional, tuple(projections), attention, future_size)
+    return NetworkSpec(cell, input_size, tuple(hidden), output_size, np.dtype(dtypes[0]),
+                       peephole=peephole, bidirectional=bidirectional,
+                       residual=bool(projections), head="attention" if attention else "last",
+                       decoder=future_size is not None, future_size=future_size or 0)
+
+
+def network_spec(cell, params, *, reset_after=True, bidirectional=None, residual=None,
+                 head=None, decoder=None, check_finite=False):
+    """The :class:`NetworkSpec` of ``params`` and the facts a dict cannot show.
+
+    ``params`` are validated (see :func:`model_spec`); each option left None
+    is read from them, and a given one must agree with them (see
+    :func:`check_bidirectional`, :func:`check_residual`, :func:`check_head`,
+    :func:`check_decoder`). ``cell`` may be a :class:`NetworkSpec`, whose
+    options are then the given ones (the keywords must stay None).
+
+    Raises
+    ------
+    ValueError
+        Invalid ``params``, or an option that disagrees with them or with
+        another (:data:`~gatedts.nn.spec.COMBINATION_RULES`).
+    """
+    if isinstance(cell, NetworkSpec):
+        given = cell
+        if (bidirectional, residual, head, decoder) != (None,) * 4:
+            raise ValueError("pass the architecture either as a NetworkSpec or as keywords "
+                             "(bidirectional, residual, head, decoder), not both")
+        spec = network_spec(given.cell, params, reset_after=given.reset_after,
+                            bidirectional=given.bidirectional, residual=given.residual,
+                            head=given.head, decoder=given.decoder, check_finite=check_finite)
+        if spec != given:
+            raise ValueError(f"params do not match the network spec: they are a {spec}, "
+                             f"the spec says {given}")
+        return given
+    return _with_options(model_spec(cell, params, check_finite=check_finite),
+                         bool(reset_after), bidirectional, residual, head, decoder)
+
+
+@lru_cache(maxsize=256)
+def _with_options(spec, reset_after, bidirectional, residual, head, decoder):
+    """``spec`` of a dict, with the options of a call checked against it (cached: the
+    functional API builds a spec at every call)."""
+    check_bidirectional(spec, bidirectional)
+    return spec.replace(reset_after=reset_after, residual=check_residual(spec, residual),
+                        head=check_head(spec, head), decoder=check_decoder(spec, decoder))
 
 
 def _check_attention(params, width, top):
@@ -426,7 +425,7 @@ def _draw_layer(params, keys, rng, cell, H, in_size, forget_bias, peephole):
         params[peep] = np.zeros((3, H))
 
 
-def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
+def init_params(cell, input_size=None, hidden_size=None, num_layers=1, output_size=1, *,
                 random_state=None, dtype=np.float32, reset_after=True, peephole=False,
                 forget_bias=1.0, bidirectional=False, residual=False, head="last",
                 decoder=False, future_size=0):
@@ -446,7 +445,7 @@ def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
 
     Parameters
     ----------
-    cell : {"gru", "lstm", "rnn"}
+    cell : {"gru", "lstm", "rnn"} or NetworkSpec
     input_size : int
         Number of input features.
     hidden_size : int or sequence of int
@@ -502,80 +501,71 @@ def init_params(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
     Returns
     -------
     dict of str to ndarray
+
+    Notes
+    -----
+    ``init_params(spec, random_state=..., forget_bias=...)`` draws the
+    parameters of a :class:`NetworkSpec` (the other arguments stay unset).
     """
+    if isinstance(cell, NetworkSpec):
+        if (input_size, hidden_size) != (None, None):
+            raise ValueError("init_params(spec, ...) takes the sizes from the spec")
+        return init_network(cell, random_state=random_state, forget_bias=forget_bias)
     get_cell(cell)
-    dtype = np.dtype(dtype)
-    if dtype not in (np.float32, np.float64):
-        raise ValueError(f"dtype must be float32 or float64, got {dtype}")
     if peephole and cell != "lstm":
         raise ValueError(f"peephole=True is only valid for an LSTM, not a {cell.upper()}")
+    sizes = [hidden_size] * num_layers if np.ndim(hidden_size) == 0 else list(hidden_size)
+    if np.ndim(hidden_size) and num_layers not in (1, len(sizes)):
+        raise ValueError(f"num_layers={num_layers} contradicts hidden_size={tuple(sizes)}")
+    if isinstance(num_layers, bool) or not isinstance(num_layers, int | np.integer) \
+            or num_layers < 1:
+        raise ValueError(f"num_layers must be a positive integer, got {num_layers!r}")
+    spec = NetworkSpec(cell, input_size, tuple(sizes), output_size, dtype,
+                       reset_after=reset_after, peephole=peephole, bidirectional=bidirectional,
+                       residual=residual, head=head, decoder=decoder, future_size=future_size)
+    return init_network(spec, random_state=random_state, forget_bias=forget_bias)
+
+
+def init_network(spec, *, random_state=None, forget_bias=1.0):
+    """Fresh parameters of the network ``spec`` (see :func:`init_params` for the draws)."""
     real = int | float | np.integer | np.floating
     if (isinstance(forget_bias, bool) or not isinstance(forget_bias, real)
             or not np.isfinite(forget_bias)):
         raise ValueError(f"forget_bias must be a finite number, got {forget_bias!r}")
-    sizes = [hidden_size] * num_layers if np.ndim(hidden_size) == 0 else list(hidden_size)
-    if np.ndim(hidden_size) and num_layers not in (1, len(sizes)):
-        raise ValueError(f"num_layers={num_layers} contradicts hidden_size={tuple(sizes)}")
-    for name, value in [("input_size", input_size), ("output_size", output_size),
-                        ("num_layers", num_layers)] + [("hidden_size", s) for s in sizes]:
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if not sizes:
-        raise ValueError("hidden_size must name at least one layer")
-    if residual and bidirectional:
-        raise ValueError("residual=True is not supported with bidirectional layers")
-    if head not in HEADS:
-        raise ValueError(f"unknown head {head!r}; expected one of {', '.join(map(repr, HEADS))}")
-    if isinstance(future_size, bool) or not isinstance(future_size, int | np.integer) \
-            or future_size < 0:
-        raise ValueError(f"future_size must be a non-negative integer, got {future_size!r}")
-    if future_size and not decoder:
-        raise ValueError("future_size is the decoder's number of known-future covariates; "
-                         "pass decoder=True with it")
-    if decoder and bidirectional:
-        raise ValueError("decoder=True is not supported with bidirectional layers: the "
-                         "decoder runs forward in time, one step per output")
-    if decoder and head != "last":
-        raise ValueError(f"decoder=True is not supported with head={head!r}: the decoder's "
-                         "head reads its top state at every step")
     rng = as_rng(random_state)
+    cell, sizes, output_size = spec.cell, spec.hidden_sizes, spec.output_size
     params = {}
-    in_size = int(input_size)
-    directions = range(2 if bidirectional else 1)
-    for k, H in enumerate(int(s) for s in sizes):
+    in_size = spec.input_size
+    directions = range(spec.num_directions)
+    for k, H in enumerate(sizes):
         for d in directions:
             _draw_layer(params, layer_keys(k, d, peephole=True), rng, cell, H, in_size,
-                        forget_bias, peephole)
+                        forget_bias, spec.peephole)
         in_size = H * len(directions)
-    head_w = {"head.weight": _glorot(rng, int(output_size), in_size),
-              "head.bias": np.zeros(int(output_size))}
-    if residual:  # drawn last, so the other weights do not depend on the option
-        widths = [int(s) for s in sizes]
-        for k in range(1, len(widths)):
-            if widths[k] != widths[k - 1]:
-                params[residual_key(k)] = _glorot(rng, widths[k], widths[k - 1])
-    if head == "attention":  # after the residual draws, for the same reason
+    head_w = {"head.weight": _glorot(rng, output_size, in_size),
+              "head.bias": np.zeros(output_size)}
+    # Residual projections, then the attention head, then the decoder are drawn last, in
+    # this order, so that the other weights do not depend on the options.
+    for k in spec.residual_projections:
+        params[residual_key(k)] = _glorot(rng, sizes[k], sizes[k - 1])
+    if spec.attention:
         bound = 1.0 / math.sqrt(in_size)  # nn.Linear's: fan_in is D for all three maps
         params.update({key: rng.uniform(-bound, bound, size=shape)
                        for key, shape in attention_shapes(in_size).items()})
         # The head reads [context, last state]: the last-state half keeps the draw a plain
         # network would get, the context half is drawn after everything else.
         head_w["head.weight"] = np.concatenate(
-            [_glorot(rng, int(output_size), in_size), head_w["head.weight"]], axis=1)
+            [_glorot(rng, output_size, in_size), head_w["head.weight"]], axis=1)
     params.update(head_w)
-    if decoder:  # drawn last too
-        in_size = int(output_size) + int(future_size)
-        for k, H in enumerate(int(s) for s in sizes):
+    if spec.decoder:
+        in_size = output_size + spec.future_size
+        for k, H in enumerate(sizes):
             _draw_layer(params, layer_keys(k, peephole=True, prefix=DECODER_PREFIX), rng,
-                        cell, H, in_size, forget_bias, peephole)
+                        cell, H, in_size, forget_bias, spec.peephole)
             in_size = H
-        if residual:
-            widths = [int(s) for s in sizes]
-            for k in range(1, len(widths)):
-                if widths[k] != widths[k - 1]:
-                    params[DECODER_PREFIX + residual_key(k)] = _glorot(rng, widths[k],
-                                                                       widths[k - 1])
-    return {key: value.astype(dtype) for key, value in params.items()}
+        for k in spec.residual_projections:
+            params[DECODER_PREFIX + residual_key(k)] = _glorot(rng, sizes[k], sizes[k - 1])
+    return {key: value.astype(spec.dtype) for key, value in params.items()}
 
 
 def n_parameters(cell, input_size, hidden_size, output_size=1):

@@ -25,6 +25,6 @@ def test_decoder_is_refused():
     with pytest.raises(ValueError, match="horizon is only used by an encoder-decoder"):
         F.predict("gru", plain, X, horizon=2, device="cuda")
     with pytest.raises(ValueError, match=r"encoder-decoder networks .* run on the CPU only"):
-        gcuda.DeviceTraining("gru", params, X, y, None, None, decoder=True)
-    with pytest.raises(ValueError, match="decoder=True trains on the CPU only"):
+        gcuda.device_network("gru", params, decoder=True)
+    with pytest.raises(ValueError, match=r"encoder-decoder networks .* run on the CPU only"):
         GRURegressor(hidden_size=2, decoder=True, device="cuda").fit(X[:, :, 0], y)

@@ -125,7 +125,7 @@ def test_device_params_round_trip_and_device_grads():
     assert list(back) == list(params)
     assert _max_abs(back, params) == 0.0
     value, grads = F.loss_and_grad("lstm", params, X, y)
-    value_d, dgrads = gcuda.loss_and_grad("lstm", dparams, X, y)
+    value_d, dgrads = F.loss_and_grad("lstm", dparams, X, y, device="cuda")
     assert isinstance(dgrads, gcuda.DeviceParams)
     assert abs(value - value_d) < 1e-12
     assert _max_abs(gcuda.to_host(dgrads), grads) < 1e-10
@@ -182,8 +182,8 @@ def test_bidirectional_is_refused():
     with pytest.raises(ValueError, match="bidirectional layers run on the CPU only"):
         F.loss_and_grad("gru", params, X, y, device="cuda")
     with pytest.raises(ValueError, match="bidirectional layers run on the CPU only"):
-        gcuda.DeviceTraining("gru", params, X, y, None, None, bidirectional=True)
-    with pytest.raises(ValueError, match="bidirectional=True trains on the CPU only"):
+        gcuda.device_network("gru", params, bidirectional=True)
+    with pytest.raises(ValueError, match="bidirectional layers run on the CPU only"):
         GRURegressor(hidden_size=2, bidirectional=True, device="cuda").fit(X[:, :, 0], y)
 
 
@@ -201,6 +201,6 @@ def test_residual_is_refused(hidden):
     with pytest.raises(ValueError, match="residual stacks run on the CPU only"):
         F.loss_and_grad("rnn", params, X, y, device="cuda", **options)
     with pytest.raises(ValueError, match="residual stacks run on the CPU only"):
-        gcuda.DeviceTraining("rnn", params, X, y, None, None, residual=True)
-    with pytest.raises(ValueError, match="residual=True trains on the CPU only"):
+        gcuda.device_network("rnn", params, residual=True)
+    with pytest.raises(ValueError, match="residual stacks run on the CPU only"):
         LSTMRegressor(hidden_size=2, residual=True, device="cuda").fit(X[:, :, 0], y)

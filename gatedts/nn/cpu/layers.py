@@ -154,7 +154,7 @@ def _layer_tuples(params, n_layers):
 _TRANSPOSED_MAX = 64  # cached arrays, and bytes held (copies and transposes); then start afresh
 _TRANSPOSED_MAX_BYTES = 1 << 28
 _TRANSPOSED_MIN_SIZE = 32768  # elements below which transposing costs less than checking
-_transposed = {}
+_transposed: dict = {}
 
 
 def transposed(w, rows=None):

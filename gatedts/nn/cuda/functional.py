@@ -1,8 +1,10 @@
 """The functional API and the training step on a CUDA device.
 
-:func:`forward`, :func:`predict` and :func:`loss_and_grad` take the arguments
-of their twins in :mod:`gatedts.nn.functional` (which delegate here for
-``device="cuda"``) and return the same results: same losses, stacked layers,
+:func:`forward`, :func:`predict` and :func:`loss_and_grad` take the network
+as a :class:`~gatedts.nn.spec.NetworkSpec` from :func:`device_network`, which
+refuses what runs on the CPU only, and otherwise the arguments of their twins
+in :mod:`gatedts.nn.functional` (which delegate here for ``device="cuda"``);
+they return the same results: same losses, stacked layers,
 initial states, dropout masks drawn on the host from the same generator. The
 input checks, masks and results come from :mod:`gatedts.nn.core`, shared with
 the CPU path. The forward pass, the loss, BPTT and every gradient run on the
@@ -30,15 +32,22 @@ import numpy as np
 from numba import config, cuda
 
 from .. import core
-from ..cells import get_cell
 from ..core import Forward, layer_weights
-from ..params import ModelSpec, has_attention, has_decoder, has_residual_projection
+from ..params import (
+    has_attention,
+    has_decoder,
+    has_residual_projection,
+    model_spec,
+    network_spec,
+)
+from ..spec import NetworkSpec
 from .common import colsum_cuda, fill_cuda, gather_time_major_cuda, gemm_cuda, multiply_cuda
 from .layers import make_layer
 from .optim import REDUCE_BLOCKS, DeviceOptimizer, clip_norm_to, loss_cuda, sum_cuda
 from .scratch import Workspace, rows
 
-__all__ = ["DeviceParams", "DeviceTraining", "forward", "is_available", "loss_and_grad",
+__all__ = ["DeviceParams", "DeviceTraining", "device_network", "forward", "is_available",
+           "loss_and_grad",
            "predict", "resolve_device", "to_device", "to_host", "training_runner"]
 
 DEVICES = ("cpu", "cuda", "auto")
@@ -192,7 +201,7 @@ def _head(dp, caches, ws):
     return h_last, pred
 
 
-def _loss_and_backward(cell_obj, dp, spec, caches, y, loss, huber_delta, masks, grads, ws,
+def _loss_and_backward(cell_obj, dp, spec, caches, y, objective, masks, grads, ws,
                        want_input_grads):
     """Loss sum into ``stats[0]`` and every gradient into ``grads``; returns the stats
     buffer, the per-layer :class:`DeviceLayerGrads` and dL/dx of the first layer."""
@@ -201,7 +210,7 @@ def _loss_and_backward(cell_obj, dp, spec, caches, y, loss, huber_delta, masks, 
     d_pred = ws.get("d_pred", (B, n_out), spec.dtype)
     values = ws.get("loss_values", (B, n_out), np.float64)
     stats = ws.get("stats", (2,), np.float64)
-    loss_cuda(pred, y, loss, huber_delta, d_pred, values)
+    loss_cuda(pred, y, objective.name, objective.huber_delta, d_pred, values)
     sum_cuda(values.reshape(B * n_out), stats, 0, ws.get("partials", (REDUCE_BLOCKS,), np.float64))
     gemm_cuda(d_pred, h_last, grads["head.weight"], trans_a=True)
     colsum_cuda(d_pred, grads["head.bias"])
@@ -229,62 +238,67 @@ def _loss_and_backward(cell_obj, dp, spec, caches, y, loss, huber_delta, masks, 
 
 
 def _device_spec(cell, dparams):
-    """The :class:`~gatedts.nn.params.ModelSpec` of parameters already on the device."""
+    """The :class:`~gatedts.nn.spec.NetworkSpec` that parameters already on the device
+    show (their keys and shapes)."""
     hidden = []
     while f"weight_hh_l{len(hidden)}" in dparams:
         hidden.append(dparams[f"weight_hh_l{len(hidden)}"].shape[1])
-    return ModelSpec(cell, dparams["weight_ih_l0"].shape[1], tuple(hidden),
-                       dparams["head.weight"].shape[0], "weight_peephole_l0" in dparams,
-                       dparams.dtype)
+    future = dparams["decoder.weight_ih_l0"].shape[1] - dparams["head.bias"].shape[0] \
+        if "decoder.weight_ih_l0" in dparams else 0
+    return NetworkSpec(cell, dparams["weight_ih_l0"].shape[1], tuple(hidden),
+                       dparams["head.weight"].shape[0], dparams.dtype,
+                       peephole="weight_peephole_l0" in dparams,
+                       bidirectional="weight_ih_l0_reverse" in dparams,
+                       residual=has_residual_projection(dparams),
+                       head="attention" if has_attention(dparams) else "last",
+                       decoder=has_decoder(dparams), future_size=future)
 
 
-BIDIRECTIONAL_ON_CPU_ONLY = (
-    "bidirectional layers run on the CPU only: the CUDA path has no reverse direction yet; "
-    "use device='cpu'")
+def device_network(cell, params, *, reset_after=True, bidirectional=None, residual=None,
+                   head=None, decoder=None):
+    """The :class:`~gatedts.nn.spec.NetworkSpec` of a call on the device, as
+    :func:`gatedts.nn.params.network_spec` builds it, for a host dict or a
+    :class:`DeviceParams`.
 
-
-RESIDUAL_ON_CPU_ONLY = (
-    "residual stacks run on the CPU only: the CUDA path has no residual connections yet; "
-    "use device='cpu'")
-
-
-HEADS_ON_CPU_ONLY = (
-    "the {head!r} head runs on the CPU only: the CUDA path has the last-state head "
-    "(head='last') only; use device='cpu'")
-DECODER_ON_CPU_ONLY = (
-    "encoder-decoder networks (decoder=True, 'decoder.*' keys) run on the CPU only: the CUDA "
-    "path has no decoder yet; use device='cpu'")
-
-
-def refuse_bidirectional(bidirectional, params, residual=None, head=None, decoder=None):
-    """Raise a ValueError for a bidirectional network (asked for, or ``*_reverse`` keys),
-    a residual one (asked for, or ``residual_proj_*`` keys), a head other than "last"
-    (asked for, or ``attention.*`` keys) or an encoder-decoder one (asked for, or
-    ``decoder.*`` keys): they run on the CPU only."""
-    if decoder or has_decoder(params):
-        raise ValueError(DECODER_ON_CPU_ONLY)
-    if bidirectional or "weight_ih_l0_reverse" in params:
-        raise ValueError(BIDIRECTIONAL_ON_CPU_ONLY)
-    if residual or has_residual_projection(params):
-        raise ValueError(RESIDUAL_ON_CPU_ONLY)
+    Raises
+    ------
+    ValueError
+        The network has a feature that runs on the CPU only
+        (:data:`~gatedts.nn.spec.CPU_ONLY`), asked for (by the options or
+        ``cell`` as a spec) or read from the keys of ``params``; checked first.
+    """
+    on_device = isinstance(params, DeviceParams)
+    if isinstance(cell, NetworkSpec):
+        cell.check_device("cuda")
+        if on_device and _device_spec(cell.cell, params).replace(
+                reset_after=cell.reset_after) != cell:
+            raise ValueError("params do not match the network spec")
+        return cell if on_device else network_spec(cell, params)
+    shown = (_device_spec(cell, params) if on_device
+             else model_spec(cell, params, check_finite=False))
+    asked = {name: True for name, value in (("bidirectional", bidirectional),
+                                            ("residual", residual), ("decoder", decoder))
+             if value}
     if head not in (None, "last"):
-        raise ValueError(HEADS_ON_CPU_ONLY.format(head=head))
-    if has_attention(params):
-        raise ValueError(HEADS_ON_CPU_ONLY.format(head="attention"))
+        asked["head"] = head
+    for refused in (shown, shown.replace(**asked)):
+        refused.check_device("cuda")
+    if on_device:
+        return shown.replace(reset_after=bool(reset_after))
+    return network_spec(cell, params, reset_after=reset_after, bidirectional=bidirectional,
+                        residual=residual, head=head, decoder=decoder)
 
 
-def _prepare(cell, params, X, h0, c0, check_input):
-    """Spec, checked X (host), host initial states and the device parameters."""
+def _prepare(spec, params, X, inputs, check_input):
+    """Checked X (host), host initial states and the device parameters."""
     if not isinstance(params, DeviceParams):
-        params, spec, X, h0, c0 = core.prepare(cell, params, X, h0, c0, check_input)
-        return spec, X, h0, c0, to_device(params)
-    get_cell(cell)
-    spec = _device_spec(cell, params)
+        params, X, h0, c0 = core.prepare(spec, params, X, inputs, check_input)
+        return X, h0, c0, to_device(params)
     X = core.check_X(X, spec) if check_input else np.asarray(X, dtype=spec.dtype)
-    core.check_c0(cell, c0)
+    core.check_c0(spec.cell, inputs.c0)
     batch = X.shape[0]
-    return (spec, X, core.check_states(h0, "h0", spec, batch),
-            core.check_states(c0, "c0", spec, batch), params)
+    return (X, core.check_states(inputs.h0, "h0", spec, batch),
+            core.check_states(inputs.c0, "c0", spec, batch), params)
 
 
 def _check_outputs(values, dparams, what, check_input):
@@ -309,77 +323,74 @@ def _upload_masks(masks, ws):
     return out
 
 
-def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectional=None,
-            residual=None, head=None, decoder=None, return_gates=False,
-            return_attention=False, check_input=True):
-    """:func:`gatedts.nn.functional.forward` on the device; same arguments and result.
+def forward(spec, params, X, inputs, *, return_gates=False, return_attention=False,
+            check_input=True):
+    """:func:`gatedts.nn.functional.forward` on the device; same result.
 
-    ``params`` may be a host dict or a :class:`DeviceParams`. A bidirectional
-    network, a residual one, a head other than "last" and an encoder-decoder
-    one are refused (ValueError): they run on the CPU only.
+    ``spec`` comes from :func:`device_network` (which refuses what runs on
+    the CPU only), ``inputs`` is a :class:`~gatedts.nn.core.Inputs` (its
+    initial states; a decoder's arguments are refused before). ``params`` may
+    be a host dict or a :class:`DeviceParams`.
     """
-    refuse_bidirectional(bidirectional, params, residual, head, decoder)
     if return_attention:
         raise ValueError("return_attention=True needs the attention head, which runs on the "
                          "CPU only; use device='cpu'")
-    spec, X, h0, c0, dp = _prepare(cell, params, X, h0, c0, check_input)
+    X, h0, c0, dp = _prepare(spec, params, X, inputs, check_input)
     ws = Workspace()
     x_tm, h0, c0 = _upload_inputs(X, h0, c0, spec)
-    caches = _forward_layers(make_layer(cell, reset_after=reset_after), dp, spec, x_tm, h0, c0,
-                             None, ws)
+    caches = _forward_layers(make_layer(spec.cell, reset_after=spec.reset_after), dp, spec,
+                             x_tm, h0, c0, None, ws)
     _, pred = _head(dp, caches, ws)
     prediction = pred.copy_to_host()
     _check_outputs(prediction, dp, "prediction", check_input)
     hs = [c.hs.copy_to_host() for c in caches]
     extra = [None if c.extra is None else c.extra.copy_to_host() for c in caches]
-    c_n = tuple(e[-1] for e in extra) if cell == "lstm" else None
+    c_n = tuple(e[-1] for e in extra) if spec.cell == "lstm" else None
     gates = None
     if return_gates:
-        gates = tuple(core.gate_traces(cell, h, None if c.gates is None
+        gates = tuple(core.gate_traces(spec.cell, h, None if c.gates is None
                                        else c.gates.copy_to_host(), e)
                       for h, c, e in zip(hs, caches, extra, strict=True))
     return Forward(prediction, np.ascontiguousarray(hs[-1][1:].transpose(1, 0, 2)),
                    tuple(h[-1] for h in hs), c_n, gates)
 
 
-def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectional=None,
-            residual=None, head=None, decoder=None, check_input=True):
-    """:func:`gatedts.nn.functional.predict` on the device: ``(batch, output_size)`` on the host."""
-    refuse_bidirectional(bidirectional, params, residual, head, decoder)
-    spec, X, h0, c0, dp = _prepare(cell, params, X, h0, c0, check_input)
+def predict(spec, params, X, inputs, *, check_input=True):
+    """:func:`gatedts.nn.functional.predict` on the device: ``(batch, output_size)`` on the
+    host. Arguments as :func:`forward`."""
+    X, h0, c0, dp = _prepare(spec, params, X, inputs, check_input)
     ws = Workspace()
     x_tm, h0, c0 = _upload_inputs(X, h0, c0, spec)
-    caches = _forward_layers(make_layer(cell, reset_after=reset_after), dp, spec, x_tm, h0, c0,
-                             None, ws)
+    caches = _forward_layers(make_layer(spec.cell, reset_after=spec.reset_after), dp, spec,
+                             x_tm, h0, c0, None, ws)
     prediction = _head(dp, caches, ws)[1].copy_to_host()
     _check_outputs(prediction, dp, "prediction", check_input)
     return prediction
 
 
-def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, h0=None, c0=None,
-                  reset_after=True, bidirectional=None, residual=None, head=None,
-                  decoder=None, dropout=0.0, random_state=None, return_input_grads=False,
-                  check_input=True):
-    """:func:`gatedts.nn.functional.loss_and_grad` on the device; same arguments and results.
+def loss_and_grad(spec, params, X, y, inputs, objective, *, dropout=0.0, random_state=None,
+                  return_input_grads=False, check_input=True):
+    """:func:`gatedts.nn.functional.loss_and_grad` on the device; same results.
 
-    With a host dict ``params`` the gradients come back as a host dict; with a
+    ``spec`` and ``inputs`` as in :func:`forward`; ``objective`` is a
+    :class:`~gatedts.nn.core.Loss` (unweighted, no quantiles). With a host
+    dict ``params`` the gradients come back as a host dict; with a
     :class:`DeviceParams` they stay on the device (a :class:`DeviceParams`).
     """
-    refuse_bidirectional(bidirectional, params, residual, head, decoder)
-    core.check_loss(loss)
-    spec, X, h0, c0, dp = _prepare(cell, params, X, h0, c0, check_input)
+    core.check_loss(objective.name)
+    X, h0, c0, dp = _prepare(spec, params, X, inputs, check_input)
     batch, n_steps, _ = X.shape
     y = (core.check_y(y, spec, batch) if check_input
          else np.asarray(y, dtype=spec.dtype).reshape(batch, -1))
     masks = core.dropout_masks(spec, batch, n_steps, dropout, random_state)
     ws = Workspace()
     x_tm, h0, c0 = _upload_inputs(X, h0, c0, spec)
-    cell_obj = make_layer(cell, reset_after=reset_after)
+    cell_obj = make_layer(spec.cell, reset_after=spec.reset_after)
     dmasks = _upload_masks(masks, ws)
     caches = _forward_layers(cell_obj, dp, spec, x_tm, h0, c0, dmasks, ws)
     grads = dp.empty_like()
     stats, layer_grads, dx = _loss_and_backward(
-        cell_obj, dp, spec, caches, cuda.to_device(np.ascontiguousarray(y)), loss, huber_delta,
+        cell_obj, dp, spec, caches, cuda.to_device(np.ascontiguousarray(y)), objective,
         dmasks, grads, ws, return_input_grads)
     value = float(stats.copy_to_host()[0]) / y.size
     _check_outputs(value, dp, "loss", check_input)
@@ -390,7 +401,7 @@ def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, h0=None, c
     return value, grads, {
         "X": np.ascontiguousarray(dx.copy_to_host().transpose(1, 0, 2)),
         "h0": tuple(g.h0.copy_to_host() for g in layer_grads),
-        "c0": tuple(g.c0.copy_to_host() for g in layer_grads) if cell == "lstm" else None,
+        "c0": tuple(g.c0.copy_to_host() for g in layer_grads) if spec.cell == "lstm" else None,
         "dh": tuple(np.ascontiguousarray(g.dh.copy_to_host().transpose(1, 0, 2))
                     for g in layer_grads),
     }
@@ -408,15 +419,13 @@ class DeviceTraining:
     back into the host objects (the estimators do so once per epoch).
     """
 
-    def __init__(self, cell, params, X, y, optimizer, clip_norm, *, loss="mse",
-                 reset_after=True, bidirectional=False, residual=False, head="last",
-                 decoder=False, huber_delta=1.0, check_input=False):
-        refuse_bidirectional(bidirectional, params, residual, head, decoder)
-        self.cell, self.params, self.clip_norm = cell, params, clip_norm
-        self.loss, self.huber_delta = loss, huber_delta
-        self.cell_obj = make_layer(cell, reset_after=reset_after)
+    def __init__(self, spec, params, X, y, optimizer, clip_norm, *, loss="mse",
+                 huber_delta=1.0):
+        spec.check_device("cuda")
+        self.spec, self.params, self.clip_norm = spec, params, clip_norm
+        self.objective = core.Loss(loss, huber_delta)
+        self.cell_obj = make_layer(spec.cell, reset_after=spec.reset_after)
         self.dparams = to_device(params)
-        self.spec = _device_spec(cell, self.dparams)
         self.dgrads = self.dparams.empty_like()
         self.optimizer = DeviceOptimizer(optimizer, self.dparams)
         self.X = cuda.to_device(np.ascontiguousarray(X, dtype=self.spec.dtype))
@@ -443,8 +452,8 @@ class DeviceTraining:
         caches = _forward_layers(self.cell_obj, self.dparams, spec, x_tm, states, states, masks,
                                  ws)
         stats, _, _ = _loss_and_backward(self.cell_obj, self.dparams, spec, caches,
-                                         rows(y), self.loss, self.huber_delta, masks,
-                                         self.dgrads, ws, False)
+                                         rows(y), self.objective, masks, self.dgrads, ws,
+                                         False)
         sum_cuda(self.dgrads.flat, stats, 1, ws.get("partials", (REDUCE_BLOCKS,), np.float64),
                  square=True)
         loss_sum, norm_sq = stats.copy_to_host()
@@ -461,12 +470,9 @@ class DeviceTraining:
         self.optimizer.sync()
 
 
-def training_runner(device, cell, params, X, y, optimizer, clip_norm, **options):
-    """A :class:`DeviceTraining` for ``device`` ("cuda" or "auto"), or None for the CPU.
-
-    ``options`` are the estimator's functional options (``loss``,
-    ``reset_after``, ``check_input``).
-    """
+def training_runner(device, spec, params, X, y, optimizer, clip_norm, *, loss="mse"):
+    """A :class:`DeviceTraining` of the network ``spec`` for ``device`` ("cuda" or
+    "auto"), or None for the CPU."""
     if resolve_device(device) == "cpu":
         return None
-    return DeviceTraining(cell, params, X, y, optimizer, clip_norm, **options)
+    return DeviceTraining(spec, params, X, y, optimizer, clip_norm, loss=loss)
