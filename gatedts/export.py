@@ -39,6 +39,7 @@ from sklearn.exceptions import NotFittedError
 
 from ._version import __version__
 from .estimators import ESTIMATORS
+from .export_pipeline import forecaster_onnx
 from .forecasting import Forecaster
 from .nn.cells import CELLS
 from .nn.params import network_spec
@@ -184,8 +185,8 @@ def _require(module, extra):
 # ------------------------------------------------------------------ ONNX
 
 
-def to_onnx(model_or_params, path, *, member=None, reset_after=None):
-    """Write a fitted network as an ONNX graph, atomically.
+def to_onnx(model_or_params, path, *, member=None, reset_after=None, coverage=None):
+    """Write a fitted network, or a Forecaster's whole forecast, as an ONNX graph, atomically.
 
     Parameters
     ----------
@@ -196,12 +197,15 @@ def to_onnx(model_or_params, path, *, member=None, reset_after=None):
         (its cell is read from the shapes: G·H rows of ``weight_hh_l0`` per H
         columns, 3 for the GRU, 4 for the LSTM, 1 for the RNN).
 
-        The graph of a Forecaster maps its *transformed* windows to its
-        *transformed* outputs: the windows the network sees (the target after
-        log, differencing, its scaler and, with ``local_level_``, taken
-        relative to the window's last value over ``level_scale_``, then the
-        exogenous columns) to the next ``model_horizon_`` values on that
-        scale. Undoing those steps stays in Python, in the Forecaster.
+        The graph of a Forecaster (or of the ``forecaster_`` of a fitted
+        sktime ``GatedtsForecaster``) is its whole forecast
+        (:func:`gatedts.export_pipeline.forecaster_onnx`): input ``y``
+        (batch, ``context_length_``), the last raw observations, and
+        ``exog`` (batch, ``context_length_``, n_exog) with exog columns;
+        output ``forecast`` (batch, horizon) in the series' units, the
+        median of an ensemble's networks. With ``member=k`` it is the
+        network of member ``k`` alone, from the windows it sees to outputs
+        on the transformed scale.
     path : str or os.PathLike
         Destination (``.onnx`` suggested). Written to a temporary file and
         renamed: an interrupted export leaves no partial file.
@@ -212,6 +216,10 @@ def to_onnx(model_or_params, path, *, member=None, reset_after=None):
     reset_after : bool, optional
         GRU params dict only: the form it was trained in (True, the default,
         is PyTorch's). Estimators carry their own.
+    coverage : float, optional
+        Forecaster only: also output ``lower`` and ``upper``, the conformal
+        interval of :meth:`~gatedts.Forecaster.predict_interval` at this
+        coverage, its per-step half-widths calibrated now and stored.
 
     Returns
     -------
@@ -233,9 +241,18 @@ def to_onnx(model_or_params, path, *, member=None, reset_after=None):
     TypeError, ValueError
         Not an exportable model; an option without an ONNX form.
     """
-    network = _network(model_or_params, member, reset_after)
-    onnx = _require("onnx", "onnx")
-    proto = _onnx_model(onnx, network)
+    forecaster = getattr(model_or_params, "forecaster_", model_or_params)  # sktime adapter
+    if isinstance(forecaster, Forecaster) and member is None and reset_after is None:
+        onnx = _require("onnx", "onnx")
+        proto = forecaster_onnx(
+            forecaster, lambda k: _onnx_model(onnx, _network(forecaster, k, None)),
+            coverage=coverage)
+    else:
+        if coverage is not None:
+            raise ValueError("coverage is for the whole forecast of a Forecaster")
+        network = _network(model_or_params, member, reset_after)
+        onnx = _require("onnx", "onnx")
+        proto = _onnx_model(onnx, network)
     onnx.checker.check_model(proto, full_check=True)
     data = proto.SerializeToString()
     path = Path(path)
