@@ -8,8 +8,11 @@ prediction::
 
 The scaling and time-reversal steps are there only when the estimator has them
 (fitted attributes ``feature_mean_``, ``feature_scale_``, ``target_mean_``,
-``target_scale_`` not None; parameter ``lag_order``). Input is always 3-D
-``(batch, time, features)``, a 2-D window matrix needs ``X[:, :, None]``; the
+``target_scale_`` not None; parameter ``lag_order``). Input is 3-D
+``(batch, time, features)``, a 2-D window matrix needs ``X[:, :, None]``, except
+for an estimator whose 2-D ``X`` has a layout (``n_features_per_step``,
+``feature_layout``, ``static_features`` not the defaults): it takes the same
+2-D ``X`` as ``predict``, its columns gathered into sequences first. The
 output is ``(batch, n_outputs)``, also for one output. With ``loss="quantile"``
 the head keeps the rows of the quantile ``predict`` returns (the one nearest
 0.5).
@@ -35,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from sklearn.exceptions import NotFittedError
 
 from ._version import __version__
@@ -70,6 +74,10 @@ class _Network:
     feature_scale: np.ndarray | None = None
     target_mean: np.ndarray | None = None
     target_scale: np.ndarray | None = None
+    # (time, features): the column of a 2-D X read at each position of the sequence, for an
+    # estimator whose 2-D X has a layout (n_features_per_step, feature_layout,
+    # static_features); None: the input is 3-D already.
+    columns: np.ndarray | None = None
 
 
 def _network(model, member, reset_after):
@@ -170,9 +178,29 @@ def _from_estimator(model):
     scaling = {name: getattr(model, f"{name}_", None)
                for name in ("feature_mean", "feature_scale", "target_mean", "target_scale")}
     spec = model.network_spec_.replace(output_size=params["head.bias"].shape[0])
-    return _Network(params, spec, lag_order == "newest_first",
-                    **{k: None if v is None else np.asarray(v, dtype=np.float64)
-                       for k, v in scaling.items()})
+    scaling = {k: None if v is None else np.asarray(v, dtype=np.float64)
+               for k, v in scaling.items()}
+    columns = _layout_columns(model, scaling) if any(
+        options.get(name, default) != default for name, default in
+        (("n_features_per_step", 1), ("feature_layout", "interleaved"),
+         ("static_features", None))) else None
+    return _Network(params, spec, lag_order == "newest_first" and columns is None,
+                    **scaling, columns=columns)
+
+
+def _layout_columns(model, scaling):
+    """(time, features): which column of a 2-D X the network reads at each position,
+    read from ``network_input`` of a row holding each column's own position."""
+    probe = np.arange(model.n_features_in_, dtype=np.float64)[None]
+    names = getattr(model, "feature_names_in_", None)
+    if names is not None:
+        probe = pd.DataFrame(probe, columns=names)
+    seen = np.asarray(model.network_input(probe), dtype=np.float64)[0]
+    if scaling["feature_scale"] is not None:
+        seen = seen * scaling["feature_scale"]
+    if scaling["feature_mean"] is not None:
+        seen = seen + scaling["feature_mean"]
+    return np.rint(seen).astype(np.int64)
 
 
 def _require(module, extra):
@@ -227,9 +255,10 @@ def to_onnx(model_or_params, path, *, member=None, reset_after=None, coverage=No
 
     Notes
     -----
-    The graph has one input ``X`` of shape (batch, time, features) and one
-    output ``y`` of shape (batch, n_outputs), both float32 with dynamic batch
-    and time axes. It is float32 whatever the model's dtype: onnxruntime runs
+    The graph of a network has one input ``X`` of shape (batch, time,
+    features), or (batch, n_columns) for an estimator with a 2-D layout, and
+    one output ``y`` of shape (batch, n_outputs), both float32 with dynamic
+    batch and time axes. It is float32 whatever the model's dtype: onnxruntime runs
     the recurrent operators in float32 only. Opset 17, IR version 8.
 
     Raises
@@ -291,6 +320,9 @@ def _onnx_model(onnx, network):
     spec, params, cell = network.spec, network.params, network.spec.cell
     g = _GraphBuilder(onnx)
     x = "X"
+    if network.columns is not None:  # a 2-D X of a layout: gathered into sequences
+        x = g.node("Gather", [x, g.constant("layout_columns", network.columns, np.int64)],
+                   "X_sequences", axis=1)
     if network.feature_mean is not None:
         x = g.node("Sub", [x, g.constant("feature_mean", network.feature_mean)], "X_centred")
     if network.feature_scale is not None:
@@ -328,7 +360,9 @@ def _onnx_model(onnx, network):
     helper, tensor = onnx.helper, onnx.TensorProto.FLOAT
     graph = helper.make_graph(
         g.nodes, f"gatedts_{cell}",
-        [helper.make_tensor_value_info("X", tensor, ["batch", "time", spec.input_size])],
+        [helper.make_tensor_value_info("X", tensor, ["batch", "time", spec.input_size]
+                                       if network.columns is None  # else every column read:
+                                       else ["batch", int(network.columns.max()) + 1])],
         [helper.make_tensor_value_info("y", tensor, ["batch", spec.output_size])],
         g.initializers)
     proto = helper.make_model(graph, producer_name="gatedts", producer_version=__version__,
@@ -464,6 +498,8 @@ def _torch_classes():
             self.head.load_state_dict({"weight": torch.from_numpy(params["head.weight"]),
                                        "bias": torch.from_numpy(params["head.bias"])})
             self.reverse_time = network.reverse_time
+            self.register_buffer("columns", None if network.columns is None
+                                 else torch.from_numpy(network.columns))
             for name in ("feature_mean", "feature_scale", "target_mean", "target_scale"):
                 value = getattr(network, name)
                 self.register_buffer(name, None if value is None
@@ -471,6 +507,8 @@ def _torch_classes():
             self.eval()
 
         def forward(self, X):
+            if self.columns is not None:  # a 2-D X of a layout: gathered into sequences
+                X = X[:, self.columns]
             if self.feature_mean is not None:
                 X = X - self.feature_mean
             if self.feature_scale is not None:

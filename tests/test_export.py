@@ -232,6 +232,30 @@ def test_forecaster_ensemble_member(exporter, tmp_path):
             run(exporter, f, X, tmp_path, member=member)
 
 
+# ---------------------------------------------------------------- 2-D layouts
+
+
+@pytest.mark.parametrize("exporter", EXPORTERS)
+@pytest.mark.parametrize("layout", [
+    {"n_features_per_step": 2, "static_features": [8]},
+    {"n_features_per_step": 2, "static_features": [0], "lag_order": "newest_first",
+     "feature_layout": "blocks"},
+    {"n_features_per_step": 2, "static_features": ["c8"]},
+], ids=["static-last", "static-first-newest-blocks", "named-static"])
+def test_an_estimator_with_a_layout_takes_the_2d_X_of_predict(exporter, layout, tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(12, 9)) * 5 + 3
+    data = pd.DataFrame(X, columns=[f"c{i}" for i in range(9)]) if "c8" in str(layout) else X
+    dtype = "float32" if exporter == "onnx" else "float64"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = GRURegressor(HIDDEN, max_iter=2, random_state=0, dtype=dtype, **layout).fit(
+            data, X[:, 0] + X[:, 8])
+    out, _ = run(exporter, model, X, tmp_path)
+    expected = np.reshape(model.predict(data), (len(X), -1))
+    np.testing.assert_allclose(out, expected, rtol=1e-4 if exporter == "onnx" else 1e-10)
+
+
 # ---------------------------------------------------------------- whole Forecaster, ONNX
 
 PIPELINE_NETWORK = {"hidden_size": HIDDEN, "max_iter": 3}
