@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.exceptions import NotFittedError
 
 from .forecasting import Forecaster
 
-__all__ = ["forecaster_onnx"]
+__all__ = ["PipelineConstants", "check_exportable", "forecaster_onnx", "pipeline_constants"]
 
 
 def forecaster_onnx(forecaster: Forecaster, network_model: Callable, *, coverage=None):
@@ -51,19 +52,10 @@ def forecaster_onnx(forecaster: Forecaster, network_model: Callable, *, coverage
         observations before the forecast; outputs ``forecast`` (batch,
         horizon) and, with ``coverage``, ``lower`` and ``upper``.
     """
-    if not hasattr(forecaster, "estimators_"):
-        raise NotFittedError("this Forecaster is not fitted: call fit() before exporting it")
-    horizon = forecaster.model_horizon_
-    if forecaster.horizon != horizon:
-        raise ValueError(f"the recursive strategy (horizon {forecaster.horizon}, model horizon "
-                         f"{horizon}) has no whole-pipeline export yet; pass member=k to "
-                         "export one network")
-    if forecaster.future_exog_:
-        raise ValueError("future-known exog columns have no whole-pipeline export yet; pass "
-                         "member=k to export one network")
+    constants = pipeline_constants(forecaster, coverage)
     networks = [network_model(k) for k in range(len(forecaster.estimators_))]
     onnx = importlib.import_module("onnx")
-    return _Pipeline(onnx, forecaster).model(networks, coverage)
+    return _Pipeline(onnx, constants).model(networks)
 
 
 def _affine(transform, n_columns):
@@ -77,17 +69,105 @@ def _affine(transform, n_columns):
     return a, b
 
 
+@dataclass(frozen=True)
+class PipelineConstants:
+    """A fitted Forecaster's forecast as constants: every step of the graph (ONNX) or
+    module (torch) reads them.
+
+    Attributes
+    ----------
+    context, window, n_lost, horizon : int
+        ``context_length_`` = ``window_`` + observations lost to differencing, and
+        the forecast steps.
+    log_offset : float or None
+        ``log(y + offset)`` first, ``exp(z) - offset`` last; None without a log.
+    difference : ndarray (window, context)
+        The differenced window of a log-scale history ``z``: ``difference @ z``.
+    target_scale, target_shift : ndarray (1,)
+        The target scaler: ``d * target_scale + target_shift``.
+    local_level : bool
+    level_scale : float
+    exog_scale, exog_shift : ndarray (n_exog,) or None
+    integrate_history, integrate_pred : ndarray (horizon, context), (horizon, horizon)
+        The log-scale forecast: ``integrate_history @ z + integrate_pred @ d``.
+    half_width : ndarray (horizon,) or None
+        The conformal half-widths on the log scale (with a log) of ``coverage``.
+    """
+
+    context: int
+    window: int
+    n_lost: int
+    horizon: int
+    log_offset: float | None
+    difference: np.ndarray
+    target_scale: np.ndarray
+    target_shift: np.ndarray
+    local_level: bool
+    level_scale: float
+    exog_scale: np.ndarray | None
+    exog_shift: np.ndarray | None
+    integrate_history: np.ndarray
+    integrate_pred: np.ndarray
+    half_width: np.ndarray | None
+
+
+def check_exportable(forecaster: Forecaster) -> None:
+    """Raise unless ``forecaster`` has a whole-forecast export."""
+    if not hasattr(forecaster, "estimators_"):
+        raise NotFittedError("this Forecaster is not fitted: call fit() before exporting it")
+    if forecaster.horizon != forecaster.model_horizon_:
+        raise ValueError(f"the recursive strategy (horizon {forecaster.horizon}, model horizon "
+                         f"{forecaster.model_horizon_}) has no whole-pipeline export yet; pass "
+                         "member=k to export one network")
+    if forecaster.future_exog_:
+        raise ValueError("future-known exog columns have no whole-pipeline export yet; pass "
+                         "member=k to export one network")
+
+
+def pipeline_constants(forecaster: Forecaster, coverage=None) -> PipelineConstants:
+    """The :class:`PipelineConstants` of a fitted, exportable ``forecaster`` (with the
+    half-widths of ``coverage``, calibrated now, when given)."""
+    check_exportable(forecaster)
+    transform, horizon = forecaster.target_transform_, forecaster.model_horizon_
+    window, n_lost = forecaster.window_, transform.n_lost_
+    context, differencer = window + n_lost, transform.differencer_
+    if differencer is None:
+        difference = np.eye(context)
+        integrate_history, integrate_pred = np.zeros((horizon, context)), np.eye(horizon)
+    else:
+        def integrate(pred, history):
+            return differencer.inverse_transform(pred[:, None], history=history[:, None])[:, 0]
+
+        difference = np.column_stack([differencer.transform(e[:, None])[:, 0]
+                                      for e in np.eye(context)])
+        integrate_history = np.column_stack([integrate(np.zeros(horizon), e)
+                                             for e in np.eye(context)])
+        integrate_pred = np.column_stack([integrate(e, np.zeros(context))
+                                          for e in np.eye(horizon)])
+    target_scale, target_shift = _affine(transform.scaler_.transform, 1)
+    exog_scale = exog_shift = None
+    if forecaster.exog_columns_:
+        exog_scale, exog_shift = _affine(transform.exog_scaler_.transform,
+                                         len(forecaster.exog_columns_))
+    half_width = None
+    if coverage is not None:
+        table = forecaster.predict_interval(coverage, horizon=horizon)
+        to_score = transform.to_score_scale
+        half_width = to_score(table["upper"].to_numpy()) - to_score(table["forecast"].to_numpy())
+    log = transform.log_transform_
+    return PipelineConstants(
+        context, window, n_lost, horizon, None if log is None else float(log.offset),
+        difference, target_scale, target_shift, bool(forecaster.local_level_),
+        float(forecaster.level_scale_), exog_scale, exog_shift, integrate_history,
+        integrate_pred, half_width)
+
+
 class _Pipeline:
     """The nodes and constants of one Forecaster's graph, built step by step."""
 
-    def __init__(self, onnx, forecaster):
-        self.onnx, self.f = onnx, forecaster
+    def __init__(self, onnx, constants: PipelineConstants):
+        self.onnx, self.c = onnx, constants
         self.nodes, self.initializers = [], []
-        transform = forecaster.target_transform_
-        self.n_lost, self.window = transform.n_lost_, forecaster.window_
-        self.context = self.window + self.n_lost
-        self.log = transform.log_transform_
-        self.differencer = transform.differencer_
 
     def constant(self, name, value, dtype=np.float32):
         array = np.asarray(value, dtype)
@@ -103,98 +183,64 @@ class _Pipeline:
         """``x @ matrix.T`` for a (batch, n) ``x``."""
         return self.node("MatMul", [x, self.constant(f"{name}_matrix", matrix.T)], name)
 
-    def affine(self, x, a, b, name, inverse=False):
+    def affine(self, x, scale, shift, name, inverse=False):
         if inverse:
-            x = self.node("Sub", [x, self.constant(f"{name}_shift", b)], f"{name}_centred")
-            return self.node("Div", [x, self.constant(f"{name}_scale", a)], name)
-        x = self.node("Mul", [x, self.constant(f"{name}_scale", a)], f"{name}_scaled")
-        return self.node("Add", [x, self.constant(f"{name}_shift", b)], name)
+            x = self.node("Sub", [x, self.constant(f"{name}_shift", shift)], f"{name}_centred")
+            return self.node("Div", [x, self.constant(f"{name}_scale", scale)], name)
+        x = self.node("Mul", [x, self.constant(f"{name}_scale", scale)], f"{name}_scaled")
+        return self.node("Add", [x, self.constant(f"{name}_shift", shift)], name)
 
-    # ---------------------------------------------------------------- linear maps
-
-    def difference_matrix(self):
-        """(window, context): the last ``window`` differenced values of a log-scale history."""
-        if self.differencer is None:
-            return np.eye(self.context)
-        return np.column_stack([self.differencer.transform(e[:, None])[:, 0]
-                                for e in np.eye(self.context)])
-
-    def integration_matrices(self, horizon):
-        """``(H_history, H_pred)``: the integrated forecast is ``z @ H_history.T + d @
-        H_pred.T`` for a log-scale history ``z`` and forecast differences ``d``."""
-        if self.differencer is None:
-            return np.zeros((horizon, self.context)), np.eye(horizon)
-
-        def integrate(pred, history):
-            return self.differencer.inverse_transform(pred[:, None], history=history[:, None])[:, 0]
-
-        zeros_pred, zeros_history = np.zeros(horizon), np.zeros(self.context)
-        history = np.column_stack([integrate(zeros_pred, e) for e in np.eye(self.context)])
-        pred = np.column_stack([integrate(e, zeros_history) for e in np.eye(horizon)])
-        return history, pred
-
-    # ---------------------------------------------------------------- the graph
-
-    def model(self, networks, coverage):
-        f, helper, tensor = self.f, self.onnx.helper, self.onnx.TensorProto.FLOAT
-        horizon = f.model_horizon_
-        inputs = [helper.make_tensor_value_info("y", tensor, ["batch", self.context])]
+    def model(self, networks):
+        c, helper, tensor = self.c, self.onnx.helper, self.onnx.TensorProto.FLOAT
+        inputs = [helper.make_tensor_value_info("y", tensor, ["batch", c.context])]
         z = "y"
-        if self.log is not None:
-            z = self.node("Add", [z, self.constant("log_offset", self.log.offset)], "y_offset")
+        if c.log_offset is not None:
+            z = self.node("Add", [z, self.constant("log_offset", c.log_offset)], "y_offset")
             z = self.node("Log", [z], "y_log")
-        target = self.matmul(z, self.difference_matrix(), "differenced")
-        a, b = _affine(f.target_transform_.scaler_.transform, 1)
-        target = self.affine(target, a, b, "target_scaled")
+        target = self.matmul(z, c.difference, "differenced")
+        target = self.affine(target, c.target_scale, c.target_shift, "target_scaled")
         level = None
-        if f.local_level_:
+        if c.local_level:
             level = self.node("Slice", [target, self.constant("last_start", [-1], np.int64),
-                                        self.constant("last_end", [self.window], np.int64),
+                                        self.constant("last_end", [c.window], np.int64),
                                         self.constant("last_axis", [1], np.int64)], "level")
             target = self.node("Sub", [target, level], "target_relative")
-            target = self.node("Div", [target, self.constant("level_scale", f.level_scale_)],
+            target = self.node("Div", [target, self.constant("level_scale", c.level_scale)],
                                "target_level_scaled")
         x = self.node("Unsqueeze", [target, self.constant("feature_axis", [2], np.int64)],
                       "X_target")
-        if f.exog_columns_:
-            n_exog = len(f.exog_columns_)
-            inputs.append(helper.make_tensor_value_info("exog", tensor,
-                                                        ["batch", self.context, n_exog]))
+        if c.exog_scale is not None:
+            inputs.append(helper.make_tensor_value_info(
+                "exog", tensor, ["batch", c.context, len(c.exog_scale)]))
             exog = self.node("Slice", [
-                "exog", self.constant("exog_start", [self.n_lost], np.int64),
-                self.constant("exog_end", [self.context], np.int64),
+                "exog", self.constant("exog_start", [c.n_lost], np.int64),
+                self.constant("exog_end", [c.context], np.int64),
                 self.constant("exog_axis", [1], np.int64)], "exog_window")
-            a, b = _affine(f.target_transform_.exog_scaler_.transform, n_exog)
-            exog = self.affine(exog, a, b, "exog_scaled")
+            exog = self.affine(exog, c.exog_scale, c.exog_shift, "exog_scaled")
             x = self.node("Concat", [x, exog], "X", axis=2)
         pred = self.combine([self.network(k, net, x) for k, net in enumerate(networks)])
-        pred = self.node("Mul", [pred, self.constant("restore_scale", f.level_scale_)],
+        pred = self.node("Mul", [pred, self.constant("restore_scale", c.level_scale)],
                          "pred_level_scaled")
         if level is not None:
             pred = self.node("Add", [pred, level], "pred_level")
-        a, b = _affine(f.target_transform_.scaler_.transform, 1)
-        pred = self.affine(pred, a, b, "pred_unscaled", inverse=True)
-        history, from_pred = self.integration_matrices(horizon)
-        centre = self.matmul(pred, from_pred, "integrated_pred")
-        if self.differencer is not None:
-            centre = self.node("Add", [centre, self.matmul(z, history, "integrated_history")],
-                               "integrated")
+        pred = self.affine(pred, c.target_scale, c.target_shift, "pred_unscaled", inverse=True)
+        centre = self.matmul(pred, c.integrate_pred, "integrated_pred")
+        if c.n_lost:
+            centre = self.node("Add", [centre, self.matmul(z, c.integrate_history,
+                                                           "integrated_history")], "integrated")
         outputs = {"forecast": centre}
-        if coverage is not None:
-            table = f.predict_interval(coverage, horizon=horizon)
-            to_score = f.target_transform_.to_score_scale
-            half = to_score(table["upper"].to_numpy()) - to_score(table["forecast"].to_numpy())
-            half_name = self.constant("half_width", half)
-            outputs["lower"] = self.node("Sub", [centre, half_name], "lower_score")
-            outputs["upper"] = self.node("Add", [centre, half_name], "upper_score")
+        if c.half_width is not None:
+            half = self.constant("half_width", c.half_width)
+            outputs["lower"] = self.node("Sub", [centre, half], "lower_score")
+            outputs["upper"] = self.node("Add", [centre, half], "upper_score")
         results = []
         for name, value in outputs.items():
-            if self.log is not None:
+            if c.log_offset is not None:
                 value = self.node("Exp", [value], f"{name}_exp")
-                value = self.node("Sub", [value, self.constant(f"{name}_offset",
-                                                               self.log.offset)], f"{name}_raw")
+                value = self.node("Sub", [value, self.constant(f"{name}_offset", c.log_offset)],
+                                  f"{name}_raw")
             self.node("Identity", [value], name)
-            results.append(helper.make_tensor_value_info(name, tensor, ["batch", horizon]))
+            results.append(helper.make_tensor_value_info(name, tensor, ["batch", c.horizon]))
         network = networks[0]
         graph = helper.make_graph(self.nodes, "gatedts_forecaster", inputs, results,
                                   self.initializers)
@@ -202,8 +248,8 @@ class _Pipeline:
                                   producer_version=network.producer_version,
                                   opset_imports=list(network.opset_import))
         proto.ir_version = network.ir_version
-        proto.doc_string = (f"gatedts Forecaster: y (batch, {self.context}) raw observations"
-                            f" -> forecast (batch, {horizon})")
+        proto.doc_string = (f"gatedts Forecaster: y (batch, {c.context}) raw observations"
+                            f" -> forecast (batch, {c.horizon})")
         return proto
 
     def network(self, k, network, x):
