@@ -43,7 +43,7 @@ from sklearn.exceptions import NotFittedError
 
 from ._version import __version__
 from .estimators import ESTIMATORS
-from .export_pipeline import forecaster_onnx
+from .export_pipeline import forecaster_onnx, pipeline_constants
 from .forecasting import Forecaster
 from .nn.cells import CELLS
 from .nn.params import network_spec
@@ -92,9 +92,7 @@ def _network(model, member, reset_after):
     if not isinstance(model, tuple(ESTIMATORS.values())):
         raise TypeError("expected a fitted GRURegressor, LSTMRegressor, RNNRegressor or "
                         f"Forecaster of one, or a params dict; got {type(model).__name__}")
-    if reset_after is not None:
-        raise ValueError("reset_after is only for a params dict; an estimator's own "
-                         "reset_after is used")
+    _no_reset_after(reset_after)
     return _one_direction(_from_estimator(model))
 
 
@@ -126,13 +124,6 @@ def _forecaster_member(forecaster, member):
     if not hasattr(forecaster, "estimators_"):
         raise NotFittedError("this Forecaster is not fitted: call fit() before exporting it")
     members = forecaster.estimators_
-    if member is None:
-        if len(members) > 1:
-            raise ValueError(
-                f"the Forecaster combines {len(members)} networks by the median of their "
-                "forecasts, which one graph does not hold; pass member=k to export the "
-                f"network of member k (0 <= k < {len(members)})")
-        member = 0
     if isinstance(member, bool) or not isinstance(member, int | np.integer) \
             or not 0 <= member < len(members):
         raise ValueError(f"member must be an integer in [0, {len(members)}), got {member!r}")
@@ -203,6 +194,12 @@ def _layout_columns(model, scaling):
     return np.rint(seen).astype(np.int64)
 
 
+def _no_reset_after(reset_after):
+    if reset_after is not None:
+        raise ValueError("reset_after is only for a params dict; an estimator's own "
+                         "reset_after is used")
+
+
 def _require(module, extra):
     try:
         return importlib.import_module(module)
@@ -238,9 +235,8 @@ def to_onnx(model_or_params, path, *, member=None, reset_after=None, coverage=No
         Destination (``.onnx`` suggested). Written to a temporary file and
         renamed: an interrupted export leaves no partial file.
     member : int, optional
-        With a Forecaster of several networks (``n_models > 1`` or
-        ``"auto"``), the member to export; the median of their forecasts has
-        no single graph, so without ``member`` it is an error.
+        With a Forecaster, export the network of member ``k`` alone (0 for a
+        single network) instead of the whole forecast.
     reset_after : bool, optional
         GRU params dict only: the form it was trained in (True, the default,
         is PyTorch's). Estimators carry their own.
@@ -271,7 +267,8 @@ def to_onnx(model_or_params, path, *, member=None, reset_after=None, coverage=No
         Not an exportable model; an option without an ONNX form.
     """
     forecaster = getattr(model_or_params, "forecaster_", model_or_params)  # sktime adapter
-    if isinstance(forecaster, Forecaster) and member is None and reset_after is None:
+    if isinstance(forecaster, Forecaster) and member is None:
+        _no_reset_after(reset_after)
         onnx = _require("onnx", "onnx")
         proto = forecaster_onnx(
             forecaster, lambda k: _onnx_model(onnx, _network(forecaster, k, None)),
@@ -376,18 +373,24 @@ def _onnx_model(onnx, network):
 # ------------------------------------------------------------------ PyTorch
 
 
-def to_torch(model_or_params, *, member=None, reset_after=None):
-    """A PyTorch module computing the fitted network's predictions, weights loaded.
+def to_torch(model_or_params, *, member=None, reset_after=None, coverage=None):
+    """A PyTorch module computing the fitted network's predictions, or a Forecaster's
+    whole forecast, weights loaded.
 
     Parameters
     ----------
-    model_or_params, member, reset_after
-        As in :func:`to_onnx` (a Forecaster's module likewise maps its
-        transformed windows to its transformed outputs).
+    model_or_params, member, reset_after, coverage
+        As in :func:`to_onnx`. A Forecaster (without ``member``) gives a
+        :class:`gatedts.export.TorchForecaster`: ``forward(y, exog=None)``
+        takes the last ``context_length_`` raw observations (batch,
+        ``context_length_``) (and exog rows (batch, ``context_length_``,
+        n_exog)) and returns the forecast (batch, horizon) in the series'
+        units, or ``(forecast, lower, upper)`` with ``coverage``; its
+        ``members`` are TorchNetwork modules, combined by their median.
 
     Returns
     -------
-    gatedts.export.TorchNetwork
+    gatedts.export.TorchNetwork or gatedts.export.TorchForecaster
         An ``nn.Module`` in the parameters' dtype, in eval mode. Its
         ``forward(X)`` takes a (batch, time, features) tensor and returns
         (batch, n_outputs). ``rnn`` is ``nn.GRU/LSTM/RNN(batch_first=True)``,
@@ -407,6 +410,17 @@ def to_torch(model_or_params, *, member=None, reset_after=None):
     NotFittedError, TypeError, ValueError
         As in :func:`to_onnx`.
     """
+    forecaster = getattr(model_or_params, "forecaster_", model_or_params)  # sktime adapter
+    if isinstance(forecaster, Forecaster) and member is None:
+        _no_reset_after(reset_after)
+        constants = pipeline_constants(forecaster, coverage)
+        _require("torch", "bench")
+        classes = _torch_classes()
+        members = [classes["TorchNetwork"](_network(forecaster, k, None))
+                   for k in range(len(forecaster.estimators_))]
+        return classes["TorchForecaster"](constants, members)
+    if coverage is not None:
+        raise ValueError("coverage is for the whole forecast of a Forecaster")
     network = _network(model_or_params, member, reset_after)
     _require("torch", "bench")
     return _torch_classes()["TorchNetwork"](network)
@@ -522,14 +536,54 @@ def _torch_classes():
                 y = y + self.target_mean
             return y
 
-    classes = {"TorchRecurrent": TorchRecurrent, "TorchNetwork": TorchNetwork}
+    class TorchForecaster(nn.Module):
+        """A Forecaster's whole forecast as a module (see :func:`gatedts.export.to_torch`)."""
+
+        def __init__(self, constants, members):
+            super().__init__()
+            self.members = nn.ModuleList(members)
+            dtype = members[0].head.weight.dtype
+            self.log_offset, self.local_level = constants.log_offset, constants.local_level
+            self.n_lost, self.level_scale = constants.n_lost, constants.level_scale
+            for name in ("difference", "target_scale", "target_shift", "exog_scale",
+                         "exog_shift", "integrate_history", "integrate_pred", "half_width"):
+                value = getattr(constants, name)
+                self.register_buffer(name, None if value is None
+                                     else torch.as_tensor(value, dtype=dtype))
+            self.eval()
+
+        def forward(self, y, exog=None):
+            z = y if self.log_offset is None else torch.log(y + self.log_offset)
+            target = z @ self.difference.T * self.target_scale + self.target_shift
+            level = target[:, -1:] if self.local_level else None
+            if level is not None:
+                target = (target - level) / self.level_scale
+            X = target[:, :, None]
+            if self.exog_scale is not None:
+                exog = exog[:, self.n_lost:] * self.exog_scale + self.exog_shift
+                X = torch.cat([X, exog], dim=2)
+            preds = torch.stack([member(X) for member in self.members])
+            pred = torch.quantile(preds, 0.5, dim=0) * self.level_scale  # np.median's middle
+            if level is not None:
+                pred = pred + level
+            pred = (pred - self.target_shift) / self.target_scale
+            centre = pred @ self.integrate_pred.T + z @ self.integrate_history.T
+            out = [centre]
+            if self.half_width is not None:
+                out += [centre - self.half_width, centre + self.half_width]
+            if self.log_offset is not None:
+                out = [torch.exp(value) - self.log_offset for value in out]
+            return out[0] if len(out) == 1 else tuple(out)
+
+    classes = {"TorchRecurrent": TorchRecurrent, "TorchNetwork": TorchNetwork,
+               "TorchForecaster": TorchForecaster}
     for name, cls in classes.items():
         cls.__module__, cls.__qualname__ = __name__, name
     return classes
 
 
 def __getattr__(name):
-    if name in ("TorchRecurrent", "TorchNetwork"):
+    if name in ("TorchRecurrent", "TorchNetwork", "TorchForecaster"):
         _require("torch", "bench")
         return _torch_classes()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

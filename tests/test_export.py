@@ -220,10 +220,7 @@ def test_forecaster_graph_maps_transformed_windows_to_transformed_outputs(export
 
 @pytest.mark.parametrize("exporter", EXPORTERS)
 def test_forecaster_ensemble_member(exporter, tmp_path):
-    f = forecaster(n_models=2)
-    if exporter == "torch":  # ONNX exports the whole forecast, median included
-        with pytest.raises(ValueError, match=r"combines 2 networks.*pass member=k"):
-            run(exporter, f, windows(), tmp_path)
+    f = forecaster(n_models=2)  # without member: the whole forecast, median included
     X = windows(n_steps=f.window_)[:, :, :1]
     out, tol = run(exporter, f, X, tmp_path, member=1)
     np.testing.assert_allclose(out, predictions(f.estimators_[1], X), rtol=0, atol=tol)
@@ -270,7 +267,8 @@ def pipeline_forecaster(n_models=1, exog=False, **options):
     if exog:
         t = np.arange(len(y), dtype=float)
         frame = pd.DataFrame({"wave": np.sin(t / 2), "trend": t}, index=y.index)
-    f = Forecaster("gru", network_options=PIPELINE_NETWORK, n_models=n_models, horizon=3,
+    network = {**PIPELINE_NETWORK, "dtype": options.pop("network_dtype", "float32")}
+    f = Forecaster("gru", network_options=network, n_models=n_models, horizon=3,
                    random_state=0, **options)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -326,6 +324,27 @@ def test_forecaster_exports_its_intervals(n_models, tmp_path):
     assert np.all(got["lower"] < got["forecast"]) and np.all(got["forecast"] < got["upper"])
 
 
+@pytest.mark.parametrize("options", [
+    {"log": True, "seasonal_difference": True, "difference": 1, "local_level": False},
+    {"exog": True, "local_level": True},
+    {"n_models": 2},
+], ids=["log-seasonal-difference", "exog-local-level", "ensemble-2"])
+def test_forecaster_whole_forecast_as_a_torch_module(options):
+    torch = pytest.importorskip("torch")
+    f = pipeline_forecaster(**options, network_dtype="float64", n_calibration=9,
+                            calibration_folds=1)
+    module = to_torch(f, coverage=0.9)
+    C = f.context_length_
+    args = [torch.from_numpy(f.y_[-C:][None].copy())]
+    if f.exog_ is not None:
+        args.append(torch.from_numpy(f.exog_[-C:][None].copy()))
+    with torch.no_grad():
+        got = [value[0].numpy() for value in module(*args)]
+    table = f.predict_interval(0.9)
+    for value, name in zip(got, ["forecast", "lower", "upper"], strict=True):
+        np.testing.assert_allclose(value, table[name].to_numpy(), rtol=1e-10)
+
+
 def test_sktime_adapter_exports_its_forecaster(tmp_path):
     pytest.importorskip("sktime")
     from gatedts.integrations.sktime import GatedtsForecaster
@@ -343,6 +362,8 @@ def test_forecaster_pipeline_refusals(tmp_path):
         to_onnx(pipeline_forecaster(strategy="recursive"), tmp_path / "f.onnx")
     with pytest.raises(ValueError, match="coverage is for the whole forecast"):
         to_onnx(fitted("gru"), tmp_path / "m.onnx", coverage=0.9)
+    with pytest.raises(ValueError, match="coverage is for the whole forecast"):
+        to_torch(fitted("gru"), coverage=0.9)
 
 
 # ---------------------------------------------------------------- bad input
