@@ -3,8 +3,8 @@
 Each framework's own recursive call with 12 lags on the airline series (the
 last 12 months held out), once with ``Ridge()`` and once with
 ``GRURegressor(lag_order=...)`` set for the framework's column layout (the
-README's table), and once with ``scaling=None`` (the behaviour before the
-estimators standardised inside). ``tests/test_ecosystem.py`` runs the same
+table of ``docs/user_guide/frameworks.md``), and once with ``scaling=None``
+(the behaviour before the estimators standardised inside). ``tests/test_ecosystem.py`` runs the same
 recipes. Frameworks that are not installed are skipped::
 
     python benchmarks/ecosystem.py

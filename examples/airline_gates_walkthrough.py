@@ -1,4 +1,5 @@
 """Airline passengers, inside the gates: a walk through GRU, LSTM and RNN forecasters.
+===================================================================================
 
 1. Fit RNN, GRU and LSTM forecasters on 1949-1959 with the same parameter
    budget (that of the default 32-unit GRU) and forecast 1960.
@@ -10,6 +11,8 @@
    on the training windows (log scale), and the gradient norm per epoch.
 4. The equal-budget comparison of ``gatedts compare``: a rolling-origin
    backtest (3 origins x 12 months), mean ± sd over 5 seeds.
+
+Usage::
 
     python examples/airline_gates_walkthrough.py [--fast] [--out DIR]
 """
@@ -45,7 +48,7 @@ GATES = [("gru", "r", "GRU reset gate r"), ("gru", "z", "GRU update gate z"),
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--fast", action="store_true", default=bool(os.environ.get("GATEDTS_FAST")),
                         help="tiny networks, a few seconds (also GATEDTS_FAST=1)")
     parser.add_argument("--out", type=Path, default=Path("."), help="folder for the PNGs")

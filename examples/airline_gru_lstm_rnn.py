@@ -1,8 +1,11 @@
 """Airline passengers: GRU vs LSTM vs RNN vs seasonal naive on the 1960 hold-out.
+==============================================================================
 
 Every network is a ``Forecaster`` with its defaults (log transform, seasonal
 difference, 24-month window, direct 12-step output, L2-regularised 32-unit
 network), averaged over a few seeds; seasonal naive repeats 1959.
+
+Usage::
 
     python examples/airline_gru_lstm_rnn.py [--fast] [--out DIR]
 """
@@ -25,7 +28,7 @@ CELLS = {"GRU": GRURegressor, "LSTM": LSTMRegressor, "RNN": RNNRegressor}
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--fast", action="store_true", default=bool(os.environ.get("GATEDTS_FAST")),
                         help="tiny networks, a few seconds (also GATEDTS_FAST=1)")
     parser.add_argument("--out", type=Path, default=Path("."), help="folder for the PNG")

@@ -1,9 +1,12 @@
 """San Francisco hourly temperatures: a 48-hour forecast with conformal intervals.
+===============================================================================
 
 ``load_sf_temps`` holds hourly climate normals: a smooth daily cycle on a
 yearly one. The frequency ``h`` gives a 24-hour season, so the defaults take
 a seasonal difference, a 48-hour window and ``clip(n // 32, 32, 256)``
 windows per mini-batch. The interval coverage is checked by a backtest.
+
+Usage::
 
     python examples/hourly_temperatures.py [--fast] [--out DIR]
 """
@@ -19,7 +22,7 @@ from gatedts.datasets import load_sf_temps
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--fast", action="store_true", default=bool(os.environ.get("GATEDTS_FAST")),
                         help="the last 60 days and a tiny network (also GATEDTS_FAST=1)")
     parser.add_argument("--out", type=Path, default=Path("."), help="folder for the PNG")

@@ -1,4 +1,5 @@
 """How far back can RNN, GRU and LSTM remember? The adding problem and a recall task.
+==================================================================================
 
 Each cell gets the same parameter budget, the same data and the same training
 (Adam, clipping at 1), at growing sequence lengths; the table gives held-out
@@ -7,6 +8,8 @@ A second table compares architectures of the GRU on the recall task at the
 same budget: the plain last-state head, the attention head (which can look
 back at the marked step directly) and bidirectional layers (whose reverse
 direction reads the marked step last), R² per lag, as a markdown table.
+
+Usage::
 
     python examples/long_dependencies.py [--fast] [--only cells|architectures] [--out DIR]
 """
@@ -22,7 +25,7 @@ from gatedts.analysis.tasks import compare_architectures, compare_cells
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--fast", action="store_true", default=bool(os.environ.get("GATEDTS_FAST")),
                         help="tiny budget, a few seconds (also GATEDTS_FAST=1)")
     parser.add_argument("--only", choices=("cells", "architectures"),

@@ -1,4 +1,5 @@
 """Forecasting 107 series at once with forecast_many: serial vs 2 workers, local vs global.
+========================================================================================
 
 The panel is cut from the bundled datasets, in the long format
 (``unique_id``, ``ds``, ``y``): 52 weekly slices of the hourly San Francisco
@@ -17,6 +18,8 @@ bit-identical. Worker start-up (process spawn, imports, loading the cached
 kernels) is timed apart from the throughput. Global mode trains one network
 on the windows of all series. Accuracy: median MASE over the series against
 the seasonal naive forecast.
+
+Usage::
 
     python examples/many_series.py [--fast] [--out DIR]
 """
@@ -127,7 +130,7 @@ def accuracy(train, test, forecasts):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--fast", action="store_true", default=bool(os.environ.get("GATEDTS_FAST")),
                         help="tiny networks, a few seconds per run (also GATEDTS_FAST=1)")
     parser.add_argument("--out", type=Path, default=Path("."), help="folder for the PNG")

@@ -1,4 +1,5 @@
 """Seattle daily maximum temperature with exogenous columns, past and future-known.
+================================================================================
 
 Three forecasters of ``temp_max`` one week ahead, scored by a rolling-origin
 backtest over the last year:
@@ -6,8 +7,10 @@ backtest over the last year:
 * no exog: the temperature history alone;
 * past exog: yesterday's ``temp_min``, ``precipitation`` and ``wind`` as
   extra input features (known only up to the forecast origin);
-* + calendar: also the day-of-year as ``sin``/``cos`` columns, which are
+* plus calendar: also the day-of-year as ``sin``/``cos`` columns, which are
   known in advance and so given for the forecast days too (``future_exog``).
+
+Usage::
 
     python examples/seattle_weather_exog.py [--fast] [--out DIR]
 """
@@ -31,7 +34,7 @@ def calendar(index):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--fast", action="store_true", default=bool(os.environ.get("GATEDTS_FAST")),
                         help="tiny network and two origins, a few seconds (also GATEDTS_FAST=1)")
     parser.add_argument("--out", type=Path, default=Path("."), help="folder for the PNG")

@@ -1,10 +1,13 @@
 """Sunspots: a 22-year forecast (two solar cycles), direct vs recursive strategy.
+==============================================================================
 
 Yearly data have no calendar season, so the window is ``1.25 * horizon``
 (28 years) and the reference is the naive forecast. The direct strategy
 outputs all 22 years at once; the recursive one feeds each forecast back,
 which lets errors compound over a long horizon. A rolling-origin backtest
 (three origins, 22 years each) scores both.
+
+Usage::
 
     python examples/sunspots_long_horizon.py [--fast] [--out DIR]
 """
@@ -22,7 +25,7 @@ from gatedts.datasets import load_sunspots
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--fast", action="store_true", default=bool(os.environ.get("GATEDTS_FAST")),
                         help="tiny network, a few seconds (also GATEDTS_FAST=1)")
     parser.add_argument("--out", type=Path, default=Path("."), help="folder for the PNG")

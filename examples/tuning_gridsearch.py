@@ -1,4 +1,5 @@
 """Tuning a GRU with GridSearchCV and TimeSeriesSplit, then forecasting with the winner.
+=====================================================================================
 
 The airline training years are transformed as the Forecaster does (log,
 seasonal difference, standardisation), cut into flat lag rows
@@ -7,6 +8,8 @@ penalty ``alpha`` inside a ``Pipeline(WindowTransformer, GRURegressor)``.
 ``TimeSeriesSplit(gap=horizon - 1)`` keeps every validation window after its
 training windows, with no target shared between them. The best setting is
 then handed to a ``Forecaster`` and compared with the defaults on 1960.
+
+Usage::
 
     python examples/tuning_gridsearch.py [--fast] [--out DIR]
 """
@@ -28,7 +31,7 @@ from gatedts.forecasting.windows import WindowTransformer, make_flat_windows
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--fast", action="store_true", default=bool(os.environ.get("GATEDTS_FAST")),
                         help="a 2-point grid of tiny networks (also GATEDTS_FAST=1)")
     parser.add_argument("--out", type=Path, default=Path("."), help="folder for the PNG")

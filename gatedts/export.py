@@ -249,14 +249,6 @@ def to_onnx(model_or_params, path, *, member=None, reset_after=None, coverage=No
     -------
     pathlib.Path
 
-    Notes
-    -----
-    The graph of a network has one input ``X`` of shape (batch, time,
-    features), or (batch, n_columns) for an estimator with a 2-D layout, and
-    one output ``y`` of shape (batch, n_outputs), both float32 with dynamic
-    batch and time axes. It is float32 whatever the model's dtype: onnxruntime runs
-    the recurrent operators in float32 only. Opset 17, IR version 8.
-
     Raises
     ------
     ImportError
@@ -265,6 +257,14 @@ def to_onnx(model_or_params, path, *, member=None, reset_after=None, coverage=No
         The estimator or Forecaster is not fitted.
     TypeError, ValueError
         Not an exportable model; an option without an ONNX form.
+
+    Notes
+    -----
+    The graph of a network has one input ``X`` of shape (batch, time,
+    features), or (batch, n_columns) for an estimator with a 2-D layout, and
+    one output ``y`` of shape (batch, n_outputs), both float32 with dynamic
+    batch and time axes. It is float32 whatever the model's dtype: onnxruntime runs
+    the recurrent operators in float32 only. Opset 17, IR version 8.
     """
     forecaster = getattr(model_or_params, "forecaster_", model_or_params)  # sktime adapter
     if isinstance(forecaster, Forecaster) and member is None:

@@ -382,6 +382,9 @@ def pretrain(checkpoint_dir, *, config: PretrainConfig | None = None, overrides=
                  if getattr(config, k) != meta["config"][k]]
         if fixed:
             raise ValueError(f"{fixed} cannot change when resuming {start}")
+        changed = {k: v for k, v in asdict(config).items() if meta["config"][k] != v}
+        if changed:
+            meta.setdefault("config_changes", []).append({"step": meta["steps"], **changed})
         meta["config"] = asdict(config)
         optimizer = Adam(params, lr=config.lr)
         if state:
@@ -480,6 +483,7 @@ def export(checkpoint, output, benchmark=None):
         "steps": meta["steps"], "windows_seen": meta["windows_seen"],
         "cpu_hours": round(meta["cpu_hours"], 3), "wall_hours": round(meta["wall_hours"], 3),
         "runs": meta["runs"], "config": meta["config"],
+        "config_changes": meta.get("config_changes", []),
         "validation": meta["history"][-1] if meta["history"] else None,
     }
     tmp = output / (WEIGHTS_FILE + ".tmp")
@@ -534,9 +538,12 @@ def write_model_card(metadata: dict, results: dict | None = None) -> str:
         f"| {metadata['steps']:,} | {metadata['windows_seen']:,} | {metadata['cpu_hours']} "
         f"| {metadata['wall_hours']} | {metadata['runs']} |",
         "",
-        f"Batch {metadata['config']['batch_size']}, Adam lr {metadata['config']['lr']}, "
-        "pinball loss, contexts log-uniform in "
-        f"[{metadata['config']['min_context']}, {arch['max_context']}].",
+        f"Batch {metadata['config']['batch_size']}, Adam (learning rate "
+        f"{metadata['config']['lr']} at this checkpoint), pinball loss, contexts "
+        f"log-uniform in [{metadata['config']['min_context']}, {arch['max_context']}]."
+        + "".join(f" From step {c['step']:,}: "
+                  + ", ".join(f"{k} = {v}" for k, v in c.items() if k != "step") + "."
+                  for c in metadata.get("config_changes", [])),
         "",
         "## Validation at this checkpoint",
         "",

@@ -135,6 +135,7 @@ def test_a_resume_may_lower_the_learning_rate_but_not_change_the_network(tmp_pat
     T.pretrain(tmp_path, config=T.PretrainConfig(**TINY), max_steps=2, **kwargs)
     meta = T.pretrain(tmp_path, overrides={"lr": 1e-4}, max_steps=3, **kwargs)
     assert meta["config"]["lr"] == 1e-4 and meta["steps"] == 3
+    assert meta["config_changes"] == [{"step": 2, "lr": 1e-4}]
     with pytest.raises(ValueError, match="hidden_size"):
         T.pretrain(tmp_path, overrides={"hidden_size": 7}, max_steps=4, **kwargs)
     assert T.main(["train", "--checkpoint-dir", str(tmp_path), "--max-steps", "4",

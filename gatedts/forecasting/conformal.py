@@ -81,7 +81,7 @@ class ConformalCalibration:
                 transform.from_score_scale(centre + half))
 
     def fold_scores(self, forecaster, horizon: int):
-        """|error| per forecast step: one array (origins, steps) per fold, the latest first.
+        """Absolute errors per forecast step: one array (origins, steps) per fold, latest first.
 
         The same scores serve every coverage, so that a wider coverage, a higher rank
         of the same scores, never gives a narrower interval."""

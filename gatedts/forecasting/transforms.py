@@ -210,8 +210,8 @@ class TargetTransform(BaseEstimator):
 
         Returns
         -------
-        target : ndarray of shape (n_obs - n_lost_,)
-        features : ndarray of shape (n_obs - n_lost_, n_exog) or None
+        target : ndarray of shape ``(n_obs - n_lost_,)``
+        features : ndarray of shape ``(n_obs - n_lost_, n_exog)`` or None
         """
         z = self._log(values)
         if self.differencer_ is not None:

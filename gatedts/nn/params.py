@@ -12,7 +12,7 @@ import numpy as np
 from .cells import get_cell, n_gates
 from .spec import HEADS, NetworkSpec
 
-ModelSpec = NetworkSpec  # its name before gatedts 0.3
+ModelSpec = NetworkSpec  # its name in gatedts 0.1
 
 
 DIRECTIONS = ("", "_reverse")  # the key suffix of each direction, PyTorch's names
