@@ -33,8 +33,9 @@ Protocol (fixed before any result was seen)
   ``3h + h + 2 max(m, 1) + 1`` observations: its first training part holds a
   seasonal difference, one window of a season and ``h`` targets.
 * **Models.** gatedts: ``Forecaster(**config, horizon=h, random_state=seed)``
-  for each configuration of ``GATEDTS_CONFIGS`` (``gru``, ``lstm``, ``rnn``:
-  a cell name and every other parameter at its default), seeds ``0..S-1``.
+  for each configuration of ``GATEDTS_CONFIGS`` (``gru``, ``lstm``, ``rnn``,
+  ``auto``: a cell name and every other parameter at its default;
+  ``pretrained``: the zero-shot network), seeds ``0..S-1``.
   Add a configuration in that dict, or on the command line with
   ``--gatedts-config NAME=JSON`` (keyword arguments of ``Forecaster``).
   References: statsforecast ``AutoETS``, ``AutoARIMA``, ``AutoTheta`` and
@@ -113,6 +114,7 @@ GATEDTS_CONFIGS: dict[str, dict] = {
     "lstm": {"estimator": "lstm"},
     "rnn": {"estimator": "rnn"},
     "auto": {"estimator": "auto"},
+    "pretrained": {"estimator": "pretrained"},  # zero-shot: no training
 }
 #: statsforecast models: name -> (class name, uses season_length, extra kwargs).
 REFERENCE_MODELS: dict[str, tuple[str, bool, dict]] = {

@@ -212,8 +212,9 @@ def add_forecast_parser(commands):
     p.add_argument("--output", "-o", type=Path, metavar="FILE", help="save the forecast: "
                    ".csv, .parquet (needs pyarrow) or .json, by the file's extension")
     model = p.add_argument_group("model (default: the Forecaster's choices)")
-    model.add_argument("--model", choices=[*CELL_NAMES, "auto"], default="gru",
-                       help="recurrent cell; auto: an ensemble mixing all three "
+    model.add_argument("--model", choices=[*CELL_NAMES, "auto", "pretrained"], default="gru",
+                       help="recurrent cell; auto: an ensemble mixing all three; "
+                       "pretrained: the zero-shot network, no training "
                        "(default: gru)")
     model.add_argument("--hidden-size", type=_positive_int, metavar="N",
                        help="units of each network (default: 32)")
@@ -283,14 +284,16 @@ def cmd_forecast(args) -> int:
     status = _Status(args.quiet, args.progress)
     forecaster = build_forecaster(args, horizon, future)
     status.info(f"{source}: {len(y)} observations, {_span(y)}")
-    _compile_kernels(CELL_NAMES if args.model == "auto" else [args.model], status)
+    # "pretrained" runs the GRU kernels of its network (forward passes only).
+    _compile_kernels({"auto": CELL_NAMES, "pretrained": ["gru"]}.get(args.model, [args.model]),
+                     status)
     with status.epochs(f"fitting {forecaster_label(args)}"):
         forecaster.fit(y, exog)
     status.info(_describe(forecaster))
     table = _forecast_table(forecaster, args.coverage, future, status)
     intervals = "lower" in table
     print(f"forecast of {y.name or 'y'}, {_steps(horizon)}, " + (
-        f"{args.coverage:.0%} conformal prediction intervals:" if intervals
+        f"{args.coverage:.0%} {_interval_kind(forecaster)} prediction intervals:" if intervals
         else "no intervals (see the warning above):"))
     print(format_table(_labelled(table)))
     result = None
@@ -372,13 +375,25 @@ def _backtest(forecaster, y, exog, n_origins, horizon, args, status):
     return result
 
 
+def _interval_kind(forecaster):
+    """"quantile" for the pretrained network's intervals, "conformal" for the others."""
+    from .forecasting.zeroshot import PretrainedNetwork
+
+    return "quantile" if isinstance(forecaster.estimator_, PretrainedNetwork) else "conformal"
+
+
 def _backtest_origins(requested, n_obs, horizon, forecaster):
     """As many of the requested origins as leave a training series that can be calibrated.
 
     The first origin's model is calibrated on a copy fitted ``n_calibration +
-    horizon - 1`` steps earlier, which itself needs ten training windows.
+    horizon - 1`` steps earlier, which itself needs ten training windows. The
+    pretrained network needs neither: only ``MIN_HISTORY`` observations.
     """
     from .forecasting.windows import MIN_WINDOWS
+    from .forecasting.zeroshot import MIN_HISTORY
+
+    if _interval_kind(forecaster) == "quantile":
+        return max(0, min(requested, (n_obs - MIN_HISTORY) // horizon))
 
     fit = (forecaster.window_ + forecaster.target_transform_.n_lost_
            + forecaster.model_horizon_ + MIN_WINDOWS)

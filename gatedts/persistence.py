@@ -156,6 +156,7 @@ _REGISTRY = {
                         ("log_transform_", "differencer_", "n_lost_", "scaler_", "exog_scaler_"),
                         None, None),
     "Windowing": ("gatedts.forecasting.windows", ("level_scale_",), None, None),
+    "PretrainedNetwork": ("gatedts.forecasting.zeroshot", (), None, None),
     "ConformalCalibration": ("gatedts.forecasting.conformal", ("scores",), None, None),
     "Forecaster": ("gatedts.forecasting.forecaster", (
         "index_", "name_", "exog_columns_", "future_exog_", "model_horizon_",

@@ -187,6 +187,15 @@ def test_network_size_flags_apply_to_every_cell_of_auto(capsys):
         ("GRURegressor", 3, 2), ("LSTMRegressor", 3, 2), ("RNNRegressor", 3, 2)}
 
 
+def test_pretrained_model_forecasts_zero_shot_with_quantile_intervals(capsys):
+    code, out, err = run(["--dataset", "airline", "--horizon", 6, "--model", "pretrained",
+                          "--backtest", 2], capsys)
+    assert code == 0, err
+    assert "fitted in" in err and "on 0 windows" in err
+    assert "90% quantile prediction intervals" in out and "conformal" not in out
+    assert "backtest: 2 rolling origin(s)" in out and "PRETRAINED" in out
+
+
 def test_flags_change_the_fit(capsys):
     code, _, err = run(["--window", 14, "--no-log", "--difference", 1, "--no-seasonal-difference",
                         "--horizon", 3, "--backtest", 0, "--model", "auto"], capsys)

@@ -109,7 +109,7 @@ ALLOWED = {
     "nn.cuda": {"nn"},
     "estimators": {"nn", "nn.cuda", "training", "_constraints", "_estimator_docs", "_sequences"},
     "training": {"nn", "nn.cuda"},
-    "forecasting": {"nn", "estimators"},
+    "forecasting": {"nn", "estimators", "pretrained"},  # "pretrained": the zero-shot model
     "analysis": {"nn", "estimators", "forecasting"},
     "integrations": {"nn", "estimators", "forecasting"},  # adapters for sktime, ...
     "persistence": {"estimators", "forecasting", "_version"},

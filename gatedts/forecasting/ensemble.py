@@ -104,15 +104,16 @@ class Members:
 
     @property
     def cell(self) -> str | None:
-        """The cell name of a default network ("gru", "lstm", "rnn" or "auto"), else None."""
+        """The cell name of a default network ("gru", "lstm", "rnn", "auto" or
+        "pretrained"), else None."""
         if self.estimator is None:
             return "gru"
         if isinstance(self.estimator, str):
             name = self.estimator.lower()
-            if name not in ESTIMATORS and name != "auto":
+            if name not in ESTIMATORS and name not in ("auto", "pretrained"):
                 raise ValueError(f"unknown estimator {self.estimator!r}; choose one of "
-                                 f"{', '.join(map(repr, [*ESTIMATORS, 'auto']))} or pass a "
-                                 "regressor")
+                                 f"{', '.join(map(repr, [*ESTIMATORS, 'auto', 'pretrained']))} "
+                                 "or pass a regressor")
             return name
         return None
 

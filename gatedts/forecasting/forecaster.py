@@ -38,6 +38,7 @@ from .ensemble import Members, default_estimator, fit_members, fit_network
 from .pipeline import PreparedFit, forecast_path, inference_window
 from .transforms import TargetTransform, resolve_transforms
 from .windows import Windowing, future_index, resolve_window
+from .zeroshot import PretrainedNetwork, prepare_zero_shot, zero_shot_forecast
 
 __all__ = ["BacktestResult", "Forecaster", "PreparedFit", "backtest", "default_estimator",
            "fit_network", "regular_index"]
@@ -48,13 +49,15 @@ class Forecaster(BaseEstimator):
 
     Parameters
     ----------
-    estimator : {"gru", "lstm", "rnn", "auto"}, regressor or None, default None
+    estimator : {"gru", "lstm", "rnn", "auto", "pretrained"}, regressor or None, default None
         A cell name (``None`` means ``"gru"``) trains :func:`default_estimator`
         (with ``network_options`` on top); "auto" members of every cell in turn
-        (at least one of each). A scikit-learn regressor is cloned and used as
-        is: one without 3-D input gets each window flattened into one row
-        (``Ridge()`` is a fine baseline), a single-output one is wrapped in a
-        ``MultiOutputRegressor`` when the direct strategy needs several outputs.
+        (at least one of each). "pretrained" trains nothing: the network of
+        :mod:`gatedts.pretrained` forecasts zero-shot with quantile intervals
+        (:mod:`~gatedts.forecasting.zeroshot`; no exog, and the transform,
+        window and network settings do not apply). A regressor is cloned and
+        used as is: flattened windows without 3-D input (``Ridge()`` is a fine
+        baseline), a ``MultiOutputRegressor`` around a single-output one.
     window : int or "auto", default "auto"
         Input length; "auto": :func:`~gatedts.forecasting.windows.resolve_window`.
     horizon : int, default 1
@@ -132,9 +135,8 @@ class Forecaster(BaseEstimator):
     Attributes
     ----------
     estimators_ : list of fitted regressors
-        The ensemble members.
     estimator_ : fitted regressor
-        The first member (the only one when ``n_models=1``).
+        The ensemble members, and the first (the only one when ``n_models=1``).
     seasonal_period_, window_ : int
     log_, seasonal_difference_, local_level_ : bool
     difference_ : int
@@ -148,26 +150,21 @@ class Forecaster(BaseEstimator):
     calibration_ : ConformalCalibration
         The interval calibration, computed when first needed.
     y_, exog_ : ndarray
-        The training series and its exog columns (None without).
+        The training series and its exog columns (or None).
     transform_scores_ : pandas.DataFrame
         The inner validation of the "auto" transforms: one row per candidate
         with its mean MASE (``score``), whether it was the tests' answer (``prior``)
         and the one chosen (``chosen``); empty when nothing was validated.
     n_windows_ : int
-        Training windows.
-    index_ : pandas.Index
-        Index of the training series (a DatetimeIndex with its ``freq`` set);
-        a RangeIndex for array input.
-    name_ : hashable
-        Name of the training series.
+        Training windows (0 for "pretrained").
+    index_, name_ : pandas.Index, hashable
+        Index (``freq`` set; a RangeIndex for an array) and name of the training series.
     exog_columns_, future_exog_ : list
         All exogenous columns, and the future-known ones.
     model_horizon_ : int
         Outputs of the network: ``horizon`` (direct) or 1 (recursive).
     fit_time_ : float
         Seconds spent in :meth:`fit`.
-    model_name : str
-        "GRU", "LSTM", "RNN" or the regressor's class name (a property).
 
     Examples
     --------
@@ -210,9 +207,8 @@ class Forecaster(BaseEstimator):
         Parameters
         ----------
         y : pandas.Series or array-like of shape (n_obs,)
-            The series, oldest first, without missing values. A Series index
-            must be a DatetimeIndex with a frequency (set, or regular enough
-            to infer), a PeriodIndex or an integer index with a constant step.
+            The series, oldest first, no missing values; indexed by a DatetimeIndex
+            with a (set or inferable) frequency, a PeriodIndex or a regular integer index.
         exog : pandas.DataFrame or array-like of shape (n_obs, n_exog), optional
             Numeric exogenous columns aligned with ``y`` (same index).
 
@@ -223,10 +219,9 @@ class Forecaster(BaseEstimator):
         Raises
         ------
         KeyboardInterrupt
-            Ctrl-C while a network trains, passed on once it has stopped (see
-            :func:`~gatedts.forecasting.ensemble.fit_network`). A fit that is
-            interrupted or fails leaves the Forecaster as it was: unfitted, or
-            with its previous model.
+            Ctrl-C while a network trains, passed on once it has stopped
+            (:func:`~gatedts.forecasting.ensemble.fit_network`). An interrupted or
+            failed fit leaves the Forecaster as it was (unfitted, or its previous model).
         """
         return self.fit_prepared(self.prepare(y, exog))
 
@@ -239,6 +234,9 @@ class Forecaster(BaseEstimator):
         if self.strategy not in ("direct", "recursive"):
             raise ValueError(f"strategy must be 'direct' or 'recursive', got {self.strategy!r}")
         values, index, name = check_y(y)
+        if self._members().cell == "pretrained":
+            return prepare_zero_shot(values, index, name, exog, self.future_exog,
+                                     self.seasonal_period, horizon, start)
         exog_values, columns = check_exog(exog, y, len(values))
         future = resolve_future(self.future_exog, columns, self.strategy)
         self._members().check_decoder(self.strategy)
@@ -265,6 +263,8 @@ class Forecaster(BaseEstimator):
 
         The Forecaster changes only once everything has succeeded.
         """
+        if members is None and self._members().cell == "pretrained":
+            members = [PretrainedNetwork.shipped(prepared.choice.seasonal_period)]
         if members is None:
             members = self._members().build(prepared.windowing.horizon)
             fit_members(members, prepared.X, prepared.Y, prepared.X_future,
@@ -289,20 +289,18 @@ class Forecaster(BaseEstimator):
             setattr(self, name, value)
         return self
 
-    def _members(self) -> Members:
-        """The ensemble stage of these settings."""
+    def _members(self) -> Members:  # the ensemble stage of these settings
         return Members(self.estimator, n_models=self.n_models,
                        network_options=self.network_options, decoder=self.decoder,
                        random_state=self.random_state, verbose=self.verbose)
 
     @property
     def model_name(self) -> str:
-        """Short name of the model: "GRU", "LSTM", "RNN", "AUTO" or the regressor's class."""
+        """Short name: "GRU", "LSTM", "RNN", "AUTO", "PRETRAINED" or the regressor's class."""
         cell = self._members().cell
         return cell.upper() if cell else type(self.estimator).__name__
 
-    def _proxy(self, model_horizon):
-        """The cheap stand-in scored by the inner validation: a ridge autoregression."""
+    def _proxy(self, model_horizon):  # the inner validation's cheap ridge autoregression
         return partial(Forecaster, Ridge(alpha=1.0), window=self.window, horizon=model_horizon,
                        scaler=self.scaler)
 
@@ -333,13 +331,17 @@ class Forecaster(BaseEstimator):
         rows = check_exog_future(exog_future, self.exog_columns_, self.future_exog_,
                                  self.windowing_.rows_needed(horizon), horizon=horizon,
                                  model_horizon=self.model_horizon_, index=index)
-        point = forecast_path(self.target_transform_, self.windowing_, self.estimators_, values,
-                              exog_values, rows, horizon)
+        if isinstance(self.estimator_, PretrainedNetwork):
+            point, bounds = zero_shot_forecast(self.estimator_, values, horizon, coverage)
+        else:
+            point = forecast_path(self.target_transform_, self.windowing_, self.estimators_,
+                                  values, exog_values, rows, horizon)
+            bounds = None if coverage is None else self.calibration_.interval(self, point, coverage)
         dates = future_index(index, horizon)
         if coverage is None:
             return pd.Series(point, index=dates, name=name)
-        lower, upper = self.calibration_.interval(self, point, coverage)
-        return pd.DataFrame({"forecast": point, "lower": lower, "upper": upper}, index=dates)
+        return pd.DataFrame({"forecast": point, "lower": bounds[0], "upper": bounds[1]},
+                            index=dates)
 
     def predict(self, horizon=None, exog_future=None) -> pd.Series:
         """Forecast the steps after the training series.
@@ -347,12 +349,11 @@ class Forecaster(BaseEstimator):
         Parameters
         ----------
         horizon : int, optional
-            Number of steps; defaults to the ``horizon`` parameter. Beyond the
-            fitted model horizon the model is iterated on its own forecasts.
+            Steps (default: the ``horizon`` parameter); beyond the fitted model horizon
+            the model is iterated on its own forecasts.
         exog_future : pandas.DataFrame or array-like, optional
-            Required with ``future_exog``: the future-known columns for the
-            forecast steps (at least the fitted horizon, rounded up to whole
-            model horizons), indexed from the first forecast timestamp.
+            Required with ``future_exog``: the future-known columns over the forecast steps
+            (at least the fitted horizon, in whole model horizons), from the first one.
 
         Returns
         -------
@@ -366,14 +367,14 @@ class Forecaster(BaseEstimator):
     def predict_interval(self, coverage=0.9, horizon=None, exog_future=None) -> pd.DataFrame:
         """Forecast with split-conformal prediction intervals, per horizon step.
 
-        A copy of the forecaster (same resolved transforms and window) is
-        fitted on the series without its last ``n_calibration + horizon - 1``
-        observations and forecasts from each of the ``n_calibration`` origins
-        that follow (:mod:`~gatedts.forecasting.conformal` says what a short
-        series gets, with a warning). Per step, the half-width is the largest
-        conformal quantile of the ``calibration_folds`` blocks of origins,
-        non-decreasing over the steps (on the log scale when ``log_``).
-        Computed once per horizon, then cached.
+        A copy (same resolved transforms and window) is fitted without the last
+        ``n_calibration + horizon - 1`` observations and forecasts from each of
+        the ``n_calibration`` origins that follow (short series:
+        :mod:`~gatedts.forecasting.conformal`). Per step, the half-width is the
+        largest conformal quantile of the ``calibration_folds`` blocks, never
+        narrower than at an earlier step (log scale when ``log_``); cached per
+        horizon. "pretrained" takes its network's quantiles instead
+        (:func:`~gatedts.forecasting.zeroshot.quantile_interval`).
 
         Parameters
         ----------
@@ -398,7 +399,7 @@ class Forecaster(BaseEstimator):
         Parameters
         ----------
         y : pandas.Series or array-like of shape (n_obs,)
-            The history, at least ``window_`` values after differencing.
+            The history: ``window_`` values after differencing (3 for "pretrained").
         exog : pandas.DataFrame or array-like, optional
             Its exog columns (those of ``fit``), aligned with ``y``.
         exog_future, horizon
@@ -409,8 +410,7 @@ class Forecaster(BaseEstimator):
         Returns
         -------
         pandas.Series or pandas.DataFrame
-            As :meth:`predict` (or :meth:`predict_interval` with ``coverage``),
-            indexed by the steps after ``y`` (a RangeIndex for an array).
+            As :meth:`predict` (:meth:`predict_interval` with ``coverage``), dated after ``y``.
         """
         check_is_fitted(self, "estimators_")
         values, index, name = check_y(y)
@@ -420,17 +420,17 @@ class Forecaster(BaseEstimator):
 
     def network_input(self, exog_future=None) -> np.ndarray:
         """The exact ``(1, n_steps, n_features)`` array the network forecasts the next
-        model horizon from (before a regressor without 3-D input flattens it).
-
-        Feature 0 is the transformed target (relative to its last value over
-        the window with the local level, so its last step is 0), the scaled
-        exog columns follow; ``exog_future`` as in :meth:`predict` with
-        future-known columns (a decoder reads those separately).
+        model horizon from (before a regressor without 3-D input flattens it): the
+        transformed target (relative to its last value with the local level), then the
+        scaled exog columns; ``exog_future`` as in :meth:`predict` (a decoder reads the
+        future-known columns separately). "pretrained": :mod:`gatedts.pretrained`'s features.
         """
         check_is_fitted(self, "estimators_")
         rows = check_exog_future(exog_future, self.exog_columns_, self.future_exog_,
                                  self.model_horizon_, horizon=self.model_horizon_,
                                  model_horizon=self.model_horizon_, index=self.index_)
+        if isinstance(self.estimator_, PretrainedNetwork):
+            return self.estimator_.network_input(self.y_)
         return inference_window(self.target_transform_, self.windowing_, self.y_, self.exog_,
                                 rows)[0]
 

@@ -32,7 +32,7 @@ from .seasonality import (
 )
 from .selection import choose_transforms
 
-__all__ = ["TargetTransform", "TransformChoice", "resolve_transforms"]
+__all__ = ["TargetTransform", "TransformChoice", "resolve_seasonal_period", "resolve_transforms"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,13 @@ def _flag(value, name):
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     raise ValueError(f"{name} must be True, False or 'auto', got {value!r}")
+
+
+def resolve_seasonal_period(seasonal_period, index: pd.Index) -> int:
+    """A Forecaster's season length: ``seasonal_period``, or when None the one of the
+    index frequency (:func:`~gatedts.forecasting.seasonality.infer_seasonal_period`)."""
+    return (infer_seasonal_period(index) if seasonal_period is None
+            else check_positive_int(seasonal_period, "seasonal_period"))
 
 
 def resolve_transforms(values: np.ndarray, index: pd.Index, *, seasonal_period, log,
@@ -86,8 +93,7 @@ def resolve_transforms(values: np.ndarray, index: pd.Index, *, seasonal_period, 
     pandas.DataFrame
         The validation table (empty when nothing was validated).
     """
-    m = (infer_seasonal_period(index) if seasonal_period is None
-         else check_positive_int(seasonal_period, "seasonal_period"))
+    m = resolve_seasonal_period(seasonal_period, index)
     positive = bool(np.all(values > 0))
     prior, options = {}, {}
     prior["log"] = _flag(log, "log")
