@@ -297,7 +297,7 @@ def cmd_forecast(args) -> int:
         else "no intervals (see the warning above):"))
     print(format_table(_labelled(table)))
     result = None
-    n_origins = _backtest_origins(args.backtest, len(y), horizon, forecaster, args.coverage) \
+    n_origins = _backtest_origins(args.backtest, len(y), horizon, forecaster) \
         if intervals else 0
     if n_origins:
         result = _backtest(forecaster, y, exog, n_origins, horizon, args, status)
@@ -382,14 +382,13 @@ def _interval_kind(forecaster):
     return "quantile" if isinstance(forecaster.estimator_, PretrainedNetwork) else "conformal"
 
 
-def _backtest_origins(requested, n_obs, horizon, forecaster, coverage):
+def _backtest_origins(requested, n_obs, horizon, forecaster):
     """As many of the requested origins as leave a training series that can be calibrated.
 
     The first origin's model is calibrated on a copy fitted ``n_calibration +
     horizon - 1`` steps earlier, which itself needs ten training windows. The
     pretrained network needs neither: only ``MIN_HISTORY`` observations.
     """
-    from .forecasting.conformal import origins_needed
     from .forecasting.windows import MIN_WINDOWS
     from .forecasting.zeroshot import MIN_HISTORY
 
@@ -398,8 +397,7 @@ def _backtest_origins(requested, n_obs, horizon, forecaster, coverage):
 
     fit = (forecaster.window_ + forecaster.target_transform_.n_lost_
            + forecaster.model_horizon_ + MIN_WINDOWS)
-    n_calibration = max(forecaster.n_calibration, origins_needed(coverage))
-    needed = fit + n_calibration + horizon - 1
+    needed = fit + forecaster.n_calibration + horizon - 1
     return max(0, min(requested, (n_obs - needed) // horizon))
 
 

@@ -8,8 +8,11 @@ prediction::
 
 The scaling and time-reversal steps are there only when the estimator has them
 (fitted attributes ``feature_mean_``, ``feature_scale_``, ``target_mean_``,
-``target_scale_`` not None; parameter ``lag_order``). Input is always 3-D
-``(batch, time, features)``, a 2-D window matrix needs ``X[:, :, None]``; the
+``target_scale_`` not None; parameter ``lag_order``). Input is 3-D
+``(batch, time, features)``, a 2-D window matrix needs ``X[:, :, None]``, except
+for an estimator whose 2-D ``X`` has a layout (``n_features_per_step``,
+``feature_layout``, ``static_features`` not the defaults): it takes the same
+2-D ``X`` as ``predict``, its columns gathered into sequences first. The
 output is ``(batch, n_outputs)``, also for one output. With ``loss="quantile"``
 the head keeps the rows of the quantile ``predict`` returns (the one nearest
 0.5).
@@ -35,10 +38,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from sklearn.exceptions import NotFittedError
 
 from ._version import __version__
 from .estimators import ESTIMATORS
+from .export_pipeline import forecaster_onnx, pipeline_constants
 from .forecasting import Forecaster
 from .nn.cells import CELLS
 from .nn.params import network_spec
@@ -69,6 +74,10 @@ class _Network:
     feature_scale: np.ndarray | None = None
     target_mean: np.ndarray | None = None
     target_scale: np.ndarray | None = None
+    # (time, features): the column of a 2-D X read at each position of the sequence, for an
+    # estimator whose 2-D X has a layout (n_features_per_step, feature_layout,
+    # static_features); None: the input is 3-D already.
+    columns: np.ndarray | None = None
 
 
 def _network(model, member, reset_after):
@@ -83,9 +92,7 @@ def _network(model, member, reset_after):
     if not isinstance(model, tuple(ESTIMATORS.values())):
         raise TypeError("expected a fitted GRURegressor, LSTMRegressor, RNNRegressor or "
                         f"Forecaster of one, or a params dict; got {type(model).__name__}")
-    if reset_after is not None:
-        raise ValueError("reset_after is only for a params dict; an estimator's own "
-                         "reset_after is used")
+    _no_reset_after(reset_after)
     return _one_direction(_from_estimator(model))
 
 
@@ -117,13 +124,6 @@ def _forecaster_member(forecaster, member):
     if not hasattr(forecaster, "estimators_"):
         raise NotFittedError("this Forecaster is not fitted: call fit() before exporting it")
     members = forecaster.estimators_
-    if member is None:
-        if len(members) > 1:
-            raise ValueError(
-                f"the Forecaster combines {len(members)} networks by the median of their "
-                "forecasts, which one graph does not hold; pass member=k to export the "
-                f"network of member k (0 <= k < {len(members)})")
-        member = 0
     if isinstance(member, bool) or not isinstance(member, int | np.integer) \
             or not 0 <= member < len(members):
         raise ValueError(f"member must be an integer in [0, {len(members)}), got {member!r}")
@@ -169,9 +169,35 @@ def _from_estimator(model):
     scaling = {name: getattr(model, f"{name}_", None)
                for name in ("feature_mean", "feature_scale", "target_mean", "target_scale")}
     spec = model.network_spec_.replace(output_size=params["head.bias"].shape[0])
-    return _Network(params, spec, lag_order == "newest_first",
-                    **{k: None if v is None else np.asarray(v, dtype=np.float64)
-                       for k, v in scaling.items()})
+    scaling = {k: None if v is None else np.asarray(v, dtype=np.float64)
+               for k, v in scaling.items()}
+    columns = _layout_columns(model, scaling) if any(
+        options.get(name, default) != default for name, default in
+        (("n_features_per_step", 1), ("feature_layout", "interleaved"),
+         ("static_features", None))) else None
+    return _Network(params, spec, lag_order == "newest_first" and columns is None,
+                    **scaling, columns=columns)
+
+
+def _layout_columns(model, scaling):
+    """(time, features): which column of a 2-D X the network reads at each position,
+    read from ``network_input`` of a row holding each column's own position."""
+    probe = np.arange(model.n_features_in_, dtype=np.float64)[None]
+    names = getattr(model, "feature_names_in_", None)
+    if names is not None:
+        probe = pd.DataFrame(probe, columns=names)
+    seen = np.asarray(model.network_input(probe), dtype=np.float64)[0]
+    if scaling["feature_scale"] is not None:
+        seen = seen * scaling["feature_scale"]
+    if scaling["feature_mean"] is not None:
+        seen = seen + scaling["feature_mean"]
+    return np.rint(seen).astype(np.int64)
+
+
+def _no_reset_after(reset_after):
+    if reset_after is not None:
+        raise ValueError("reset_after is only for a params dict; an estimator's own "
+                         "reset_after is used")
 
 
 def _require(module, extra):
@@ -184,8 +210,8 @@ def _require(module, extra):
 # ------------------------------------------------------------------ ONNX
 
 
-def to_onnx(model_or_params, path, *, member=None, reset_after=None):
-    """Write a fitted network as an ONNX graph, atomically.
+def to_onnx(model_or_params, path, *, member=None, reset_after=None, coverage=None):
+    """Write a fitted network, or a Forecaster's whole forecast, as an ONNX graph, atomically.
 
     Parameters
     ----------
@@ -196,22 +222,28 @@ def to_onnx(model_or_params, path, *, member=None, reset_after=None):
         (its cell is read from the shapes: G·H rows of ``weight_hh_l0`` per H
         columns, 3 for the GRU, 4 for the LSTM, 1 for the RNN).
 
-        The graph of a Forecaster maps its *transformed* windows to its
-        *transformed* outputs: the windows the network sees (the target after
-        log, differencing, its scaler and, with ``local_level_``, taken
-        relative to the window's last value over ``level_scale_``, then the
-        exogenous columns) to the next ``model_horizon_`` values on that
-        scale. Undoing those steps stays in Python, in the Forecaster.
+        The graph of a Forecaster (or of the ``forecaster_`` of a fitted
+        sktime ``GatedtsForecaster``) is its whole forecast
+        (:func:`gatedts.export_pipeline.forecaster_onnx`): input ``y``
+        (batch, ``context_length_``), the last raw observations, and
+        ``exog`` (batch, ``context_length_``, n_exog) with exog columns;
+        output ``forecast`` (batch, horizon) in the series' units, the
+        median of an ensemble's networks. With ``member=k`` it is the
+        network of member ``k`` alone, from the windows it sees to outputs
+        on the transformed scale.
     path : str or os.PathLike
         Destination (``.onnx`` suggested). Written to a temporary file and
         renamed: an interrupted export leaves no partial file.
     member : int, optional
-        With a Forecaster of several networks (``n_models > 1`` or
-        ``"auto"``), the member to export; the median of their forecasts has
-        no single graph, so without ``member`` it is an error.
+        With a Forecaster, export the network of member ``k`` alone (0 for a
+        single network) instead of the whole forecast.
     reset_after : bool, optional
         GRU params dict only: the form it was trained in (True, the default,
         is PyTorch's). Estimators carry their own.
+    coverage : float, optional
+        Forecaster only: also output ``lower`` and ``upper``, the conformal
+        interval of :meth:`~gatedts.Forecaster.predict_interval` at this
+        coverage, its per-step half-widths calibrated now and stored.
 
     Returns
     -------
@@ -228,14 +260,25 @@ def to_onnx(model_or_params, path, *, member=None, reset_after=None):
 
     Notes
     -----
-    The graph has one input ``X`` of shape (batch, time, features) and one
-    output ``y`` of shape (batch, n_outputs), both float32 with dynamic batch
-    and time axes. It is float32 whatever the model's dtype: onnxruntime runs
+    The graph of a network has one input ``X`` of shape (batch, time,
+    features), or (batch, n_columns) for an estimator with a 2-D layout, and
+    one output ``y`` of shape (batch, n_outputs), both float32 with dynamic
+    batch and time axes. It is float32 whatever the model's dtype: onnxruntime runs
     the recurrent operators in float32 only. Opset 17, IR version 8.
     """
-    network = _network(model_or_params, member, reset_after)
-    onnx = _require("onnx", "onnx")
-    proto = _onnx_model(onnx, network)
+    forecaster = getattr(model_or_params, "forecaster_", model_or_params)  # sktime adapter
+    if isinstance(forecaster, Forecaster) and member is None:
+        _no_reset_after(reset_after)
+        onnx = _require("onnx", "onnx")
+        proto = forecaster_onnx(
+            forecaster, lambda k: _onnx_model(onnx, _network(forecaster, k, None)),
+            coverage=coverage)
+    else:
+        if coverage is not None:
+            raise ValueError("coverage is for the whole forecast of a Forecaster")
+        network = _network(model_or_params, member, reset_after)
+        onnx = _require("onnx", "onnx")
+        proto = _onnx_model(onnx, network)
     onnx.checker.check_model(proto, full_check=True)
     data = proto.SerializeToString()
     path = Path(path)
@@ -274,6 +317,9 @@ def _onnx_model(onnx, network):
     spec, params, cell = network.spec, network.params, network.spec.cell
     g = _GraphBuilder(onnx)
     x = "X"
+    if network.columns is not None:  # a 2-D X of a layout: gathered into sequences
+        x = g.node("Gather", [x, g.constant("layout_columns", network.columns, np.int64)],
+                   "X_sequences", axis=1)
     if network.feature_mean is not None:
         x = g.node("Sub", [x, g.constant("feature_mean", network.feature_mean)], "X_centred")
     if network.feature_scale is not None:
@@ -311,7 +357,9 @@ def _onnx_model(onnx, network):
     helper, tensor = onnx.helper, onnx.TensorProto.FLOAT
     graph = helper.make_graph(
         g.nodes, f"gatedts_{cell}",
-        [helper.make_tensor_value_info("X", tensor, ["batch", "time", spec.input_size])],
+        [helper.make_tensor_value_info("X", tensor, ["batch", "time", spec.input_size]
+                                       if network.columns is None  # else every column read:
+                                       else ["batch", int(network.columns.max()) + 1])],
         [helper.make_tensor_value_info("y", tensor, ["batch", spec.output_size])],
         g.initializers)
     proto = helper.make_model(graph, producer_name="gatedts", producer_version=__version__,
@@ -325,18 +373,24 @@ def _onnx_model(onnx, network):
 # ------------------------------------------------------------------ PyTorch
 
 
-def to_torch(model_or_params, *, member=None, reset_after=None):
-    """A PyTorch module computing the fitted network's predictions, weights loaded.
+def to_torch(model_or_params, *, member=None, reset_after=None, coverage=None):
+    """A PyTorch module computing the fitted network's predictions, or a Forecaster's
+    whole forecast, weights loaded.
 
     Parameters
     ----------
-    model_or_params, member, reset_after
-        As in :func:`to_onnx` (a Forecaster's module likewise maps its
-        transformed windows to its transformed outputs).
+    model_or_params, member, reset_after, coverage
+        As in :func:`to_onnx`. A Forecaster (without ``member``) gives a
+        :class:`gatedts.export.TorchForecaster`: ``forward(y, exog=None)``
+        takes the last ``context_length_`` raw observations (batch,
+        ``context_length_``) (and exog rows (batch, ``context_length_``,
+        n_exog)) and returns the forecast (batch, horizon) in the series'
+        units, or ``(forecast, lower, upper)`` with ``coverage``; its
+        ``members`` are TorchNetwork modules, combined by their median.
 
     Returns
     -------
-    gatedts.export.TorchNetwork
+    gatedts.export.TorchNetwork or gatedts.export.TorchForecaster
         An ``nn.Module`` in the parameters' dtype, in eval mode. Its
         ``forward(X)`` takes a (batch, time, features) tensor and returns
         (batch, n_outputs). ``rnn`` is ``nn.GRU/LSTM/RNN(batch_first=True)``,
@@ -356,6 +410,17 @@ def to_torch(model_or_params, *, member=None, reset_after=None):
     NotFittedError, TypeError, ValueError
         As in :func:`to_onnx`.
     """
+    forecaster = getattr(model_or_params, "forecaster_", model_or_params)  # sktime adapter
+    if isinstance(forecaster, Forecaster) and member is None:
+        _no_reset_after(reset_after)
+        constants = pipeline_constants(forecaster, coverage)
+        _require("torch", "bench")
+        classes = _torch_classes()
+        members = [classes["TorchNetwork"](_network(forecaster, k, None))
+                   for k in range(len(forecaster.estimators_))]
+        return classes["TorchForecaster"](constants, members)
+    if coverage is not None:
+        raise ValueError("coverage is for the whole forecast of a Forecaster")
     network = _network(model_or_params, member, reset_after)
     _require("torch", "bench")
     return _torch_classes()["TorchNetwork"](network)
@@ -447,6 +512,8 @@ def _torch_classes():
             self.head.load_state_dict({"weight": torch.from_numpy(params["head.weight"]),
                                        "bias": torch.from_numpy(params["head.bias"])})
             self.reverse_time = network.reverse_time
+            self.register_buffer("columns", None if network.columns is None
+                                 else torch.from_numpy(network.columns))
             for name in ("feature_mean", "feature_scale", "target_mean", "target_scale"):
                 value = getattr(network, name)
                 self.register_buffer(name, None if value is None
@@ -454,6 +521,8 @@ def _torch_classes():
             self.eval()
 
         def forward(self, X):
+            if self.columns is not None:  # a 2-D X of a layout: gathered into sequences
+                X = X[:, self.columns]
             if self.feature_mean is not None:
                 X = X - self.feature_mean
             if self.feature_scale is not None:
@@ -467,14 +536,54 @@ def _torch_classes():
                 y = y + self.target_mean
             return y
 
-    classes = {"TorchRecurrent": TorchRecurrent, "TorchNetwork": TorchNetwork}
+    class TorchForecaster(nn.Module):
+        """A Forecaster's whole forecast as a module (see :func:`gatedts.export.to_torch`)."""
+
+        def __init__(self, constants, members):
+            super().__init__()
+            self.members = nn.ModuleList(members)
+            dtype = members[0].head.weight.dtype
+            self.log_offset, self.local_level = constants.log_offset, constants.local_level
+            self.n_lost, self.level_scale = constants.n_lost, constants.level_scale
+            for name in ("difference", "target_scale", "target_shift", "exog_scale",
+                         "exog_shift", "integrate_history", "integrate_pred", "half_width"):
+                value = getattr(constants, name)
+                self.register_buffer(name, None if value is None
+                                     else torch.as_tensor(value, dtype=dtype))
+            self.eval()
+
+        def forward(self, y, exog=None):
+            z = y if self.log_offset is None else torch.log(y + self.log_offset)
+            target = z @ self.difference.T * self.target_scale + self.target_shift
+            level = target[:, -1:] if self.local_level else None
+            if level is not None:
+                target = (target - level) / self.level_scale
+            X = target[:, :, None]
+            if self.exog_scale is not None:
+                exog = exog[:, self.n_lost:] * self.exog_scale + self.exog_shift
+                X = torch.cat([X, exog], dim=2)
+            preds = torch.stack([member(X) for member in self.members])
+            pred = torch.quantile(preds, 0.5, dim=0) * self.level_scale  # np.median's middle
+            if level is not None:
+                pred = pred + level
+            pred = (pred - self.target_shift) / self.target_scale
+            centre = pred @ self.integrate_pred.T + z @ self.integrate_history.T
+            out = [centre]
+            if self.half_width is not None:
+                out += [centre - self.half_width, centre + self.half_width]
+            if self.log_offset is not None:
+                out = [torch.exp(value) - self.log_offset for value in out]
+            return out[0] if len(out) == 1 else tuple(out)
+
+    classes = {"TorchRecurrent": TorchRecurrent, "TorchNetwork": TorchNetwork,
+               "TorchForecaster": TorchForecaster}
     for name, cls in classes.items():
         cls.__module__, cls.__qualname__ = __name__, name
     return classes
 
 
 def __getattr__(name):
-    if name in ("TorchRecurrent", "TorchNetwork"):
+    if name in ("TorchRecurrent", "TorchNetwork", "TorchForecaster"):
         _require("torch", "bench")
         return _torch_classes()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,6 +10,7 @@ import sys
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from helpers import VARIANT_IDS, VARIANTS, random_model
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
@@ -211,23 +212,158 @@ def test_forecaster_graph_maps_transformed_windows_to_transformed_outputs(export
     # the window the network sees at predict(): relative to its last value
     X, level = f.network_input(), target[-1:, None]
     assert f.local_level_
-    out, tol = run(exporter, f, X, tmp_path)
+    out, tol = run(exporter, f, X, tmp_path, member=0)  # without member, ONNX: the pipeline
     pred = f.windowing_.restore(out[0].astype(np.float64), level)
     np.testing.assert_allclose(f.target_transform_.inverse(pred, f.y_), f.predict(), rtol=0,
                                atol=100 * tol)
 
 
 @pytest.mark.parametrize("exporter", EXPORTERS)
-def test_forecaster_ensemble_needs_a_member(exporter, tmp_path):
-    f = forecaster(n_models=2)
-    with pytest.raises(ValueError, match=r"combines 2 networks.*pass member=k"):
-        run(exporter, f, windows(), tmp_path)
+def test_forecaster_ensemble_member(exporter, tmp_path):
+    f = forecaster(n_models=2)  # without member: the whole forecast, median included
     X = windows(n_steps=f.window_)[:, :, :1]
     out, tol = run(exporter, f, X, tmp_path, member=1)
     np.testing.assert_allclose(out, predictions(f.estimators_[1], X), rtol=0, atol=tol)
     for member in (2, -1, 1.0, True):
         with pytest.raises(ValueError, match=r"member must be an integer in \[0, 2\)"):
             run(exporter, f, X, tmp_path, member=member)
+
+
+# ---------------------------------------------------------------- 2-D layouts
+
+
+@pytest.mark.parametrize("exporter", EXPORTERS)
+@pytest.mark.parametrize("layout", [
+    {"n_features_per_step": 2, "static_features": [8]},
+    {"n_features_per_step": 2, "static_features": [0], "lag_order": "newest_first",
+     "feature_layout": "blocks"},
+    {"n_features_per_step": 2, "static_features": ["c8"]},
+], ids=["static-last", "static-first-newest-blocks", "named-static"])
+def test_an_estimator_with_a_layout_takes_the_2d_X_of_predict(exporter, layout, tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(12, 9)) * 5 + 3
+    data = pd.DataFrame(X, columns=[f"c{i}" for i in range(9)]) if "c8" in str(layout) else X
+    dtype = "float32" if exporter == "onnx" else "float64"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = GRURegressor(HIDDEN, max_iter=2, random_state=0, dtype=dtype, **layout).fit(
+            data, X[:, 0] + X[:, 8])
+    out, _ = run(exporter, model, X, tmp_path)
+    expected = np.reshape(model.predict(data), (len(X), -1))
+    np.testing.assert_allclose(out, expected, rtol=1e-4 if exporter == "onnx" else 1e-10)
+
+
+# ---------------------------------------------------------------- whole Forecaster, ONNX
+
+PIPELINE_NETWORK = {"hidden_size": HIDDEN, "max_iter": 3}
+
+
+def pipeline_forecaster(n_models=1, exog=False, **options):
+    """A Forecaster on 100 months of airline passengers (and two exog columns)."""
+    from gatedts.datasets import load_airline
+
+    y = load_airline()[:100]
+    frame = None
+    if exog:
+        t = np.arange(len(y), dtype=float)
+        frame = pd.DataFrame({"wave": np.sin(t / 2), "trend": t}, index=y.index)
+    network = {**PIPELINE_NETWORK, "dtype": options.pop("network_dtype", "float32")}
+    f = Forecaster("gru", network_options=network, n_models=n_models, horizon=3,
+                   random_state=0, **options)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return f.fit(y, frame)
+
+
+def run_pipeline(f, tmp_path, coverage=None, batch_from=(0,)):
+    """The ONNX forecast of ``f`` after its training series (and after earlier cuts of it,
+    ``batch_from`` steps before the end), with what ``f`` itself says there."""
+    ort = pytest.importorskip("onnxruntime")
+    path = to_onnx(f, tmp_path / "forecaster.onnx", coverage=coverage)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    C, n = f.context_length_, len(f.y_)
+    feeds = {"y": np.stack([f.y_[n - cut - C: n - cut] for cut in batch_from])}
+    if f.exog_ is not None:
+        feeds["exog"] = np.stack([f.exog_[n - cut - C: n - cut] for cut in batch_from])
+    names = [o.name for o in session.get_outputs()]
+    got = dict(zip(names, session.run(None, {k: v.astype(np.float32) for k, v in feeds.items()}),
+                   strict=True))
+    expected = []
+    for cut in batch_from:
+        exog = None if f.exog_ is None else f.exog_[: n - cut]
+        expected.append(f.forecast_from(f.y_[: n - cut], exog, coverage=coverage))
+    return got, expected
+
+
+@pytest.mark.parametrize("options", [
+    {"log": True, "seasonal_difference": True, "difference": 1, "local_level": False},
+    {"log": False, "seasonal_difference": False, "difference": 0, "local_level": True},
+    {"exog": True},
+    {"n_models": 2},
+    {"n_models": 3, "log": True, "seasonal_difference": True},
+], ids=["log-seasonal-difference", "local-level", "exog", "ensemble-2", "ensemble-3"])
+def test_forecaster_exports_its_whole_forecast(options, tmp_path):
+    f = pipeline_forecaster(**options)
+    if "log" in options:
+        assert (f.log_, f.seasonal_difference_, f.local_level_) == (
+            options["log"], options["seasonal_difference"], options.get("local_level", False))
+    got, expected = run_pipeline(f, tmp_path, batch_from=(0, 5))
+    assert list(got) == ["forecast"] and got["forecast"].shape == (2, 3)
+    for row, table in zip(got["forecast"], expected, strict=True):
+        np.testing.assert_allclose(row, table.to_numpy(), rtol=1e-4)
+
+
+@pytest.mark.parametrize("n_models", [1, 2])
+def test_forecaster_exports_its_intervals(n_models, tmp_path):
+    f = pipeline_forecaster(n_models=n_models, log=True, n_calibration=9, calibration_folds=1)
+    got, expected = run_pipeline(f, tmp_path, coverage=0.9, batch_from=(0, 4))
+    assert list(got) == ["forecast", "lower", "upper"]
+    for k, table in enumerate(expected):
+        for name in got:
+            np.testing.assert_allclose(got[name][k], table[name].to_numpy(), rtol=1e-4)
+    assert np.all(got["lower"] < got["forecast"]) and np.all(got["forecast"] < got["upper"])
+
+
+@pytest.mark.parametrize("options", [
+    {"log": True, "seasonal_difference": True, "difference": 1, "local_level": False},
+    {"exog": True, "local_level": True},
+    {"n_models": 2},
+], ids=["log-seasonal-difference", "exog-local-level", "ensemble-2"])
+def test_forecaster_whole_forecast_as_a_torch_module(options):
+    torch = pytest.importorskip("torch")
+    f = pipeline_forecaster(**options, network_dtype="float64", n_calibration=9,
+                            calibration_folds=1)
+    module = to_torch(f, coverage=0.9)
+    C = f.context_length_
+    args = [torch.from_numpy(f.y_[-C:][None].copy())]
+    if f.exog_ is not None:
+        args.append(torch.from_numpy(f.exog_[-C:][None].copy()))
+    with torch.no_grad():
+        got = [value[0].numpy() for value in module(*args)]
+    table = f.predict_interval(0.9)
+    for value, name in zip(got, ["forecast", "lower", "upper"], strict=True):
+        np.testing.assert_allclose(value, table[name].to_numpy(), rtol=1e-10)
+
+
+def test_sktime_adapter_exports_its_forecaster(tmp_path):
+    pytest.importorskip("sktime")
+    from gatedts.integrations.sktime import GatedtsForecaster
+
+    f = pipeline_forecaster()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        adapter = GatedtsForecaster(f).fit(pd.Series(f.y_, index=f.index_), fh=[1, 2, 3])
+    a = to_onnx(adapter, tmp_path / "adapter.onnx").read_bytes()
+    assert a == to_onnx(adapter.forecaster_, tmp_path / "forecaster.onnx").read_bytes()
+
+
+def test_forecaster_pipeline_refusals(tmp_path):
+    with pytest.raises(ValueError, match="recursive strategy"):
+        to_onnx(pipeline_forecaster(strategy="recursive"), tmp_path / "f.onnx")
+    with pytest.raises(ValueError, match="coverage is for the whole forecast"):
+        to_onnx(fitted("gru"), tmp_path / "m.onnx", coverage=0.9)
+    with pytest.raises(ValueError, match="coverage is for the whole forecast"):
+        to_torch(fitted("gru"), coverage=0.9)
 
 
 # ---------------------------------------------------------------- bad input

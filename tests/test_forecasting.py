@@ -1,5 +1,6 @@
 """Forecaster and backtest: index handling, transforms, strategies, exog, intervals."""
 
+import itertools
 import re
 import warnings
 
@@ -478,17 +479,39 @@ def test_interval_never_narrows_with_the_step():
 
 
 def test_short_series_intervals_from_fewer_origins_with_a_warning():
-    # 12 values, window 3, horizon 2: 90% needs 9 calibration forecasts, and a model
-    # fitted on 12 - (9 + 1) = 2 values is impossible; 7 origins fit (cut at 4, the
-    # "auto" window shrunk to 2).
+    # 12 values, window 3, horizon 2: a model fitted on 12 - (20 + 1) values is
+    # impossible; 7 origins fit (cut at 4, the "auto" window shrunk to 2), fewer than
+    # the 20 of n_calibration, and fewer than the 9 that 90% needs.
     f = Forecaster(CopyRegressor(), window=3, horizon=2, **PLAIN).fit(np.arange(1.0, 13.0))
     with pytest.warns(UserWarning, match="calibrated on 7 forecast origin.*fewer than the 9"):
         interval = f.predict_interval(0.9)
     # the copy model is off by 1 at step 1 and 2 at step 2, at every origin
     np.testing.assert_allclose(interval["upper"] - interval["forecast"], [1.0, 2.0])
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        f.predict_interval(0.8)  # 4 origins are enough for 80%
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        f.predict_interval(0.8)  # 4 origins are enough for 80%, not for n_calibration
+    assert [str(w.message)[:67] for w in caught] == [
+        "a 2-step horizon over 12 observations leaves room for 7 calibration"]
+    assert "25 observations (or a shorter horizon) would give all 20" in str(caught[0].message)
+
+
+def test_intervals_nest_over_coverages_whatever_the_order_asked():
+    # The case of issue 27: a 36-step horizon over 108 observations, where 80% and 90%
+    # were calibrated on different origins, or the same 4 when 80% came first.
+    y = load_airline()[:108]
+    coverages = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.99]
+    widths = {}
+    for order in (coverages, coverages[::-1]):
+        f = Forecaster(Ridge(), horizon=36, random_state=0).fit(y)
+        for coverage in order:
+            with pytest.warns(UserWarning, match="a 36-step horizon over 108 observations "
+                              "leaves room for 13 calibration forecast origin"):
+                table = f.predict_interval(coverage)
+            width = (table["upper"] - table["lower"]).to_numpy()
+            np.testing.assert_array_equal(widths.setdefault(coverage, width), width)
+    for narrow, wide in itertools.pairwise(coverages):
+        assert np.all(widths[wide] >= widths[narrow]), (narrow, wide)
+    assert np.any(widths[0.9] > widths[0.8])
 
 
 def test_interval_needs_enough_history():

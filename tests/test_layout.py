@@ -120,7 +120,9 @@ ALLOWED = {
     "synthetic": set(),  # the simulator of the pretraining prior
     "pretrained": {"nn"},  # the shipped zero-shot network
     "pretrain": {"nn", "synthetic", "pretrained", "_version"},
-    "export": {"nn", "estimators", "training", "forecasting", "persistence", "_version"},
+    "export": {"nn", "estimators", "training", "forecasting", "persistence", "_version",
+               "export_pipeline"},
+    "export_pipeline": {"forecasting"},  # a Forecaster's whole forecast as one ONNX graph
     "cli": {"nn", "forecasting", "analysis", "datasets", "reading", "_version"},
     "_moved": set(),
     "_constraints": set(),  # the estimators' parameter checks, docs and input layout

@@ -9,6 +9,12 @@ smallest value is the conformal quantile (Vovk et al. 2005; Lei et al.
 2018). With a log transform the errors are measured on the log scale, so the
 intervals scale with the level of the series.
 
+The scores are the same for every coverage, so a wider coverage, a higher rank of
+the same scores, never gives a narrower interval. A series too short for
+``n_calibration`` origins at this horizon is calibrated on as many as fit, with
+a warning naming the horizon and the observations all of them would need; a
+coverage ``c`` needs at least ``c / (1 - c)`` origins, or it warns too.
+
 A series is not exchangeable, and one block of consecutive origins may have
 been calm: with ``calibration_folds=2`` (the default) a second block of
 origins, just before the first and forecast by its own model, is scored the
@@ -50,14 +56,21 @@ class ConformalCalibration:
         """The conformal interval ``(lower, upper)`` around ``point``, a forecast of
         ``forecaster`` (fitted, with this calibration) of ``len(point)`` steps."""
         horizon = len(point)
-        folds = self.fold_scores(forecaster, horizon, coverage)
-        n = len(folds[0])
+        folds = self.fold_scores(forecaster, horizon)
+        n, n_asked = len(folds[0]), forecaster.n_calibration
+        if n < n_asked:
+            warnings.warn(
+                f"a {horizon}-step horizon over {len(forecaster.y_)} observations leaves room "
+                f"for {n} calibration forecast origin(s) of the n_calibration={n_asked} asked: "
+                f"the intervals rest on {n} forecast(s) and may cover less than nominal; "
+                f"{len(forecaster.y_) + n_asked - n} observations (or a shorter horizon) would "
+                f"give all {n_asked}", UserWarning, stacklevel=4)
         if math.ceil((n + 1) * coverage) > n:
             warnings.warn(
-                f"the series is short: the {coverage:.0%} intervals are calibrated on {n} "
-                f"forecast origin(s), fewer than the {origins_needed(coverage)} that "
-                f"{coverage:.0%} needs, so they span the largest error seen and may cover "
-                "less than that", UserWarning, stacklevel=4)
+                f"the {coverage:.0%} intervals are calibrated on {n} forecast origin(s), "
+                f"fewer than the {origins_needed(coverage)} that {coverage:.0%} needs, so "
+                f"they span the largest error seen and may cover less than that (raise "
+                f"n_calibration)", UserWarning, stacklevel=4)
         # Per step, the larger of the folds' conformal quantiles; then never narrower
         # at a later step than at an earlier one.
         half = np.max([_conformal_quantile(scores, coverage) for scores in folds], axis=0)
@@ -67,10 +80,12 @@ class ConformalCalibration:
         return (transform.from_score_scale(centre - half),
                 transform.from_score_scale(centre + half))
 
-    def fold_scores(self, forecaster, horizon: int, coverage: float):
-        """Absolute errors per forecast step: one array (origins, steps) per fold, latest first."""
-        needed = origins_needed(coverage)
-        n_origins = max(check_positive_int(forecaster.n_calibration, "n_calibration"), needed)
+    def fold_scores(self, forecaster, horizon: int):
+        """Absolute errors per forecast step: one array (origins, steps) per fold, latest first.
+
+        The same scores serve every coverage, so that a wider coverage, a higher rank
+        of the same scores, never gives a narrower interval."""
+        n_origins = check_positive_int(forecaster.n_calibration, "n_calibration")
         n_folds = check_positive_int(forecaster.calibration_folds, "calibration_folds")
         key = f"horizon={horizon} origins={n_origins} folds={n_folds}"  # str: files keep it
         if key in self.scores:
@@ -81,17 +96,16 @@ class ConformalCalibration:
             seasonal_difference=forecaster.seasonal_difference_,
             local_level=forecaster.local_level_, verbose=0)
         n = len(forecaster.y_)
-        # The fitted window first; if the shorter calibration series cannot hold it, fewer
-        # origins, then the "auto" window, which shrinks to fit the data; a short series
-        # last, with fewer origins than the coverage needs (interval warns).
-        attempts = [(n_origins, forecaster.window_), (needed, forecaster.window_),
-                    (needed, "auto")]
-        attempts += [(count, "auto") for count in range(needed - 1, 0, -1)]
+        # As many origins as the shorter calibration series leaves room for: with the
+        # fitted window, else the "auto" window, which shrinks to fit the data. Fewer
+        # origins than n_calibration make interval() warn.
+        attempts = [(count, window) for count in range(n_origins, 0, -1)
+                    for window in (forecaster.window_, "auto")]
         try:
             scores, count, window = _fold(forecaster, resolved, n, horizon, attempts)
         except ValueError as exc:
             raise ValueError(
-                f"y has {n} observations, too few to calibrate {coverage:.0%} intervals: not "
+                f"y has {n} observations, too few to calibrate intervals: not "
                 f"even one forecast of {horizon} step(s) can be made by a model fitted before "
                 f"the end ({exc})") from None
         folds = [scores]

@@ -105,8 +105,8 @@ class Forecaster(BaseEstimator):
         ``k > 0`` seeded from ``(random_state, k)``); their forecasts are
         combined by the median. "auto" trains at least 3 (one per cell).
     n_calibration : int, default 20
-        Forecast origins used to calibrate :meth:`predict_interval` (more
-        when the coverage asks for it).
+        Forecast origins calibrating :meth:`predict_interval`, the same for every
+        coverage (intervals nest); coverage c needs c / (1 - c) (9 for 90%) or warns.
     calibration_folds : int, default 2
         Blocks of ``n_calibration`` origins, one before the other, each
         forecast by its own model fitted before it; per step the interval
@@ -145,16 +145,16 @@ class Forecaster(BaseEstimator):
         The fitted transforms (:mod:`~gatedts.forecasting.transforms`); also
         as ``differencer_``, ``scaler_`` and ``exog_scaler_``.
     windowing_ : Windowing
-        The windows (:mod:`~gatedts.forecasting.windows`), with ``level_scale_``.
+        The windows (:mod:`~gatedts.forecasting.windows`), with ``level_scale_``;
+        ``context_length_``: the raw observations a forecast reads.
     calibration_ : ConformalCalibration
         The interval calibration, computed when first needed.
     y_, exog_ : ndarray
         The training series and its exog columns (or None).
     transform_scores_ : pandas.DataFrame
         The inner validation of the "auto" transforms: one row per candidate
-        with its mean MASE (``score``) and whether it was the tests' answer
-        (``prior``) and the one chosen (``chosen``); empty when nothing was
-        validated.
+        with its mean MASE (``score``), whether it was the tests' answer (``prior``)
+        and the one chosen (``chosen``); empty when nothing was validated.
     n_windows_ : int
         Training windows (0 for "pretrained").
     index_, name_ : pandas.Index, hashable
@@ -305,8 +305,8 @@ class Forecaster(BaseEstimator):
                        scaler=self.scaler)
 
     # The stages' fitted state, under the names of gatedts 0.2.
-    level_scale_ = property(lambda self: self.windowing_.level_scale_,
-                            doc="The local level's scale (1.0 without it).")
+    level_scale_ = property(lambda self: self.windowing_.level_scale_, doc="1.0 without one.")
+    context_length_ = property(lambda self: self.window_ + self.target_transform_.n_lost_)
     differencer_ = property(lambda self: self.target_transform_.differencer_,
                             doc="The fitted Differencer, or None.")
     scaler_ = property(lambda self: self.target_transform_.scaler_, doc="The target's scaler.")
