@@ -167,7 +167,8 @@ class _Pipeline:
 
     def __init__(self, onnx, constants: PipelineConstants):
         self.onnx, self.c = onnx, constants
-        self.nodes, self.initializers = [], []
+        self.nodes: list = []  # onnx.NodeProto
+        self.initializers: list = []  # onnx.TensorProto
 
     def constant(self, name, value, dtype=np.float32):
         array = np.asarray(value, dtype)
