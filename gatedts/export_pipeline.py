@@ -39,7 +39,7 @@ def forecaster_onnx(forecaster: Forecaster, network_model: Callable, *, coverage
     network_model : callable
         Maps a member's index ``k`` to the ONNX model of the network of
         ``forecaster.estimators_[k]``: input ``X`` (batch, time, features),
-        output ``y`` (batch, model_horizon_).
+        output ``y`` ``(batch, model_horizon_)``.
     coverage : float, optional
         Also output the conformal interval of this coverage, its per-step
         half-widths computed now by :meth:`Forecaster.predict_interval`.
