@@ -211,6 +211,7 @@ def test_one_registry_of_cells():
     assert not spelled, f"cell names listed outside nn/cells.py in {spelled}"
 
 
+@pytest.mark.filterwarnings("ignore:gatedts.*moved to:DeprecationWarning")  # tests/test_moved.py
 def test_old_module_paths_still_import():
     import gatedts.metrics as old_metrics
     import gatedts.windows
