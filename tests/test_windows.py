@@ -152,7 +152,7 @@ def test_exog_index_must_match_y_index():
 
 def test_nan_message_names_the_timestamp():
     y = pd.Series([1.0, 2.0, np.nan], index=pd.date_range("2020-01-01", periods=3, freq="D"))
-    with pytest.raises(ValueError, match=r"y contains NaN at position 2 \(index 2020-01-03"):
+    with pytest.raises(ValueError, match=r"y contains NaN at position 2 \(row 3, index 2020-01-03"):
         make_windows(y, 1)
 
 
@@ -372,7 +372,7 @@ def test_as_float_array_conversions():
     out = as_float_array(np.array([1, 2.5, None], dtype=object), "y", allow_nonfinite=True)
     np.testing.assert_array_equal(out, [1.0, 2.5, np.nan])
     s = pd.Series([1, None, 3], dtype="Int64")
-    with pytest.raises(ValueError, match=r"y contains NaN at position 1 \(index 1\)"):
+    with pytest.raises(ValueError, match=r"y contains NaN at position 1 \(row 2, index 1\)"):
         as_float_array(s, "y")
     np.testing.assert_array_equal(as_float_array([True, False], "y"), [1.0, 0.0])
     assert as_float_array([1, 2], "y", dtype=np.float32).dtype == np.float32
@@ -410,7 +410,7 @@ def test_check_series_index_and_n_features():
         check_series_index(pd.DatetimeIndex(["2020-01-01", None]), "exog")
     with pytest.raises(ValueError, match="duplicated label 3 at position 2"):
         check_series_index(pd.Index([1, 3, 3, 2]), "y")  # the earlier problem is reported
-    with pytest.raises(ValueError, match="2 at position 3 comes after 4"):
+    with pytest.raises(ValueError, match=r"2 at position 3 \(row 4\) comes after 4"):
         check_series_index(pd.Index([1, 3, 4, 2, 2]), "y")
     with pytest.raises(TypeError, match="must be a pandas Index"):
         check_series_index(np.arange(3), "y")

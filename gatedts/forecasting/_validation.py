@@ -168,7 +168,7 @@ def _from_object(arr: np.ndarray, name: str, dtype) -> np.ndarray:
     for pos, value in enumerate(arr.flat):
         if isinstance(value, (str, bytes, complex)):
             where = np.unravel_index(pos, arr.shape)
-            where = int(where[0]) if arr.ndim == 1 else tuple(int(p) for p in where)
+            where = _row(int(where[0])) if arr.ndim == 1 else tuple(int(p) for p in where)
             cls = DataTypeError if isinstance(value, complex) else TypeError
             raise cls(
                 f"{name} must be numeric, got dtype object holding {value!r} at position {where}"
@@ -183,6 +183,12 @@ def _from_object(arr: np.ndarray, name: str, dtype) -> np.ndarray:
         raise TypeError(f"{name} must be numeric, got dtype object: {exc}") from None
 
 
+def _row(position: int) -> str:
+    """A 0-based position as messages print it, with its 1-based row (as the command line
+    and spreadsheets count)."""
+    return f"{position} (row {position + 1})"
+
+
 def _check_finite(arr: np.ndarray, name: str, labels) -> None:
     finite = np.isfinite(arr)
     if finite.all():
@@ -191,9 +197,10 @@ def _check_finite(arr: np.ndarray, name: str, labels) -> None:
     pos = np.unravel_index(flat, arr.shape)
     value = arr[pos]
     what = "NaN" if np.isnan(value) else ("inf" if value > 0 else "-inf")
-    where = str(int(pos[0])) if arr.ndim == 1 else str(tuple(int(p) for p in pos))
+    where = str(tuple(int(p) for p in pos)) if arr.ndim > 1 else _row(int(pos[0]))
     if labels is not None and arr.ndim >= 1 and len(labels) == arr.shape[0]:
-        where += f" (index {labels[pos[0]]})"
+        label = f"index {labels[pos[0]]}"
+        where = f"{where[:-1]}, {label})" if arr.ndim == 1 else f"{where} ({label})"
     raise ValueError(f"{name} contains {what} at position {where}")
 
 
@@ -254,7 +261,7 @@ def check_series_index(index, name: str = "y") -> pd.Index:
         raise TypeError(f"{name} index must be a pandas Index, got {type(index).__name__}")
     if index.hasnans:
         pos = int(np.flatnonzero(index.isna())[0])
-        raise ValueError(f"{name} index has a missing value at position {pos}")
+        raise ValueError(f"{name} index has a missing value at position {_row(pos)}")
     if index.is_monotonic_increasing and index.is_unique:
         return index
     decreasing = np.flatnonzero(np.asarray(index[1:] < index[:-1])) + 1
@@ -263,11 +270,12 @@ def check_series_index(index, name: str = "y") -> pd.Index:
     first_dup = duplicated[0] if duplicated.size else len(index)
     if first_dup < first_dec:
         raise ValueError(
-            f"{name} index has a duplicated label {index[first_dup]} at position {first_dup}"
+            f"{name} index has a duplicated label {index[first_dup]} at position "
+            f"{_row(int(first_dup))}"
         )
     raise ValueError(
         f"{name} index is not monotonic increasing: {index[first_dec]} at position "
-        f"{first_dec} comes after {index[first_dec - 1]}"
+        f"{_row(int(first_dec))} comes after {index[first_dec - 1]}"
     )
 
 
