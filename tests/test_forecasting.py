@@ -279,6 +279,18 @@ def test_local_level_auto_is_off_after_a_seasonal_difference():
         Forecaster(MeanRegressor(), local_level="yes").fit(load_airline())
 
 
+def test_seasonal_difference_auto_leaves_room_for_training_windows():
+    # 40 seasonal months and an 18-month horizon: after a seasonal difference 28 values
+    # hold no two windows of a season plus the horizon, so "auto" does not take it.
+    y = load_airline().iloc[:40]
+    f = Forecaster(MeanRegressor(), horizon=18).fit(y)
+    assert not f.seasonal_difference_ and len(f.predict()) == 18
+    assert Forecaster(MeanRegressor(), horizon=18).fit(load_airline().iloc[:44]
+                                                       ).seasonal_difference_
+    with pytest.raises(ValueError, match="y is too short"):  # asked for, it is still taken
+        Forecaster(MeanRegressor(), horizon=18, seasonal_difference=True).fit(y)
+
+
 def test_scalers_fitted_on_training_data_only():
     y = np.r_[np.zeros(30), np.full(30, 100.0)]
     f = Forecaster(MeanRegressor(), **{**PLAIN, "scaler": "standard"}).fit(y[:30] + 1)

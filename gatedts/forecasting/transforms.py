@@ -109,9 +109,12 @@ def resolve_transforms(values: np.ndarray, index: pd.Index, *, seasonal_period, 
     z = np.log(values) if prior["log"] else values
     prior["seasonal_difference"] = _flag(seasonal_difference, "seasonal_difference")
     if prior["seasonal_difference"] == "auto":
+        # Only when the differenced series still holds two training windows of the
+        # shortest "auto" window (one season: resolve_window) plus the horizon.
+        room = m > 1 and len(z) - m >= max(2, m) + horizon
         prior["seasonal_difference"] = bool(
-            m > 1 and seasonal_strength(z, m) >= SEASONAL_STRENGTH_THRESHOLD)
-        options["seasonal_difference"] = [False, True] if m > 1 else [False]
+            room and seasonal_strength(z, m) >= SEASONAL_STRENGTH_THRESHOLD)
+        options["seasonal_difference"] = [False, True] if room else [False]
     elif prior["seasonal_difference"] and m == 1:
         raise ValueError("seasonal_difference=True needs a seasonal_period > 1")
     if prior["seasonal_difference"]:
