@@ -224,13 +224,17 @@ def to_onnx(model_or_params, path, *, member=None, reset_after=None, coverage=No
 
         The graph of a Forecaster (or of the ``forecaster_`` of a fitted
         sktime ``GatedtsForecaster``) is its whole forecast
-        (:func:`gatedts.export_pipeline.forecaster_onnx`): input ``y``
-        (batch, ``context_length_``), the last raw observations, and
-        ``exog`` (batch, ``context_length_``, n_exog) with exog columns;
-        output ``forecast`` (batch, horizon) in the series' units, the
-        median of an ensemble's networks. With ``member=k`` it is the
-        network of member ``k`` alone, from the windows it sees to outputs
-        on the transformed scale.
+        (:func:`gatedts.export_pipeline.forecaster_onnx`), either strategy
+        (the recursive one unrolled over its ``horizon``): input ``y``
+        (batch, ``context_length_``), the last raw observations; with exog
+        columns ``exog`` (batch, ``context_length_``, n_exog), their rows
+        over the same steps; with future-known ones ``exog_future`` (batch,
+        horizon, n_future), the ``future_exog_`` columns over the forecast
+        steps, as :meth:`~gatedts.Forecaster.predict` takes them. Output
+        ``forecast`` (batch, horizon) in the series' units, the median of an
+        ensemble's networks. With ``member=k`` it is the network of member
+        ``k`` alone, from the windows it sees to outputs on the transformed
+        scale.
     path : str or os.PathLike
         Destination (``.onnx`` suggested). Written to a temporary file and
         renamed: an interrupted export leaves no partial file.
@@ -381,12 +385,13 @@ def to_torch(model_or_params, *, member=None, reset_after=None, coverage=None):
     ----------
     model_or_params, member, reset_after, coverage
         As in :func:`to_onnx`. A Forecaster (without ``member``) gives a
-        :class:`gatedts.export.TorchForecaster`: ``forward(y, exog=None)``
-        takes the last ``context_length_`` raw observations (batch,
-        ``context_length_``) (and exog rows (batch, ``context_length_``,
-        n_exog)) and returns the forecast (batch, horizon) in the series'
-        units, or ``(forecast, lower, upper)`` with ``coverage``; its
-        ``members`` are TorchNetwork modules, combined by their median.
+        :class:`gatedts.export.TorchForecaster`: ``forward(y, exog=None,
+        exog_future=None)`` takes the inputs of the ONNX graph (the last
+        ``context_length_`` raw observations, their exog rows, the
+        future-known exog of the forecast steps) and returns the forecast
+        (batch, horizon) in the series' units, or ``(forecast, lower,
+        upper)`` with ``coverage``; its ``members`` are TorchNetwork
+        modules, combined by their median.
 
     Returns
     -------

@@ -107,9 +107,9 @@ class PipelineConstants:
     future_scale, future_shift : ndarray (n_exog,) or None
         The exog scaler on the future-known columns and 0 on the others, which
         the network sees as 0 over the forecast steps.
-    integrate_history, integrate_pred : ndarray (model_horizon, context), (model_horizon,
-    model_horizon)
-        One step's log-scale forecast: ``integrate_history @ z + integrate_pred @ d``.
+    integrate_history, integrate_pred : ndarray
+        One step's log-scale forecast: ``integrate_history @ z + integrate_pred @ d``,
+        shapes (model_horizon, context) and (model_horizon, model_horizon).
     half_width : ndarray (horizon,) or None
         The conformal half-widths on the log scale (with a log) of ``coverage``.
     """
