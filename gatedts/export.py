@@ -43,7 +43,7 @@ from sklearn.exceptions import NotFittedError
 
 from ._version import __version__
 from .estimators import ESTIMATORS
-from .export_pipeline import forecaster_onnx, pipeline_constants
+from .export_pipeline import check_exportable, forecaster_onnx, pipeline_constants
 from .forecasting import Forecaster
 from .nn.cells import CELLS
 from .nn.params import network_spec
@@ -224,13 +224,17 @@ def to_onnx(model_or_params, path, *, member=None, reset_after=None, coverage=No
 
         The graph of a Forecaster (or of the ``forecaster_`` of a fitted
         sktime ``GatedtsForecaster``) is its whole forecast
-        (:func:`gatedts.export_pipeline.forecaster_onnx`): input ``y``
-        (batch, ``context_length_``), the last raw observations, and
-        ``exog`` (batch, ``context_length_``, n_exog) with exog columns;
-        output ``forecast`` (batch, horizon) in the series' units, the
-        median of an ensemble's networks. With ``member=k`` it is the
-        network of member ``k`` alone, from the windows it sees to outputs
-        on the transformed scale.
+        (:func:`gatedts.export_pipeline.forecaster_onnx`), either strategy
+        (the recursive one unrolled over its ``horizon``): input ``y``
+        (batch, ``context_length_``), the last raw observations; with exog
+        columns ``exog`` (batch, ``context_length_``, n_exog), their rows
+        over the same steps; with future-known ones ``exog_future`` (batch,
+        horizon, n_future), the ``future_exog_`` columns over the forecast
+        steps, as :meth:`~gatedts.Forecaster.predict` takes them. Output
+        ``forecast`` (batch, horizon) in the series' units, the median of an
+        ensemble's networks. With ``member=k`` it is the network of member
+        ``k`` alone, from the windows it sees to outputs on the transformed
+        scale.
     path : str or os.PathLike
         Destination (``.onnx`` suggested). Written to a temporary file and
         renamed: an interrupted export leaves no partial file.
@@ -381,12 +385,13 @@ def to_torch(model_or_params, *, member=None, reset_after=None, coverage=None):
     ----------
     model_or_params, member, reset_after, coverage
         As in :func:`to_onnx`. A Forecaster (without ``member``) gives a
-        :class:`gatedts.export.TorchForecaster`: ``forward(y, exog=None)``
-        takes the last ``context_length_`` raw observations (batch,
-        ``context_length_``) (and exog rows (batch, ``context_length_``,
-        n_exog)) and returns the forecast (batch, horizon) in the series'
-        units, or ``(forecast, lower, upper)`` with ``coverage``; its
-        ``members`` are TorchNetwork modules, combined by their median.
+        :class:`gatedts.export.TorchForecaster`: ``forward(y, exog=None,
+        exog_future=None)`` takes the inputs of the ONNX graph (the last
+        ``context_length_`` raw observations, their exog rows, the
+        future-known exog of the forecast steps) and returns the forecast
+        (batch, horizon) in the series' units, or ``(forecast, lower,
+        upper)`` with ``coverage``; its ``members`` are TorchNetwork
+        modules, combined by their median.
 
     Returns
     -------
@@ -413,12 +418,13 @@ def to_torch(model_or_params, *, member=None, reset_after=None, coverage=None):
     forecaster = getattr(model_or_params, "forecaster_", model_or_params)  # sktime adapter
     if isinstance(forecaster, Forecaster) and member is None:
         _no_reset_after(reset_after)
+        check_exportable(forecaster)
+        networks = [_network(forecaster, k, None) for k in range(len(forecaster.estimators_))]
         constants = pipeline_constants(forecaster, coverage)
         _require("torch", "bench")
         classes = _torch_classes()
-        members = [classes["TorchNetwork"](_network(forecaster, k, None))
-                   for k in range(len(forecaster.estimators_))]
-        return classes["TorchForecaster"](constants, members)
+        return classes["TorchForecaster"](constants, [classes["TorchNetwork"](network)
+                                                      for network in networks])
     if coverage is not None:
         raise ValueError("coverage is for the whole forecast of a Forecaster")
     network = _network(model_or_params, member, reset_after)
@@ -543,37 +549,61 @@ def _torch_classes():
             super().__init__()
             self.members = nn.ModuleList(members)
             dtype = members[0].head.weight.dtype
-            self.log_offset, self.local_level = constants.log_offset, constants.local_level
-            self.n_lost, self.level_scale = constants.n_lost, constants.level_scale
+            for name in ("context", "window", "n_lost", "model_horizon", "n_steps",
+                         "log_offset", "local_level", "level_scale"):
+                setattr(self, name, getattr(constants, name))
             for name in ("difference", "target_scale", "target_shift", "exog_scale",
-                         "exog_shift", "integrate_history", "integrate_pred", "half_width"):
+                         "exog_shift", "future_columns", "future_scale", "future_shift",
+                         "integrate_history", "integrate_pred", "half_width"):
                 value = getattr(constants, name)
                 self.register_buffer(name, None if value is None
                                      else torch.as_tensor(value, dtype=dtype))
             self.eval()
 
-        def forward(self, y, exog=None):
+        def forward(self, y, exog=None, exog_future=None):
             z = y if self.log_offset is None else torch.log(y + self.log_offset)
-            target = z @ self.difference.T * self.target_scale + self.target_shift
-            level = target[:, -1:] if self.local_level else None
-            if level is not None:
-                target = (target - level) / self.level_scale
-            X = target[:, :, None]
+            rows = future = None
             if self.exog_scale is not None:
-                exog = exog[:, self.n_lost:] * self.exog_scale + self.exog_shift
-                X = torch.cat([X, exog], dim=2)
-            preds = torch.stack([member(X) for member in self.members])
-            pred = torch.quantile(preds, 0.5, dim=0) * self.level_scale  # np.median's middle
-            if level is not None:
-                pred = pred + level
-            pred = (pred - self.target_shift) / self.target_scale
-            centre = pred @ self.integrate_pred.T + z @ self.integrate_history.T
+                rows = exog[:, self.n_lost:] * self.exog_scale + self.exog_shift
+            if self.future_columns is not None:
+                future = exog_future @ self.future_columns * self.future_scale + self.future_shift
+                rows = torch.cat([rows, future], dim=1)  # the past rows of later steps
+            blocks = []
+            for step in range(self.n_steps):  # the recursive strategy: forecasts fed back
+                if step:
+                    z = torch.cat([z, blocks[-1]], dim=1)[:, -self.context:]
+                start = step * self.model_horizon
+                blocks.append(self.step(
+                    z, None if rows is None else rows[:, start: start + self.window],
+                    None if future is None else future[:, start: start + self.model_horizon]))
+            centre = torch.cat(blocks, dim=1)
             out = [centre]
             if self.half_width is not None:
                 out += [centre - self.half_width, centre + self.half_width]
             if self.log_offset is not None:
                 out = [torch.exp(value) - self.log_offset for value in out]
             return out[0] if len(out) == 1 else tuple(out)
+
+        def step(self, z, exog_rows, future_rows):
+            """The log-scale forecast of one network call after the log-scale history ``z``,
+            with the scaled exog rows of its window and of its forecast steps."""
+            target = z @ self.difference.T * self.target_scale + self.target_shift
+            level = target[:, -1:] if self.local_level else None
+            if level is not None:
+                target = (target - level) / self.level_scale
+            X = target[:, :, None]
+            if exog_rows is not None:
+                X = torch.cat([X, exog_rows], dim=2)
+            if future_rows is not None:  # the forecast steps' rows: target 0, flag 1
+                flag = torch.ones_like(future_rows[:, :, :1])
+                future_rows = torch.cat([torch.zeros_like(flag), future_rows, flag], dim=2)
+                X = torch.cat([nn.functional.pad(X, (0, 1)), future_rows], dim=1)
+            preds = torch.stack([member(X) for member in self.members])
+            pred = torch.quantile(preds, 0.5, dim=0) * self.level_scale  # np.median's middle
+            if level is not None:
+                pred = pred + level
+            pred = (pred - self.target_shift) / self.target_scale
+            return pred @ self.integrate_pred.T + z @ self.integrate_history.T
 
     classes = {"TorchRecurrent": TorchRecurrent, "TorchNetwork": TorchNetwork,
                "TorchForecaster": TorchForecaster}

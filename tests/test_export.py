@@ -256,23 +256,45 @@ def test_an_estimator_with_a_layout_takes_the_2d_X_of_predict(exporter, layout, 
 # ---------------------------------------------------------------- whole Forecaster, ONNX
 
 PIPELINE_NETWORK = {"hidden_size": HIDDEN, "max_iter": 3}
+N_TRAIN = 100
+
+
+def exog_frame(index):
+    """Two exog columns over ``index``: a wave and a trend."""
+    t = np.arange(len(index), dtype=float)
+    return pd.DataFrame({"wave": np.sin(t / 2), "trend": t}, index=index)
 
 
 def pipeline_forecaster(n_models=1, exog=False, **options):
     """A Forecaster on 100 months of airline passengers (and two exog columns)."""
     from gatedts.datasets import load_airline
 
-    y = load_airline()[:100]
-    frame = None
-    if exog:
-        t = np.arange(len(y), dtype=float)
-        frame = pd.DataFrame({"wave": np.sin(t / 2), "trend": t}, index=y.index)
+    y = load_airline()[:N_TRAIN]
     network = {**PIPELINE_NETWORK, "dtype": options.pop("network_dtype", "float32")}
-    f = Forecaster("gru", network_options=network, n_models=n_models, horizon=3,
-                   random_state=0, **options)
+    f = Forecaster("gru", network_options=network, n_models=n_models,
+                   horizon=options.pop("horizon", 3), random_state=0, **options)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return f.fit(y, frame)
+        return f.fit(y, exog_frame(y.index) if exog else None)
+
+
+def pipeline_inputs(f, batch_from=(0,)):
+    """The inputs of ``f``'s whole-forecast export at the end of its training series and
+    ``batch_from`` steps before it (``y``, and ``exog``, ``exog_future`` with exog columns),
+    and the forecast_from arguments of each of those origins."""
+    C, n, H = f.context_length_, len(f.y_), f.horizon
+    exog = None if f.exog_ is None else exog_frame(np.arange(n + H)).to_numpy()
+    feeds = {"y": np.stack([f.y_[n - cut - C: n - cut] for cut in batch_from])}
+    if exog is not None:
+        feeds["exog"] = np.stack([exog[n - cut - C: n - cut] for cut in batch_from])
+    future = [f.exog_columns_.index(c) for c in f.future_exog_]
+    if future:
+        feeds["exog_future"] = np.stack([exog[n - cut: n - cut + H, future]
+                                         for cut in batch_from])
+    calls = [(f.y_[: n - cut], None if exog is None else exog[: n - cut],
+              None if not future else exog[n - cut: n - cut + H, future])
+             for cut in batch_from]
+    return feeds, calls
 
 
 def run_pipeline(f, tmp_path, coverage=None, batch_from=(0,)):
@@ -281,17 +303,29 @@ def run_pipeline(f, tmp_path, coverage=None, batch_from=(0,)):
     ort = pytest.importorskip("onnxruntime")
     path = to_onnx(f, tmp_path / "forecaster.onnx", coverage=coverage)
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    C, n = f.context_length_, len(f.y_)
-    feeds = {"y": np.stack([f.y_[n - cut - C: n - cut] for cut in batch_from])}
-    if f.exog_ is not None:
-        feeds["exog"] = np.stack([f.exog_[n - cut - C: n - cut] for cut in batch_from])
+    feeds, calls = pipeline_inputs(f, batch_from)
+    assert [i.name for i in session.get_inputs()] == list(feeds)
     names = [o.name for o in session.get_outputs()]
     got = dict(zip(names, session.run(None, {k: v.astype(np.float32) for k, v in feeds.items()}),
                    strict=True))
-    expected = []
-    for cut in batch_from:
-        exog = None if f.exog_ is None else f.exog_[: n - cut]
-        expected.append(f.forecast_from(f.y_[: n - cut], exog, coverage=coverage))
+    expected = [f.forecast_from(y, exog, exog_future, coverage=coverage)
+                for y, exog, exog_future in calls]
+    return got, expected
+
+
+def run_torch_pipeline(f, coverage=None, batch_from=(0,)):
+    """:func:`run_pipeline` with the torch module, in the networks' dtype."""
+    torch = pytest.importorskip("torch")
+    module = to_torch(f, coverage=coverage)
+    dtype = module.members[0].head.weight.dtype
+    feeds, calls = pipeline_inputs(f, batch_from)
+    with torch.no_grad():
+        out = module(*(torch.from_numpy(v).to(dtype) for v in feeds.values()))
+    out = out if isinstance(out, tuple) else (out,)
+    names = ["forecast", "lower", "upper"][: len(out)]
+    got = {name: value.numpy() for name, value in zip(names, out, strict=True)}
+    expected = [f.forecast_from(y, exog, exog_future, coverage=coverage)
+                for y, exog, exog_future in calls]
     return got, expected
 
 
@@ -324,25 +358,50 @@ def test_forecaster_exports_its_intervals(n_models, tmp_path):
     assert np.all(got["lower"] < got["forecast"]) and np.all(got["forecast"] < got["upper"])
 
 
+# The recursive strategy and future-known exog, with intervals: each export in float32.
+FED_BACK = {
+    "recursive-log-seasonal-difference": {
+        "strategy": "recursive", "horizon": 4, "log": True, "seasonal_difference": True,
+        "difference": 0},
+    "future-exog": {"exog": True, "future_exog": ["wave"], "local_level": True},
+    "ensemble-future-exog": {"exog": True, "future_exog": True, "n_models": 3, "log": True},
+    "recursive-ensemble-exog": {"exog": True, "future_exog": True, "n_models": 2,
+                                "strategy": "recursive", "local_level": True},
+}
+
+
+@pytest.mark.parametrize("exporter", EXPORTERS)
+@pytest.mark.parametrize("options", list(FED_BACK.values()), ids=list(FED_BACK))
+def test_recursive_strategy_and_future_exog_are_exported(exporter, options, tmp_path):
+    f = pipeline_forecaster(**options, n_calibration=9, calibration_folds=1)
+    assert f.model_horizon_ == (1 if options.get("strategy") == "recursive" else f.horizon)
+    if exporter == "onnx":
+        got, expected = run_pipeline(f, tmp_path, coverage=0.9, batch_from=(0, 5))
+    else:
+        got, expected = run_torch_pipeline(f, coverage=0.9, batch_from=(0, 5))
+    assert list(got) == ["forecast", "lower", "upper"]
+    for k, table in enumerate(expected):
+        for name in got:
+            np.testing.assert_allclose(got[name][k], table[name].to_numpy(), rtol=1e-4)
+    assert got["forecast"].shape == (2, f.horizon)
+
+
 @pytest.mark.parametrize("options", [
     {"log": True, "seasonal_difference": True, "difference": 1, "local_level": False},
     {"exog": True, "local_level": True},
     {"n_models": 2},
-], ids=["log-seasonal-difference", "exog-local-level", "ensemble-2"])
+    FED_BACK["recursive-ensemble-exog"],
+    FED_BACK["future-exog"],
+], ids=["log-seasonal-difference", "exog-local-level", "ensemble-2", "recursive-ensemble-exog",
+        "future-exog"])
 def test_forecaster_whole_forecast_as_a_torch_module(options):
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     f = pipeline_forecaster(**options, network_dtype="float64", n_calibration=9,
                             calibration_folds=1)
-    module = to_torch(f, coverage=0.9)
-    C = f.context_length_
-    args = [torch.from_numpy(f.y_[-C:][None].copy())]
-    if f.exog_ is not None:
-        args.append(torch.from_numpy(f.exog_[-C:][None].copy()))
-    with torch.no_grad():
-        got = [value[0].numpy() for value in module(*args)]
-    table = f.predict_interval(0.9)
-    for value, name in zip(got, ["forecast", "lower", "upper"], strict=True):
-        np.testing.assert_allclose(value, table[name].to_numpy(), rtol=1e-10)
+    got, expected = run_torch_pipeline(f, coverage=0.9, batch_from=(0, 3))
+    for k, table in enumerate(expected):
+        for name in got:
+            np.testing.assert_allclose(got[name][k], table[name].to_numpy(), rtol=1e-10)
 
 
 def test_sktime_adapter_exports_its_forecaster(tmp_path):
@@ -358,8 +417,6 @@ def test_sktime_adapter_exports_its_forecaster(tmp_path):
 
 
 def test_forecaster_pipeline_refusals(tmp_path):
-    with pytest.raises(ValueError, match="recursive strategy"):
-        to_onnx(pipeline_forecaster(strategy="recursive"), tmp_path / "f.onnx")
     with pytest.raises(ValueError, match="coverage is for the whole forecast"):
         to_onnx(fitted("gru"), tmp_path / "m.onnx", coverage=0.9)
     with pytest.raises(ValueError, match="coverage is for the whole forecast"):

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from ._series import check_coverage
 from ._validation import check_positive_int
 
 __all__ = ["ConformalCalibration", "origins_needed"]
@@ -55,7 +56,17 @@ class ConformalCalibration:
     def interval(self, forecaster, point: np.ndarray, coverage: float):
         """The conformal interval ``(lower, upper)`` around ``point``, a forecast of
         ``forecaster`` (fitted, with this calibration) of ``len(point)`` steps."""
-        horizon = len(point)
+        half = self.half_widths(forecaster, len(point), coverage, stacklevel=5)
+        transform = forecaster.target_transform_
+        centre = transform.to_score_scale(point)
+        return (transform.from_score_scale(centre - half),
+                transform.from_score_scale(centre + half))
+
+    def half_widths(self, forecaster, horizon: int, coverage: float, *, stacklevel=2):
+        """The interval's half-width at each of ``horizon`` steps, on the score scale
+        (the log scale with a log): ``interval`` is the point forecast plus and minus
+        them. Warns (at ``stacklevel``) when the calibration is too short."""
+        coverage = check_coverage(coverage)
         folds = self.fold_scores(forecaster, horizon)
         n, n_asked = len(folds[0]), forecaster.n_calibration
         if n < n_asked:
@@ -64,21 +75,17 @@ class ConformalCalibration:
                 f"for {n} calibration forecast origin(s) of the n_calibration={n_asked} asked: "
                 f"the intervals rest on {n} forecast(s) and may cover less than nominal; "
                 f"{len(forecaster.y_) + n_asked - n} observations (or a shorter horizon) would "
-                f"give all {n_asked}", UserWarning, stacklevel=4)
+                f"give all {n_asked}", UserWarning, stacklevel=stacklevel)
         if math.ceil((n + 1) * coverage) > n:
             warnings.warn(
                 f"the {coverage:.0%} intervals are calibrated on {n} forecast origin(s), "
                 f"fewer than the {origins_needed(coverage)} that {coverage:.0%} needs, so "
                 f"they span the largest error seen and may cover less than that (raise "
-                f"n_calibration)", UserWarning, stacklevel=4)
+                f"n_calibration)", UserWarning, stacklevel=stacklevel)
         # Per step, the larger of the folds' conformal quantiles; then never narrower
         # at a later step than at an earlier one.
         half = np.max([_conformal_quantile(scores, coverage) for scores in folds], axis=0)
-        half = np.maximum.accumulate(half)
-        transform = forecaster.target_transform_
-        centre = transform.to_score_scale(point)
-        return (transform.from_score_scale(centre - half),
-                transform.from_score_scale(centre + half))
+        return np.maximum.accumulate(half)
 
     def fold_scores(self, forecaster, horizon: int):
         """Absolute errors per forecast step: one array (origins, steps) per fold, latest first.
