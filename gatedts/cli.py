@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .forecasting.ensemble import AUTO_CELLS
 from .forecasting.windows import future_index
 from .nn.cells import CELL_NAMES
 from .reading import FILLS, SeriesFileError, SeriesReadWarning, read_series
@@ -213,8 +214,10 @@ def add_forecast_parser(commands):
                    ".csv, .parquet (needs pyarrow) or .json, by the file's extension")
     model = p.add_argument_group("model (default: the Forecaster's choices)")
     model.add_argument("--model", choices=[*CELL_NAMES, "auto", "pretrained"], default="gru",
-                       help="recurrent cell; auto: an ensemble mixing all three; "
-                       "pretrained: the zero-shot network, no training "
+                       help="recurrent cell; auto: a GRU and an LSTM weighted with a linear "
+                       "autoregression, the pretrained network, seasonal naive and drift by "
+                       "their errors on inner origins; pretrained: the zero-shot network, no "
+                       "training "
                        "(default: gru)")
     model.add_argument("--hidden-size", type=_positive_int, metavar="N",
                        help="units of each network (default: 32)")
@@ -223,7 +226,7 @@ def add_forecast_parser(commands):
                        "epochs)")
     model.add_argument("--n-models", type=_positive_int, default=1, metavar="K",
                        help="networks with different seeds, combined by the median "
-                       "(default: 1; at least 3 with --model auto)")
+                       "(default: 1; at least 2 with --model auto)")
     model.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     pipeline = p.add_argument_group("pipeline (default: chosen from the data)")
     pipeline.add_argument("--window", type=_positive_int, metavar="N",
@@ -285,7 +288,7 @@ def cmd_forecast(args) -> int:
     forecaster = build_forecaster(args, horizon, future)
     status.info(f"{source}: {len(y)} observations, {_span(y)}")
     # "pretrained" runs the GRU kernels of its network (forward passes only).
-    _compile_kernels({"auto": CELL_NAMES, "pretrained": ["gru"]}.get(args.model, [args.model]),
+    _compile_kernels({"auto": AUTO_CELLS, "pretrained": ["gru"]}.get(args.model, [args.model]),
                      status)
     with status.epochs(f"fitting {forecaster_label(args)}"):
         forecaster.fit(y, exog)

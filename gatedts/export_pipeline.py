@@ -145,6 +145,10 @@ def check_exportable(forecaster: Forecaster) -> None:
     have an export)."""
     if not hasattr(forecaster, "estimators_"):
         raise NotFittedError("this Forecaster is not fitted: call fit() before exporting it")
+    if forecaster.combination_ is not None:
+        raise ValueError("Forecaster('auto') weighs its networks with the pretrained network and "
+                         "seasonal naive, which have no whole-forecast export; export one "
+                         "network with member=k, or a Forecaster of one cell")
 
 
 def pipeline_constants(forecaster: Forecaster, coverage=None) -> PipelineConstants:

@@ -87,6 +87,8 @@ def _after_load_forecaster(forecaster):
     # estimator_ is the first ensemble member, saved once in estimators_.
     if hasattr(forecaster, "estimators_"):
         forecaster.estimator_ = forecaster.estimators_[0]
+        if not hasattr(forecaster, "combination_"):  # saved before "auto" combined by weights
+            forecaster.combination_ = None
 
 
 def _forecaster_v2(state, params):
@@ -153,17 +155,20 @@ _REGISTRY = {
                           ("n_features_in_", "n_series_features_"), None, None),
     "SeasonalNaive": ("gatedts.forecasting.baselines", ("index_", "last_season_", "name_"),
                       None, None),
+    "LinearAutoregression": ("gatedts.forecasting.baselines",
+                             ("coef_", "intercept_", "n_features_in_"), None, None),
     "TargetTransform": ("gatedts.forecasting.transforms",
                         ("log_transform_", "differencer_", "n_lost_", "scaler_", "exog_scaler_"),
                         None, None),
     "Windowing": ("gatedts.forecasting.windows", ("level_scale_",), None, None),
     "PretrainedNetwork": ("gatedts.forecasting.zeroshot", (), None, None),
     "ConformalCalibration": ("gatedts.forecasting.conformal", ("scores",), None, None),
+    "Combination": ("gatedts.forecasting.combination", (), None, None),
     "Forecaster": ("gatedts.forecasting.forecaster", (
         "index_", "name_", "exog_columns_", "future_exog_", "model_horizon_",
         "seasonal_period_", "log_", "seasonal_difference_", "difference_", "local_level_",
         "transform_scores_", "target_transform_", "windowing_", "window_", "n_windows_",
-        "estimators_", "y_", "exog_", "calibration_", "fit_time_"),
+        "estimators_", "combination_", "y_", "exog_", "calibration_", "fit_time_"),
         _forecaster_v2, _after_load_forecaster),
 }
 # Files written before version 0.2 named classes by module path.

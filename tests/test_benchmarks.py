@@ -136,3 +136,22 @@ def test_tuning_part_never_reads_a_test_window(tmp_path):
     # 52 years: the 3 test windows of 6 are cut off, the one inner origin is 6 before that
     assert results.n_train.tolist() == [52 - 3 * 6 - 6]
     assert results.cutoff.tolist() == ["1987-01-01 00:00:00"]
+
+
+def test_combination_rules_weigh_by_inner_error():
+    module = _module("combination")
+    errors = np.array([1.0, 2.0, 4.0, 0.5])
+    np.testing.assert_allclose(module.weights("equal", errors), np.full(4, 0.25))
+    inverse_squared = module.weights("inverse_squared", errors)
+    np.testing.assert_allclose(inverse_squared, [1, 0.25, 0.0625, 4] / np.sum([1, 0.25, 0.0625, 4]))
+    np.testing.assert_array_equal(module.weights("select", errors), [0, 0, 0, 1])
+    np.testing.assert_allclose(module.weights("best_half", errors), [0.5, 0, 0, 0.5])
+    np.testing.assert_allclose(module.weights("inverse_squared", np.full(3, np.nan)),
+                               np.full(3, 1 / 3))  # no inner origin: equal weights
+
+
+def test_default_fit_timing_prints_a_row_per_model(capsys):
+    _module("default_fit").main(["--models", "pretrained", "--repeats", "1", "--horizon", "3"])
+    out = capsys.readouterr().out
+    assert "monthly series of 200 observations, horizon 3, 1 repeats" in out
+    assert out.splitlines()[-1].split()[0] == "pretrained"

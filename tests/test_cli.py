@@ -126,17 +126,17 @@ def test_short_series_gets_intervals_with_a_warning(tmp_path, capsys):
     assert "calibrated on 7 forecast origin(s), fewer than the 9 that 90% needs" in err
 
 
-def test_too_short_series_gets_a_forecast_without_intervals(tmp_path, capsys):
+def test_too_short_to_calibrate_gets_the_pretrained_quantile_spread(tmp_path, capsys):
     # 13 months: the model fits (window 12, horizon 1), a calibration model cannot.
     path = write_csv(tmp_path / "short.csv", n=13)
     out_file = tmp_path / "short_forecast.csv"
     code, out, err = run([path, "--horizon", 1, "-o", out_file, "-q"], capsys)
     assert code == 0, err
-    assert "forecast of sales, 1 step, no intervals" in out
     warning = [line for line in err.splitlines() if "warning:" in line]
-    assert len(warning) == 1 and "no prediction intervals, point forecast only" in warning[0]
-    assert "too few to calibrate intervals" in warning[0]
-    assert list(pd.read_csv(out_file).columns) == ["date", "forecast"]
+    assert len(warning) == 1 and "too few to calibrate intervals" in warning[0]
+    assert "the 90% interval is the pretrained network's quantile spread" in warning[0]
+    assert "lower" in out and "upper" in out
+    assert list(pd.read_csv(out_file).columns) == ["date", "forecast", "lower", "upper"]
 
 
 # ---------------------------------------------------------------- every Forecaster choice
@@ -184,7 +184,7 @@ def test_network_size_flags_apply_to_every_cell_of_auto(capsys):
     f = build_forecaster(parse("--model", "auto", "--hidden-size", 3, "--max-iter", 2), 3)
     f.fit(pd.Series(np.sin(np.arange(60.0)) + 5))
     assert {(type(m).__name__, m.hidden_size, m.max_iter) for m in f.estimators_} == {
-        ("GRURegressor", 3, 2), ("LSTMRegressor", 3, 2), ("RNNRegressor", 3, 2)}
+        ("GRURegressor", 3, 2), ("LSTMRegressor", 3, 2)}
 
 
 def test_pretrained_model_forecasts_zero_shot_with_quantile_intervals(capsys):

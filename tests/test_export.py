@@ -8,6 +8,7 @@ needs is missing.
 import os
 import sys
 import warnings
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -421,6 +422,12 @@ def test_forecaster_pipeline_refusals(tmp_path):
         to_onnx(fitted("gru"), tmp_path / "m.onnx", coverage=0.9)
     with pytest.raises(ValueError, match="coverage is for the whole forecast"):
         to_torch(fitted("gru"), coverage=0.9)
+    auto = Forecaster("auto", horizon=2, network_options={"hidden_size": 3, "max_iter": 2},
+                      random_state=0).fit(np.sin(np.arange(40.0)))
+    for export in (partial(to_onnx, path=tmp_path / "auto.onnx"), to_torch):
+        with pytest.raises(ValueError, match=r"Forecaster\('auto'\) weighs its networks with "
+                           "the pretrained network and seasonal naive"):
+            export(auto)
 
 
 # ---------------------------------------------------------------- bad input

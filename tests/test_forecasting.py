@@ -16,6 +16,7 @@ from gatedts import BacktestResult, Forecaster, GRURegressor, backtest
 from gatedts.datasets import load_airline
 from gatedts.estimators import on_epoch
 from gatedts.forecasting.forecaster import default_estimator, regular_index
+from gatedts.forecasting.zeroshot import PretrainedNetwork
 
 
 class MeanRegressor(RegressorMixin, BaseEstimator):
@@ -526,10 +527,22 @@ def test_intervals_nest_over_coverages_whatever_the_order_asked():
     assert np.any(widths[0.9] > widths[0.8])
 
 
-def test_interval_needs_enough_history():
-    with pytest.raises(ValueError, match="too few to calibrate"):
-        Forecaster(MeanRegressor(), window=3, horizon=2, **PLAIN).fit(
-            np.arange(1.0, 6.0)).predict_interval(0.9)
+def test_too_short_to_calibrate_takes_the_pretrained_quantile_spread():
+    y = np.array([3.0, 5, 4, 6, 5])
+    f = Forecaster(MeanRegressor(), window=3, horizon=2, **PLAIN).fit(y)
+    with pytest.warns(UserWarning, match="too few to calibrate intervals.*the 90% interval is "
+                      "the pretrained network's quantile spread around the forecast"):
+        table = f.predict_interval(0.9)
+    quantiles = PretrainedNetwork(1).quantiles(y, 2)
+    median, lowest, highest = quantiles[:, 3], quantiles[:, 0], quantiles[:, -1]
+    np.testing.assert_allclose(table["upper"] - table["forecast"], highest - median)
+    np.testing.assert_allclose(table["forecast"] - table["lower"], median - lowest)
+    with pytest.warns(UserWarning, match="quantile spread"):
+        narrow = f.predict_interval(0.5)
+    assert (narrow["lower"] >= table["lower"]).all() and (narrow["upper"] <= table["upper"]).all()
+    with pytest.raises(ValueError, match=r"too few to calibrate.*nor can the pretrained "
+                       r"network's quantiles stand in .*coverage=0\.95"):
+        f.predict_interval(0.95)
 
 
 # ---------------------------------------------------------------- backtest
@@ -755,13 +768,13 @@ def test_verbose_shows_one_bar_per_network(capsys):
     out, err = capsys.readouterr()
     assert out == ""
     bars = [line.rsplit("\r", 1)[-1] for line in err.strip().split("\n")]  # last states
-    assert [bar.split(":")[0] for bar in bars] == ["GRU 1/3", "LSTM 2/3", "RNN 3/3"]
+    assert [bar.split(":")[0] for bar in bars] == ["GRU 1/2", "LSTM 2/2"]  # not the inner copy
     assert all("| 3/3 [" in bar and "loss" in bar for bar in bars), bars
     f.predict_interval()
     assert capsys.readouterr() == ("", "")  # the calibration fits show nothing
     f.set_params(verbose=2).fit(y)
     out, err = capsys.readouterr()
-    assert err == "" and out.count("Epoch ") == 9  # the networks' own lines instead
+    assert err == "" and out.count("Epoch ") == 6  # the networks' own lines instead
     Forecaster(Ridge(), horizon=12, verbose=1).fit(y)  # no epochs, no bar
     assert capsys.readouterr() == ("", "")
 
@@ -774,8 +787,9 @@ def test_network_options_set_every_network():
     with on_epoch(lambda epoch, n_epochs, loss: caps.append(n_epochs)):
         f.fit(y)
         f.predict_interval()
-    assert caps == [3] * (3 * 3 * 3)  # 3 members, fitted for the forecast and for 2 folds
-    assert [(m.hidden_size, m.num_layers) for m in f.estimators_] == [(4, 2)] * 3
+    # 3 epochs of a GRU and an LSTM, for the forecast, the inner origins' copy and 2 folds
+    assert caps == [3] * (3 * 2 * 4)
+    assert [(m.hidden_size, m.num_layers) for m in f.estimators_] == [(4, 2)] * 2
     default = default_estimator("lstm", random_state=f.estimators_[1].random_state)
     assert f.estimators_[1].get_params() == default.set_params(**options).get_params()
     assert clone(f).get_params()["network_options"] == options

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._validation import as_float_array, check_series_index
+from ._validation import as_float_array, check_positive_int, check_series_index
 from .windows import future_index
 
 __all__ = ["check_coverage", "check_exog", "check_exog_future", "check_y", "regular_index",
@@ -191,6 +191,19 @@ def resolve_future(future_exog, columns, strategy="direct"):
             f"strategy='recursive' needs future values of every exog column, but "
             f"{past_only} are past-only; list them in future_exog or use strategy='direct'")
     return future
+
+
+def check_horizon(horizon, model_horizon: int, exog_columns, future_exog) -> int:
+    """``horizon`` checked: a positive int, beyond ``model_horizon`` only when every exog
+    column is future-known (the model is then iterated on its own forecasts)."""
+    horizon = check_positive_int(horizon, "horizon")
+    past_only = [c for c in exog_columns if c not in future_exog]
+    if horizon > model_horizon and past_only:
+        raise ValueError(
+            f"horizon={horizon} exceeds the fitted horizon {model_horizon}: the model "
+            f"would be iterated, which needs future values of the past-only exog columns "
+            f"{past_only}; refit with horizon={horizon} or list them in future_exog")
+    return horizon
 
 
 def check_exog_future(exog_future, columns, future, n_rows, *, horizon, model_horizon,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import as_float_array, check_positive_int, check_series_index
 from .windows import future_index
 
-__all__ = ["SeasonalNaive"]
+__all__ = ["LinearAutoregression", "SeasonalNaive"]
 
 
 class SeasonalNaive(BaseEstimator):
@@ -101,3 +101,57 @@ class SeasonalNaive(BaseEstimator):
         if self.index_ is None:
             return values
         return pd.Series(values, index=future_index(self.index_, horizon), name=self.name_)
+
+
+class LinearAutoregression(RegressorMixin, BaseEstimator):
+    """Ridge regression of the targets on the flattened window: a linear autoregression.
+
+    ``Forecaster("auto")``'s linear member: it reads the same windows as the
+    networks (a window of ``n_steps`` steps and ``n_features`` features
+    flattened to one row) and fits ``Y ≈ X W + b`` by least squares with the
+    penalty ``alpha ‖W‖²`` (the intercept is not penalised), as scikit-learn's
+    ``Ridge(alpha)`` does, one column of ``W`` per target.
+
+    Parameters
+    ----------
+    alpha : float, default 1.0
+        Strength of the L2 penalty.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features_in_, n_targets)
+    intercept_ : ndarray of shape (n_targets,)
+    n_features_in_ : int
+    """
+
+    def __init__(self, alpha: float = 1.0):
+        self.alpha = alpha
+
+    def fit(self, X, y, X_future=None):
+        """Fit the coefficients on rows ``X`` (n, n_features) and targets ``y`` (n,) or
+        (n, n_targets). ``X_future`` (a decoder's future-known covariates) is not used."""
+        X = as_float_array(X, "X", ndim=2)
+        Y = np.asarray(y, dtype=np.float64)
+        Y = Y[:, None] if Y.ndim == 1 else Y
+        if len(Y) != len(X):
+            raise ValueError(f"X has {len(X)} rows but y has {len(Y)}")
+        if not (isinstance(self.alpha, (int, float)) and np.isfinite(self.alpha)
+                and self.alpha >= 0):
+            raise ValueError(f"alpha must be a non-negative number, got {self.alpha!r}")
+        x_mean, y_mean = X.mean(axis=0), Y.mean(axis=0)
+        Xc = X - x_mean
+        gram = Xc.T @ Xc + self.alpha * np.eye(X.shape[1])
+        self.coef_ = np.linalg.solve(gram, Xc.T @ (Y - y_mean))
+        self.intercept_ = y_mean - x_mean @ self.coef_
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def predict(self, X, X_future=None):
+        """``X W + b``: (n,) for one target, else (n, n_targets)."""
+        check_is_fitted(self)
+        X = as_float_array(X, "X", ndim=2)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, but this model was fitted with "
+                             f"{self.n_features_in_}")
+        out = X @ self.coef_ + self.intercept_
+        return out[:, 0] if out.shape[1] == 1 else out

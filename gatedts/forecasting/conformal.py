@@ -13,7 +13,10 @@ The scores are the same for every coverage, so a wider coverage, a higher rank o
 the same scores, never gives a narrower interval. A series too short for
 ``n_calibration`` origins at this horizon is calibrated on as many as fit, with
 a warning naming the horizon and the observations all of them would need; a
-coverage ``c`` needs at least ``c / (1 - c)`` origins, or it warns too.
+coverage ``c`` needs at least ``c / (1 - c)`` origins, or it warns too. A
+series too short for even one origin gets the spread of the pretrained
+network's quantiles (:mod:`gatedts.pretrained`) around the forecast instead,
+with a warning (:func:`prior_interval`), for coverages up to 90%.
 
 A series is not exchangeable, and one block of consecutive origins may have
 been calm: with ``calibration_folds=2`` (the default) a second block of
@@ -30,10 +33,12 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from ..pretrained import QUANTILES
 from ._series import check_coverage
 from ._validation import check_positive_int
+from .zeroshot import PretrainedNetwork, quantile_interval
 
-__all__ = ["ConformalCalibration", "origins_needed"]
+__all__ = ["ConformalCalibration", "fit_before", "origins_needed", "prior_interval"]
 
 
 class ConformalCalibration:
@@ -53,9 +58,18 @@ class ConformalCalibration:
     def __init__(self):
         self.scores = {}
 
-    def interval(self, forecaster, point: np.ndarray, coverage: float):
-        """The conformal interval ``(lower, upper)`` around ``point``, a forecast of
-        ``forecaster`` (fitted, with this calibration) of ``len(point)`` steps."""
+    def interval(self, forecaster, values: np.ndarray, point: np.ndarray, coverage: float):
+        """The conformal interval ``(lower, upper)`` around ``point``, the forecast of
+        ``forecaster`` (fitted, with this calibration) of ``len(point)`` steps after the
+        history ``values``.
+
+        A series too short for even one calibration origin gets the pretrained
+        network's quantile spread around ``point`` instead (:func:`prior_interval`),
+        with a warning."""
+        try:
+            self.fold_scores(forecaster, len(point))
+        except ValueError as exc:
+            return prior_interval(forecaster, values, point, coverage, reason=str(exc))
         half = self.half_widths(forecaster, len(point), coverage, stacklevel=5)
         transform = forecaster.target_transform_
         centre = transform.to_score_scale(point)
@@ -101,7 +115,8 @@ class ConformalCalibration:
             seasonal_period=forecaster.seasonal_period_, log=forecaster.log_,
             difference=forecaster.difference_,
             seasonal_difference=forecaster.seasonal_difference_,
-            local_level=forecaster.local_level_, verbose=0)
+            local_level=forecaster.local_level_, member_weights=forecaster.member_weights_,
+            verbose=0)
         n = len(forecaster.y_)
         # As many origins as the shorter calibration series leaves room for: with the
         # fitted window, else the "auto" window, which shrinks to fit the data. Fewer
@@ -127,29 +142,56 @@ class ConformalCalibration:
         return folds
 
 
-def _fold(forecaster, resolved, end, horizon, attempts):
-    """Scores of one fold: a model fitted ``count + horizon - 1`` steps before ``end``
-    forecasts from each of the ``count`` origins after it, up to ``end``.
+def fit_before(resolved, y, exog_frame, end: int, horizon: int, attempts):
+    """``resolved`` fitted on ``y[:cut]``, ``cut = end - (count + horizon - 1)``, so that it
+    forecasts ``horizon`` steps from each of the ``count`` origins after ``cut`` up to ``end``.
 
-    ``attempts``: the (count, window) pairs to try, in turn. Returns the scores, count
-    and window of the first that fits; raises ValueError with the last reason if none.
+    ``attempts``: the ``(count, window)`` pairs to try, in turn; ``exog_frame``: the
+    exog columns of ``y`` as a DataFrame, or None. Returns the fitted model and ``cut``
+    of the first attempt that fits; raises ValueError with the last reason if none.
     """
-    y = forecaster.y_[:end]
-    exog = None if forecaster.exog_ is None else forecaster.exog_[:end]
-    frame = None if exog is None else pd.DataFrame(exog, columns=forecaster.exog_columns_)
-    model, reason = None, "the series is shorter than the calibration span"
+    reason = "the series is shorter than the calibration span"
     for count, window in attempts:
         cut = end - (count + horizon - 1)
         if cut < 2:
             continue
         try:
-            model = resolved.set_params(window=window).fit(
-                y[:cut], None if frame is None else frame.iloc[:cut])
-            break
+            return resolved.set_params(window=window).fit(
+                y[:cut], None if exog_frame is None else exog_frame.iloc[:cut]), cut
         except ValueError as exc:  # too short for the window
             reason = str(exc)
-    if model is None:
-        raise ValueError(reason)
+    raise ValueError(reason)
+
+
+def prior_interval(forecaster, values, point, coverage: float, *, reason: str):
+    """The interval of a forecast that cannot be calibrated: ``point`` plus the spread of
+    the pretrained network's quantiles (:mod:`gatedts.pretrained`) after ``values``,
+    below and above its median. It warns, naming ``reason``; a coverage wider than the
+    network's quantiles raises a ValueError naming both."""
+    try:
+        quantiles = PretrainedNetwork(forecaster.seasonal_period_).quantiles(values, len(point))
+        lower, upper = quantile_interval(quantiles, coverage)
+    except ValueError as exc:
+        raise ValueError(f"{reason}; nor can the pretrained network's quantiles stand in "
+                         f"({exc})") from None
+    median = quantiles[:, QUANTILES.index(0.5)]
+    warnings.warn(f"{reason}: the {coverage:.0%} interval is the pretrained network's "
+                  f"quantile spread around the forecast, not calibrated on this series",
+                  UserWarning, stacklevel=5)
+    return point - (median - lower), point + (upper - median)
+
+
+def _fold(forecaster, resolved, end, horizon, attempts):
+    """Scores of one fold: a model fitted ``count + horizon - 1`` steps before ``end``
+    (:func:`fit_before`) forecasts from each of the ``count`` origins after it, up to ``end``.
+
+    Returns the scores, count and window of the first attempt that fits; raises
+    ValueError with the last reason if none.
+    """
+    y = forecaster.y_[:end]
+    exog = None if forecaster.exog_ is None else forecaster.exog_[:end]
+    frame = None if exog is None else pd.DataFrame(exog, columns=forecaster.exog_columns_)
+    model, cut = fit_before(resolved, y, frame, end, horizon, attempts)
     to_scores = forecaster.target_transform_.to_score_scale
     scores = []
     for origin in range(cut, end - horizon + 1):
@@ -158,7 +200,7 @@ def _fold(forecaster, resolved, end, horizon, attempts):
             model.windowing_.exog_future_from(exog, origin, horizon), horizon=horizon).to_numpy()
         actual = y[origin: origin + horizon]
         scores.append(np.abs(to_scores(actual) - to_scores(pred)))
-    return np.array(scores), count, window
+    return np.array(scores), end - horizon + 1 - cut, model.window
 
 
 def origins_needed(coverage: float) -> int:

@@ -2,9 +2,10 @@
 
 :class:`Members` builds the networks a Forecaster trains: default networks
 (:func:`default_estimator` with ``network_options`` on top) for a cell name,
-every cell in turn for "auto", or clones of a regressor. Every member is
-trained on the same windows (:func:`fit_members`) and their forecasts are
-combined by the median (:func:`predict_members`). A regressor without 3-D
+a GRU and an LSTM in turn for "auto" (:data:`AUTO_CELLS`), or clones of a
+regressor. Every member is trained on the same windows (:func:`fit_members`)
+and their forecasts are combined by the median (:func:`predict_members`; "auto"
+weighs them instead: :mod:`~gatedts.forecasting.combination`). A regressor without 3-D
 input support gets each window flattened into one row.
 """
 
@@ -19,15 +20,15 @@ from sklearn.multioutput import MultiOutputRegressor
 from sklearn.utils import get_tags
 
 from ..estimators import ESTIMATORS, MaxIterReachedWarning
-from ..nn.cells import CELL_NAMES
 from ._progress import fit_bar
 from ._validation import check_positive_int
 
 __all__ = ["AUTO_CELLS", "Members", "default_estimator", "fit_members", "fit_network",
            "model_label", "network_input", "predict_members"]
 
-#: The members of ``Forecaster("auto")``, in turn.
-AUTO_CELLS = CELL_NAMES
+#: The networks of ``Forecaster("auto")``, in turn (its other members:
+#: :mod:`~gatedts.forecasting.combination`).
+AUTO_CELLS = ("gru", "lstm")
 _SEQUENCE_HEAD_REFUSED = (
     "head='sequence' does not fit a Forecaster: its networks predict the horizon from a "
     "window (one target per future step), not one target per input step; use head='last' "
@@ -131,7 +132,7 @@ class Members:
 
     def build(self, model_horizon: int) -> list:
         """The unfitted members of a model with ``model_horizon`` outputs; "auto" has at
-        least one of each cell and cycles through them."""
+        least one of each of :data:`AUTO_CELLS` and cycles through them."""
         n_models = check_positive_int(self.n_models, "n_models")
         if self.cell == "auto":
             n_models = max(n_models, len(AUTO_CELLS))

@@ -27,12 +27,14 @@ from ._series import (
     check_coverage,
     check_exog,
     check_exog_future,
+    check_horizon,
     check_y,
     regular_index,
     resolve_future,
 )
 from ._validation import check_positive_int
 from .backtesting import BacktestResult, backtest
+from .combination import fit_combination
 from .conformal import ConformalCalibration
 from .ensemble import Members, default_estimator, fit_members, fit_network
 from .pipeline import PreparedFit, forecast_path, inference_window
@@ -51,11 +53,13 @@ class Forecaster(BaseEstimator):
     ----------
     estimator : {"gru", "lstm", "rnn", "auto", "pretrained"}, regressor or None, default None
         A cell name (``None`` means ``"gru"``) trains :func:`default_estimator`
-        (with ``network_options`` on top); "auto" members of every cell in turn
-        (at least one of each). "pretrained" trains nothing: the network of
-        :mod:`gatedts.pretrained` forecasts zero-shot with quantile intervals
-        (:mod:`~gatedts.forecasting.zeroshot`; no exog, and the transform,
-        window and network settings do not apply). A regressor is cloned and
+        (with ``network_options`` on top). "auto" trains a GRU and an LSTM (in
+        turn, ``n_models``) and combines them with a linear autoregression, the
+        pretrained network, seasonal naive and drift, weighted by their errors on
+        inner rolling origins (:mod:`~gatedts.forecasting.combination`). "pretrained"
+        trains nothing: the network of :mod:`gatedts.pretrained` forecasts zero-shot
+        with quantile intervals (:mod:`~gatedts.forecasting.zeroshot`; no exog, and
+        the transform, window and network settings do not apply). A regressor is cloned and
         used as is: flattened windows without 3-D input (``Ridge()`` is a fine
         baseline), a ``MultiOutputRegressor`` around a single-output one.
     window : int or "auto", default "auto"
@@ -80,7 +84,7 @@ class Forecaster(BaseEstimator):
     seasonal_difference : bool or "auto", default "auto"
         Take one seasonal difference ``x[t] - x[t-m]``. "auto": when ``m > 1``
         and the seasonal strength (:func:`~gatedts.seasonality.seasonal_strength`)
-        is at least 0.64.
+        is at least 0.64, if two windows of a season and the horizon remain after it.
     difference : int or "auto", default "auto"
         Number of ordinary differences after the seasonal one. "auto": 0,
         since the local level or the seasonal difference already removes a
@@ -103,7 +107,7 @@ class Forecaster(BaseEstimator):
     n_models : int, default 1
         Networks trained on the same windows with different seeds (member
         ``k > 0`` seeded from ``(random_state, k)``); their forecasts are
-        combined by the median. "auto" trains at least 3 (one per cell).
+        combined by the median. "auto" trains at least 2 (a GRU, an LSTM).
     n_calibration : int, default 20
         Forecast origins calibrating :meth:`predict_interval`, the same for every
         coverage (intervals nest); coverage c needs c / (1 - c) (9 for 90%) or warns.
@@ -111,6 +115,9 @@ class Forecaster(BaseEstimator):
         Blocks of ``n_calibration`` origins, one before the other, each
         forecast by its own model fitted before it; per step the interval
         takes the widest of their conformal quantiles. Each fold costs one fit.
+    member_weights : array-like or None, default None
+        "auto" only: fixed weights of its members (``member_scores_.member``)
+        instead of the inner origins' evidence.
     validation_origins : int, default 0
         Inner forecast origins at the end of the training series on which
         the choices left on "auto" (log, seasonal difference, difference) are
@@ -137,6 +144,9 @@ class Forecaster(BaseEstimator):
     estimators_ : list of fitted regressors
     estimator_ : fitted regressor
         The ensemble members, and the first (the only one when ``n_models=1``).
+    combination_ : Combination or None
+        "auto": all members and their weights (``member_weights_``; the evidence
+        as ``member_scores_``); None otherwise, where members are combined by the median.
     seasonal_period_, window_ : int
     log_, seasonal_difference_, local_level_ : bool
     difference_ : int
@@ -179,8 +189,8 @@ class Forecaster(BaseEstimator):
     def __init__(self, estimator=None, *, window="auto", horizon=1, strategy="direct",
                  decoder=False, scaler="standard", seasonal_period=None, seasonal_difference="auto",
                  difference="auto", log="auto", local_level="auto", future_exog=None,
-                 n_models=1, n_calibration=20, calibration_folds=2, validation_origins=0,
-                 network_options=None, random_state=None, verbose=0):
+                 n_models=1, n_calibration=20, calibration_folds=2, member_weights=None,
+                 validation_origins=0, network_options=None, random_state=None, verbose=0):
         self.estimator = estimator
         self.window = window
         self.horizon = horizon
@@ -196,6 +206,7 @@ class Forecaster(BaseEstimator):
         self.n_models = n_models
         self.n_calibration = n_calibration
         self.calibration_folds = calibration_folds
+        self.member_weights = member_weights
         self.validation_origins = validation_origins
         self.network_options = network_options
         self.random_state = random_state
@@ -263,28 +274,19 @@ class Forecaster(BaseEstimator):
 
         The Forecaster changes only once everything has succeeded.
         """
-        if members is None and self._members().cell == "pretrained":
+        cell = self._members().cell
+        if self.member_weights is not None and cell != "auto":
+            raise ValueError("member_weights applies to Forecaster('auto') only")
+        if members is None and cell == "pretrained":
             members = [PretrainedNetwork.shipped(prepared.choice.seasonal_period)]
         if members is None:
             members = self._members().build(prepared.windowing.horizon)
             fit_members(members, prepared.X, prepared.Y, prepared.X_future,
                         decoder=self.decoder, verbose=self.verbose,
-                        default_budget=self._members().cell is not None)
-        choice = prepared.choice
-        fitted = {
-            "index_": prepared.index, "name_": prepared.name,
-            "exog_columns_": prepared.exog_columns, "future_exog_": prepared.future_exog,
-            "model_horizon_": prepared.windowing.horizon, "log_": choice.log,
-            "seasonal_period_": choice.seasonal_period, "difference_": choice.difference,
-            "seasonal_difference_": choice.seasonal_difference,
-            "local_level_": choice.local_level, "transform_scores_": prepared.transform_scores,
-            "target_transform_": prepared.target_transform, "windowing_": prepared.windowing,
-            "window_": prepared.windowing.window, "n_windows_": len(prepared.X),
-            "estimators_": list(members), "estimator_": members[0],
-            "y_": prepared.values, "exog_": prepared.exog_values,
-            "calibration_": ConformalCalibration(),
-            "fit_time_": time.perf_counter() - prepared.start_time,
-        }
+                        default_budget=cell is not None)
+        combination = fit_combination(self, prepared, members) if cell == "auto" else None
+        fitted = prepared.fitted_attributes(members, combination)
+        fitted["calibration_"] = ConformalCalibration()
         for name, value in fitted.items():
             setattr(self, name, value)
         return self
@@ -309,34 +311,32 @@ class Forecaster(BaseEstimator):
     context_length_ = property(lambda self: self.window_ + self.target_transform_.n_lost_)
     differencer_ = property(lambda self: self.target_transform_.differencer_,
                             doc="The fitted Differencer, or None.")
+    member_weights_ = property(lambda self: None if self.combination_ is None
+                               else self.combination_.weights, doc="None unless 'auto'.")
+    member_scores_ = property(lambda self: None if self.combination_ is None
+                              else self.combination_.scores, doc="None unless 'auto'.")
     scaler_ = property(lambda self: self.target_transform_.scaler_, doc="The target's scaler.")
     exog_scaler_ = property(lambda self: self.target_transform_.exog_scaler_,
                             doc="The exog columns' scaler, or None.")
-
-    def _check_horizon(self, horizon):
-        horizon = check_positive_int(self.horizon if horizon is None else horizon, "horizon")
-        past_only = [c for c in self.exog_columns_ if c not in self.future_exog_]
-        if horizon > self.model_horizon_ and past_only:
-            raise ValueError(
-                f"horizon={horizon} exceeds the fitted horizon {self.model_horizon_}: the model "
-                f"would be iterated, which needs future values of the past-only exog columns "
-                f"{past_only}; refit with horizon={horizon} or list them in future_exog")
-        return horizon
 
     def _forecast(self, values, exog_values, exog_future, horizon, index, name, coverage):
         """What :meth:`predict`, :meth:`predict_interval` and :meth:`forecast_from` return."""
         if coverage is not None:
             coverage = check_coverage(coverage)
-        horizon = self._check_horizon(horizon)
+        horizon = check_horizon(self.horizon if horizon is None else horizon,
+                                self.model_horizon_, self.exog_columns_, self.future_exog_)
         rows = check_exog_future(exog_future, self.exog_columns_, self.future_exog_,
                                  self.windowing_.rows_needed(horizon), horizon=horizon,
                                  model_horizon=self.model_horizon_, index=index)
         if isinstance(self.estimator_, PretrainedNetwork):
             point, bounds = zero_shot_forecast(self.estimator_, values, horizon, coverage)
         else:
-            point = forecast_path(self.target_transform_, self.windowing_, self.estimators_,
-                                  values, exog_values, rows, horizon)
-            bounds = None if coverage is None else self.calibration_.interval(self, point, coverage)
+            point = (forecast_path(self.target_transform_, self.windowing_, self.estimators_,
+                                   values, exog_values, rows, horizon)
+                     if self.combination_ is None else
+                     self.combination_.forecast(self, values, exog_values, rows, horizon))
+            bounds = (None if coverage is None
+                      else self.calibration_.interval(self, values, point, coverage))
         dates = future_index(index, horizon)
         if coverage is None:
             return pd.Series(point, index=dates, name=name)

@@ -15,6 +15,7 @@ local level, :mod:`~gatedts.forecasting.ensemble` the networks.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,6 +62,24 @@ class PreparedFit:
     Y: np.ndarray
     X_future: np.ndarray | None
     start_time: float
+
+
+    def fitted_attributes(self, members: list, combination) -> dict:
+        """The fitted attributes of a Forecaster made of these stages, ``members`` (its
+        ``estimators_``) and ``combination`` (its ``combination_``), but the calibration."""
+        choice = self.choice
+        return {
+            "index_": self.index, "name_": self.name, "exog_columns_": self.exog_columns,
+            "future_exog_": self.future_exog, "model_horizon_": self.windowing.horizon,
+            "log_": choice.log, "seasonal_period_": choice.seasonal_period,
+            "difference_": choice.difference, "seasonal_difference_": choice.seasonal_difference,
+            "local_level_": choice.local_level, "transform_scores_": self.transform_scores,
+            "target_transform_": self.target_transform, "windowing_": self.windowing,
+            "window_": self.windowing.window, "n_windows_": len(self.X),
+            "estimators_": list(members), "estimator_": members[0], "combination_": combination,
+            "y_": self.values, "exog_": self.exog_values,
+            "fit_time_": time.perf_counter() - self.start_time,
+        }
 
 
 def inference_window(transform: TargetTransform, windowing: Windowing, values, exog_values,
