@@ -21,10 +21,45 @@ import numpy as np
 import pandas as pd
 
 from .ensemble import predict_members
+from .preprocessing import Differencer, Transformer
 from .transforms import TargetTransform, TransformChoice
 from .windows import Windowing
 
-__all__ = ["PreparedFit", "forecast_path", "inference_window"]
+__all__ = ["FittedStages", "PreparedFit", "forecast_path", "inference_window"]
+
+
+class FittedStages:
+    """The fitted stages' state under the Forecaster's attribute names of gatedts 0.2
+    (a base class of the Forecaster, which sets the three attributes declared here)."""
+
+    window_: int
+    windowing_: Windowing
+    target_transform_: TargetTransform
+
+    @property
+    def level_scale_(self) -> float:
+        """The local level's scale; 1.0 without one."""
+        return self.windowing_.level_scale_
+
+    @property
+    def context_length_(self) -> int:
+        """The raw observations a forecast reads: the window and those lost to differencing."""
+        return self.window_ + self.target_transform_.n_lost_
+
+    @property
+    def differencer_(self) -> Differencer | None:
+        """The fitted Differencer, or None."""
+        return self.target_transform_.differencer_
+
+    @property
+    def scaler_(self) -> Transformer:
+        """The target's scaler."""
+        return self.target_transform_.scaler_
+
+    @property
+    def exog_scaler_(self) -> Transformer | None:
+        """The exog columns' scaler, or None."""
+        return self.target_transform_.exog_scaler_
 
 
 @dataclass
