@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import as_float_array, check_positive_int, check_series_index
 from .windows import future_index
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["SeasonalNaive"]
 
@@ -47,7 +53,7 @@ class SeasonalNaive(BaseEstimator):
     def __init__(self, seasonal_period: int = 1):
         self.seasonal_period = seasonal_period
 
-    def fit(self, y, X=None):
+    def fit(self, y: ArrayLike, X: object = None) -> Self:
         """Remember the last season of ``y``.
 
         Parameters
@@ -80,7 +86,7 @@ class SeasonalNaive(BaseEstimator):
         self.last_season_ = values[-m:].copy()
         return self
 
-    def predict(self, horizon: int):
+    def predict(self, horizon: int) -> pd.Series | np.ndarray:
         """Forecast the next ``horizon`` steps.
 
         Parameters

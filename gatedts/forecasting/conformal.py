@@ -28,7 +28,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, clone
 
 from ._series import check_coverage
 from ._validation import check_positive_int
@@ -50,10 +50,11 @@ class ConformalCalibration:
         The entries computed so far.
     """
 
-    def __init__(self):
-        self.scores = {}
+    def __init__(self) -> None:
+        self.scores: dict[str, list[np.ndarray]] = {}
 
-    def interval(self, forecaster, point: np.ndarray, coverage: float):
+    def interval(self, forecaster: BaseEstimator, point: np.ndarray,
+                 coverage: float) -> tuple[np.ndarray, np.ndarray]:
         """The conformal interval ``(lower, upper)`` around ``point``, a forecast of
         ``forecaster`` (fitted, with this calibration) of ``len(point)`` steps."""
         half = self.half_widths(forecaster, len(point), coverage, stacklevel=5)
@@ -87,7 +88,7 @@ class ConformalCalibration:
         half = np.max([_conformal_quantile(scores, coverage) for scores in folds], axis=0)
         return np.maximum.accumulate(half)
 
-    def fold_scores(self, forecaster, horizon: int):
+    def fold_scores(self, forecaster: BaseEstimator, horizon: int) -> list[np.ndarray]:
         """Absolute errors per forecast step: one array (origins, steps) per fold, latest first.
 
         The same scores serve every coverage, so that a wider coverage, a higher rank

@@ -443,8 +443,8 @@ class Forecaster(FittedStages, BaseEstimator):
                                title=title)
 
     def backtest(self, y: ArrayLike, exog: ArrayLike | None = None, *, initial: int,
-                 step: int | None = None, horizon: int | None = None, refit: bool = True,
-                 coverage: float = 0.9, progress: bool = False) -> BacktestResult:
+                 step: int | None = None, horizon: int | None = None, refit: bool | int = True,
+                 coverage: float | None = 0.9, progress: bool = False) -> BacktestResult:
         """Rolling-origin evaluation of this (unfitted) configuration; see :func:`backtest`."""
         return backtest(self, y, exog=exog, initial=initial, step=step, horizon=horizon,
                         refit=refit, coverage=coverage, progress=progress)

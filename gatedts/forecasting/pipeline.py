@@ -15,12 +15,13 @@ local level, :mod:`~gatedts.forecasting.ensemble` the networks.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .ensemble import predict_members
+from .ensemble import Regressor, predict_members
 from .preprocessing import Differencer, Transformer
 from .transforms import TargetTransform, TransformChoice
 from .windows import Windowing
@@ -98,8 +99,9 @@ class PreparedFit:
     start_time: float
 
 
-def inference_window(transform: TargetTransform, windowing: Windowing, values, exog_values,
-                     future_rows):
+def inference_window(transform: TargetTransform, windowing: Windowing, values: np.ndarray,
+                     exog_values: np.ndarray | None, future_rows: np.ndarray | None
+                     ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """The network's input after the raw history ``values`` (and its exog rows):
     ``(X, X_future, level)`` of :meth:`Windowing.inference_window`.
 
@@ -115,8 +117,9 @@ def inference_window(transform: TargetTransform, windowing: Windowing, values, e
     return windowing.inference_window(target, features, future)
 
 
-def forecast_path(transform: TargetTransform, windowing: Windowing, members, values,
-                  exog_values, future_rows, horizon: int) -> np.ndarray:
+def forecast_path(transform: TargetTransform, windowing: Windowing, members: Sequence[Regressor],
+                  values: np.ndarray, exog_values: np.ndarray | None,
+                  future_rows: np.ndarray | None, horizon: int) -> np.ndarray:
     """Forecast ``horizon`` steps after ``values`` with fitted stages, feeding each model
     horizon's forecast back as history when ``horizon`` is longer.
 
