@@ -172,6 +172,7 @@ def pipeline_constants(forecaster: Forecaster, coverage=None) -> PipelineConstan
     columns = forecaster.exog_columns_
     exog_scale = exog_shift = future_columns = future_scale = future_shift = None
     if columns:
+        assert transform.exog_scaler_ is not None  # fitted with exog columns
         exog_scale, exog_shift = _affine(transform.exog_scaler_.transform, len(columns))
     if forecaster.future_exog_:
         future_columns = np.array([[float(c == f) for c in columns]
