@@ -28,7 +28,7 @@ entries of its cell's own parameters.
 import copy
 import inspect
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -131,7 +131,7 @@ _STATE_ATTRIBUTES = {
 class _RecurrentRegressor(RegressorMixin, BaseEstimator):
     """Shared implementation; use GRURegressor, LSTMRegressor or RNNRegressor."""
 
-    _cell: str | None = None
+    _cell: str  # each subclass's cell
     _constraints = _CONSTRAINTS
 
     def __init__(self, hidden_size=32, num_layers=1, *, bidirectional=False, residual=False,
@@ -645,7 +645,7 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         out = [F.forward(spec, self.params_, sequences[i : i + 1024], check_input=False,
                          return_attention=True).attention
                for i in range(0, len(sequences), 1024)]
-        return np.concatenate(out).astype(np.float64)
+        return np.concatenate(cast("list[np.ndarray]", out)).astype(np.float64)
 
     def _network_outputs(self, X, X_future=None):
         """The head's outputs on the scale of y: per target, or per target and quantile."""
