@@ -26,16 +26,21 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.exceptions import NotFittedError
 
 from .forecasting import Forecaster
 
+if TYPE_CHECKING:
+    from onnx import ModelProto
+
 __all__ = ["PipelineConstants", "check_exportable", "forecaster_onnx", "pipeline_constants"]
 
 
-def forecaster_onnx(forecaster: Forecaster, network_model: Callable, *, coverage=None):
+def forecaster_onnx(forecaster: Forecaster, network_model: Callable, *,
+                    coverage: float | None = None) -> ModelProto:
     """The ONNX model of ``forecaster``'s whole forecast.
 
     Parameters
@@ -147,7 +152,8 @@ def check_exportable(forecaster: Forecaster) -> None:
         raise NotFittedError("this Forecaster is not fitted: call fit() before exporting it")
 
 
-def pipeline_constants(forecaster: Forecaster, coverage=None) -> PipelineConstants:
+def pipeline_constants(forecaster: Forecaster,
+                       coverage: float | None = None) -> PipelineConstants:
     """The :class:`PipelineConstants` of a fitted, exportable ``forecaster`` (with the
     half-widths of ``coverage``, calibrated now, when given)."""
     check_exportable(forecaster)
