@@ -28,6 +28,9 @@ from .metrics import mae, mean_interval_width, rmse, smape
 
 __all__ = ["BacktestResult", "backtest"]
 
+#: A backtest's ``progress``: a bar (True), none, or ``progress(i, n_origins)`` per origin.
+Progress = bool | Callable[[int, int], object]
+
 METRIC_COLUMNS = ["MAE", "RMSE", "MAPE", "sMAPE", "MASE", "coverage", "width"]
 
 
@@ -84,7 +87,7 @@ def backtest(forecaster: BaseEstimator, y: ArrayLike, exog: ArrayLike | None = N
              initial: float, step: int | None = None, horizon: int | None = None,
              refit: bool | int = True, coverage: float | None = 0.9,
              seasonal_period: int | None = None,
-             progress: bool | Callable[[int, int], object] = False) -> BacktestResult:
+             progress: Progress = False) -> BacktestResult:
     """Rolling-origin evaluation of a forecaster, with the seasonal-naive baseline.
 
     Parameters

@@ -35,7 +35,7 @@ from ._series import (
     resolve_future,
 )
 from ._validation import check_positive_int
-from .backtesting import BacktestResult, backtest
+from .backtesting import BacktestResult, Progress, backtest
 from .conformal import ConformalCalibration
 from .ensemble import Members, default_estimator, fit_members, fit_network
 from .pipeline import FittedStages, PreparedFit, forecast_path, inference_window
@@ -444,7 +444,7 @@ class Forecaster(FittedStages, BaseEstimator):
 
     def backtest(self, y: ArrayLike, exog: ArrayLike | None = None, *, initial: int,
                  step: int | None = None, horizon: int | None = None, refit: bool | int = True,
-                 coverage: float | None = 0.9, progress: bool = False) -> BacktestResult:
+                 coverage: float | None = 0.9, progress: Progress = False) -> BacktestResult:
         """Rolling-origin evaluation of this (unfitted) configuration; see :func:`backtest`."""
         return backtest(self, y, exog=exog, initial=initial, step=step, horizon=horizon,
                         refit=refit, coverage=coverage, progress=progress)
