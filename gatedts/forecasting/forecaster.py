@@ -442,7 +442,7 @@ class Forecaster(FittedStages, BaseEstimator):
         return plot_forecaster(self, coverage, horizon, exog_future, history=history, ax=ax,
                                title=title)
 
-    def backtest(self, y: ArrayLike, exog: ArrayLike | None = None, *, initial: int,
+    def backtest(self, y: ArrayLike, exog: ArrayLike | None = None, *, initial: float,
                  step: int | None = None, horizon: int | None = None, refit: bool | int = True,
                  coverage: float | None = 0.9, progress: Progress = False) -> BacktestResult:
         """Rolling-origin evaluation of this (unfitted) configuration; see :func:`backtest`."""
