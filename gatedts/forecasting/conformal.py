@@ -63,7 +63,8 @@ class ConformalCalibration:
         return (transform.from_score_scale(centre - half),
                 transform.from_score_scale(centre + half))
 
-    def half_widths(self, forecaster, horizon: int, coverage: float, *, stacklevel=2):
+    def half_widths(self, forecaster: BaseEstimator, horizon: int, coverage: float, *,
+                    stacklevel: int = 2) -> np.ndarray:
         """The interval's half-width at each of ``horizon`` steps, on the score scale
         (the log scale with a log): ``interval`` is the point forecast plus and minus
         them. Warns (at ``stacklevel``) when the calibration is too short."""
