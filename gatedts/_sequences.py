@@ -1,6 +1,11 @@
 """The estimators' input layout and scaling: lag matrices to sequences, and the
 standardisation statistics (re-exported by :mod:`gatedts.estimators`)."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
 import numpy as np
 
 __all__ = ["CONSTANT_RTOL", "lags_to_sequences", "mean_and_scale", "static_positions"]
@@ -13,7 +18,8 @@ __all__ = ["CONSTANT_RTOL", "lags_to_sequences", "mean_and_scale", "static_posit
 CONSTANT_RTOL = 10 * np.finfo(np.float64).eps
 
 
-def mean_and_scale(X, sample_weight=None):
+def mean_and_scale(X: np.ndarray, sample_weight: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """Per-column mean and population standard deviation of a 2-D ``X``, for standardising.
 
     With ``sample_weight`` (one per row) both are weighted, so that a weight
@@ -36,8 +42,10 @@ def mean_and_scale(X, sample_weight=None):
 # ---------------------------------------------------------------- column layout
 
 
-def lags_to_sequences(X, *, n_features_per_step=1, lag_order="oldest_first",
-                      feature_layout="interleaved", static_columns=()):
+def lags_to_sequences(X: np.ndarray, *, n_features_per_step: int = 1,
+                      lag_order: Literal["oldest_first", "newest_first"] = "oldest_first",
+                      feature_layout: Literal["interleaved", "blocks"] = "interleaved",
+                      static_columns: Sequence[int] = ()) -> np.ndarray:
     """Sequences ``(n_samples, T, F)`` from a 2-D lag matrix of a declared layout.
 
     The columns outside ``static_columns`` are the lags: ``T`` time steps of

@@ -28,8 +28,10 @@ entries of its cell's own parameters.
 import copy
 import inspect
 from types import MappingProxyType
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -54,6 +56,9 @@ from .training import (
     predict,
     train,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["CONSTANT_RTOL", "GRURegressor", "LSTMRegressor", "MaxIterReachedWarning",
            "RNNRegressor", "TrainingDivergedWarning", "auto_settings", "lags_to_sequences",
@@ -126,7 +131,7 @@ _STATE_ATTRIBUTES = {
 class _RecurrentRegressor(RegressorMixin, BaseEstimator):
     """Shared implementation; use GRURegressor, LSTMRegressor or RNNRegressor."""
 
-    _cell: str | None = None
+    _cell: str  # each subclass's cell
     _constraints = _CONSTRAINTS
 
     def __init__(self, hidden_size=32, num_layers=1, *, bidirectional=False, residual=False,
@@ -197,7 +202,7 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
                               if name in params})
 
     @property
-    def network_spec_(self):
+    def network_spec_(self) -> NetworkSpec:
         """The fitted network (a :class:`~gatedts.nn.spec.NetworkSpec`): read from
         ``params_`` and the architecture parameters. AttributeError before ``fit``."""
         if "params_" not in vars(self):
@@ -322,7 +327,8 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
 
     # ------------------------------------------------------------ training
 
-    def fit(self, X, y, sample_weight=None, *, X_future=None):
+    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None, *,
+            X_future: ArrayLike | None = None) -> "Self":
         """Fit the network to sequences X and targets y.
 
         Training runs for ``max_iter`` epochs or until the loss (or, with
@@ -360,7 +366,8 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         """
         return self._fit(X, y, sample_weight, incremental=False, X_future=X_future)
 
-    def partial_fit(self, X, y, sample_weight=None, *, X_future=None):
+    def partial_fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None,
+                    *, X_future: ArrayLike | None = None) -> "Self":
         """One epoch over (X, y), continuing from the current weights and optimizer state.
 
         Parameters
@@ -534,7 +541,8 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         """The network's training targets for a validated 2-D float64 ``y``."""
         return y if self.target_mean_ is None else (y - self.target_mean_) / self.target_scale_
 
-    def network_input(self, X, y=None):
+    def network_input(self, X: ArrayLike, y: ArrayLike | None = None
+                      ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         """``X`` (and ``y``) as the fitted network sees them: validated, laid out, scaled.
 
         Parameters
@@ -573,7 +581,7 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         X = self._as_sequences(X)
         return X if X.shape[2] == self.params_["weight_ih_l0"].shape[1] else None
 
-    def predict(self, X, *, X_future=None):
+    def predict(self, X: ArrayLike, *, X_future: ArrayLike | None = None) -> np.ndarray:
         """Predict with the fitted network.
 
         Parameters
@@ -596,7 +604,7 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         pred = point_prediction(self._network_outputs(X, X_future), self._levels())
         return pred[:, 0] if self.n_outputs_ == 1 and self.head != "sequence" else pred
 
-    def predict_quantiles(self, X):
+    def predict_quantiles(self, X: ArrayLike) -> np.ndarray:
         """Every quantile of a network trained with ``loss="quantile"``.
 
         Parameters
@@ -615,7 +623,7 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         pred = self._network_outputs(X).reshape(-1, self.n_outputs_, len(levels))
         return pred[:, 0] if self.n_outputs_ == 1 else pred
 
-    def attention_weights(self, X):
+    def attention_weights(self, X: ArrayLike) -> np.ndarray:
         """The attention weights of a network fitted with ``head="attention"``.
 
         Parameters
@@ -632,12 +640,12 @@ class _RecurrentRegressor(RegressorMixin, BaseEstimator):
         check_is_fitted(self, "params_")
         if self.head != "attention":
             raise ValueError(f"attention_weights needs head='attention', not {self.head!r}")
-        X = self._scale_inputs(self._validate_X(X, reset=False))
+        sequences = self._scale_inputs(self._validate_X(X, reset=False))
         spec = self.network_spec_
-        out = [F.forward(spec, self.params_, X[i : i + 1024], check_input=False,
+        out = [F.forward(spec, self.params_, sequences[i : i + 1024], check_input=False,
                          return_attention=True).attention
-               for i in range(0, len(X), 1024)]
-        return np.concatenate(out).astype(np.float64)
+               for i in range(0, len(sequences), 1024)]
+        return np.concatenate(cast("list[np.ndarray]", out)).astype(np.float64)
 
     def _network_outputs(self, X, X_future=None):
         """The head's outputs on the scale of y: per target, or per target and quantile."""

@@ -33,16 +33,18 @@ from __future__ import annotations
 
 import functools
 import importlib
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.exceptions import NotFittedError
 
 from ._version import __version__
-from .estimators import ESTIMATORS
+from .estimators import ESTIMATORS, GRURegressor, LSTMRegressor, RNNRegressor
 from .export_pipeline import check_exportable, forecaster_onnx, pipeline_constants
 from .forecasting import Forecaster
 from .nn.cells import CELLS
@@ -52,6 +54,9 @@ from .persistence import write_atomically
 from .training import point_prediction
 
 __all__ = ["to_onnx", "to_torch"]
+
+#: What can be exported: a fitted network, a Forecaster of one, or a params dict.
+Exportable = GRURegressor | LSTMRegressor | RNNRegressor | Forecaster | Mapping[str, np.ndarray]
 
 ONNX_OPSET = 17  # GRU/LSTM/RNN-14 and everything else used here; onnxruntime >= 1.11
 ONNX_IR_VERSION = 8  # the IR of opset 17, so that older runtimes load the file
@@ -210,7 +215,8 @@ def _require(module, extra):
 # ------------------------------------------------------------------ ONNX
 
 
-def to_onnx(model_or_params, path, *, member=None, reset_after=None, coverage=None):
+def to_onnx(model_or_params: Exportable, path: str | os.PathLike, *, member: int | None = None,
+            reset_after: bool | None = None, coverage: float | None = None) -> Path:
     """Write a fitted network, or a Forecaster's whole forecast, as an ONNX graph, atomically.
 
     Parameters
@@ -377,7 +383,8 @@ def _onnx_model(onnx, network):
 # ------------------------------------------------------------------ PyTorch
 
 
-def to_torch(model_or_params, *, member=None, reset_after=None, coverage=None):
+def to_torch(model_or_params: Exportable, *, member: int | None = None,
+             reset_after: bool | None = None, coverage: float | None = None) -> Any:
     """A PyTorch module computing the fitted network's predictions, or a Forecaster's
     whole forecast, weights loaded.
 

@@ -26,16 +26,21 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.exceptions import NotFittedError
 
 from .forecasting import Forecaster
 
+if TYPE_CHECKING:
+    from onnx import ModelProto
+
 __all__ = ["PipelineConstants", "check_exportable", "forecaster_onnx", "pipeline_constants"]
 
 
-def forecaster_onnx(forecaster: Forecaster, network_model: Callable, *, coverage=None):
+def forecaster_onnx(forecaster: Forecaster, network_model: Callable, *,
+                    coverage: float | None = None) -> ModelProto:
     """The ONNX model of ``forecaster``'s whole forecast.
 
     Parameters
@@ -151,7 +156,8 @@ def check_exportable(forecaster: Forecaster) -> None:
                          "network with member=k, or a Forecaster of one cell")
 
 
-def pipeline_constants(forecaster: Forecaster, coverage=None) -> PipelineConstants:
+def pipeline_constants(forecaster: Forecaster,
+                       coverage: float | None = None) -> PipelineConstants:
     """The :class:`PipelineConstants` of a fitted, exportable ``forecaster`` (with the
     half-widths of ``coverage``, calibrated now, when given)."""
     check_exportable(forecaster)
@@ -176,6 +182,7 @@ def pipeline_constants(forecaster: Forecaster, coverage=None) -> PipelineConstan
     columns = forecaster.exog_columns_
     exog_scale = exog_shift = future_columns = future_scale = future_shift = None
     if columns:
+        assert transform.exog_scaler_ is not None  # fitted with exog columns
         exog_scale, exog_shift = _affine(transform.exog_scaler_.transform, len(columns))
     if forecaster.future_exog_:
         future_columns = np.array([[float(c == f) for c in columns]

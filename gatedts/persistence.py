@@ -485,7 +485,7 @@ def _write_array(file, arr):
     np.lib.format.write_array(file, arr, allow_pickle=False)
 
 
-def save(obj, path):
+def save(obj: object, path: str | os.PathLike) -> str | os.PathLike:
     """Save a fitted model (or any supported value) to one file, atomically.
 
     The data go to a temporary file in the same directory, are flushed to disk,
@@ -521,7 +521,7 @@ def save(obj, path):
         except NotFittedError:
             raise NotFittedError(f"cannot save an unfitted {type(obj).__name__}: call fit() "
                                  "before save()") from None
-    arrays = {}
+    arrays: dict[str, np.ndarray] = {}
     meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "gatedts_version": __version__,
             "class": cls_path, "arrays": None, "tree": _encode(obj, arrays)}
     meta["arrays"] = list(arrays)
@@ -612,7 +612,7 @@ def _read(npz, path):
     return meta, arrays
 
 
-def load(path):
+def load(path: str | os.PathLike) -> object:
     """Load what :func:`save` wrote, never unpickling or running code from the file.
 
     Parameters

@@ -60,8 +60,10 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -146,7 +148,8 @@ def _context_length(rng, config):
     return round(math.exp(rng.uniform(low, high)))
 
 
-def prepare_windows(contexts, futures, season_lengths):
+def prepare_windows(contexts: np.ndarray, futures: np.ndarray, season_lengths: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Network inputs and scaled targets for contexts of one length.
 
     Parameters
@@ -176,7 +179,7 @@ def prepare_windows(contexts, futures, season_lengths):
     return X, targets, base, scale
 
 
-def make_batch(config: PretrainConfig, step: int):
+def make_batch(config: PretrainConfig, step: int) -> tuple[np.ndarray, np.ndarray]:
     """The training batch of step ``step``: inputs (B, L, N_FEATURES) and scaled targets
     (B, MAX_HORIZON), drawn from the seed ``(config.seed, step)``."""
     rng = np.random.default_rng([config.seed, step])
@@ -192,7 +195,9 @@ def make_batch(config: PretrainConfig, step: int):
     return X, targets.astype(np.float32)
 
 
-def simulated_validation_set(n_per_length=48, lengths=(16, 40, 100, 250, 512)):
+def simulated_validation_set(n_per_length: int = 48,
+                             lengths: Sequence[int] = (16, 40, 100, 250, 512)
+                             ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
     """Held-out simulations: (contexts, futures, season_lengths, horizons) groups, one per
     context length, from a seed the training stream never draws."""
     rng = np.random.default_rng(_VALIDATION_SEED)
@@ -204,7 +209,8 @@ def simulated_validation_set(n_per_length=48, lengths=(16, 40, 100, 250, 512)):
     return groups
 
 
-def benchmark_validation_set(folder=DEFAULT_SERIES, n_origins=3):
+def benchmark_validation_set(folder: str | os.PathLike = DEFAULT_SERIES, n_origins: int = 3
+                             ) -> list[tuple[str, np.ndarray, np.ndarray, int]]:
     """Inner origins of the training parts of the development benchmark's series.
 
     Of a series of n observations and horizon h the first n − 3h are its
@@ -244,7 +250,10 @@ def _snaive_mae_ratio(median, context, future, m):
     return None if denom <= 0 else float(np.mean(np.abs(future - median)) / denom)
 
 
-def validation_score(params, simulated, benchmark) -> dict:
+def validation_score(params: dict[str, np.ndarray],
+                     simulated: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+                     benchmark: Sequence[tuple[str, np.ndarray, np.ndarray, int]]
+                     ) -> dict[str, float]:
     """The validation scores of ``params`` (see the module docstring).
 
     Returns
@@ -285,10 +294,12 @@ def _sim_windows(groups):
 # ------------------------------------------------------------------ checkpoints
 
 
-def save_checkpoint(path, params, optimizer, metadata):
+def save_checkpoint(path: str | os.PathLike, params: Mapping[str, np.ndarray], optimizer: Adam,
+                    metadata: Mapping[str, Any]) -> None:
     """Write params, optimizer state and ``metadata`` to one npz, atomically."""
     path = Path(path)
-    arrays = {f"param/{k}": v for k, v in params.items()}
+    # Any: numpy's stubs would have an array of **arrays fill savez's allow_pickle.
+    arrays: dict[str, Any] = {f"param/{k}": v for k, v in params.items()}
     arrays.update({f"optim/{k}": np.asarray(v) for k, v in optimizer.state_dict().items()})
     arrays["metadata_json"] = np.frombuffer(json.dumps(metadata).encode(), dtype=np.uint8)
     tmp = path.with_name(path.name + ".tmp")
@@ -299,7 +310,8 @@ def save_checkpoint(path, params, optimizer, metadata):
     os.replace(tmp, path)
 
 
-def load_checkpoint(path):
+def load_checkpoint(path: str | os.PathLike
+                    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, Any]]:
     """``(params, optimizer_state, metadata)`` of a checkpoint written by
     :func:`save_checkpoint`."""
     with np.load(path, allow_pickle=False) as npz:
@@ -332,9 +344,12 @@ class _StopFlag:
         self.stop = True
 
 
-def pretrain(checkpoint_dir, *, config: PretrainConfig | None = None, overrides=None,
-             init=None, max_steps=None, max_hours=None, eval_every=500, log_every=50,
-             series_folder=DEFAULT_SERIES, n_validation=48, log=print):
+def pretrain(checkpoint_dir: str | os.PathLike, *, config: PretrainConfig | None = None,
+             overrides: Mapping[str, Any] | None = None, init: str | os.PathLike | None = None,
+             max_steps: int | None = None, max_hours: float | None = None,
+             eval_every: int = 500, log_every: int = 50,
+             series_folder: str | os.PathLike | None = DEFAULT_SERIES, n_validation: int = 48,
+             log: Callable[[str], object] = print) -> dict[str, Any]:
     """Train (or continue training) the pretrained network; see the module docstring.
 
     Parameters
@@ -467,7 +482,8 @@ def pretrain(checkpoint_dir, *, config: PretrainConfig | None = None, overrides=
 # ------------------------------------------------------------------ export and card
 
 
-def export(checkpoint, output, benchmark=None):
+def export(checkpoint: str | os.PathLike, output: str | os.PathLike,
+           benchmark: str | os.PathLike | None = None) -> dict[str, Any]:
     """Write a checkpoint's parameters (float32) and metadata into folder ``output`` and
     regenerate its model card."""
     params, _, meta = load_checkpoint(checkpoint)
@@ -488,7 +504,8 @@ def export(checkpoint, output, benchmark=None):
     }
     tmp = output / (WEIGHTS_FILE + ".tmp")
     with open(tmp, "wb") as file:
-        np.savez(file, **{k: v.astype(np.float32) for k, v in params.items()})
+        float32: dict[str, Any] = {k: v.astype(np.float32) for k, v in params.items()}
+        np.savez(file, **float32)  # Any: as in save_checkpoint
     os.replace(tmp, output / WEIGHTS_FILE)
     (output / METADATA_FILE).write_text(json.dumps(metadata, indent=1) + "\n")
     results = json.loads(Path(benchmark).read_text()) if benchmark else None
@@ -575,7 +592,7 @@ _CLI_FIELDS = ("hidden_size", "num_layers", "batch_size", "lr", "warmup_steps", 
                "min_context", "clip_norm", "seed")
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """``python -m gatedts.pretrain {train,export}``; see the module docstring."""
     parser = argparse.ArgumentParser(prog="python -m gatedts.pretrain",
                                      description=__doc__.split("\n\n")[0])

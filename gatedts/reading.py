@@ -60,7 +60,7 @@ class SeriesFileError(ValueError):
         them as its flags (:meth:`describe`).
     """
 
-    def __init__(self, problem: str, fixes=()):
+    def __init__(self, problem: str, fixes: Sequence[tuple[str, tuple]] = ()) -> None:
         self.problem = problem
         self.fixes = tuple(fixes)
         super().__init__(self.describe())

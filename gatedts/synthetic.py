@@ -42,10 +42,12 @@ deterministic.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
+from numpy.typing import ArrayLike
 from scipy.signal import lfilter
 from scipy.special import ive
 
@@ -107,8 +109,10 @@ class SimulatedSeries:
     parameters: tuple
 
 
-def simulate(n_series: int, length: int, *, frequencies=None, family_weights=None,
-             frequency_weights=None, random_state=None) -> SimulatedSeries:
+def simulate(n_series: int, length: int, *, frequencies: str | Sequence[str] | None = None,
+             family_weights: Mapping[str, float] | None = None,
+             frequency_weights: Mapping[str, float] | None = None,
+             random_state: int | np.random.Generator | None = None) -> SimulatedSeries:
     """Draw ``n_series`` series of ``length`` observations from the prior.
 
     Parameters
@@ -160,7 +164,7 @@ def simulate(n_series: int, length: int, *, frequencies=None, family_weights=Non
                            tuple(params))
 
 
-def ar_from_partial_autocorrelations(pacf) -> np.ndarray:
+def ar_from_partial_autocorrelations(pacf: ArrayLike) -> np.ndarray:
     """The stationary AR coefficients with the given partial autocorrelations.
 
     The Durbin-Levinson recursion maps any ``pacf`` in (−1, 1)^p one-to-one to

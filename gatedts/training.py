@@ -16,11 +16,14 @@ block, however deep the fits sit (a Forecaster's members, its calibration
 fits, a backtest's refits): progress bars use it.
 """
 
+from __future__ import annotations
+
 import contextlib
 import math
 import sys
 import time
 import warnings
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
 
@@ -62,7 +65,7 @@ class MaxIterReachedWarning(ConvergenceWarning):
     """
 
 
-def auto_settings(n_samples):
+def auto_settings(n_samples: int) -> dict[str, float]:
     """The numbers ``alpha="auto"``, ``max_iter="auto"`` and ``batch_size="auto"`` stand for.
 
     For a fit on ``n`` samples:
@@ -97,11 +100,14 @@ class _Diverged(Exception):
 # The functions on_epoch blocks have registered, outermost first. A context variable
 # rather than a global: a block in one thread (or asyncio task) does not see
 # another's fits.
-_EPOCH_CALLBACKS = ContextVar("gatedts_epoch_callbacks", default=())
+#: What :func:`on_epoch` calls: ``callback(epoch, n_epochs, loss)``.
+EpochCallback = Callable[[int, int, float], object]
+_EPOCH_CALLBACKS: ContextVar[tuple[EpochCallback, ...]] = ContextVar(
+    "gatedts_epoch_callbacks", default=())
 
 
 @contextlib.contextmanager
-def on_epoch(callback):
+def on_epoch(callback: EpochCallback) -> Iterator[EpochCallback]:
     """Call ``callback(epoch, n_epochs, loss)`` after every epoch trained in the block.
 
     Every :func:`train` run inside the ``with`` block calls it, whichever

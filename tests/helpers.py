@@ -1,12 +1,28 @@
-"""Helpers shared by the tests: the cell variants and random models and states.
+"""Helpers shared by the tests: the cell variants and random models and states,
+and the documentation's API walker.
 
 Imported as ``from helpers import ...`` (pytest puts ``tests/`` on the path);
 fixtures stay in ``conftest.py``.
 """
 
+import importlib.util
+import sys
+from pathlib import Path
+
 import numpy as np
 
 from gatedts import functional as F
+
+DOCS_EXT = Path(__file__).resolve().parents[1] / "docs" / "_ext" / "gatedts_docs.py"
+
+
+def load_docs_ext():
+    """``docs/_ext/gatedts_docs.py``, which decides what the public API is."""
+    spec = importlib.util.spec_from_file_location("gatedts_docs", DOCS_EXT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclass looks its module up
+    spec.loader.exec_module(module)
+    return module
 
 # (cell, reset_after, peephole): every cell variant the kernels implement.
 VARIANTS = [

@@ -7,25 +7,12 @@ documented module, and every module is either documented or listed as
 internal on purpose.
 """
 
-import importlib
-import importlib.util
 import pkgutil
-import sys
-from pathlib import Path
 
 import pytest
+from helpers import load_docs_ext
 
 import gatedts
-
-EXT = Path(__file__).resolve().parents[1] / "docs" / "_ext" / "gatedts_docs.py"
-
-
-def load_docs_ext():
-    spec = importlib.util.spec_from_file_location("gatedts_docs", EXT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclass looks its module up
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")

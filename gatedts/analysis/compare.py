@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
@@ -35,6 +38,12 @@ from ..nn.cells import CELL_NAMES, n_gates
 from ..nn.params import init_params, n_parameters
 from .diagnostics import gate_traces
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from typing_extensions import Self
+
+    from ..estimators import GRURegressor, LSTMRegressor, RNNRegressor
+
 __all__ = ["FAST", "VARIANTS", "SizedNetwork", "compare_cells_on_series", "comparison_figure",
            "default_budget", "default_horizon", "describe_comparison", "fit_at_origin",
            "format_comparison", "gate_frame", "network", "training_windows", "window_gates"]
@@ -42,7 +51,7 @@ __all__ = ["FAST", "VARIANTS", "SizedNetwork", "compare_cells_on_series", "compa
 CELLS = tuple(sorted(CELL_NAMES, key=n_gates))  # table order: fewest gates first
 #: The architecture variants a comparison can add to each cell: name -> estimator
 #: parameters set on the default network. "plain" is the default network itself.
-VARIANTS = {
+VARIANTS: dict[str, dict[str, Any]] = {
     "plain": {},
     "bidirectional": {"bidirectional": True},
     "residual": {"num_layers": 2, "residual": True},
@@ -51,9 +60,9 @@ VARIANTS = {
 }
 REFERENCE_HIDDEN_SIZE = 32  # the default budget: the parameters of the default GRU
 # CI-sized settings for ``fast=True``: arguments left as None take these values.
-FAST = {"seeds": 1, "reference_hidden_size": 4, "max_iter": 3, "n_origins": 1}
-_DEFAULTS = {"seeds": 5, "reference_hidden_size": REFERENCE_HIDDEN_SIZE, "max_iter": None,
-             "n_origins": 3}
+FAST: dict[str, Any] = {"seeds": 1, "reference_hidden_size": 4, "max_iter": 3, "n_origins": 1}
+_DEFAULTS: dict[str, Any] = {"seeds": 5, "reference_hidden_size": REFERENCE_HIDDEN_SIZE,
+                             "max_iter": None, "n_origins": 3}
 
 
 class SizedNetwork(RegressorMixin, BaseEstimator):
@@ -106,7 +115,7 @@ class SizedNetwork(RegressorMixin, BaseEstimator):
         tags.input_tags.three_d_array = True
         return tags
 
-    def fit(self, X, y):
+    def fit(self, X: ArrayLike, y: ArrayLike) -> Self:
         """Build the default network for ``len(X)`` windows, resized, and fit it."""
         model = default_estimator(self.cell, random_state=self.random_state)
         model.set_params(**(self.options or {}), hidden_size=self.hidden_size)
@@ -125,7 +134,7 @@ class SizedNetwork(RegressorMixin, BaseEstimator):
             self.record(self)
         return self
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Predict with the fitted network."""
         check_is_fitted(self, "estimator_")
         return self.estimator_.predict(X)
@@ -134,19 +143,21 @@ class SizedNetwork(RegressorMixin, BaseEstimator):
 # ---------------------------------------------------------------- settings
 
 
-def default_horizon(y) -> int:
+def default_horizon(y: ArrayLike) -> int:
     """One season of ``y`` (12 for monthly data), or 10 steps without seasonality."""
     _, index, _ = check_y(y)
     m = infer_seasonal_period(index)
     return m if m > 1 else 10
 
 
-def default_budget(horizon, hidden_size=REFERENCE_HIDDEN_SIZE, input_size=1) -> int:
+def default_budget(horizon: int, hidden_size: int = REFERENCE_HIDDEN_SIZE,
+                   input_size: int = 1) -> int:
     """Weights of a one-layer GRU of ``hidden_size`` units with a ``horizon``-output head."""
     return n_parameters("gru", input_size, hidden_size, horizon)
 
 
-def network_size(cell, hidden_size, horizon, options=None) -> int:
+def network_size(cell: str, hidden_size: int, horizon: int,
+                 options: Mapping[str, Any] | None = None) -> int:
     """Weights (head included) of the default network for ``cell`` with ``hidden_size``
     units per layer, a ``horizon``-output head and the architecture ``options``."""
     options = dict(options or {})
@@ -188,7 +199,7 @@ def _check_variants(variants):
     return variants
 
 
-def model_label(cell, variant="plain") -> str:
+def model_label(cell: str, variant: str = "plain") -> str:
     """The table's name of ``cell`` in ``variant``: "GRU", "GRU bidirectional", ..."""
     return cell.upper() if variant == "plain" else f"{cell.upper()} {variant}"
 
@@ -204,13 +215,13 @@ def _check_cells(cells):
     return cells
 
 
-def _check_seeds(seeds):
+def _check_seeds(seeds: Any) -> list[int]:  # any user input: checked here
     if isinstance(seeds, int | np.integer) and not isinstance(seeds, bool):
         return list(range(check_positive_int(seeds, "seeds")))
-    seeds = [int(s) for s in seeds]
-    if not seeds:
+    checked = [int(s) for s in seeds]
+    if not checked:
         raise ValueError("seeds must be a positive integer or a non-empty list of seeds")
-    return seeds
+    return checked
 
 
 def _warm_up(cell, options=None):
@@ -225,9 +236,14 @@ def _warm_up(cell, options=None):
 # ---------------------------------------------------------------- comparison
 
 
-def compare_cells_on_series(y, *, cells=CELLS, variants=("plain",), horizon=None,
-                            budget=None, seeds=None, max_iter=None, n_origins=None,
-                            initial=None, step=None, fast=False, progress=None, return_runs=False):
+def compare_cells_on_series(y: ArrayLike, *, cells: Sequence[str] = CELLS,
+                            variants: Sequence[str] = ("plain",), horizon: int | None = None,
+                            budget: int | None = None, seeds: int | Sequence[int] | None = None,
+                            max_iter: int | None = None, n_origins: int | None = None,
+                            initial: int | None = None, step: int | None = None,
+                            fast: bool = False, progress: Callable[[str], object] | None = None,
+                            return_runs: bool = False
+                            ) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
     """Backtest RNN, GRU and LSTM forecasters of ``y`` with equal parameter budgets.
 
     Each cell (in each architecture variant) is a :class:`~gatedts.Forecaster`
@@ -316,7 +332,7 @@ def compare_cells_on_series(y, *, cells=CELLS, variants=("plain",), horizon=None
         _warm_up(cell, VARIANTS[variant])
         label = model_label(cell, variant)
         for seed in seeds:
-            fits = []
+            fits: list[Forecaster] = []
             model = SizedNetwork(cell, hidden[cell, variant], options=VARIANTS[variant],
                                  max_iter=max_iter, random_state=seed,
                                  record=lambda net, fits=fits: fits.append(
@@ -365,7 +381,7 @@ def _summarize(runs, baseline):
     return table
 
 
-def format_comparison(table, digits=3) -> str:
+def format_comparison(table: pd.DataFrame, digits: int = 3) -> str:
     """The table of :func:`compare_cells_on_series` as text, scores as mean ± sd."""
     def pm(mean, sd, fmt):
         if pd.isna(mean):
@@ -388,7 +404,7 @@ def format_comparison(table, digits=3) -> str:
     return text.to_string(justify="right")
 
 
-def describe_comparison(table) -> str:
+def describe_comparison(table: pd.DataFrame) -> str:
     """One line saying what the table of :func:`compare_cells_on_series` measured."""
     a = table.attrs
     seeds = a["seeds"]
@@ -404,7 +420,7 @@ def describe_comparison(table) -> str:
 # ---------------------------------------------------------------- inside a Forecaster
 
 
-def network(forecaster):
+def network(forecaster: Forecaster) -> GRURegressor | LSTMRegressor | RNNRegressor:
     """The fitted recurrent regressor of a fitted Forecaster (unwrapping :class:`SizedNetwork`)."""
     check_is_fitted(forecaster, "estimator_")
     model = forecaster.estimator_
@@ -412,10 +428,10 @@ def network(forecaster):
     if not hasattr(model, "params_") or not isinstance(model, tuple(ESTIMATORS.values())):
         raise TypeError(f"the forecaster's model is a {type(model).__name__}, not a GRU, "
                         "LSTM or RNN regressor")
-    return model
+    return cast("GRURegressor | LSTMRegressor | RNNRegressor", model)
 
 
-def training_windows(forecaster):
+def training_windows(forecaster: Forecaster) -> tuple[np.ndarray, np.ndarray]:
     """``(X, Y)``: the windows a fitted Forecaster's network was trained on.
 
     ``X`` is (n_windows, n_timesteps, n_features) on the network's scale
@@ -434,7 +450,7 @@ def _input_window(forecaster):
     return forecaster.network_input(), forecaster.index_[-forecaster.window_:]
 
 
-def window_gates(forecaster, steps=None):
+def window_gates(forecaster: Forecaster, steps: int | None = None) -> pd.DataFrame:
     """Gate activations of a fitted Forecaster's network on the window it forecasts from.
 
     Parameters
@@ -455,7 +471,7 @@ def window_gates(forecaster, steps=None):
     return frame if steps is None else frame.iloc[-check_positive_int(steps, "steps"):]
 
 
-def gate_frame(traces, name, layer=0):
+def gate_frame(traces: pd.DataFrame, name: str, layer: int = 0) -> pd.DataFrame:
     """One gate of a :func:`window_gates` frame: rows time steps, columns units."""
     names = traces.columns.get_level_values("name")
     mask = (traces.columns.get_level_values("layer") == layer) & (names == name)
@@ -473,8 +489,9 @@ _HEATMAP_GATES = {"gru": ("z", "update gate z"), "lstm": ("f", "forget gate f"),
                   "rnn": ("h", "hidden state h")}
 
 
-def fit_at_origin(y, cell, hidden_size, *, horizon, origin, seed=0, max_iter=None,
-                  options=None):
+def fit_at_origin(y: pd.Series, cell: str, hidden_size: int, *, horizon: int, origin: int,
+                  seed: int = 0, max_iter: int | None = None,
+                  options: Mapping[str, Any] | None = None) -> Forecaster:
     """A Forecaster with a :class:`SizedNetwork` fitted on ``y[:origin]``."""
     model = SizedNetwork(cell, hidden_size, options=options, max_iter=max_iter,
                          random_state=seed)
@@ -483,7 +500,7 @@ def fit_at_origin(y, cell, hidden_size, *, horizon, origin, seed=0, max_iter=Non
         return Forecaster(model, horizon=horizon, random_state=seed).fit(y.iloc[:origin])
 
 
-def comparison_figure(y, table, *, seed=None):
+def comparison_figure(y: ArrayLike, table: pd.DataFrame, *, seed: int | None = None) -> Figure:
     """Forecasts from the last backtest origin and gate heat maps, as a matplotlib Figure.
 
     The networks of ``table`` (from :func:`compare_cells_on_series` on the
@@ -500,21 +517,21 @@ def comparison_figure(y, table, *, seed=None):
     Figure = require_matplotlib()
     a = table.attrs
     values, index, name = check_y(y)
-    y = pd.Series(values, index=index, name=name)
+    series = pd.Series(values, index=index, name=name)
     seed = a["seeds"][0] if seed is None else seed
     origin, horizon = a["last_origin"], a["horizon"]
-    fitted = {label: fit_at_origin(y, cell, hidden, horizon=horizon, origin=origin, seed=seed,
+    fitted = {label: fit_at_origin(series, cell, hidden, horizon=horizon, origin=origin, seed=seed,
                                    max_iter=a["max_iter"], options=VARIANTS[variant])
               for label, (cell, variant, hidden) in a["models"].items()}
     # Heat maps of the plain networks (of the first variant when there is no plain one).
-    first = {}
+    first: dict[str, str] = {}
     for label, (cell, _, _) in a["models"].items():
         first.setdefault(cell, label)
     gated = [c for c in ("gru", "lstm") if c in first] or list(first)[:1]
     fig = Figure(figsize=(10, 3.6 + 2.6 * len(gated)), layout="constrained")
     grid = fig.add_gridspec(1 + len(gated), 1, height_ratios=[1.4] + [1] * len(gated))
     ax = fig.add_subplot(grid[0])
-    shown = y.iloc[max(0, origin - 4 * horizon): origin + horizon]
+    shown = series.iloc[max(0, origin - 4 * horizon): origin + horizon]
     ax.plot(shown.index, shown.to_numpy(), color="0.2", lw=1.2, label="observed")
     for k, (label, forecaster) in enumerate(fitted.items()):
         forecast = forecaster.predict()
@@ -522,12 +539,12 @@ def comparison_figure(y, table, *, seed=None):
                 label=f"{label} ({table.loc[label, 'parameters']} params)")
     m = fitted[first[gated[0]]].seasonal_period_
     m = m if origin > m else 1
-    naive = SeasonalNaive(m).fit(y.iloc[:origin]).predict(horizon)
+    naive = cast(pd.Series, SeasonalNaive(m).fit(series.iloc[:origin]).predict(horizon))
     ax.plot(naive.index, naive.to_numpy(), color="0.5", lw=1.2, ls=":",
             label=f"seasonal naive (m={m})")
-    ax.axvline(y.index[origin - 1], color="0.6", lw=0.8)
+    ax.axvline(series.index[origin - 1], color="0.6", lw=0.8)
     ax.set_title(f"{name or 'y'}: forecasts from the last backtest origin (seed {seed})")
-    label_axes(ax, y)
+    label_axes(ax, series)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", frameon=False, fontsize=8)
     for k, cell in enumerate(gated):

@@ -8,11 +8,21 @@ exploding) gradient measured on the user's own model and data. The per-epoch
 gradient norm of a fit is the estimator's ``grad_norm_curve_``.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, overload
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from sklearn.utils.validation import check_is_fitted
 
 from ..nn import functional as F
+
+if TYPE_CHECKING:
+    from ..estimators import GRURegressor, LSTMRegressor, RNNRegressor
+
+    Recurrent = GRURegressor | LSTMRegressor | RNNRegressor
 
 
 def _network(estimator):
@@ -22,7 +32,14 @@ def _network(estimator):
     return estimator.network_spec_.replace(dtype=np.dtype(np.float64)), params
 
 
-def gate_traces(estimator, X, *, sample=None, index=None):
+@overload
+def gate_traces(estimator: Recurrent, X: ArrayLike, *, sample: None = None,
+                index: ArrayLike | None = None) -> tuple[dict[str, np.ndarray], ...]: ...
+@overload
+def gate_traces(estimator: Recurrent, X: ArrayLike, *, sample: int,
+                index: ArrayLike | None = None) -> pd.DataFrame: ...
+def gate_traces(estimator: Recurrent, X: ArrayLike, *, sample: int | None = None,
+                index: ArrayLike | None = None) -> tuple[dict[str, np.ndarray], ...] | pd.DataFrame:
     """Every gate activation of a fitted GRU/LSTM/RNN regressor on ``X``.
 
     Parameters
@@ -46,8 +63,9 @@ def gate_traces(estimator, X, *, sample=None, index=None):
         a MultiIndex (layer, name, unit).
     """
     spec, params = _network(estimator)
-    X = estimator.network_input(X).astype(np.float64)
-    traces = F.forward(spec, params, X, return_gates=True, check_input=False).gates
+    inputs = np.asarray(estimator.network_input(X), dtype=np.float64)
+    traces = F.forward(spec, params, inputs, return_gates=True, check_input=False).gates
+    assert traces is not None  # asked for
     if sample is None:
         return traces
     blocks = {(layer, name, unit): values[sample, :, unit]
@@ -60,7 +78,9 @@ def gate_traces(estimator, X, *, sample=None, index=None):
     return frame
 
 
-def attention_weights(estimator, X, *, sample=None, index=None):
+def attention_weights(estimator: Recurrent, X: ArrayLike, *,
+                      sample: int | None = None,
+                      index: ArrayLike | None = None) -> np.ndarray | pd.Series:
     """The attention weights of a regressor fitted with ``head="attention"``.
 
     Parameters
@@ -87,7 +107,7 @@ def attention_weights(estimator, X, *, sample=None, index=None):
     return series
 
 
-def gradient_reach(estimator, X, y):
+def gradient_reach(estimator: Recurrent, X: ArrayLike, y: ArrayLike) -> pd.DataFrame:
     """Norm of dLoss/dh_t at every time step t, for every layer.
 
     The loss is the estimator's training loss (mean over samples and outputs)

@@ -8,7 +8,11 @@ Those plots stay importable from here, as in gatedts 0.1.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from ..estimators import ESTIMATORS
 from ..forecasting.plotting import (
@@ -21,6 +25,12 @@ from ..forecasting.plotting import (
     require_matplotlib,
     save_figure,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from ..estimators import GRURegressor, LSTMRegressor, RNNRegressor
 
 __all__ = ["label_axes", "line_style", "plot_attention", "plot_backtest", "plot_forecast",
            "plot_forecaster", "plot_gate_heatmap", "plot_gradient_reach", "plot_window",
@@ -42,8 +52,11 @@ def _time_labels(index):
     return [str(v) for v in index]
 
 
-def plot_gate_heatmap(values, *, ax=None, title=None, labels=None, vmin=0.0, vmax=1.0,
-                      cmap="viridis", colorbar=True):
+def plot_gate_heatmap(values: pd.DataFrame | ArrayLike, *, ax: Axes | None = None,
+                      title: str | None = None, labels: Sequence[str] | None = None,
+                      vmin: float | None = 0.0, vmax: float | None = 1.0,
+                      cmap: str = "viridis",
+                      colorbar: bool = True) -> Axes:
     """Heat map of one gate over time: units down, time steps across.
 
     Parameters
@@ -56,8 +69,9 @@ def plot_gate_heatmap(values, *, ax=None, title=None, labels=None, vmin=0.0, vma
     labels : list of str, optional
         Tick labels of the time steps; by default from the DataFrame's index
         (month names for monthly dates).
-    vmin, vmax : float, default 0 and 1
-        Colour range; gates lie in (0, 1), tanh outputs in (-1, 1).
+    vmin, vmax : float or None, default 0 and 1
+        Colour range; gates lie in (0, 1), tanh outputs in (-1, 1). None: the
+        data's own minimum or maximum.
     cmap : str, default "viridis"
     colorbar : bool, default True
 
@@ -82,7 +96,7 @@ def plot_gate_heatmap(values, *, ax=None, title=None, labels=None, vmin=0.0, vma
     ticks = np.arange(0, n_steps, every)
     ax.set_xticks(ticks)
     if labels is not None:
-        ax.set_xticklabels([labels[k] for k in ticks], fontsize=7)
+        ax.set_xticklabels([labels[k] for k in ticks.tolist()], fontsize=7)
     ax.set_ylabel("unit")
     ax.set_yticks(np.unique(np.linspace(0, n_units - 1, min(n_units, 5)).round().astype(int)))
     if title is not None:
@@ -92,7 +106,9 @@ def plot_gate_heatmap(values, *, ax=None, title=None, labels=None, vmin=0.0, vma
     return ax
 
 
-def plot_gradient_reach(reach, *, ax=None, layer=None, normalize=True, title=None):
+def plot_gradient_reach(reach: pd.DataFrame | dict[str, pd.DataFrame], *,
+                        ax: Axes | None = None, layer: str | None = None,
+                        normalize: bool = True, title: str | None = None) -> Axes:
     """Norm of dLoss/dh_t against the number of steps back, log scale, one line per model.
 
     Parameters
@@ -131,7 +147,9 @@ def plot_gradient_reach(reach, *, ax=None, layer=None, normalize=True, title=Non
 
 
 
-def plot_attention(weights, *, ax=None, title=None, labels=None, color="C1"):
+def plot_attention(weights: pd.Series | ArrayLike, *, ax: Axes | None = None,
+                   title: str | None = None, labels: Sequence[str] | None = None,
+                   color: str = "C1") -> Axes:
     """Bar chart of one window's attention weights, time steps across (as the heat maps).
 
     Parameters
@@ -167,7 +185,7 @@ def plot_attention(weights, *, ax=None, title=None, labels=None, color="C1"):
     ticks = np.arange(0, n_steps, every)
     ax.set_xticks(ticks)
     if labels is not None:
-        ax.set_xticklabels([labels[k] for k in ticks], fontsize=7)
+        ax.set_xticklabels([labels[k] for k in ticks.tolist()], fontsize=7)
     ax.set_ylabel("attention weight")
     ax.set_ylim(0, max(float(weights.max()) * 1.1, 1e-12))
     ax.set_title(title if title is not None else "attention weights")
@@ -179,7 +197,10 @@ _WINDOW_GATES = {"gru": ("z", "update gate z", 0.0), "lstm": ("f", "forget gate 
                  "rnn": ("h", "hidden state h", -1.0)}
 
 
-def plot_window(estimator, X, *, sample=0, gate=None, layer=0, index=None):
+def plot_window(estimator: GRURegressor | LSTMRegressor | RNNRegressor, X: ArrayLike, *,
+                sample: int = 0,
+                gate: str | None = None, layer: int = 0,
+                index: ArrayLike | None = None) -> Figure:
     """One window's gate heat map and, for an attention network, its attention weights below.
 
     Parameters

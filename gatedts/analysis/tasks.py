@@ -17,8 +17,12 @@ parameters on the same data and reports held-out R² per task and length;
 head, the attention head and bidirectional layers.
 """
 
+from __future__ import annotations
+
 import time
 import warnings
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,7 +34,9 @@ from ..nn.params import hidden_size_for_budget, n_parameters
 from .compare import CELLS
 
 
-def adding_problem(n_samples, length, *, random_state=None):
+def adding_problem(n_samples: int, length: int, *,
+                   random_state: int | np.random.Generator | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """``X`` (n, length, 2): values and markers; ``y`` (n,): the sum of the marked values."""
     rng = np.random.default_rng(random_state)
     if length < 2:
@@ -47,7 +53,9 @@ def adding_problem(n_samples, length, *, random_state=None):
     return np.stack([values, markers], axis=2), y
 
 
-def recall_task(n_samples, lag, *, random_state=None):
+def recall_task(n_samples: int, lag: int, *,
+                random_state: int | np.random.Generator | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
     """``X`` (n, lag + 1, 2): values and a marker on step 0; ``y``: the value at step 0."""
     rng = np.random.default_rng(random_state)
     if lag < 1:
@@ -61,10 +69,11 @@ def recall_task(n_samples, lag, *, random_state=None):
 TASKS = {"adding": adding_problem, "recall": recall_task}
 
 
-def compare_cells(task="adding", lengths=(10, 50, 100, 200), *, budget=2000,
-                  cells=CELLS, n_train=2000, n_test=500, max_iter=30,
-                  learning_rate_init=0.01, batch_size=64, random_state=0, solved_r2=0.9,
-                  verbose=False):
+def compare_cells(task: str = "adding", lengths: Iterable[int] = (10, 50, 100, 200), *,
+                  budget: int = 2000, cells: Sequence[str] = CELLS, n_train: int = 2000,
+                  n_test: int = 500, max_iter: int = 30, learning_rate_init: float = 0.01,
+                  batch_size: int = 64, random_state: int = 0, solved_r2: float = 0.9,
+                  verbose: bool = False) -> pd.DataFrame:
     """Train each cell on ``task`` at each length with the same parameter budget.
 
     Every cell sees the same training and test sets and the same training
@@ -109,11 +118,12 @@ def _fit_and_score(model, X, y, n_train):
 
 
 # The architectures compare_architectures trains: estimator options.
-ARCHITECTURES = {"last": {}, "attention": {"head": "attention"},
+ARCHITECTURES: dict[str, dict[str, Any]] = {"last": {}, "attention": {"head": "attention"},
                  "bidirectional": {"bidirectional": True}}
 
 
-def architecture_parameters(cell, architecture, hidden_size, input_size, output_size=1):
+def architecture_parameters(cell: str, architecture: str, hidden_size: int, input_size: int,
+                            output_size: int = 1) -> int:
     """Weights of a one-layer ``cell`` network of ``architecture`` (see :data:`ARCHITECTURES`).
 
     "last" is :func:`~gatedts.nn.params.n_parameters`; "attention" adds
@@ -132,16 +142,19 @@ def architecture_parameters(cell, architecture, hidden_size, input_size, output_
     return layer + H * n_out + n_out
 
 
-def hidden_size_for_architecture(cell, architecture, budget, input_size, output_size=1):
+def hidden_size_for_architecture(cell: str, architecture: str, budget: int, input_size: int,
+                                 output_size: int = 1) -> int:
     """The hidden size whose one-layer ``architecture`` network comes closest to ``budget``."""
     return min(range(1, 1025), key=lambda H: abs(
         architecture_parameters(cell, architecture, H, input_size, output_size) - budget))
 
 
-def compare_architectures(task="recall", lengths=(10, 25, 50, 100), *, cell="gru",
-                          architectures=tuple(ARCHITECTURES), budget=2000, n_train=2000,
-                          n_test=500, max_iter=30, learning_rate_init=0.01, batch_size=64,
-                          random_state=0, solved_r2=0.9, verbose=False):
+def compare_architectures(task: str = "recall", lengths: Iterable[int] = (10, 25, 50, 100), *,
+                          cell: str = "gru", architectures: Sequence[str] = tuple(ARCHITECTURES),
+                          budget: int = 2000, n_train: int = 2000, n_test: int = 500,
+                          max_iter: int = 30, learning_rate_init: float = 0.01,
+                          batch_size: int = 64, random_state: int = 0, solved_r2: float = 0.9,
+                          verbose: bool = False) -> pd.DataFrame:
     """Train one ``cell`` with each head/direction option on ``task`` at each length,
     every architecture at (nearly) the same parameter budget.
 

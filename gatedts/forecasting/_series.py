@@ -60,7 +60,7 @@ def _refuse_non_numeric(dtype, name, booleans):
                         f"series to forecast; if you mean 0/1, pass {name}.astype(float)")
 
 
-def regular_index(index) -> pd.Index:
+def regular_index(index: pd.Index) -> pd.Index:
     """Check that a series index is regular and return it with its frequency set.
 
     Parameters

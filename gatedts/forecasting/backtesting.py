@@ -11,11 +11,13 @@ forecast made at it.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
+from numpy.typing import ArrayLike
+from sklearn.base import BaseEstimator, clone
 
 from ._progress import progress_bar
 from ._series import check_coverage, check_exog, check_y
@@ -25,6 +27,9 @@ from .metrics import coverage as interval_coverage
 from .metrics import mae, mean_interval_width, rmse, smape
 
 __all__ = ["BacktestResult", "backtest"]
+
+#: A backtest's ``progress``: a bar (True), none, or ``progress(i, n_origins)`` per origin.
+Progress = bool | Callable[[int, int], object]
 
 METRIC_COLUMNS = ["MAE", "RMSE", "MAPE", "sMAPE", "MASE", "coverage", "width"]
 
@@ -78,8 +83,11 @@ class BacktestResult:
         return self.metrics.to_string(float_format=lambda v: f"{v:.4g}")
 
 
-def backtest(forecaster, y, exog=None, *, initial, step=None, horizon=None, refit=True,
-             coverage=0.9, seasonal_period=None, progress=False) -> BacktestResult:
+def backtest(forecaster: BaseEstimator, y: ArrayLike, exog: ArrayLike | None = None, *,
+             initial: float, step: int | None = None, horizon: int | None = None,
+             refit: bool | int = True, coverage: float | None = 0.9,
+             seasonal_period: int | None = None,
+             progress: Progress = False) -> BacktestResult:
     """Rolling-origin evaluation of a forecaster, with the seasonal-naive baseline.
 
     Parameters
@@ -183,7 +191,7 @@ def backtest(forecaster, y, exog=None, *, initial, step=None, horizon=None, refi
     return BacktestResult(forecasts, metrics, coverage, m_used, fit_time)
 
 
-def _check_initial(initial, n):
+def _check_initial(initial: float, n: int) -> int:
     if isinstance(initial, float) and 0 < initial < 1:
         return round(initial * n)
     if isinstance(initial, bool) or not isinstance(initial, (int, np.integer)) or initial < 1:

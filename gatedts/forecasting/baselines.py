@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import as_float_array, check_positive_int, check_series_index
 from .windows import future_index
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["LinearAutoregression", "SeasonalNaive"]
 
@@ -47,7 +53,7 @@ class SeasonalNaive(BaseEstimator):
     def __init__(self, seasonal_period: int = 1):
         self.seasonal_period = seasonal_period
 
-    def fit(self, y, X=None):
+    def fit(self, y: ArrayLike, X: object = None) -> Self:
         """Remember the last season of ``y``.
 
         Parameters
@@ -80,7 +86,7 @@ class SeasonalNaive(BaseEstimator):
         self.last_season_ = values[-m:].copy()
         return self
 
-    def predict(self, horizon: int):
+    def predict(self, horizon: int) -> pd.Series | np.ndarray:
         """Forecast the next ``horizon`` steps.
 
         Parameters
@@ -127,7 +133,7 @@ class LinearAutoregression(RegressorMixin, BaseEstimator):
     def __init__(self, alpha: float = 1.0):
         self.alpha = alpha
 
-    def fit(self, X, y, X_future=None):
+    def fit(self, X: ArrayLike, y: ArrayLike, X_future: ArrayLike | None = None) -> Self:
         """Fit the coefficients on rows ``X`` (n, n_features) and targets ``y`` (n,) or
         (n, n_targets). ``X_future`` (a decoder's future-known covariates) is not used."""
         X = as_float_array(X, "X", ndim=2)
@@ -146,7 +152,7 @@ class LinearAutoregression(RegressorMixin, BaseEstimator):
         self.n_features_in_ = X.shape[1]
         return self
 
-    def predict(self, X, X_future=None):
+    def predict(self, X: ArrayLike, X_future: ArrayLike | None = None) -> np.ndarray:
         """``X W + b``: (n,) for one target, else (n, n_targets)."""
         check_is_fitted(self)
         X = as_float_array(X, "X", ndim=2)

@@ -30,14 +30,18 @@ of the Forecaster reuses, so that the intervals are those of the combination.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
+from numpy.typing import ArrayLike
+from sklearn.base import BaseEstimator, clone
 
 from .baselines import LinearAutoregression, SeasonalNaive
 from .conformal import fit_before
 from .ensemble import fit_members, model_label
-from .pipeline import forecast_path
+from .pipeline import FittedStages, PreparedFit, forecast_path
 from .zeroshot import PretrainedNetwork, zero_shot_forecast
 
 __all__ = ["INNER_ORIGINS", "Combination", "drift_forecast", "fit_combination",
@@ -80,8 +84,8 @@ class Combination:
         number of inner origins.
     """
 
-    def __init__(self, names, weights, linear: LinearAutoregression,
-                 pretrained: PretrainedNetwork, scores: pd.DataFrame):
+    def __init__(self, names: Sequence[str], weights: ArrayLike, linear: LinearAutoregression,
+                 pretrained: PretrainedNetwork, scores: pd.DataFrame) -> None:
         self.names = list(names)
         self.weights = np.asarray(weights, dtype=float)
         self.linear = linear
@@ -93,7 +97,8 @@ class Combination:
         return {"names": self.names, "weights": self.weights, "linear": self.linear,
                 "pretrained": self.pretrained, "scores": self.scores}
 
-    def member_forecasts(self, forecaster, values, exog_values, future_rows,
+    def member_forecasts(self, forecaster: FittedStages, values: np.ndarray,
+                         exog_values: np.ndarray | None, future_rows: np.ndarray | None,
                          horizon: int) -> np.ndarray:
         """Every member's forecast of ``horizon`` steps after ``values``:
         ``(n_members, horizon)``, in the order of :attr:`names`.
@@ -102,29 +107,30 @@ class Combination:
         linear member use; ``future_rows`` as in
         :func:`~gatedts.forecasting.pipeline.forecast_path`.
         """
+        models: list[Any] = [*forecaster.estimators_, self.linear]
         through_pipeline = [
             forecast_path(forecaster.target_transform_, forecaster.windowing_, [model],
-                          values, exog_values, future_rows, horizon)
-            for model in (*forecaster.estimators_, self.linear)]
+                          values, exog_values, future_rows, horizon) for model in models]
         pretrained = zero_shot_forecast(self.pretrained, values, horizon, None)[0]
         naive = seasonal_naive_forecast(values, self.pretrained.season_length, horizon)
         return np.vstack([*through_pipeline, pretrained, naive,
                           drift_forecast(values, horizon)])
 
-    def forecast(self, forecaster, values, exog_values, future_rows,
+    def forecast(self, forecaster: FittedStages, values: np.ndarray,
+                 exog_values: np.ndarray | None, future_rows: np.ndarray | None,
                  horizon: int) -> np.ndarray:
         """The weighted sum of :meth:`member_forecasts`."""
         return self.weights @ self.member_forecasts(forecaster, values, exog_values,
                                                     future_rows, horizon)
 
 
-def member_names(networks) -> list[str]:
+def member_names(networks: Sequence[object]) -> list[str]:
     """The names of the members of an "auto" Forecaster with these networks."""
     return [model_label(network).lower() for network in networks] + [
         "linear", "pretrained", "seasonal_naive", "drift"]
 
 
-def check_member_weights(weights, n_members: int) -> np.ndarray:
+def check_member_weights(weights: ArrayLike, n_members: int) -> np.ndarray:
     """``weights`` as an array of ``n_members`` non-negative values summing to 1."""
     weights = np.asarray(weights, dtype=float)
     if weights.shape != (n_members,) or not np.all(np.isfinite(weights)) \
@@ -135,13 +141,14 @@ def check_member_weights(weights, n_members: int) -> np.ndarray:
     return weights / weights.sum()
 
 
-def fit_combination(forecaster, prepared, networks) -> Combination:
+def fit_combination(forecaster: BaseEstimator, prepared: PreparedFit,
+                    networks: Sequence[object]) -> Combination:
     """The :class:`Combination` of ``forecaster`` (an "auto" Forecaster being fitted on
     ``prepared``, with the fitted ``networks``): its ``member_weights`` when given, else
     weights chosen on inner origins (see the module docstring)."""
     names = member_names(networks)
-    linear = fit_members([LinearAutoregression()], prepared.X, prepared.Y, prepared.X_future,
-                         decoder=forecaster.decoder)[0]
+    linear = LinearAutoregression()
+    fit_members([linear], prepared.X, prepared.Y, prepared.X_future, decoder=forecaster.decoder)
     pretrained = PretrainedNetwork.shipped(prepared.choice.seasonal_period)
     if forecaster.member_weights is not None:
         weights = check_member_weights(forecaster.member_weights, len(names))
@@ -159,7 +166,8 @@ def fit_combination(forecaster, prepared, networks) -> Combination:
     return Combination(names, weights, linear, pretrained, scores)
 
 
-def inner_errors(forecaster, prepared, n_members: int) -> tuple[np.ndarray, int]:
+def inner_errors(forecaster: BaseEstimator, prepared: PreparedFit,
+                 n_members: int) -> tuple[np.ndarray, int]:
     """Each member's mean absolute error over the inner origins, and their number
     (NaN errors and 0 when not even one origin fits)."""
     choice, horizon = prepared.choice, forecaster.horizon

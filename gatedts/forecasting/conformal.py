@@ -31,7 +31,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, clone
 
 from ..pretrained import QUANTILES
 from ._series import check_coverage
@@ -55,10 +55,11 @@ class ConformalCalibration:
         The entries computed so far.
     """
 
-    def __init__(self):
-        self.scores = {}
+    def __init__(self) -> None:
+        self.scores: dict[str, list[np.ndarray]] = {}
 
-    def interval(self, forecaster, values: np.ndarray, point: np.ndarray, coverage: float):
+    def interval(self, forecaster: BaseEstimator, values: np.ndarray, point: np.ndarray,
+                 coverage: float) -> tuple[np.ndarray, np.ndarray]:
         """The conformal interval ``(lower, upper)`` around ``point``, the forecast of
         ``forecaster`` (fitted, with this calibration) of ``len(point)`` steps after the
         history ``values``.
@@ -76,7 +77,8 @@ class ConformalCalibration:
         return (transform.from_score_scale(centre - half),
                 transform.from_score_scale(centre + half))
 
-    def half_widths(self, forecaster, horizon: int, coverage: float, *, stacklevel=2):
+    def half_widths(self, forecaster: BaseEstimator, horizon: int, coverage: float, *,
+                    stacklevel: int = 2) -> np.ndarray:
         """The interval's half-width at each of ``horizon`` steps, on the score scale
         (the log scale with a log): ``interval`` is the point forecast plus and minus
         them. Warns (at ``stacklevel``) when the calibration is too short."""
@@ -101,7 +103,7 @@ class ConformalCalibration:
         half = np.max([_conformal_quantile(scores, coverage) for scores in folds], axis=0)
         return np.maximum.accumulate(half)
 
-    def fold_scores(self, forecaster, horizon: int):
+    def fold_scores(self, forecaster: BaseEstimator, horizon: int) -> list[np.ndarray]:
         """Absolute errors per forecast step: one array (origins, steps) per fold, latest first.
 
         The same scores serve every coverage, so that a wider coverage, a higher rank
@@ -142,7 +144,9 @@ class ConformalCalibration:
         return folds
 
 
-def fit_before(resolved, y, exog_frame, end: int, horizon: int, attempts):
+def fit_before(resolved: BaseEstimator, y: np.ndarray, exog_frame: pd.DataFrame | None,
+               end: int, horizon: int,
+               attempts: list[tuple[int, int | str]]) -> tuple[BaseEstimator, int]:
     """``resolved`` fitted on ``y[:cut]``, ``cut = end - (count + horizon - 1)``, so that it
     forecasts ``horizon`` steps from each of the ``count`` origins after ``cut`` up to ``end``.
 
@@ -163,7 +167,8 @@ def fit_before(resolved, y, exog_frame, end: int, horizon: int, attempts):
     raise ValueError(reason)
 
 
-def prior_interval(forecaster, values, point, coverage: float, *, reason: str):
+def prior_interval(forecaster: BaseEstimator, values: np.ndarray, point: np.ndarray,
+                   coverage: float, *, reason: str) -> tuple[np.ndarray, np.ndarray]:
     """The interval of a forecast that cannot be calibrated: ``point`` plus the spread of
     the pretrained network's quantiles (:mod:`gatedts.pretrained`) after ``values``,
     below and above its median. It warns, naming ``reason``; a coverage wider than the

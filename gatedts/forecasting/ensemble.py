@@ -12,14 +12,22 @@ input support gets each window flattened into one row.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import clone
 from sklearn.multioutput import MultiOutputRegressor
 from sklearn.utils import get_tags
 
-from ..estimators import ESTIMATORS, MaxIterReachedWarning
+from ..estimators import (
+    ESTIMATORS,
+    GRURegressor,
+    LSTMRegressor,
+    MaxIterReachedWarning,
+    RNNRegressor,
+)
 from ._progress import fit_bar
 from ._validation import check_positive_int
 
@@ -35,7 +43,16 @@ _SEQUENCE_HEAD_REFUSED = (
     "or head='attention'")
 
 
-def default_estimator(cell: str = "gru", *, random_state=None, verbose: int = 0):
+class Regressor(Protocol):
+    """What a Forecaster trains: a scikit-learn regressor (``fit`` and ``predict``)."""
+
+    def fit(self, X: Any, y: Any, **fit_params: Any) -> Any: ...
+    def predict(self, X: Any, **predict_params: Any) -> Any: ...
+
+
+def default_estimator(cell: str = "gru", *,
+                      random_state: int | np.random.RandomState | None = None,
+                      verbose: int = 0) -> GRURegressor | LSTMRegressor | RNNRegressor:
     """The network a :class:`~gatedts.Forecaster` trains when ``estimator`` is a cell name.
 
     One layer of 32 units, Adam at ``1e-3``, gradient-norm clipping at 1 (for
@@ -94,8 +111,10 @@ class Members:
     verbose : int, default 0
     """
 
-    def __init__(self, estimator=None, *, n_models=1, network_options=None, decoder=False,
-                 random_state=None, verbose=0):
+    def __init__(self, estimator: str | Regressor | None = None, *, n_models: int = 1,
+                 network_options: Mapping[str, Any] | None = None, decoder: bool = False,
+                 random_state: int | np.random.RandomState | None = None,
+                 verbose: int = 0) -> None:
         self.estimator = estimator
         self.n_models = n_models
         self.network_options = network_options
@@ -118,7 +137,7 @@ class Members:
             return name
         return None
 
-    def check_decoder(self, strategy: str):
+    def check_decoder(self, strategy: str) -> None:
         """Refuse the settings an encoder-decoder forecaster cannot have."""
         if not isinstance(self.decoder, (bool, np.bool_)):
             raise ValueError(f"decoder must be True or False, got {self.decoder!r}")
@@ -130,7 +149,7 @@ class Members:
             raise ValueError("decoder=True forecasts every step of the horizon with its "
                              "decoder; it needs strategy='direct', not 'recursive'")
 
-    def build(self, model_horizon: int) -> list:
+    def build(self, model_horizon: int) -> list[Regressor]:
         """The unfitted members of a model with ``model_horizon`` outputs; "auto" has at
         least one of each of :data:`AUTO_CELLS` and cycles through them."""
         n_models = check_positive_int(self.n_models, "n_models")
@@ -138,7 +157,7 @@ class Members:
             n_models = max(n_models, len(AUTO_CELLS))
         return [self.member(k, model_horizon) for k in range(n_models)]
 
-    def seed(self, member: int):
+    def seed(self, member: int) -> int | None:
         """Seed of member ``member``: ``random_state`` itself for the first."""
         seed = self.random_state
         if isinstance(seed, np.random.RandomState):
@@ -147,7 +166,7 @@ class Members:
             return seed
         return int(np.random.SeedSequence([int(seed), member]).generate_state(1)[0] >> 1)
 
-    def member(self, member: int, model_horizon: int):
+    def member(self, member: int, model_horizon: int) -> Regressor:
         """Member ``member``: a default network or a clone of ``estimator``."""
         cell, seed = self.cell, self.seed(member)
         if cell == "auto":
@@ -167,7 +186,7 @@ class Members:
             estimator = MultiOutputRegressor(estimator)  # one model per step of the horizon
         return estimator
 
-    def check_no_network_options(self):
+    def check_no_network_options(self) -> None:
         """Refuse ``network_options`` with a regressor of the user's (they set its own)."""
         if self.network_options is not None:
             raise ValueError(
@@ -175,7 +194,8 @@ class Members:
                 f"'rnn' or 'auto'); set the parameters of your {type(self.estimator).__name__} "
                 "on it instead")
 
-    def default_network(self, cell: str, seed):
+    def default_network(self, cell: str, seed: int | None
+                        ) -> GRURegressor | LSTMRegressor | RNNRegressor:
         """:func:`default_estimator` for ``cell`` with ``network_options`` set on it."""
         network = default_estimator(cell, random_state=seed, verbose=int(self.verbose >= 2))
         if self.decoder:
@@ -206,7 +226,8 @@ class Members:
         return network.set_params(**options)
 
 
-def fit_network(estimator, X, y, *, label="network", bar=False, **fit_params):
+def fit_network(estimator: Regressor, X: ArrayLike, y: ArrayLike, *, label: str = "network",
+                bar: bool = False, **fit_params: Any) -> Regressor:
     """Fit one network of a forecast, with a progress bar over its epochs if ``bar``
     (:func:`~gatedts.forecasting._progress.fit_bar`, labelled ``label``).
 
@@ -218,21 +239,23 @@ def fit_network(estimator, X, y, *, label="network", bar=False, **fit_params):
     return estimator
 
 
-def model_label(estimator) -> str:
+def model_label(estimator: object) -> str:
     """A network's name on its bar: "GRU" for a GRURegressor, else its class name."""
     name = type(estimator).__name__
     return name.removesuffix("Regressor") if type(estimator) in ESTIMATORS.values() else name
 
 
-def network_input(estimator, X: np.ndarray) -> np.ndarray:
+def network_input(estimator: Regressor, X: np.ndarray) -> np.ndarray:
     """Windows ``X`` as ``estimator`` takes them: as is, or one flat row per window."""
     if get_tags(estimator).input_tags.three_d_array:
         return X
     return X.reshape(len(X), -1)
 
 
-def fit_members(members, X, Y, X_future=None, *, decoder=False, verbose=0, labels=None,
-                default_budget=False):
+def fit_members(members: Sequence[Regressor], X: np.ndarray, Y: np.ndarray,
+                X_future: np.ndarray | None = None, *, decoder: bool = False, verbose: int = 0,
+                labels: Sequence[str] | None = None,
+                default_budget: bool = False) -> Sequence[Regressor]:
     """Train every member on windows ``X`` and targets ``Y`` (n_windows, horizon).
 
     ``default_budget``: the members are default networks, whose epoch cap
@@ -255,7 +278,8 @@ def fit_members(members, X, Y, X_future=None, *, decoder=False, verbose=0, label
     return members
 
 
-def predict_members(members, X: np.ndarray, X_future: np.ndarray | None = None) -> np.ndarray:
+def predict_members(members: Sequence[Regressor], X: np.ndarray,
+                    X_future: np.ndarray | None = None) -> np.ndarray:
     """The members' predictions for windows ``X``, combined by their median."""
     X = network_input(members[0], X)
     extra = {} if X_future is None else {"X_future": X_future}

@@ -15,10 +15,13 @@ conformal intervals (:mod:`~gatedts.forecasting.conformal`).
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import Ridge
 from sklearn.utils.validation import check_is_fitted
@@ -33,20 +36,24 @@ from ._series import (
     resolve_future,
 )
 from ._validation import check_positive_int
-from .backtesting import BacktestResult, backtest
+from .backtesting import BacktestResult, Progress, backtest
 from .combination import fit_combination
 from .conformal import ConformalCalibration
 from .ensemble import Members, default_estimator, fit_members, fit_network
-from .pipeline import PreparedFit, forecast_path, inference_window
+from .pipeline import FittedStages, PreparedFit, forecast_path, inference_window
 from .transforms import TargetTransform, resolve_transforms
 from .windows import Windowing, future_index, resolve_window
 from .zeroshot import PretrainedNetwork, prepare_zero_shot, zero_shot_forecast
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from typing_extensions import Self
 
 __all__ = ["BacktestResult", "Forecaster", "PreparedFit", "backtest", "default_estimator",
            "fit_network", "regular_index"]
 
 
-class Forecaster(BaseEstimator):
+class Forecaster(FittedStages, BaseEstimator):
     """Forecast a time series with a recurrent network (or any regressor).
 
     Parameters
@@ -212,7 +219,7 @@ class Forecaster(BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    def fit(self, y, exog=None):
+    def fit(self, y: ArrayLike, exog: ArrayLike | None = None) -> Self:
         """Choose the transforms, cut training windows and train the network.
 
         Parameters
@@ -236,7 +243,7 @@ class Forecaster(BaseEstimator):
         """
         return self.fit_prepared(self.prepare(y, exog))
 
-    def prepare(self, y, exog=None) -> PreparedFit:
+    def prepare(self, y: ArrayLike, exog: ArrayLike | None = None) -> PreparedFit:
         """Everything :meth:`fit` does before training: the fitted transforms and
         the training windows of ``y`` (see :class:`PreparedFit`). The Forecaster
         is not modified."""
@@ -268,7 +275,7 @@ class Forecaster(BaseEstimator):
         return PreparedFit(values, exog_values, index, name, columns, future, choice, scores,
                            transform, windowing, X, Y, X_future, start)
 
-    def fit_prepared(self, prepared: PreparedFit, members=None):
+    def fit_prepared(self, prepared: PreparedFit, members: Sequence[object] | None = None) -> Self:
         """Train the members on ``prepared`` windows (or take ``members``, fitted
         already) and make them, with its transforms, this Forecaster's model.
 
@@ -306,19 +313,6 @@ class Forecaster(BaseEstimator):
         return partial(Forecaster, Ridge(alpha=1.0), window=self.window, horizon=model_horizon,
                        scaler=self.scaler)
 
-    # The stages' fitted state, under the names of gatedts 0.2.
-    level_scale_ = property(lambda self: self.windowing_.level_scale_, doc="1.0 without one.")
-    context_length_ = property(lambda self: self.window_ + self.target_transform_.n_lost_)
-    differencer_ = property(lambda self: self.target_transform_.differencer_,
-                            doc="The fitted Differencer, or None.")
-    member_weights_ = property(lambda self: None if self.combination_ is None
-                               else self.combination_.weights, doc="None unless 'auto'.")
-    member_scores_ = property(lambda self: None if self.combination_ is None
-                              else self.combination_.scores, doc="None unless 'auto'.")
-    scaler_ = property(lambda self: self.target_transform_.scaler_, doc="The target's scaler.")
-    exog_scaler_ = property(lambda self: self.target_transform_.exog_scaler_,
-                            doc="The exog columns' scaler, or None.")
-
     def _forecast(self, values, exog_values, exog_future, horizon, index, name, coverage):
         """What :meth:`predict`, :meth:`predict_interval` and :meth:`forecast_from` return."""
         if coverage is not None:
@@ -343,7 +337,8 @@ class Forecaster(BaseEstimator):
         return pd.DataFrame({"forecast": point, "lower": bounds[0], "upper": bounds[1]},
                             index=dates)
 
-    def predict(self, horizon=None, exog_future=None) -> pd.Series:
+    def predict(self, horizon: int | None = None,
+                exog_future: ArrayLike | None = None) -> pd.Series:
         """Forecast the steps after the training series.
 
         Parameters
@@ -364,7 +359,8 @@ class Forecaster(BaseEstimator):
         return self._forecast(self.y_, self.exog_, exog_future, horizon, self.index_,
                               self.name_, None)
 
-    def predict_interval(self, coverage=0.9, horizon=None, exog_future=None) -> pd.DataFrame:
+    def predict_interval(self, coverage: float = 0.9, horizon: int | None = None,
+                         exog_future: ArrayLike | None = None) -> pd.DataFrame:
         """Forecast with split-conformal prediction intervals, per horizon step.
 
         A copy (same resolved transforms and window) is fitted without the last
@@ -392,7 +388,9 @@ class Forecaster(BaseEstimator):
         return self._forecast(self.y_, self.exog_, exog_future, horizon, self.index_,
                               self.name_, coverage)
 
-    def forecast_from(self, y, exog=None, exog_future=None, *, horizon=None, coverage=None):
+    def forecast_from(self, y: ArrayLike, exog: ArrayLike | None = None,
+                      exog_future: ArrayLike | None = None, *, horizon: int | None = None,
+                      coverage: float | None = None) -> pd.Series | pd.DataFrame:
         """Forecast the steps after another history ``y`` with the fitted model and
         transforms, without refitting (backtests, calibration, the sktime adapter).
 
@@ -418,7 +416,7 @@ class Forecaster(BaseEstimator):
         return self._forecast(values, exog_values, exog_future, horizon, index,
                               self.name_ if name is None else name, coverage)
 
-    def network_input(self, exog_future=None) -> np.ndarray:
+    def network_input(self, exog_future: ArrayLike | None = None) -> np.ndarray:
         """The exact ``(1, n_steps, n_features)`` array the network forecasts the next
         model horizon from (before a regressor without 3-D input flattens it): the
         transformed target (relative to its last value with the local level), then the
@@ -434,8 +432,9 @@ class Forecaster(BaseEstimator):
         return inference_window(self.target_transform_, self.windowing_, self.y_, self.exog_,
                                 rows)[0]
 
-    def plot(self, coverage=0.9, horizon=None, exog_future=None, *, ax=None, history=None,
-             title=None):
+    def plot(self, coverage: float | None = 0.9, horizon: int | None = None,
+             exog_future: ArrayLike | None = None, *, ax: Axes | None = None,
+             history: int | None = None, title: str | None = None) -> Axes:
         """Plot the end of the training series, the forecast and its prediction interval:
         :func:`gatedts.forecasting.plotting.plot_forecaster` (needs matplotlib)."""
         from .plotting import plot_forecaster
@@ -443,8 +442,9 @@ class Forecaster(BaseEstimator):
         return plot_forecaster(self, coverage, horizon, exog_future, history=history, ax=ax,
                                title=title)
 
-    def backtest(self, y, exog=None, *, initial, step=None, horizon=None, refit=True,
-                 coverage=0.9, progress=False) -> BacktestResult:
+    def backtest(self, y: ArrayLike, exog: ArrayLike | None = None, *, initial: float,
+                 step: int | None = None, horizon: int | None = None, refit: bool | int = True,
+                 coverage: float | None = 0.9, progress: Progress = False) -> BacktestResult:
         """Rolling-origin evaluation of this (unfitted) configuration; see :func:`backtest`."""
         return backtest(self, y, exog=exog, initial=initial, step=step, horizon=horizon,
                         refit=refit, coverage=coverage, progress=progress)

@@ -9,6 +9,7 @@ over every element. Notation: ``y`` the observed values, ``ŷ`` the forecasts,
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._validation import as_float_array, check_positive_int
 
@@ -34,7 +35,7 @@ def _pair(a, b, name_a: str = "y_true", name_b: str = "y_pred"):
     return a, b
 
 
-def mae(y_true, y_pred) -> float:
+def mae(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Mean absolute error.
 
     .. math:: \\mathrm{MAE} = \\frac{1}{n} \\sum_i |y_i - \\hat y_i|
@@ -52,7 +53,7 @@ def mae(y_true, y_pred) -> float:
     return float(np.mean(np.abs(y - yhat)))
 
 
-def rmse(y_true, y_pred) -> float:
+def rmse(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Root mean squared error.
 
     .. math:: \\mathrm{RMSE} = \\sqrt{\\frac{1}{n} \\sum_i (y_i - \\hat y_i)^2}
@@ -75,7 +76,7 @@ def rmse(y_true, y_pred) -> float:
     return float(largest * np.sqrt(np.mean((err / largest) ** 2)))
 
 
-def mape(y_true, y_pred) -> float:
+def mape(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Mean absolute percentage error, in percent.
 
     .. math:: \\mathrm{MAPE} = \\frac{100}{n} \\sum_i \\left|\\frac{y_i - \\hat y_i}{y_i}\\right|
@@ -107,7 +108,7 @@ def mape(y_true, y_pred) -> float:
     return float(100.0 * np.mean(np.abs((y - yhat) / y)))
 
 
-def smape(y_true, y_pred) -> float:
+def smape(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Symmetric mean absolute percentage error, in percent (0 to 200).
 
     .. math:: \\mathrm{sMAPE} = \\frac{100}{n} \\sum_i
@@ -142,7 +143,8 @@ def _naive_scale(y_train, seasonal_period: int) -> float:
     return float(np.mean(np.abs(train[m:] - train[:-m])))
 
 
-def mase(y_true, y_pred, y_train, seasonal_period: int = 1) -> float:
+def mase(y_true: ArrayLike, y_pred: ArrayLike, y_train: ArrayLike,
+         seasonal_period: int = 1) -> float:
     """Mean absolute scaled error (Hyndman & Koehler, 2006).
 
     .. math:: \\mathrm{MASE} = \\frac{\\mathrm{MAE}(y, \\hat y)}
@@ -179,7 +181,7 @@ def mase(y_true, y_pred, y_train, seasonal_period: int = 1) -> float:
     return mae(y_true, y_pred) / scale
 
 
-def coverage(y_true, lower, upper) -> float:
+def coverage(y_true: ArrayLike, lower: ArrayLike, upper: ArrayLike) -> float:
     """Fraction of observations inside their prediction interval (bounds included).
 
     .. math:: \\frac{1}{n} \\sum_i \\mathbb{1}[l_i \\le y_i \\le u_i]
@@ -199,7 +201,7 @@ def coverage(y_true, lower, upper) -> float:
     return float(np.mean((lo <= y) & (y <= hi)))
 
 
-def mean_interval_width(lower, upper) -> float:
+def mean_interval_width(lower: ArrayLike, upper: ArrayLike) -> float:
     """Mean width of prediction intervals.
 
     .. math:: \\frac{1}{n} \\sum_i (u_i - l_i)
@@ -227,7 +229,8 @@ def _check_interval(lower, upper):
     return lo, hi
 
 
-def evaluate(y_true, y_pred, y_train=None, seasonal_period: int = 1) -> dict[str, float]:
+def evaluate(y_true: ArrayLike, y_pred: ArrayLike, y_train: ArrayLike | None = None,
+             seasonal_period: int = 1) -> dict[str, float]:
     """All point-forecast metrics at once.
 
     Parameters

@@ -25,7 +25,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import math
+from collections.abc import Hashable, Sequence
 from numbers import Integral
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -46,10 +48,14 @@ PRED_COL = "y_pred"  # name of the forecast column of forecast_many's output
 LOWER_COL, UPPER_COL = "y_lower", "y_upper"  # its interval bounds, with ``coverage``
 
 
-def forecast_many(df, forecaster=None, *, horizon=None, id_col="unique_id", time_col="ds",
-                  target_col="y", exog_cols=None, exog_future=None, freq=None, mode="local",
-                  n_jobs=None, random_state=None, coverage=None,
-                  progress=False) -> pd.DataFrame:
+def forecast_many(df: pd.DataFrame, forecaster: Forecaster | str | None = None, *,
+                  horizon: int | None = None, id_col: str = "unique_id", time_col: str = "ds",
+                  target_col: str = "y", exog_cols: Sequence[str] | None = None,
+                  exog_future: pd.DataFrame | None = None,
+                  freq: str | pd.DateOffset | None = None,
+                  mode: Literal["local", "global"] = "local", n_jobs: int | None = None,
+                  random_state: int | np.random.RandomState | None = None,
+                  coverage: float | None = None, progress: bool = False) -> pd.DataFrame:
     """Forecast every series of a long-format panel.
 
     Parameters
@@ -173,7 +179,7 @@ def forecast_many(df, forecaster=None, *, horizon=None, id_col="unique_id", time
     """
     forecaster = _check_forecaster(forecaster)
     if horizon is not None:
-        forecaster = clone(forecaster).set_params(horizon=horizon)
+        forecaster = cast(Forecaster, clone(forecaster).set_params(horizon=horizon))
     horizon = check_positive_int(forecaster.horizon, "horizon")
     if mode not in ("local", "global"):
         raise ValueError(f"mode must be 'local' or 'global', got {mode!r}")
@@ -203,7 +209,8 @@ def forecast_many(df, forecaster=None, *, horizon=None, id_col="unique_id", time
     return _assemble(forecasts, [uid for uid, _, _ in panel], df[id_col].dtype, id_col, time_col)
 
 
-def series_seed(random_state, uid):
+def series_seed(random_state: int | Integral | np.random.RandomState | None,
+                uid: Hashable) -> int | None:
     """Seed of the model of series ``uid`` in :func:`forecast_many`'s local mode.
 
     Parameters
@@ -235,7 +242,7 @@ def series_seed(random_state, uid):
 # ------------------------------------------------------------------ checks
 
 
-def _check_forecaster(forecaster):
+def _check_forecaster(forecaster: Forecaster | str | None) -> Forecaster:
     if forecaster is None:
         return Forecaster()
     if isinstance(forecaster, str):

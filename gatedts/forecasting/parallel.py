@@ -34,6 +34,8 @@ import contextlib
 import pickle
 import time
 import warnings
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
@@ -46,7 +48,7 @@ __all__ = ["limit_threads", "run_parallel", "warm_up"]
 
 
 @contextlib.contextmanager
-def limit_threads(n_threads):
+def limit_threads(n_threads: int | None) -> Iterator[None]:
     """Run the block with ``n_threads`` Numba threads and BLAS threads.
 
     Parameters
@@ -91,7 +93,8 @@ def _call(function, n_threads, filters, args):
         return function(*args)
 
 
-def run_parallel(function, tasks, n_jobs=None, on_result=None):
+def run_parallel(function: Callable[..., Any], tasks: Iterable[tuple], n_jobs: int | None = None,
+                 on_result: Callable[[], object] | None = None) -> list:
     """``[function(*args) for args in tasks]``, run by joblib with ``n_jobs`` workers.
 
     Parameters
@@ -139,7 +142,8 @@ def run_parallel(function, tasks, n_jobs=None, on_result=None):
     return results
 
 
-def warm_up(cells=CELL_NAMES, dtypes=("float32",), parallel=True):
+def warm_up(cells: Iterable[str] = CELL_NAMES, dtypes: Iterable[str] = ("float32",),
+            parallel: bool = True) -> float:
     """Compile (or load from the on-disk cache) the CPU kernels of the given cells.
 
     Fits a two-unit network for one epoch on a few random windows, which

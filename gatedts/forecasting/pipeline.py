@@ -16,16 +16,65 @@ local level, :mod:`~gatedts.forecasting.ensemble` the networks.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .ensemble import predict_members
+from .ensemble import Regressor, predict_members
+from .preprocessing import Differencer, Transformer
 from .transforms import TargetTransform, TransformChoice
 from .windows import Windowing
 
-__all__ = ["PreparedFit", "forecast_path", "inference_window"]
+__all__ = ["FittedStages", "PreparedFit", "forecast_path", "inference_window"]
+
+
+class FittedStages:
+    """The fitted stages' state under the Forecaster's attribute names of gatedts 0.2
+    (a base class of the Forecaster, which sets the three attributes declared here)."""
+
+    window_: int
+    windowing_: Windowing
+    target_transform_: TargetTransform
+    combination_: Any  # a combination.Combination for "auto", else None (that module imports this)
+    estimators_: list[Regressor]
+
+    @property
+    def level_scale_(self) -> float:
+        """The local level's scale; 1.0 without one."""
+        return self.windowing_.level_scale_
+
+    @property
+    def context_length_(self) -> int:
+        """The raw observations a forecast reads: the window and those lost to differencing."""
+        return self.window_ + self.target_transform_.n_lost_
+
+    @property
+    def differencer_(self) -> Differencer | None:
+        """The fitted Differencer, or None."""
+        return self.target_transform_.differencer_
+
+    @property
+    def scaler_(self) -> Transformer:
+        """The target's scaler."""
+        return self.target_transform_.scaler_
+
+    @property
+    def exog_scaler_(self) -> Transformer | None:
+        """The exog columns' scaler, or None."""
+        return self.target_transform_.exog_scaler_
+
+    @property
+    def member_weights_(self) -> np.ndarray | None:
+        """"auto": the weight of each member (``combination_.names``); None otherwise."""
+        return None if self.combination_ is None else self.combination_.weights
+
+    @property
+    def member_scores_(self) -> pd.DataFrame | None:
+        """"auto": each member's inner-origin error and weight; None otherwise."""
+        return None if self.combination_ is None else self.combination_.scores
 
 
 @dataclass
@@ -63,8 +112,8 @@ class PreparedFit:
     X_future: np.ndarray | None
     start_time: float
 
-
-    def fitted_attributes(self, members: list, combination) -> dict:
+    def fitted_attributes(self, members: Sequence[object],
+                          combination: Any) -> dict[str, object]:
         """The fitted attributes of a Forecaster made of these stages, ``members`` (its
         ``estimators_``) and ``combination`` (its ``combination_``), but the calibration."""
         choice = self.choice
@@ -82,8 +131,9 @@ class PreparedFit:
         }
 
 
-def inference_window(transform: TargetTransform, windowing: Windowing, values, exog_values,
-                     future_rows):
+def inference_window(transform: TargetTransform, windowing: Windowing, values: np.ndarray,
+                     exog_values: np.ndarray | None, future_rows: np.ndarray | None
+                     ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """The network's input after the raw history ``values`` (and its exog rows):
     ``(X, X_future, level)`` of :meth:`Windowing.inference_window`.
 
@@ -99,8 +149,9 @@ def inference_window(transform: TargetTransform, windowing: Windowing, values, e
     return windowing.inference_window(target, features, future)
 
 
-def forecast_path(transform: TargetTransform, windowing: Windowing, members, values,
-                  exog_values, future_rows, horizon: int) -> np.ndarray:
+def forecast_path(transform: TargetTransform, windowing: Windowing, members: Sequence[Regressor],
+                  values: np.ndarray, exog_values: np.ndarray | None,
+                  future_rows: np.ndarray | None, horizon: int) -> np.ndarray:
     """Forecast ``horizon`` steps after ``values`` with fitted stages, feeding each model
     horizon's forecast back as history when ``horizon`` is longer.
 

@@ -10,7 +10,18 @@ pyplot, so they work headless (scripts, CI) without choosing a backend; pass
 
 from __future__ import annotations
 
+from os import PathLike
+from typing import TYPE_CHECKING, Any, cast
+
 import pandas as pd
+from numpy.typing import ArrayLike
+from sklearn.base import BaseEstimator
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from .backtesting import BacktestResult
 
 __all__ = ["axes_or_new", "label_axes", "line_style", "plot_backtest", "plot_forecast",
            "plot_forecaster", "require_matplotlib", "save_figure"]
@@ -20,7 +31,7 @@ __all__ = ["axes_or_new", "label_axes", "line_style", "plot_backtest", "plot_for
 _LINE_STYLES = (("-", "o"), ("--", "s"), ("-.", "^"), (":", "D"), ((0, (5, 1, 1, 1)), "v"))
 
 
-def require_matplotlib():
+def require_matplotlib() -> type[Figure]:
     """Import matplotlib, or raise ImportError saying how to install it."""
     try:
         import matplotlib  # noqa: F401
@@ -31,7 +42,7 @@ def require_matplotlib():
     return Figure
 
 
-def axes_or_new(ax, figsize=(9, 4)):
+def axes_or_new(ax: Axes | None, figsize: tuple[float, float] = (9, 4)) -> Axes:
     """``ax``, or the axes of a new matplotlib figure of ``figsize`` inches."""
     if ax is not None:
         return ax
@@ -44,7 +55,7 @@ def _x(index):
     return index.to_timestamp() if isinstance(index, pd.PeriodIndex) else index
 
 
-def line_style(k):
+def line_style(k: int) -> dict[str, Any]:
     """Keyword arguments of ``ax.plot`` for the ``k``-th model of a plot (colour ``Ck``).
 
     Every model gets its own colour, dash pattern and marker.
@@ -58,14 +69,16 @@ def _interval_label(coverage):
     return "prediction interval" if coverage is None else f"{coverage:.0%} prediction interval"
 
 
-def label_axes(ax, y):
+def label_axes(ax: Axes, y: pd.Series) -> None:
     """Time across, the series (by name) up."""
     ax.set_xlabel(y.index.name or "time")
     ax.set_ylabel(y.name if y.name is not None else "value")
 
 
-def plot_forecast(y, forecast, *, actual=None, history=None, ax=None, title=None,
-                  label="forecast", coverage=None):
+def plot_forecast(y: pd.Series, forecast: pd.Series | pd.DataFrame, *,
+                  actual: pd.Series | None = None, history: int | None = None,
+                  ax: Axes | None = None, title: str | None = None, label: str = "forecast",
+                  coverage: float | None = None) -> Axes:
     """Plot a series, its forecast and (optionally) the prediction interval.
 
     Parameters
@@ -116,8 +129,10 @@ def plot_forecast(y, forecast, *, actual=None, history=None, ax=None, title=None
     return ax
 
 
-def plot_forecaster(forecaster, coverage=0.9, horizon=None, exog_future=None, *,
-                    history=None, ax=None, title=None):
+def plot_forecaster(forecaster: BaseEstimator, coverage: float | None = 0.9,
+                    horizon: int | None = None, exog_future: ArrayLike | None = None, *,
+                    history: int | None = None, ax: Axes | None = None,
+                    title: str | None = None) -> Axes:
     """Plot a fitted Forecaster's training series, forecast and prediction interval.
 
     Parameters
@@ -152,7 +167,8 @@ def plot_forecaster(forecaster, coverage=0.9, horizon=None, exog_future=None, *,
                          label=f"{forecaster.model_name} forecast")
 
 
-def plot_backtest(result, y, *, ax=None, title=None, baseline=True):
+def plot_backtest(result: BacktestResult, y: pd.Series, *, ax: Axes | None = None,
+                  title: str | None = None, baseline: bool = True) -> Axes:
     """Plot the forecasts of every backtest origin over the observed series.
 
     Parameters
@@ -196,8 +212,8 @@ def plot_backtest(result, y, *, ax=None, title=None, baseline=True):
     return ax
 
 
-def save_figure(ax, path, dpi=120):
+def save_figure(ax: Axes | Figure, path: str | PathLike, dpi: float = 120) -> str | PathLike:
     """Save the figure holding ``ax`` (or a Figure) to ``path`` and return the path."""
-    fig = getattr(ax, "figure", ax)
+    fig = cast("Figure", getattr(ax, "figure", ax))
     fig.savefig(path, dpi=dpi)
     return path

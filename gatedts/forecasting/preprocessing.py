@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import copy
 from functools import partial
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, clone
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
@@ -34,6 +36,20 @@ __all__ = [
     "StandardScaler",
     "make_scaler",
 ]
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+#: What a transform returns: the dimensions and pandas type of its input.
+Transformed: TypeAlias = np.ndarray | pd.Series | pd.DataFrame
+
+
+class Transformer(Protocol):
+    """What :func:`make_scaler` accepts and returns: scikit-learn's three methods."""
+
+    def fit(self, X: Any, y: Any = None) -> Any: ...
+    def transform(self, X: Any) -> Any: ...
+    def inverse_transform(self, X: Any) -> Any: ...
 
 def _as_columns(x, name: str = "X") -> tuple[np.ndarray, int]:
     """Validated float64 array viewed as 2-D ``(n_obs, n_columns)``, and its ndim."""
@@ -98,17 +114,17 @@ class StandardScaler(_ColumnTransform):
     n_features_in_ : int
     """
 
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: object = None) -> Self:
         """Learn ``mean_`` and ``scale_`` from the training data ``X``."""
         self.mean_, self.scale_ = mean_and_scale(self._fit_columns(X))
         return self
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> Transformed:
         """Return ``(X - mean_) / scale_``."""
         X2, restore = self._columns(X)
         return restore((X2 - self.mean_) / self.scale_)
 
-    def inverse_transform(self, X):
+    def inverse_transform(self, X: ArrayLike) -> Transformed:
         """Return ``X * scale_ + mean_``."""
         X2, restore = self._columns(X)
         return restore(X2 * self.scale_ + self.mean_)
@@ -135,7 +151,7 @@ class MinMaxScaler(_ColumnTransform):
     def __init__(self, feature_range=(0.0, 1.0)):
         self.feature_range = feature_range
 
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: object = None) -> Self:
         """Learn ``data_min_`` and ``data_range_`` from the training data ``X``."""
         lo, hi = self.feature_range
         if not lo < hi:
@@ -147,13 +163,13 @@ class MinMaxScaler(_ColumnTransform):
         self.data_range_ = np.where(constant, 1.0, data_range)
         return self
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> Transformed:
         """Return ``lo + (X - data_min_) * (hi - lo) / data_range_``."""
         lo, hi = self.feature_range
         X2, restore = self._columns(X)
         return restore((X2 - self.data_min_) / self.data_range_ * (hi - lo) + lo)
 
-    def inverse_transform(self, X):
+    def inverse_transform(self, X: ArrayLike) -> Transformed:
         """Return ``data_min_ + (X - lo) * data_range_ / (hi - lo)``."""
         lo, hi = self.feature_range
         X2, restore = self._columns(X)
@@ -163,17 +179,17 @@ class MinMaxScaler(_ColumnTransform):
 class IdentityTransform(_ColumnTransform):
     """A transform that changes nothing (``make_scaler(None)``)."""
 
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: object = None) -> Self:
         """Record the number of columns of ``X``."""
         self._fit_columns(X)
         return self
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> Transformed:
         """Return a float copy of ``X``."""
         X2, restore = self._columns(X)
         return restore(X2.copy())
 
-    def inverse_transform(self, X):
+    def inverse_transform(self, X: ArrayLike) -> Transformed:
         """Return a float copy of ``X``."""
         X2, restore = self._columns(X)
         return restore(X2.copy())
@@ -203,20 +219,20 @@ class LogTransform(_ColumnTransform):
                 "use a larger offset or another transform"
             )
 
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: object = None) -> Self:
         """Check that ``X + offset`` is positive."""
         if not np.isfinite(self.offset):
             raise ValueError(f"offset must be finite, got {self.offset!r}")
         self._check_positive(self._fit_columns(X))
         return self
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> Transformed:
         """Return ``log(X + offset)``."""
         X2, restore = self._columns(X)
         self._check_positive(X2)
         return restore(np.log(X2 + self.offset))
 
-    def inverse_transform(self, X):
+    def inverse_transform(self, X: ArrayLike) -> Transformed:
         """Return ``exp(X) - offset``."""
         X2, restore = self._columns(X)
         return restore(np.exp(X2) - self.offset)
@@ -278,14 +294,14 @@ class Differencer(_ColumnTransform):
             X2 = X2[lag:] - X2[:-lag]
         return tails
 
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: object = None) -> Self:
         """Remember the last training values each stage needs to integrate."""
         self.lags_ = self._lags()
         self.n_lost_ = sum(self.lags_)
         self.tails_ = self._tails(self._fit_columns(X), self.lags_, "X", self.n_lost_ + 1)
         return self
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> Transformed:
         """Difference ``X``; the result has ``len(X) - n_lost_`` rows.
 
         A pandas input keeps the index labels of the rows that remain.
@@ -301,7 +317,7 @@ class Differencer(_ColumnTransform):
         index = X.index[self.n_lost_ :] if isinstance(X, (pd.Series, pd.DataFrame)) else None
         return restore(X2, index)
 
-    def inverse_transform(self, X, history=None):
+    def inverse_transform(self, X: ArrayLike, history: ArrayLike | None = None) -> Transformed:
         """Integrate differenced values that continue a series.
 
         Parameters
@@ -348,7 +364,8 @@ def _integrate(diff: np.ndarray, tail: np.ndarray) -> np.ndarray:
 _SCALERS = {"standard": StandardScaler, "minmax": MinMaxScaler}
 
 
-def make_scaler(scaler):
+def make_scaler(scaler: Literal["standard", "minmax", "none"] | Transformer | None
+                ) -> Transformer:
     """Turn a scaler specification into an unfitted scaler object.
 
     Parameters

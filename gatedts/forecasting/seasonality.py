@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from ._validation import as_float_array, check_positive_int
 
@@ -52,7 +53,7 @@ _CALENDAR_PERIODS = {
 }
 
 
-def infer_seasonal_period(freq) -> int:
+def infer_seasonal_period(freq: str | pd.DateOffset | pd.Index | None) -> int:
     """Usual seasonal period of a sampling frequency: observations per cycle.
 
     ======================  =====================================
@@ -113,7 +114,7 @@ def _values(y, name: str = "y") -> np.ndarray:
     return as_float_array(y, name, ndim=1)
 
 
-def seasonal_strength(y, seasonal_period: int) -> float:
+def seasonal_strength(y: ArrayLike, seasonal_period: int) -> float:
     """Strength of seasonality ``F_S = max(0, 1 - var(R) / var(S + R))`` in ``[0, 1]``.
 
     ``S`` and ``R`` are the seasonal and remainder components of a classical
@@ -155,7 +156,7 @@ def seasonal_strength(y, seasonal_period: int) -> float:
     return float(max(0.0, 1.0 - np.var(remainder) / total))
 
 
-def kpss_statistic(y) -> float:
+def kpss_statistic(y: ArrayLike) -> float:
     """KPSS statistic for the null hypothesis of level stationarity.
 
     ``η = Σ S_t² / (n² σ̂²)`` with ``S_t`` the partial sums of the demeaned
@@ -188,7 +189,7 @@ def kpss_statistic(y) -> float:
     return float(partial @ partial / (n * n * variance))
 
 
-def prefers_log(y, seasonal_period: int = 1) -> bool:
+def prefers_log(y: ArrayLike, seasonal_period: int = 1) -> bool:
     """Whether a log transform stabilises the variance of a positive series.
 
     The series is cut into consecutive chunks (one season each, or 4

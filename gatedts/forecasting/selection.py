@@ -38,6 +38,8 @@ from __future__ import annotations
 
 import itertools
 import warnings
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -48,7 +50,7 @@ __all__ = ["choose_transforms", "inner_origins", "scaled_error"]
 MARGIN = 0.05
 
 
-def inner_origins(n_obs, horizon, n_origins, min_train):
+def inner_origins(n_obs: int, horizon: int, n_origins: int, min_train: int) -> list[int]:
     """The last ``n_origins`` forecast origins of a series of ``n_obs`` values.
 
     Origin ``o`` means: train on ``y[:o]``, forecast ``y[o:o + horizon]``. The
@@ -60,7 +62,8 @@ def inner_origins(n_obs, horizon, n_origins, min_train):
     return sorted(o for o in origins if o >= min_train)
 
 
-def scaled_error(actual, forecast, history, seasonal_period):
+def scaled_error(actual: np.ndarray, forecast: np.ndarray, history: np.ndarray,
+                 seasonal_period: int) -> float:
     """MAE of ``forecast`` relative to the in-sample seasonal-naive MAE of ``history``.
 
     The seasonal lag falls back to 1 when the history is shorter than two
@@ -71,8 +74,10 @@ def scaled_error(actual, forecast, history, seasonal_period):
     return float(np.mean(np.abs(actual - forecast)) / (scale if scale > 0 else 1.0))
 
 
-def choose_transforms(values, make_proxy, prior, options, *, horizon, seasonal_period,
-                      n_origins=3, margin=MARGIN):
+def choose_transforms(values: np.ndarray, make_proxy: Callable[..., Any], prior: Mapping[str, Any],
+                      options: Mapping[str, Sequence[Any]], *, horizon: int, seasonal_period: int,
+                      n_origins: int = 3,
+                      margin: float = MARGIN) -> tuple[dict[str, Any], pd.DataFrame]:
     """Pick the transforms whose proxy forecasts best, keeping ``prior`` unless beaten.
 
     Parameters

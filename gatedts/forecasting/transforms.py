@@ -15,14 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
 from ._validation import check_positive_int
-from .preprocessing import Differencer, LogTransform, make_scaler
+from .preprocessing import Differencer, LogTransform, Transformer, make_scaler
 from .seasonality import (
     KPSS_CRITICAL_5PCT,
     SEASONAL_STRENGTH_THRESHOLD,
@@ -56,16 +56,18 @@ def _flag(value, name):
     raise ValueError(f"{name} must be True, False or 'auto', got {value!r}")
 
 
-def resolve_seasonal_period(seasonal_period, index: pd.Index) -> int:
+def resolve_seasonal_period(seasonal_period: int | None, index: pd.Index) -> int:
     """A Forecaster's season length: ``seasonal_period``, or when None the one of the
     index frequency (:func:`~gatedts.forecasting.seasonality.infer_seasonal_period`)."""
     return (infer_seasonal_period(index) if seasonal_period is None
             else check_positive_int(seasonal_period, "seasonal_period"))
 
 
-def resolve_transforms(values: np.ndarray, index: pd.Index, *, seasonal_period, log,
-                       seasonal_difference, difference, local_level, validation_origins,
-                       horizon: int, proxy: Callable) -> tuple[TransformChoice, pd.DataFrame]:
+def resolve_transforms(values: np.ndarray, index: pd.Index, *, seasonal_period: int | None,
+                       log: bool | Literal["auto"], seasonal_difference: bool | Literal["auto"],
+                       difference: int | Literal["auto"], local_level: bool | Literal["auto"],
+                       validation_origins: int, horizon: int,
+                       proxy: Callable) -> tuple[TransformChoice, pd.DataFrame]:
     """Resolve a Forecaster's "auto" transform settings on its training series.
 
     The tests of :mod:`~gatedts.forecasting.seasonality` give the prior; with
@@ -177,7 +179,8 @@ class TargetTransform(BaseEstimator):
         self.scaler = scaler
 
     @classmethod
-    def of(cls, choice: TransformChoice, scaler="standard") -> TargetTransform:
+    def of(cls, choice: TransformChoice, scaler: str | Transformer | None = "standard"
+           ) -> TargetTransform:
         """The (unfitted) transforms of a :class:`TransformChoice`."""
         return cls(log=choice.log, difference=choice.difference, scaler=scaler,
                    seasonal_period=choice.seasonal_period if choice.seasonal_difference else None)
@@ -203,7 +206,8 @@ class TargetTransform(BaseEstimator):
             exog_scaler = make_scaler(self.scaler).fit(exog_values[n_lost:])
         return self.set_fitted(log, differencer, scaler, exog_scaler)
 
-    def set_fitted(self, log_transform, differencer, scaler, exog_scaler) -> TargetTransform:
+    def set_fitted(self, log_transform: LogTransform | None, differencer: Differencer | None,
+                   scaler: Transformer, exog_scaler: Transformer | None) -> TargetTransform:
         """Take transforms fitted elsewhere as this one's fitted state (a model file of
         gatedts 0.2 or earlier saved them one by one)."""
         self.log_transform_, self.differencer_ = log_transform, differencer
@@ -216,7 +220,8 @@ class TargetTransform(BaseEstimator):
             return values
         return self.log_transform_.transform(values[:, None])[:, 0]
 
-    def transform(self, values: np.ndarray, exog_values: np.ndarray | None):
+    def transform(self, values: np.ndarray, exog_values: np.ndarray | None
+                  ) -> tuple[np.ndarray, np.ndarray | None]:
         """The scaled target of a history of raw values, and its exog rows scaled and aligned.
 
         Returns
@@ -230,11 +235,13 @@ class TargetTransform(BaseEstimator):
         target = self.scaler_.transform(z[:, None])[:, 0]
         features = None
         if exog_values is not None:
+            assert self.exog_scaler_ is not None  # fitted with exog columns
             features = self.exog_scaler_.transform(exog_values[self.n_lost_:])
         return target, features
 
     def transform_exog(self, rows: np.ndarray) -> np.ndarray:
         """Scale exog rows of future steps (NaN, an unknown value, is fed as 0)."""
+        assert self.exog_scaler_ is not None  # fitted with exog columns
         return self.exog_scaler_.transform(np.nan_to_num(rows))
 
     def inverse(self, pred: np.ndarray, values: np.ndarray) -> np.ndarray:

@@ -26,10 +26,12 @@ recurrent estimators expect, one row in, one sequence out.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -40,6 +42,9 @@ from ._validation import (
     check_positive_int,
     check_series_index,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = [
     "MIN_WINDOWS",
@@ -117,7 +122,8 @@ def window_starts(n_obs: int, window: int, horizon: int = 1, stride: int = 1) ->
     return np.arange(last % stride, last + 1, stride)
 
 
-def make_windows(y, window: int, horizon: int = 1, *, exog=None, stride: int = 1):
+def make_windows(y: ArrayLike, window: int, horizon: int = 1, *, exog: ArrayLike | None = None,
+                 stride: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Cut a series into input windows and the targets that follow them.
 
     Parameters
@@ -175,7 +181,7 @@ def make_windows(y, window: int, horizon: int = 1, *, exog=None, stride: int = 1
     return X, Y
 
 
-def last_window(y, window: int, *, exog=None) -> np.ndarray:
+def last_window(y: ArrayLike, window: int, *, exog: ArrayLike | None = None) -> np.ndarray:
     """The most recent window, the input for forecasting beyond the end of ``y``.
 
     Parameters
@@ -199,7 +205,9 @@ def last_window(y, window: int, *, exog=None) -> np.ndarray:
     return data[-window:][None].copy()
 
 
-def make_flat_windows(y, window: int, horizon: int = 1, *, exog=None, stride: int = 1):
+def make_flat_windows(y: ArrayLike, window: int, horizon: int = 1, *,
+                      exog: ArrayLike | None = None,
+                      stride: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """:func:`make_windows` with each window flattened into one tabular row.
 
     The row layout is time-major, ``[y_t0, exog_t0..., y_t1, exog_t1..., ...]``,
@@ -260,7 +268,7 @@ class WindowTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         self.horizon = horizon
         self.stride = stride
 
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: object = None) -> Self:
         """Learn the number of features per time step from ``X``.
 
         Parameters
@@ -285,7 +293,7 @@ class WindowTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         self.n_series_features_ = X.shape[1] // window
         return self
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Reshape flat rows into ``(n_samples, window, n_features)`` sequences.
 
         Parameters
@@ -302,7 +310,7 @@ class WindowTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         # The fitted layout, even after set_params(window=...).
         return lags_to_sequences(X, n_features_per_step=self.n_series_features_)
 
-    def inverse_transform(self, X) -> np.ndarray:
+    def inverse_transform(self, X: ArrayLike) -> np.ndarray:
         """Flatten ``(n_samples, window, n_features)`` sequences into rows."""
         check_is_fitted(self)
         X = as_float_array(X, "X", ndim=3, copy=True)
@@ -318,7 +326,8 @@ class WindowTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         """Features per step of the output (for ``get_feature_names_out``)."""
         return self.n_series_features_
 
-    def set_output(self, *, transform=None):
+    def set_output(self, *,
+                   transform: Literal["default", "pandas", "polars"] | None = None) -> Self:
         """Accept an output setting; sequences stay ndarrays (see the class notes).
 
         Parameters
@@ -334,7 +343,8 @@ class WindowTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
                              f"{transform!r}")
         return self
 
-    def flat_windows(self, y, *, exog=None):
+    def flat_windows(self, y: ArrayLike, *,
+                     exog: ArrayLike | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Flat training rows and targets from a series, see :func:`make_flat_windows`."""
         return make_flat_windows(y, self.window, self.horizon, exog=exog, stride=self.stride)
 
@@ -344,7 +354,7 @@ class WindowTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         return tags
 
 
-def future_index(index, horizon: int) -> pd.Index:
+def future_index(index: pd.Index, horizon: int) -> pd.Index:
     """The ``horizon`` time labels that follow ``index``, to date a forecast.
 
     Parameters
@@ -408,8 +418,8 @@ def future_index(index, horizon: int) -> pd.Index:
     return pd.RangeIndex(start, start + horizon * step, step, name=index.name)
 
 
-def resolve_window(window, *, seasonal_period: int, n_obs: int, n_target: int, horizon: int,
-                   model_horizon: int, n_lost: int = 0) -> int:
+def resolve_window(window: int | Literal["auto"], *, seasonal_period: int, n_obs: int,
+                   n_target: int, horizon: int, model_horizon: int, n_lost: int = 0) -> int:
     """A Forecaster's input length: ``window`` itself, or the "auto" rule.
 
     "auto" is two seasons, at least ``1.25 * horizon`` (Hewamalage, Bergmeir &
@@ -436,16 +446,16 @@ def resolve_window(window, *, seasonal_period: int, n_obs: int, n_target: int, h
     if isinstance(window, str) and window == "auto":
         rule = max(2 * seasonal_period, math.ceil(1.25 * horizon), 10)
         floor = min(rule, max(2, seasonal_period))
-        window = max(floor, min(rule, room - MIN_WINDOWS))
+        length = max(floor, min(rule, room - MIN_WINDOWS))
     else:
-        window = check_positive_int(window, "window")
-    if room - window < 1:  # fewer than 2 windows
+        length = check_positive_int(window, "window")
+    if room - length < 1:  # fewer than 2 windows
         after = f" ({n_target} after differencing)" if n_lost else ""
         raise ValueError(
             f"y is too short: {n_obs} observations{after} cannot hold two training windows "
-            f"of window={window} plus horizon={model_horizon}; it needs at least "
-            f"{window + model_horizon + 1 + n_lost} (or use a smaller window or horizon)")
-    return window
+            f"of window={length} plus horizon={model_horizon}; it needs at least "
+            f"{length + model_horizon + 1 + n_lost} (or use a smaller window or horizon)")
+    return length
 
 
 class Windowing(BaseEstimator):
@@ -496,7 +506,8 @@ class Windowing(BaseEstimator):
         """Whether some exog columns are known in the future."""
         return bool(self.mask.any())
 
-    def fit_transform(self, target: np.ndarray, features: np.ndarray | None):
+    def fit_transform(self, target: np.ndarray, features: np.ndarray | None
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Fit ``level_scale_`` on the training windows and return them (see
         :meth:`training_windows`)."""
         X, Y = make_windows(target, self.window, self.horizon, exog=features)
@@ -507,7 +518,8 @@ class Windowing(BaseEstimator):
         self.level_scale_ = level_scale
         return self.training_windows(target, features)
 
-    def training_windows(self, target: np.ndarray, features: np.ndarray | None):
+    def training_windows(self, target: np.ndarray, features: np.ndarray | None
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Training windows of a transformed series.
 
         Parameters
@@ -539,7 +551,8 @@ class Windowing(BaseEstimator):
         return X, Y, X_future
 
     def inference_window(self, target: np.ndarray, features: np.ndarray | None,
-                         future: np.ndarray | None = None):
+                         future: np.ndarray | None = None
+                         ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
         """The network's input for a forecast after a transformed history.
 
         Parameters
@@ -574,7 +587,8 @@ class Windowing(BaseEstimator):
         """Future rows a forecast of ``horizon`` steps reads: whole model horizons."""
         return -(-horizon // self.horizon) * self.horizon
 
-    def exog_future_from(self, exog: np.ndarray, origin: int, horizon: int):
+    def exog_future_from(self, exog: np.ndarray, origin: int,
+                         horizon: int) -> np.ndarray | None:
         """The ``exog_future`` of a forecast of ``horizon`` steps from ``origin``, taken
         from data ``exog`` (all columns) that hold the future: the future-known
         columns, padded with the last row where a model horizon runs past the data;

@@ -18,6 +18,7 @@ network's outermost ones and raises a ValueError rather than extrapolate.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Hashable
 from functools import lru_cache
 
 import numpy as np
@@ -102,7 +103,7 @@ class PretrainedNetwork:
         return network_inputs(context, m, base_and_scale(context, m)[1])
 
 
-def quantile_interval(quantiles: np.ndarray, coverage: float):
+def quantile_interval(quantiles: np.ndarray, coverage: float) -> tuple[np.ndarray, np.ndarray]:
     """The central interval ``(lower, upper)`` of ``coverage`` from quantiles
     ``(horizon, len(QUANTILES))``, interpolated linearly in the level between the
     network's levels; a coverage above ``QUANTILES[-1] - QUANTILES[0]`` raises."""
@@ -118,8 +119,9 @@ def quantile_interval(quantiles: np.ndarray, coverage: float):
     return np.asarray(lower), np.asarray(upper)
 
 
-def zero_shot_forecast(network: PretrainedNetwork, values, horizon: int,
-                       coverage: float | None):
+def zero_shot_forecast(network: PretrainedNetwork, values: np.ndarray, horizon: int,
+                       coverage: float | None
+                       ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
     """The pretrained network's forecast after ``values``: the median, and with
     ``coverage`` the interval ``(lower, upper)`` of :func:`quantile_interval` (else None)."""
     quantiles = network.quantiles(values, horizon)
@@ -127,8 +129,9 @@ def zero_shot_forecast(network: PretrainedNetwork, values, horizon: int,
     return point, None if coverage is None else quantile_interval(quantiles, coverage)
 
 
-def prepare_zero_shot(values: np.ndarray, index: pd.Index, name, exog, future_exog,
-                      seasonal_period, horizon: int, start_time: float) -> PreparedFit:
+def prepare_zero_shot(values: np.ndarray, index: pd.Index, name: Hashable, exog: object,
+                      future_exog: object, seasonal_period: int | None, horizon: int,
+                      start_time: float) -> PreparedFit:
     """What ``Forecaster("pretrained").prepare`` returns: no transforms, no training
     windows, the season length resolved as every Forecaster's
     (:func:`~gatedts.forecasting.transforms.resolve_seasonal_period`). Exogenous inputs

@@ -7,7 +7,9 @@ result and the gate traces are written once, here, so the two devices accept
 and return exactly the same things.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 import numpy as np
 
@@ -15,7 +17,8 @@ from .cells import get_cell
 from .cpu.common import all_finite
 from .params import as_rng, check_finite_params, layer_keys
 
-LOSSES = ("mse", "mae", "huber", "quantile")
+LossName = Literal["mse", "mae", "huber", "quantile"]
+LOSSES: tuple[str, ...] = get_args(LossName)
 
 
 # ------------------------------------------------------------------ inputs
@@ -248,7 +251,9 @@ def layer_weights(params, k, direction=0):
 # ------------------------------------------------------------------ losses
 
 
-def loss_value(prediction, y, loss="mse", huber_delta=1.0, quantiles=None, sample_weight=None):
+def loss_value(prediction: np.ndarray, y: np.ndarray, loss: LossName = "mse",
+               huber_delta: float = 1.0, quantiles: Sequence[float] | None = None,
+               sample_weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
     """Mean loss over all elements and its gradient with respect to ``prediction``.
 
     ``"mse"`` is ``mean((ŷ − y)²)`` like ``torch.nn.functional.mse_loss``;

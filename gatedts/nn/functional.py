@@ -89,14 +89,19 @@ the kernels run time-major internally. All arithmetic is done in the dtype of
 the parameters (float32 or float64).
 """
 
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
 from importlib import import_module
+from typing import Any, Literal
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import core, heads
 from . import decoder as encdec
 from .cells import cpu_layer
-from .core import LOSSES, Forward, Inputs, Loss, layer_weights, loss_value
+from .core import LOSSES, Forward, Inputs, Loss, LossName, layer_weights, loss_value
 from .cpu.common import CHUNK_ROWS, project_inputs, projection_grads
 from .params import (
     HEADS,
@@ -108,11 +113,14 @@ from .params import (
     residual_key,
 )
 from .scratch import scratch
-from .spec import NetworkSpec
+from .spec import Head, NetworkSpec
 from .threads import single_threaded_blas  # also sets the OpenMP spin default (see threads)
 
 __all__ = ["HEADS", "LOSSES", "Forward", "ModelSpec", "NetworkSpec", "forward", "init_params",
            "loss_and_grad", "loss_value", "model_spec", "network_spec", "predict"]
+
+#: Where the kernels run: "auto" is the GPU when there is one.
+Device = Literal["cpu", "cuda", "auto"]
 
 
 def _on_device(device):
@@ -197,10 +205,14 @@ def _architecture(reset_after, bidirectional, residual, head, decoder):
             "head": head, "decoder": decoder}
 
 
-def forward(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectional=None,
-            residual=None, head=None, decoder=None, horizon=None, X_future=None,
-            y_start=None, return_gates=False, return_attention=False, check_input=True,
-            device="cpu"):
+def forward(cell: str | NetworkSpec, params: Mapping[str, np.ndarray], X: ArrayLike, *,
+            h0: ArrayLike | None = None,
+            c0: ArrayLike | None = None, reset_after: bool = True,
+            bidirectional: bool | None = None, residual: bool | None = None,
+            head: Head | None = None, decoder: bool | None = None, horizon: int | None = None,
+            X_future: ArrayLike | None = None, y_start: ArrayLike | None = None,
+            return_gates: bool = False, return_attention: bool = False,
+            check_input: bool = True, device: Device = "cpu") -> Forward:
     """Run the network over ``X`` and return a :class:`Forward`.
 
     Parameters
@@ -336,9 +348,13 @@ def _time_order(traces, direction):
     return {name: a[:, ::-1].copy() for name, a in traces.items()}
 
 
-def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectional=None,
-            residual=None, head=None, decoder=None, horizon=None, X_future=None,
-            y_start=None, check_input=True, device="cpu"):
+def predict(cell: str | NetworkSpec, params: Mapping[str, np.ndarray], X: ArrayLike, *,
+            h0: ArrayLike | None = None,
+            c0: ArrayLike | None = None, reset_after: bool = True,
+            bidirectional: bool | None = None, residual: bool | None = None,
+            head: Head | None = None, decoder: bool | None = None, horizon: int | None = None,
+            X_future: ArrayLike | None = None, y_start: ArrayLike | None = None,
+            check_input: bool = True, device: Device = "cpu") -> np.ndarray:
     """The network's prediction: ``(batch, output_size)``; ``(batch, time,
     output_size)`` with ``head="sequence"``; with a decoder, its free-running
     forecast ``(batch, horizon, output_size)``.
@@ -353,14 +369,14 @@ def predict(cell, params, X, *, h0=None, c0=None, reset_after=True, bidirectiona
         spec = _device_call(cuda, cell, params, options, inputs)
         return cuda.predict(spec, params, X, inputs, check_input=check_input)
     spec = _network(cell, params, options)
-    if (h0 is not None or c0 is not None or len(X) > CHUNK_ROWS or spec.bidirectional
+    if (h0 is not None or c0 is not None or np.shape(X)[0] > CHUNK_ROWS or spec.bidirectional
             or spec.residual or spec.head != "last" or spec.decoder
             or inputs != _NO_INPUTS):
         return _forward(spec, params, X, inputs, False, False, check_input).prediction
     # The latency path for a few windows of a plain stack with the plain head: every
     # layer and the head in one call.
-    params, X = core.prepare(spec, params, X, inputs, check_input, states=False)
-    x = np.ascontiguousarray(X.transpose(1, 0, 2))
+    params, sequences = core.prepare(spec, params, X, inputs, check_input, states=False)
+    x = np.ascontiguousarray(sequences.transpose(1, 0, 2))
     prediction = cpu_layer(spec).predict(x, params, spec.num_layers)
     if check_input:
         core.check_outputs(prediction, params, "prediction")
@@ -373,11 +389,18 @@ _NO_INPUTS = Inputs()
 # ------------------------------------------------------------------ loss and gradient
 
 
-def loss_and_grad(cell, params, X, y, *, loss="mse", huber_delta=1.0, quantiles=None,
-                  sample_weight=None, h0=None, c0=None, reset_after=True, bidirectional=None,
-                  residual=None, head=None, decoder=None, horizon=None, X_future=None,
-                  y_start=None, dropout=0.0, random_state=None, return_input_grads=False,
-                  check_input=True, device="cpu"):
+def loss_and_grad(cell: str | NetworkSpec, params: Mapping[str, np.ndarray], X: ArrayLike,
+                  y: ArrayLike, *, loss: LossName = "mse", huber_delta: float = 1.0,
+                  quantiles: Sequence[float] | None = None,
+                  sample_weight: ArrayLike | None = None, h0: ArrayLike | None = None,
+                  c0: ArrayLike | None = None, reset_after: bool = True,
+                  bidirectional: bool | None = None, residual: bool | None = None,
+                  head: Head | None = None, decoder: bool | None = None,
+                  horizon: int | None = None, X_future: ArrayLike | None = None,
+                  y_start: ArrayLike | None = None, dropout: float = 0.0,
+                  random_state: int | np.random.Generator | np.random.RandomState | None = None,
+                  return_input_grads: bool = False, check_input: bool = True,
+                  device: Device = "cpu") -> tuple[Any, ...]:
     """Mean loss of the network on ``(X, y)`` and its exact gradient (BPTT).
 
     Parameters

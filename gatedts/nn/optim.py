@@ -19,7 +19,8 @@ rate per epoch and the training loop hands it on::
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Literal
 
 import numpy as np
 
@@ -27,7 +28,8 @@ __all__ = ["SGD", "Adam", "ConstantLR", "CosineLR", "InvScalingLR", "PlateauLR",
            "clip_grad_norm", "global_norm", "make_optimizer", "make_schedule"]
 
 
-def check_number(name, value, low, high=math.inf, *, high_closed=False, integer=False):
+def check_number(name: str, value: float, low: float, high: float = math.inf, *,
+                 high_closed: bool = False, integer: bool = False) -> float:
     """Return ``value`` as a float (or int) if within bounds, else raise a ValueError."""
     number = float(value)
     inside = low <= number and (number <= high if high_closed else number < high)  # NaN fails
@@ -52,7 +54,8 @@ class _Optimizer:
         self._decayed = {k: np.empty_like(p) for k, p in params.items()
                          if self.weight_decay > 0 and "weight" in k}
 
-    def step(self, params, grads, lr=None):
+    def step(self, params: dict[str, np.ndarray], grads: Mapping[str, np.ndarray],
+             lr: float | None = None) -> None:
         """Update ``params`` (the dict the optimizer was built for) in place.
 
         ``grads`` has the same keys and shapes and is left unchanged; ``lr``
@@ -72,13 +75,18 @@ class _Optimizer:
                 g += grads[key]
             self._update(key, p, g, buf, lr)
 
-    def state_dict(self):
+    def _update(self, key: str, p: np.ndarray, g: np.ndarray, buf: np.ndarray,
+                lr: float) -> None:
+        """One parameter's update in place, ``buf`` its scratch (each optimizer's rule)."""
+        raise NotImplementedError
+
+    def state_dict(self) -> dict[str, int | np.ndarray]:
         """Return a flat, npz-friendly copy: ``n_steps``, ``"<buffer>.<key>"`` arrays."""
         state = {f"{name}.{k}": a.copy() for name, arrays in self.state.items()
                  for k, a in arrays.items()}
         return {"n_steps": self.n_steps, **state}
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: Mapping[str, int | np.ndarray]) -> None:
         """Restore a state from :meth:`state_dict` (or an npz file of it), in place."""
         for name, arrays in self.state.items():
             for k, a in arrays.items():
@@ -100,8 +108,9 @@ class Adam(_Optimizer):
 
     _state_names = ("exp_avg", "exp_avg_sq")
 
-    def __init__(self, params, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
-                 weight_decay=0.0):
+    def __init__(self, params: Mapping[str, np.ndarray], *, lr: float = 1e-3,
+                 beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
+                 weight_decay: float = 0.0) -> None:
         self.beta1 = check_number("beta1", beta1, 0.0, 1.0)
         self.beta2 = check_number("beta2", beta2, 0.0, 1.0)
         self.eps = check_number("eps", eps, 0.0)
@@ -128,7 +137,9 @@ class SGD(_Optimizer):
     ``weight_decay`` times the parameter is added to the gradient of ``"weight"`` keys.
     """
 
-    def __init__(self, params, *, lr=1e-2, momentum=0.0, nesterov=False, weight_decay=0.0):
+    def __init__(self, params: Mapping[str, np.ndarray], *, lr: float = 1e-2,
+                 momentum: float = 0.0, nesterov: bool = False,
+                 weight_decay: float = 0.0) -> None:
         self.momentum = check_number("momentum", momentum, 0.0, 1.0)
         self.nesterov = bool(nesterov)
         if self.nesterov and self.momentum == 0:
@@ -145,8 +156,10 @@ class SGD(_Optimizer):
         p -= np.multiply(g, lr, out=buf)
 
 
-def make_optimizer(name, params, *, lr, momentum=0.9, nesterovs_momentum=True, beta1=0.9,
-                   beta2=0.999, epsilon=1e-8, weight_decay=0.0):
+def make_optimizer(name: Literal["adam", "sgd"], params: Mapping[str, np.ndarray], *,
+                   lr: float, momentum: float = 0.9, nesterovs_momentum: bool = True,
+                   beta1: float = 0.9, beta2: float = 0.999, epsilon: float = 1e-8,
+                   weight_decay: float = 0.0) -> Adam | SGD:
     """Build ``Adam`` (``name="adam"``) or ``SGD`` (``"sgd"``) from scikit-learn style arguments.
 
     ``momentum``, ``nesterovs_momentum`` (used when momentum > 0) go to SGD; ``beta1``,
@@ -161,7 +174,7 @@ def make_optimizer(name, params, *, lr, momentum=0.9, nesterovs_momentum=True, b
     raise ValueError(f"name must be 'adam' or 'sgd', got {name!r}")
 
 
-def global_norm(grads):
+def global_norm(grads: Mapping[str, np.ndarray] | Iterable[np.ndarray]) -> float:
     """Return the L2 norm of a dict or iterable of arrays (float64 sum; inf/nan pass)."""
     total = 0.0
     for g in grads.values() if isinstance(grads, Mapping) else grads:
@@ -172,7 +185,8 @@ def global_norm(grads):
     return math.sqrt(total)
 
 
-def clip_grad_norm(grads, max_norm):
+def clip_grad_norm(grads: Mapping[str, np.ndarray] | Iterable[np.ndarray],
+                   max_norm: float | None) -> float:
     """Rescale ``grads`` (dict or iterable) in place to a global L2 norm <= ``max_norm``.
 
     As ``torch.nn.utils.clip_grad_norm_``, all arrays are multiplied by
@@ -198,10 +212,10 @@ class ConstantLR:
     updates ``lr`` and returns it.
     """
 
-    def __init__(self, lr):
+    def __init__(self, lr: float) -> None:
         self.base_lr = self.lr = check_number("lr", lr, 0.0)
 
-    def step(self, epoch, val_loss=None):
+    def step(self, epoch: int, val_loss: float | None = None) -> float:
         check_number("epoch", epoch, 0, integer=True)
         return self.lr
 
@@ -213,11 +227,11 @@ class InvScalingLR(ConstantLR):
     the decay to the data size; epochs keep it a property of the schedule.
     """
 
-    def __init__(self, lr, power_t=0.5):
+    def __init__(self, lr: float, power_t: float = 0.5) -> None:
         super().__init__(lr)
         self.power_t = check_number("power_t", power_t, 0.0)
 
-    def step(self, epoch, val_loss=None):
+    def step(self, epoch: int, val_loss: float | None = None) -> float:
         self.lr = self.base_lr / (check_number("epoch", epoch, 0, integer=True) + 1) ** self.power_t
         return self.lr
 
@@ -228,14 +242,14 @@ class CosineLR(ConstantLR):
     Held at ``eta_min`` after ``T_max`` epochs, where torch's would rise again.
     """
 
-    def __init__(self, lr, T_max, eta_min=0.0):
+    def __init__(self, lr: float, T_max: int, eta_min: float = 0.0) -> None:
         super().__init__(lr)
         self.T_max = check_number("T_max", T_max, 1, integer=True)
         self.eta_min = check_number("eta_min", eta_min, 0.0)
 
-    def step(self, epoch, val_loss=None):
-        epoch = min(check_number("epoch", epoch, 0, integer=True), self.T_max)
-        cosine = 1.0 + math.cos(math.pi * epoch / self.T_max)
+    def step(self, epoch: int, val_loss: float | None = None) -> float:
+        annealed = min(check_number("epoch", epoch, 0, integer=True), self.T_max)
+        cosine = 1.0 + math.cos(math.pi * annealed / self.T_max)
         self.lr = self.eta_min + (self.base_lr - self.eta_min) * cosine / 2
         return self.lr
 
@@ -248,7 +262,8 @@ class PlateauLR(ConstantLR):
     ``min_lr``. ``val_loss`` may be the training loss when nothing is held out.
     """
 
-    def __init__(self, lr, factor=0.1, patience=10, threshold=1e-4, min_lr=0.0):
+    def __init__(self, lr: float, factor: float = 0.1, patience: int = 10,
+                 threshold: float = 1e-4, min_lr: float = 0.0) -> None:
         super().__init__(lr)
         self.factor = check_number("factor", factor, 0.0, 1.0)
         self.patience = check_number("patience", patience, 0, integer=True)
@@ -256,7 +271,7 @@ class PlateauLR(ConstantLR):
         self.min_lr = check_number("min_lr", min_lr, 0.0)
         self.best, self.num_bad_epochs = math.inf, 0
 
-    def step(self, epoch, val_loss=None):
+    def step(self, epoch: int, val_loss: float | None = None) -> float:
         check_number("epoch", epoch, 0, integer=True)
         if val_loss is None:
             raise ValueError("val_loss is required by PlateauLR.step")
@@ -273,8 +288,10 @@ class PlateauLR(ConstantLR):
         return self.lr
 
 
-def make_schedule(name, lr, *, max_iter=None, power_t=0.5, eta_min=0.0, factor=0.1,
-                  patience=10, threshold=1e-4, min_lr=0.0):
+def make_schedule(name: Literal["constant", "invscaling", "cosine", "plateau"], lr: float, *,
+                  max_iter: int | None = None, power_t: float = 0.5, eta_min: float = 0.0,
+                  factor: float = 0.1, patience: int = 10, threshold: float = 1e-4,
+                  min_lr: float = 0.0) -> ConstantLR:
     """Build a schedule: "constant", "invscaling", "cosine" or "plateau".
 
     "cosine" needs ``max_iter`` (the number of epochs) as its ``T_max``. The

@@ -4,13 +4,18 @@ See :mod:`gatedts.nn.functional` for the table of names and shapes (PyTorch
 ``state_dict`` layout plus a ``head.*`` linear layer).
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from typing import cast
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from .cells import get_cell, n_gates
-from .spec import HEADS, NetworkSpec
+from .spec import HEADS, Head, NetworkSpec
 
 ModelSpec = NetworkSpec  # its name in gatedts 0.1
 
@@ -198,7 +203,8 @@ def _check_shape(params, key, expected, context):
 _SPEC_CACHE: dict = {}  # (cell, keys, shapes, dtypes) -> NetworkSpec: predict validates cheaply
 
 
-def model_spec(cell, params, *, check_finite=True):
+def model_spec(cell: str, params: Mapping[str, np.ndarray], *,
+               check_finite: bool = True) -> NetworkSpec:
     """Validate ``params`` for ``cell`` and return the :class:`NetworkSpec` they show.
 
     A dict cannot show everything: the spec is residual only when ``params``
@@ -314,8 +320,10 @@ def _validate_structure(cell, params):
                        decoder=future_size is not None, future_size=future_size or 0)
 
 
-def network_spec(cell, params, *, reset_after=True, bidirectional=None, residual=None,
-                 head=None, decoder=None, check_finite=False):
+def network_spec(cell: str, params: Mapping[str, np.ndarray], *, reset_after: bool = True,
+                 bidirectional: bool | None = None, residual: bool | None = None,
+                 head: Head | None = None, decoder: bool | None = None,
+                 check_finite: bool = False) -> NetworkSpec:
     """The :class:`NetworkSpec` of ``params`` and the facts a dict cannot show.
 
     ``params`` are validated (see :func:`model_spec`); each option left None
@@ -425,10 +433,14 @@ def _draw_layer(params, keys, rng, cell, H, in_size, forget_bias, peephole):
         params[peep] = np.zeros((3, H))
 
 
-def init_params(cell, input_size=None, hidden_size=None, num_layers=1, output_size=1, *,
-                random_state=None, dtype=np.float32, reset_after=True, peephole=False,
-                forget_bias=1.0, bidirectional=False, residual=False, head="last",
-                decoder=False, future_size=0):
+def init_params(cell: str | NetworkSpec, input_size: int | None = None,
+                hidden_size: int | Sequence[int] | None = None, num_layers: int = 1,
+                output_size: int = 1, *,
+                random_state: int | np.random.Generator | np.random.RandomState | None = None,
+                dtype: DTypeLike = np.float32, reset_after: bool = True, peephole: bool = False,
+                forget_bias: float = 1.0, bidirectional: bool = False, residual: bool = False,
+                head: Head = "last", decoder: bool = False,
+                future_size: int = 0) -> dict[str, np.ndarray]:
     """Fresh parameters for a stacked ``cell`` network with a linear head.
 
     The initialisation is the Keras one, chosen over PyTorch's uniform
@@ -512,15 +524,18 @@ def init_params(cell, input_size=None, hidden_size=None, num_layers=1, output_si
             raise ValueError("init_params(spec, ...) takes the sizes from the spec")
         return init_network(cell, random_state=random_state, forget_bias=forget_bias)
     get_cell(cell)
+    if input_size is None or hidden_size is None:
+        raise ValueError("init_params(cell, ...) needs input_size and hidden_size")
     if peephole and cell != "lstm":
         raise ValueError(f"peephole=True is only valid for an LSTM, not a {cell.upper()}")
-    sizes = [hidden_size] * num_layers if np.ndim(hidden_size) == 0 else list(hidden_size)
+    sizes = ([cast(int, hidden_size)] * num_layers if np.ndim(hidden_size) == 0
+             else list(cast(Sequence[int], hidden_size)))
     if np.ndim(hidden_size) and num_layers not in (1, len(sizes)):
         raise ValueError(f"num_layers={num_layers} contradicts hidden_size={tuple(sizes)}")
     if isinstance(num_layers, bool) or not isinstance(num_layers, int | np.integer) \
             or num_layers < 1:
         raise ValueError(f"num_layers must be a positive integer, got {num_layers!r}")
-    spec = NetworkSpec(cell, input_size, tuple(sizes), output_size, dtype,
+    spec = NetworkSpec(cell, input_size, tuple(sizes), output_size, np.dtype(dtype),
                        reset_after=reset_after, peephole=peephole, bidirectional=bidirectional,
                        residual=residual, head=head, decoder=decoder, future_size=future_size)
     return init_network(spec, random_state=random_state, forget_bias=forget_bias)

@@ -11,6 +11,7 @@ reads one back from a parameter dict plus the facts the dict cannot show
 """
 
 from dataclasses import dataclass, replace
+from typing import Any, Literal, get_args
 
 import numpy as np
 
@@ -18,7 +19,9 @@ from .cells import get_cell
 
 __all__ = ["COMBINATION_RULES", "CPU_ONLY", "HEADS", "NetworkSpec"]
 
-HEADS = ("last", "attention", "sequence")
+#: What the linear head reads (see :mod:`gatedts.nn.functional`).
+Head = Literal["last", "attention", "sequence"]
+HEADS: tuple[str, ...] = get_args(Head)
 _FLOAT32 = np.dtype(np.float32)
 
 
@@ -149,7 +152,7 @@ class NetworkSpec:
             if refused:
                 raise ValueError(refused[0])
 
-    def replace(self, **changes) -> "NetworkSpec":
+    def replace(self, **changes: Any) -> "NetworkSpec":
         """A copy with ``changes``, checked like a new spec."""
         return replace(self, **changes)
 

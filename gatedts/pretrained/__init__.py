@@ -33,10 +33,12 @@ a JSON file next to it.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from ..nn import functional as F
 
@@ -96,7 +98,7 @@ def base_and_scale(contexts: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray
 
 
 def network_inputs(contexts: np.ndarray, m: int, scale: np.ndarray,
-                   dtype=np.float32) -> np.ndarray:
+                   dtype: DTypeLike = np.float32) -> np.ndarray:
     """The network's input (batch, L, ``N_FEATURES``) for contexts of one length.
 
     ``m`` and ``scale`` as from :func:`season_length_used` and :func:`base_and_scale`.
@@ -180,7 +182,8 @@ class PretrainedForecaster:
         self.metadata = dict(metadata or {})
         self.levels = QUANTILES
 
-    def forecast(self, values, horizon: int, season_length: int = 1) -> PretrainedForecast:
+    def forecast(self, values: ArrayLike, horizon: int,
+                 season_length: int = 1) -> PretrainedForecast:
         """Forecast ``horizon`` steps after ``values``.
 
         Parameters
@@ -205,7 +208,7 @@ class PretrainedForecaster:
         quantiles = self.forecast_batch(y[None], horizon, season_length)
         return PretrainedForecast(quantiles[0, :, _MEDIAN].copy(), quantiles[0], self.levels)
 
-    def forecast_batch(self, values, horizon: int, season_length: int = 1) -> np.ndarray:
+    def forecast_batch(self, values: ArrayLike, horizon: int, season_length: int = 1) -> np.ndarray:
         """Forecast many histories of one length at once (e.g. the windows of rolling
         origins).
 
@@ -256,7 +259,7 @@ def _positive_int(name, value):
     return int(value)
 
 
-def load_pretrained(path=None) -> PretrainedForecaster:
+def load_pretrained(path: str | os.PathLike | None = None) -> PretrainedForecaster:
     """The shipped pretrained network (or the one saved in folder ``path``).
 
     Parameters
