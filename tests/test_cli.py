@@ -683,7 +683,7 @@ def test_a_csv_of_integer_years_end_to_end(tmp_path):
         "1961", "1962"]  # years, as in the file
 
 
-@pytest.mark.parametrize("phase", ["observations", "backtest:"])
+@pytest.mark.parametrize("phase", ["observations", "backtesting"])
 def test_ctrl_c_ends_the_command_and_writes_nothing(phase, tmp_path):
     write_csv(tmp_path / "sales.csv", n=120)
     (tmp_path / "forecast.csv").write_text("precious\n")
