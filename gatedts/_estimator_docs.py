@@ -117,10 +117,11 @@ _TRAINING_DOC = """\
     batch_size : int or "auto", default "auto"
         "auto": ``clip(n_samples // 32, 32, 256)``, so 32 up to 1,055
         samples. A batch never holds more than the samples trained on.
-    max_iter : int or "auto", default 200
+    max_iter : int or "auto", default "auto"
         Maximum number of epochs. "auto": ``clip(round(100_000 / n_samples),
         5, 300)``, a budget of 100,000 sample passes, and reaching it does not
-        warn (an explicit number does: :class:`MaxIterReachedWarning`).
+        warn, so a default estimator fits quietly (a number given warns when
+        reached: :class:`MaxIterReachedWarning`).
     shuffle : bool, default True
         Shuffle samples every epoch.
     tol : float, default 1e-4

@@ -368,7 +368,7 @@ def _forecast_table(forecaster, coverage, future, status):
 def _backtest(forecaster, y, exog, n_origins, horizon, args, status):
     from .forecasting.backtesting import backtest
 
-    status.info(f"backtest: {n_origins} rolling origin(s), refitted at each")
+    status.info("backtesting…")  # the header of the results says at how many origins
     result = backtest(forecaster, y, exog, initial=len(y) - n_origins * horizon, step=horizon,
                       horizon=horizon, coverage=args.coverage, progress=status.bars)
     metrics = result.metrics.rename(index={result.metrics.index[0]: forecaster_label(args)})

@@ -38,9 +38,8 @@ from gatedts.integrations.sktime import GatedtsForecaster
 README = Path(__file__).resolve().parents[1] / "README.md"
 RIDGE = Forecaster(Ridge(), window=12)
 
-# sktime 1.2 announces a change of its own default at every construction. (This filter
-# misses most of them: sktime's _SuppressWarningPattern.__exit__ inserts a global
-# "default" FutureWarning filter in front of it.)
+# sktime 1.2 announces a change of its default remember_data at the construction of each
+# of its forecasters that leaves it on (its grid search; GatedtsForecaster declares it).
 pytestmark = pytest.mark.filterwarnings("ignore:The default of config:FutureWarning")
 
 
@@ -63,6 +62,19 @@ def test_sktime_check_estimator_passes():
     assert results and set(results.values()) == {"PASSED"}
 
 
+def test_the_adapter_fits_and_forecasts_without_a_warning():
+    with warnings.catch_warnings(record=True) as records:
+        warnings.simplefilter("always")
+        y = _series("period")
+        model = GatedtsForecaster(RIDGE).fit(y[:-1], fh=range(1, 13))
+        model.update(y[-1:], update_params=False)
+        model.predict()
+    assert [str(r.message) for r in records] == []  # no FutureWarning of sktime 1.2 either
+    assert model.get_config()["remember_data"] is False  # the adapter keeps the series
+
+
+# 3 epochs, on purpose
+@pytest.mark.filterwarnings("ignore::gatedts.estimators.MaxIterReachedWarning")
 def test_airline_forecast_intervals_and_quantiles_are_the_forecasters():
     y = load_airline()
     template = Forecaster(GRURegressor(hidden_size=4, max_iter=3, scaling=None,

@@ -7,6 +7,7 @@ import pytest
 
 from gatedts import GRURegressor, LSTMRegressor
 from gatedts.nn import functional as F
+from gatedts.nn import params as P
 from gatedts.nn.spec import COMBINATION_RULES, CPU_ONLY, NetworkSpec
 
 
@@ -108,3 +109,16 @@ def test_estimators_expose_their_fitted_spec():
     gru = GRURegressor(hidden_size=2, reset_after=False, head="sequence", max_iter=1).fit(
         X[:, :, None], X)
     assert (gru.network_spec_.reset_after, gru.network_spec_.head) == (False, "sequence")
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_prediction_reads_the_params_structure_once(monkeypatch):
+    X, y = np.random.default_rng(0).standard_normal((20, 4)), np.zeros(20)
+    model = GRURegressor(hidden_size=2, max_iter=1, random_state=0).fit(X, y)
+    reads = []
+    read_structure = P.model_spec
+    monkeypatch.setattr(P, "model_spec", lambda *a, **k: reads.append(1) or read_structure(*a, **k))
+    model.predict(X)
+    assert len(reads) == 1  # the fitted spec; F.predict trusts it (check_input=False)
+    F.predict(model.network_spec_, model.params_, X[:, :, None])
+    assert len(reads) == 3  # checked against the params by default

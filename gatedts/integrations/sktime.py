@@ -44,6 +44,9 @@ class GatedtsForecaster(BaseForecaster):
     ``update(y, X, update_params=True)`` refits on all the data seen;
     ``update_params=False`` keeps the fitted network and forecasts from the
     extended series, as :func:`gatedts.backtest` does with ``refit=False``.
+    The adapter keeps the series seen itself: sktime's ``remember_data``
+    config is off (sktime 1.3's default), so ``predict_residuals`` takes its
+    ``y`` explicitly.
 
     Prediction intervals are the Forecaster's split-conformal intervals
     (:meth:`gatedts.Forecaster.predict_interval`), calibrated at ``fit``
@@ -94,10 +97,17 @@ class GatedtsForecaster(BaseForecaster):
         "y_inner_mtype": "pd.Series",
         "X_inner_mtype": "pd.DataFrame",
     }
+    # The adapter keeps the series it forecasts from itself (``_cur_y``, ``_cur_X``: its
+    # own ``_update``), so sktime need not store another copy: sktime 1.3's default,
+    # declared now, which also ends sktime 1.2's FutureWarning at every construction.
+    _config: ClassVar[dict] = {"remember_data": False}
 
     def __init__(self, forecaster: Forecaster | None = None) -> None:
         self.forecaster = forecaster
         super().__init__()
+        # What BaseForecaster sets up when remember_data is on at construction, so that
+        # set_config(remember_data=True) later works as in any sktime forecaster.
+        self._y = self._X = None
         # Future-known columns need X over every step up to the last one of fh.
         future = getattr(forecaster, "future_exog", None)
         if future is not None and future is not False:

@@ -135,9 +135,13 @@ def _on_device(device):
     return cuda if cuda.resolve_device(device) == "cuda" else None
 
 
-def _network(cell, params, options):
+def _network(cell, params, options, check_input):
     """The :class:`NetworkSpec` of a call on the CPU: ``cell`` itself when it is one
-    (checked against ``params``), else built from ``params`` and the keyword ``options``."""
+    (checked against ``params``, unless ``check_input`` is off: its caller checked them,
+    as the estimators do once per fit), else built from ``params`` and the keyword
+    ``options``."""
+    if not check_input and isinstance(cell, NetworkSpec) and options == _LEFT_TO_THE_SPEC:
+        return cell
     return network_spec(cell, params, **options)
 
 
@@ -203,6 +207,9 @@ def _architecture(reset_after, bidirectional, residual, head, decoder):
     """The keyword options of a call that describe the network, for :func:`network_spec`."""
     return {"reset_after": reset_after, "bidirectional": bidirectional, "residual": residual,
             "head": head, "decoder": decoder}
+
+
+_LEFT_TO_THE_SPEC = _architecture(True, None, None, None, None)  # the keywords' defaults
 
 
 def forward(cell: str | NetworkSpec, params: Mapping[str, np.ndarray], X: ArrayLike, *,
@@ -278,7 +285,8 @@ def forward(cell: str | NetworkSpec, params: Mapping[str, np.ndarray], X: ArrayL
         Also return the attention weights (batch, time), in time order, as
         ``Forward.attention``; only with the attention head.
     check_input : bool, default True
-        Validate ``params`` and ``X``. Turn off only for inputs that were
+        Validate ``params`` (against ``cell`` when it is a
+        :class:`NetworkSpec`) and ``X``. Turn off only for inputs that were
         already checked (the estimators do, once per fit).
     device : {"cpu", "cuda", "auto"}, default "cpu"
         "cuda" runs on the GPU through :mod:`gatedts.nn.cuda` (same results);
@@ -295,8 +303,8 @@ def forward(cell: str | NetworkSpec, params: Mapping[str, np.ndarray], X: ArrayL
         spec = _device_call(cuda, cell, params, options, inputs)
         return cuda.forward(spec, params, X, inputs, return_gates=return_gates,
                             return_attention=return_attention, check_input=check_input)
-    return _forward(_network(cell, params, options), params, X, inputs, return_gates,
-                    return_attention, check_input)
+    return _forward(_network(cell, params, options, check_input), params, X, inputs,
+                    return_gates, return_attention, check_input)
 
 
 def _forward(spec, params, X, inputs, return_gates, return_attention, check_input):
@@ -368,7 +376,7 @@ def predict(cell: str | NetworkSpec, params: Mapping[str, np.ndarray], X: ArrayL
     if cuda is not None:
         spec = _device_call(cuda, cell, params, options, inputs)
         return cuda.predict(spec, params, X, inputs, check_input=check_input)
-    spec = _network(cell, params, options)
+    spec = _network(cell, params, options, check_input)
     if (h0 is not None or c0 is not None or np.shape(X)[0] > CHUNK_ROWS or spec.bidirectional
             or spec.residual or spec.head != "last" or spec.decoder
             or inputs != _NO_INPUTS):
@@ -466,7 +474,7 @@ def loss_and_grad(cell: str | NetworkSpec, params: Mapping[str, np.ndarray], X: 
                                   random_state=random_state,
                                   return_input_grads=return_input_grads,
                                   check_input=check_input)
-    spec = _network(cell, params, options)
+    spec = _network(cell, params, options, check_input)
     with single_threaded_blas():  # the kernels bring their own threads (see threads.py)
         return _loss_and_grad(spec, params, X, y, inputs, objective, (dropout, random_state),
                               return_input_grads, check_input)
