@@ -20,9 +20,9 @@ import tempfile
 CASES = {
     "gru_forward (reset_after)": "gru_forward(xp, w3, b3, h0, True, hs, g3, hn)",
     "gru_forward (Cho)": "gru_forward(xp, w3, b3, h0, False, hs, g3, hn)",
-    "gru_backward": "gru_backward(w3, True, hs, g3, hn, dhs, d3, d3b, h0, dh)",
+    "gru_backward": "gru_backward(w3, True, hs, g3, hn, dhs, (d3, d3b, h0, dh))",
     "lstm_forward": "lstm_forward(xp4, w4, b4, peep, True, h0, h0, hs, cs, g4)",
-    "lstm_backward": "lstm_backward(w4, peep, True, cs, g4, dhs, d4, h0, h0.copy(), dh)",
+    "lstm_backward": "lstm_backward(w4, peep, True, hs, cs, g4, dhs, (d4, h0, h0.copy(), dh))",
     "rnn_forward": "rnn_forward(xp1, w1, b1, h0, hs)",
     "rnn_backward": "rnn_backward(w1, hs, dhs, d1, h0, dh)",
     "matmul": "matmul(h0, w1, h0.copy())",

@@ -222,7 +222,7 @@ def test_lstm_final_cell_state_gradient():
     hs, cs, gates = run(xp)
     da, dh0, dc0, dh = np.zeros((T, B, 4 * H)), np.zeros((B, H)), np.zeros((B, H)), \
         np.zeros((T, B, H))
-    lstm_backward(w, peep, True, hs, cs, gates, np.zeros((T, B, H)), da, dh0, dc0, dh, dc_last)
+    lstm_backward(w, peep, True, hs, cs, gates, np.zeros((T, B, H)), (da, dh0, dc0, dh), dc_last)
     numeric = central_difference(lambda: float(np.sum(run(xp)[1][-1] * dc_last)), xp)
     assert relative_error(da, numeric) < 1e-7
 

@@ -36,14 +36,17 @@ def A(dtype, ndim, layout="C"):
 
 def kernels(nt, dtype):
     a1, a2, a3 = A(nt, 1), A(nt, 2), A(nt, 3)
+    # the tuples the recurrence kernels take: the buffers a forward pass fills,
+    # and those a backward pass fills (its dh0, and dc0, are 2-D)
+    outputs, gru_grads = types.UniTuple(a3, 3), types.Tuple((a3, a3, a2, a3))
+    lstm_grads = types.Tuple((a3, a2, a2, a3))
     view1, view2 = A(nt, 1, "A"), A(nt, 2, "A")
     gru, lstm, rnn = cuda_gru._kernels(dtype), cuda_lstm._kernels(dtype), cuda_rnn._kernels(dtype)
     return {
-        "gru_forward": (gru[0], (a3, a1, a1, a2, boolean, a3, a3, a3, int64, boolean)),
-        "gru_backward": (gru[1], (a1, boolean, a3, a3, a3, a3, a3, a3, a2, a3, int64, boolean)),
-        "lstm_forward": (lstm[0], (a3, a1, a1, a2, boolean, a2, a2, a3, a3, a3, int64, boolean)),
-        "lstm_backward": (lstm[1], (a1, a2, boolean, a3, a3, a3, a3, a2, a2, a3, int64,
-                                    boolean)),
+        "gru_forward": (gru[0], (a3, a1, a1, a2, boolean, outputs, int64, boolean)),
+        "gru_backward": (gru[1], (a1, boolean, a3, a3, a3, a3, gru_grads, int64, boolean)),
+        "lstm_forward": (lstm[0], (a3, a1, a1, a2, boolean, a2, a2, outputs, int64, boolean)),
+        "lstm_backward": (lstm[1], (a1, a2, boolean, a3, a3, a3, lstm_grads, int64, boolean)),
         "rnn_forward": (rnn[0], (a3, a1, a1, a2, a3, int64, boolean)),
         "rnn_backward": (rnn[1], (a1, a3, a3, a3, a2, a3, int64, boolean)),
         "gemm": (cc._gemm_kernel(dtype), (view2, view2, view2, boolean, boolean, view1, boolean,
@@ -57,7 +60,7 @@ def kernels(nt, dtype):
         "loss": (ct._loss_kernel(dtype), (a2, a2, int64, nt, nt, nt, nt, nt, a2,
                                           A(float64, 2))),
         "sum_partials": (ct._sum_partials, (view1, boolean, A(float64, 1, "A"))),
-        "adam": (ct._adam, (a1, a1, a1, a1, int64, nt, nt, nt, nt, nt, nt, nt)),
+        "adam": (ct._adam, (a1, a1, a1, a1, int64, types.UniTuple(nt, 7))),
         "sgd": (ct._sgd, (a1, a1, a1, int64, nt, nt, boolean, nt)),
     }
 

@@ -33,6 +33,14 @@ that position: LLVM cannot rule out overlap between, say, ``act[R + j]`` and
 Hence one loop per equation, with small scratch rows where an equation needs
 another's result.
 
+Arguments that travel together go as one tuple, unpacked by name on a
+kernel's first lines: the step's ``weights`` (``w_rec, w_n, b_hh``), the
+forward pass's ``outputs`` (``hs, gates, hn``, which the backward pass takes
+back as ``saved``), the gradient buffers ``grads`` (``dxp, dhp, dh0,
+dh_total``), a chunk's ``partials`` of the ``W_hh`` and ``b_hh`` gradients
+(``dw_t, db``) and its ``row_range`` (``lo, hi``, int64 from every caller, so
+each kernel compiles once per dtype).
+
 The pure-numpy twins these kernels are tested against are
 ``tests/reference.py``'s ``gru_step`` and ``gru_step_back``.
 """
@@ -59,7 +67,12 @@ from .common import (
 
 
 @njit(**KERNEL_OPTIONS)
-def _gru_forward_rows(xp, w_rec, w_n, b_hh, h0, reset_after, hs, gates, hn, lo, hi):
+def _gru_forward_rows(xp, weights, h0, reset_after, outputs, row_range):
+    # weights: the transposed recurrent blocks and b_hh (see gru_forward); outputs:
+    # the buffers the step fills; row_range: the batch rows [lo, hi) of this chunk
+    w_rec, w_n, b_hh = weights
+    hs, gates, hn = outputs
+    lo, hi = row_range
     n_steps = xp.shape[0]
     H = h0.shape[1]
     R, Z, N = 0, H, 2 * H  # gate offsets in a row of xp, rec, b_hh and gates
@@ -113,23 +126,28 @@ def gru_forward(xp, w_hh, b_hh, h0, reset_after, hs, gates, hn):
     # Transposed copies, so the step's product reads weights row by row.
     w_rec = np.ascontiguousarray((w_hh if reset_after else w_hh[: 2 * H]).T)
     w_n = np.ascontiguousarray(w_hh[2 * H :].T)
+    weights, outputs = (w_rec, w_n, b_hh), (hs, gates, hn)
     bounds = batch_chunks(h0.shape[0])
     if len(bounds) == 2:
-        _gru_forward_rows(xp, w_rec, w_n, b_hh, h0, reset_after, hs, gates, hn, 0, bounds[1])
+        _gru_forward_rows(xp, weights, h0, reset_after, outputs, (0, bounds[1]))
     else:
-        _gru_forward_chunks(xp, w_rec, w_n, b_hh, h0, reset_after, hs, gates, hn, bounds)
+        _gru_forward_chunks(xp, weights, h0, reset_after, outputs, bounds)
 
 
 @njit(parallel=True, **KERNEL_OPTIONS)
-def _gru_forward_chunks(xp, w_rec, w_n, b_hh, h0, reset_after, hs, gates, hn, bounds):
+def _gru_forward_chunks(xp, weights, h0, reset_after, outputs, bounds):
     for c in prange(len(bounds) - 1):
-        _gru_forward_rows(xp, w_rec, w_n, b_hh, h0, reset_after, hs, gates, hn,
-                          bounds[c], bounds[c + 1])
+        _gru_forward_rows(xp, weights, h0, reset_after, outputs, (bounds[c], bounds[c + 1]))
 
 
 @njit(**KERNEL_OPTIONS)
-def _gru_backward_rows(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_total, dw_t, db,
-                       lo, hi):
+def _gru_backward_rows(w_hh, reset_after, saved, dhs, grads, partials, row_range):
+    # saved: the forward pass's buffers; grads: the gradient buffers gru_backward
+    # fills; partials: this chunk's share of the W_hh and b_hh gradients
+    hs, gates, hn = saved
+    dxp, dhp, dh0, dh_total = grads
+    dw_t, db = partials
+    lo, hi = row_range
     n_steps, _, H = dhs.shape
     R, Z, N = 0, H, 2 * H  # gate offsets in a row of gates, dxp, dhp and w_hh
     nb = hi - lo
@@ -188,7 +206,7 @@ def _gru_backward_rows(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_
     copy_rows(dh_next, dh0[lo:hi])
 
 
-def gru_backward(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_total):
+def gru_backward(w_hh, reset_after, hs, gates, hn, dhs, grads):
     """Exact BPTT through the recurrence.
 
     ``tests/reference.py::gru_step_back`` for every step, last first, as
@@ -196,30 +214,30 @@ def gru_backward(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_total)
     da_z, da_n) and ``dhp`` (da_r, da_z, d_hn).
 
     ``dhs`` (T, B, H) is dL/dh_t from outside the layer (the head, or the layer
-    above). Fills ``dxp`` and ``dhp`` (T, B, 3H) (see the module docstring),
-    ``dh0`` (B, H) and ``dh_total`` (T, B, H) = the full dL/dh_t, including
-    the path through later steps, and returns the gradients of ``W_hh`` and
-    ``b_hh`` (``common.sum_chunk_grads``). Picks the compiled kernel as ``gru_forward``
+    above). ``grads`` = ``(dxp, dhp, dh0, dh_total)``, the buffers it fills:
+    ``dxp`` and ``dhp`` (T, B, 3H) (see the module docstring), ``dh0`` (B, H)
+    and ``dh_total`` (T, B, H) = the full dL/dh_t, including the path through
+    later steps. Returns the gradients of ``W_hh`` and ``b_hh``
+    (``common.sum_chunk_grads``). Picks the compiled kernel as ``gru_forward``
     does.
     """
-    bounds = batch_chunks(dh0.shape[0])
-    H = dh0.shape[1]
-    dw_t, db = chunk_grad_buffers(len(bounds) - 1, H, 3 * H, dh0.dtype)
+    saved = (hs, gates, hn)
+    batch, H = dhs.shape[1:]
+    bounds = batch_chunks(batch)
+    dw_t, db = chunk_grad_buffers(len(bounds) - 1, H, 3 * H, dhs.dtype)
     if len(bounds) == 2:
-        _gru_backward_rows(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_total,
-                           dw_t[0], db[0], 0, bounds[1])
+        _gru_backward_rows(w_hh, reset_after, saved, dhs, grads, (dw_t[0], db[0]), (0, bounds[1]))
     else:
-        _gru_backward_chunks(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_total,
-                             dw_t, db, bounds)
+        _gru_backward_chunks(w_hh, reset_after, saved, dhs, grads, (dw_t, db), bounds)
     return sum_chunk_grads(dw_t, db)
 
 
 @njit(parallel=True, **KERNEL_OPTIONS)
-def _gru_backward_chunks(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_total,
-                         dw_t, db, bounds):
+def _gru_backward_chunks(w_hh, reset_after, saved, dhs, grads, chunk_partials, bounds):
+    dw_t, db = chunk_partials  # every chunk's partial sums, (n_chunks, ...)
     for c in prange(len(bounds) - 1):
-        _gru_backward_rows(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_total,
-                           dw_t[c], db[c], bounds[c], bounds[c + 1])
+        _gru_backward_rows(w_hh, reset_after, saved, dhs, grads, (dw_t[c], db[c]),
+                           (bounds[c], bounds[c + 1]))
 
 
 @njit(**KERNEL_OPTIONS)
@@ -246,8 +264,8 @@ def gru_predict(x, layers, head_weight, head_bias, reset_after):
         xp = np.empty((n_steps, batch, 3 * H), dtype=x.dtype)
         project_rows(inputs, w_in, b_ih, xp.reshape(n_steps * batch, 3 * H))
         hs = np.empty((n_steps + 1, batch, H), dtype=x.dtype)
-        _gru_forward_rows(xp, w_rec, w_n, b_hh, np.zeros((batch, H), dtype=x.dtype),
-                          reset_after, hs, np.empty_like(xp),
-                          np.empty((n_steps, batch, H), dtype=x.dtype), first, batch)
+        outputs = (hs, np.empty_like(xp), np.empty((n_steps, batch, H), dtype=x.dtype))
+        _gru_forward_rows(xp, (w_rec, w_n, b_hh), np.zeros((batch, H), dtype=x.dtype),
+                          reset_after, outputs, (first, batch))
         inputs = hs.reshape((n_steps + 1) * batch, H)[batch:]
     return linear_head(inputs[(n_steps - 1) * batch:], head_weight, head_bias)

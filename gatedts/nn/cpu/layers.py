@@ -78,7 +78,7 @@ class GRU:
         dh0 = np.empty((B, H), dtype=dhs.dtype)
         dh = scratch(("dh", layer), dhs.shape, dhs.dtype)
         dw, db = gru_backward(w_hh, self.reset_after, cache.hs, cache.gates, cache.extra, dhs,
-                              dxp, dhp, dh0, dh)
+                              (dxp, dhp, dh0, dh))
         return LayerGrads(dxp, dw, db, None, dh0, None, dh)
 
 
@@ -113,7 +113,7 @@ class LSTM:
         dh = scratch(("dh", layer), dhs.shape, dhs.dtype)
         cs = cache.extra
         dw, db = lstm_backward(w_hh, _peep_or_zeros(peep, H, dhs.dtype), peep is not None,
-                               cache.hs, cs, cache.gates, dhs, da, dh0, dc0, dh, dc_last)
+                               cache.hs, cs, cache.gates, dhs, (da, dh0, dc0, dh), dc_last)
         dpeep = None
         if peep is not None:  # i and f look at c_{t-1}, o at c_t
             dpeep = np.stack([np.einsum("tbh,tbh->h", da[..., :H], cs[:-1]),

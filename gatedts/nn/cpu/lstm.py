@@ -19,8 +19,11 @@ their non-linearities. A row of ``xp``, ``gates``, ``b_hh``, ``h W_hhᵀ`` or
 ``da`` holds the four gates side by side, [i | f | g | o], so the kernels
 index it by the gate offsets ``I, F, G, O = 0, H, 2H, 3H``: unit ``j`` of gate
 g is ``act[G + j]`` (``act``, not ``g``, names a row of gate activations).
-Parallel batch chunks, one small product per step and one SIMD loop per
-equation, as in ``gatedts.nn.cpu.gru``.
+Parallel batch chunks, one small product per step, one SIMD loop per
+equation and arguments grouped into tuples, as in ``gatedts.nn.cpu.gru``:
+``weights`` (``w_rec, b_hh, peep``), ``outputs``/``saved`` (``hs, cs,
+gates``), ``grads`` (``da, dh0, dc0, dh_total``), ``partials`` and
+``row_range``.
 
 The pure-numpy twins these kernels are tested against are
 ``tests/reference.py``'s ``lstm_step`` and ``lstm_step_back``.
@@ -48,7 +51,12 @@ from .common import (
 
 
 @njit(**KERNEL_OPTIONS)
-def _lstm_forward_rows(xp, w_rec, b_hh, peep, peephole, h0, c0, hs, cs, gates, lo, hi):
+def _lstm_forward_rows(xp, weights, peephole, h0, c0, outputs, row_range):
+    # weights: W_hhᵀ, b_hh and the peepholes; outputs: the buffers the step fills;
+    # row_range: the batch rows [lo, hi) of this chunk
+    w_rec, b_hh, peep = weights
+    hs, cs, gates = outputs
+    lo, hi = row_range
     n_steps = xp.shape[0]
     H = h0.shape[1]
     I, F, G, O = 0, H, 2 * H, 3 * H  # gate offsets in a row of xp, rec, b_hh and gates  # noqa: E741
@@ -88,23 +96,28 @@ def lstm_forward(xp, w_hh, b_hh, peep, peephole, h0, c0, hs, cs, gates):
     loops it. Picks the compiled kernel as ``gru.gru_forward`` does.
     """
     w_rec = np.ascontiguousarray(w_hh.T)  # the step's product reads it row by row
+    weights, outputs = (w_rec, b_hh, peep), (hs, cs, gates)
     bounds = batch_chunks(h0.shape[0])
     if len(bounds) == 2:
-        _lstm_forward_rows(xp, w_rec, b_hh, peep, peephole, h0, c0, hs, cs, gates, 0, bounds[1])
+        _lstm_forward_rows(xp, weights, peephole, h0, c0, outputs, (0, bounds[1]))
     else:
-        _lstm_forward_chunks(xp, w_rec, b_hh, peep, peephole, h0, c0, hs, cs, gates, bounds)
+        _lstm_forward_chunks(xp, weights, peephole, h0, c0, outputs, bounds)
 
 
 @njit(parallel=True, **KERNEL_OPTIONS)
-def _lstm_forward_chunks(xp, w_rec, b_hh, peep, peephole, h0, c0, hs, cs, gates, bounds):
+def _lstm_forward_chunks(xp, weights, peephole, h0, c0, outputs, bounds):
     for c in prange(len(bounds) - 1):
-        _lstm_forward_rows(xp, w_rec, b_hh, peep, peephole, h0, c0, hs, cs, gates,
-                           bounds[c], bounds[c + 1])
+        _lstm_forward_rows(xp, weights, peephole, h0, c0, outputs, (bounds[c], bounds[c + 1]))
 
 
 @njit(**KERNEL_OPTIONS)
-def _lstm_backward_rows(w_hh, peep, peephole, hs, cs, gates, dhs, dc_last, da, dh0, dc0,
-                        dh_total, dw_t, db, lo, hi):
+def _lstm_backward_rows(w_hh, peep, peephole, saved, dhs, dc_last, grads, partials, row_range):
+    # saved: the forward pass's buffers; grads: the gradient buffers lstm_backward
+    # fills; partials: this chunk's share of the W_hh and b_hh gradients
+    hs, cs, gates = saved
+    da, dh0, dc0, dh_total = grads
+    dw_t, db = partials
+    lo, hi = row_range
     n_steps, _, H = dhs.shape
     I, F, G, O = 0, H, 2 * H, 3 * H  # gate offsets in a row of gates and da  # noqa: E741
     nb = hi - lo
@@ -147,16 +160,16 @@ def _lstm_backward_rows(w_hh, peep, peephole, hs, cs, gates, dhs, dc_last, da, d
     copy_rows(dc_next, dc0[lo:hi])
 
 
-def lstm_backward(w_hh, peep, peephole, hs, cs, gates, dhs, da, dh0, dc0, dh_total,
-                  dc_last=None):
+def lstm_backward(w_hh, peep, peephole, hs, cs, gates, dhs, grads, dc_last=None):
     """Exact BPTT through the recurrence.
 
     ``tests/reference.py::lstm_step_back`` for every step, last first, as
     ``reference.loss_and_grad`` loops it: ``da`` is its (da_i, da_f, da_g,
     da_o).
 
-    ``dhs`` (T, B, H) is dL/dh_t from outside the layer. Fills ``da`` (T, B, 4H)
-    = dL/d(gate pre-activations), which is both dL/dxp and dL/d(W_hh h + b_hh)
+    ``dhs`` (T, B, H) is dL/dh_t from outside the layer. ``grads`` = ``(da,
+    dh0, dc0, dh_total)``, the buffers it fills: ``da`` (T, B, 4H) =
+    dL/d(gate pre-activations), which is both dL/dxp and dL/d(W_hh h + b_hh)
     (the peephole gradient follows from it: Σ da_i ⊙ c_{t-1}, Σ da_f ⊙ c_{t-1},
     Σ da_o ⊙ c_t); ``dh0``, ``dc0`` (B, H); and ``dh_total`` (T, B, H), the full
     dL/dh_t including the path through later steps. ``dc_last`` (B, H), zeros
@@ -166,26 +179,28 @@ def lstm_backward(w_hh, peep, peephole, hs, cs, gates, dhs, da, dh0, dc0, dh_tot
     gradients of ``W_hh`` and ``b_hh`` (``common.sum_chunk_grads``). Picks the
     compiled kernel as ``gru.gru_forward`` does.
     """
+    batch, H = dhs.shape[1:]
     if dc_last is None:
-        dc_last = np.zeros_like(dh0)
-    bounds = batch_chunks(dh0.shape[0])
-    H = dh0.shape[1]
-    dw_t, db = chunk_grad_buffers(len(bounds) - 1, H, 4 * H, dh0.dtype)
+        dc_last = np.zeros((batch, H), dtype=dhs.dtype)
+    saved = (hs, cs, gates)
+    bounds = batch_chunks(batch)
+    dw_t, db = chunk_grad_buffers(len(bounds) - 1, H, 4 * H, dhs.dtype)
     if len(bounds) == 2:
-        _lstm_backward_rows(w_hh, peep, peephole, hs, cs, gates, dhs, dc_last, da, dh0, dc0,
-                            dh_total, dw_t[0], db[0], 0, bounds[1])
+        _lstm_backward_rows(w_hh, peep, peephole, saved, dhs, dc_last, grads, (dw_t[0], db[0]),
+                            (0, bounds[1]))
     else:
-        _lstm_backward_chunks(w_hh, peep, peephole, hs, cs, gates, dhs, dc_last, da, dh0, dc0,
-                              dh_total, dw_t, db, bounds)
+        _lstm_backward_chunks(w_hh, peep, peephole, saved, dhs, dc_last, grads, (dw_t, db),
+                              bounds)
     return sum_chunk_grads(dw_t, db)
 
 
 @njit(parallel=True, **KERNEL_OPTIONS)
-def _lstm_backward_chunks(w_hh, peep, peephole, hs, cs, gates, dhs, dc_last, da, dh0, dc0,
-                          dh_total, dw_t, db, bounds):
+def _lstm_backward_chunks(w_hh, peep, peephole, saved, dhs, dc_last, grads, chunk_partials,
+                          bounds):
+    dw_t, db = chunk_partials  # every chunk's partial sums, (n_chunks, ...)
     for c in prange(len(bounds) - 1):
-        _lstm_backward_rows(w_hh, peep, peephole, hs, cs, gates, dhs, dc_last, da, dh0, dc0,
-                            dh_total, dw_t[c], db[c], bounds[c], bounds[c + 1])
+        _lstm_backward_rows(w_hh, peep, peephole, saved, dhs, dc_last, grads, (dw_t[c], db[c]),
+                            (bounds[c], bounds[c + 1]))
 
 
 @njit(**KERNEL_OPTIONS)
@@ -210,7 +225,7 @@ def lstm_predict(x, layers, head_weight, head_bias, peephole):
         project_rows(inputs, w_in, b_ih, xp.reshape(n_steps * batch, 4 * H))
         hs = np.empty((n_steps + 1, batch, H), dtype=x.dtype)
         zeros = np.zeros((batch, H), dtype=x.dtype)
-        _lstm_forward_rows(xp, w_rec, b_hh, peep, peephole, zeros, zeros,
-                           hs, np.empty_like(hs), np.empty_like(xp), first, batch)
+        _lstm_forward_rows(xp, (w_rec, b_hh, peep), peephole, zeros, zeros,
+                           (hs, np.empty_like(hs), np.empty_like(xp)), (first, batch))
         inputs = hs.reshape((n_steps + 1) * batch, H)[batch:]
     return linear_head(inputs[(n_steps - 1) * batch:], head_weight, head_bias)

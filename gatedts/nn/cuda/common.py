@@ -16,12 +16,16 @@ peephole gradients one column reduction each (:func:`colsum_cuda`).
 
 Kernels that need dtype-specific constants or shared arrays are built once
 per dtype by a cached factory; the public ``*_cuda`` functions are the host
-launchers, with the argument order of their CPU twins. Launch shapes are
-module constants: under Numba's CUDA simulator, which runs every thread as
-a Python thread, they shrink (a 4×4 GEMM tile, small blocks) so that tests
-stay fast; the kernels are written for any launch shape, and the small
-tiles exercise their edge handling. See ``docs/gpu.md`` for the design and
-its expected speed on a real card.
+launchers, with the argument order of their CPU twins. As on the CPU, the
+buffers a recurrence kernel fills come as one tuple (``outputs``, ``grads``),
+and Adam's scalars as one tuple of ``coefficients``: Numba passes a tuple to
+a kernel as its elements, one kernel parameter each, on a card as under the
+simulator (``tests/cuda/compile_kernels.py`` compiles them for sm_90).
+Launch shapes are module constants: under Numba's CUDA simulator, which runs
+every thread as a Python thread, they shrink (a 4×4 GEMM tile, small blocks)
+so that tests stay fast; the kernels are written for any launch shape, and
+the small tiles exercise their edge handling. See ``docs/gpu.md`` for the
+design and its expected speed on a real card.
 """
 
 import functools

@@ -38,9 +38,11 @@ def _kernels(dtype):
     backprop_hidden, nb_type, zero, one = m.backprop_hidden, m.nb_type, m.zero, m.one
 
     @cuda.jit
-    def forward(xp, w_flat, b_hh, h0, reset_after, hs, gates, hn, rows, w_in_shared):
+    def forward(xp, w_flat, b_hh, h0, reset_after, outputs, rows, w_in_shared):
         """The forward recurrence: ``tests/reference.py::gru_step`` for every step
-        (as ``reference.forward`` loops it); CPU twin ``gatedts.nn.cpu.gru.gru_forward``."""
+        (as ``reference.forward`` loops it); CPU twin ``gatedts.nn.cpu.gru.gru_forward``.
+        ``outputs`` = ``(hs, gates, hn)``, the buffers it fills."""
+        hs, gates, hn = outputs
         n_steps, H = xp.shape[0], h0.shape[1]
         GH = 3 * H
         R, Z, N = 0, H, 2 * H  # gate offsets in a row of xp, gates, b_hh and W_hh
@@ -87,11 +89,12 @@ def _kernels(dtype):
             cuda.syncthreads()
 
     @cuda.jit
-    def backward(w_flat, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_total, rows,
-                 w_in_shared):
+    def backward(w_flat, reset_after, hs, gates, hn, dhs, grads, rows, w_in_shared):
         """Exact BPTT: ``tests/reference.py::gru_step_back`` for every step, last first
-        (as ``reference.loss_and_grad`` loops it): ``dxp`` is its ``da_x`` = (da_r, da_z,
-        da_n), ``dhp`` (da_r, da_z, d_hn); CPU twin ``gatedts.nn.cpu.gru.gru_backward``."""
+        (as ``reference.loss_and_grad`` loops it); CPU twin ``gatedts.nn.cpu.gru.gru_backward``.
+        ``grads`` = ``(dxp, dhp, dh0, dh_total)``, the buffers it fills: ``dxp`` is the
+        reference's ``da_x`` = (da_r, da_z, da_n), ``dhp`` (da_r, da_z, d_hn)."""
+        dxp, dhp, dh0, dh_total = grads
         n_steps, H = dhs.shape[0], dhs.shape[2]
         GH = 3 * H
         R, Z, N = 0, H, 2 * H  # gate offsets in a row of dxp, dhp, gates and d_pre
@@ -158,16 +161,16 @@ def gru_forward_cuda(xp, w_hh, b_hh, h0, reset_after, hs, gates, hn):
     B, H = h0.shape
     launch = cc.recurrence_launch(B, H, 3 * H * H, 3 * H, xp.dtype.itemsize)
     w_flat = launch.weights(w_hh, transposed=True)
-    launch(_kernels(xp.dtype)[0])(xp, w_flat, b_hh, h0, bool(reset_after), hs, gates, hn,
+    launch(_kernels(xp.dtype)[0])(xp, w_flat, b_hh, h0, bool(reset_after), (hs, gates, hn),
                                   launch.rows, launch.w_in_shared)
 
 
-def gru_backward_cuda(w_hh, reset_after, hs, gates, hn, dhs, dxp, dhp, dh0, dh_total):
-    """Exact BPTT on device arrays; fills ``dxp``, ``dhp`` (T, B, 3H), ``dh0`` and
-    ``dh_total`` as ``gatedts.nn.cpu.gru.gru_backward`` does (in Cho's form ``dhp``
-    may be ``dxp``: both hold the same values)."""
-    B, H = dh0.shape
+def gru_backward_cuda(w_hh, reset_after, hs, gates, hn, dhs, grads):
+    """Exact BPTT on device arrays; fills ``grads`` = ``(dxp, dhp, dh0, dh_total)``
+    as ``gatedts.nn.cpu.gru.gru_backward`` does (in Cho's form ``dhp`` may be
+    ``dxp``: both hold the same values)."""
+    B, H = dhs.shape[1:]
     launch = cc.recurrence_launch(B, H, 3 * H * H, 4 * H, dhs.dtype.itemsize)
     w_flat = launch.weights(w_hh, transposed=False)
-    launch(_kernels(dhs.dtype)[1])(w_flat, bool(reset_after), hs, gates, hn, dhs, dxp, dhp, dh0,
-                                   dh_total, launch.rows, launch.w_in_shared)
+    launch(_kernels(dhs.dtype)[1])(w_flat, bool(reset_after), hs, gates, hn, dhs, grads,
+                                   launch.rows, launch.w_in_shared)

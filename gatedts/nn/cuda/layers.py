@@ -63,8 +63,8 @@ class GRU:
                                 dh=dhs.shape)
         # In Cho's form dL/d(recurrent pre-activation) equals dL/dxp: one buffer.
         dhp = ws.get(f"dhp{k}", dxp.shape, dhs.dtype) if self.reset_after else dxp
-        gru_backward_cuda(w_hh, self.reset_after, cache.hs, cache.gates, cache.extra, dhs, dxp,
-                          dhp, dh0, dh)
+        gru_backward_cuda(w_hh, self.reset_after, cache.hs, cache.gates, cache.extra, dhs,
+                          (dxp, dhp, dh0, dh))
         h_prev = rows(cache.hs)[: T * B]
         if self.reset_after:
             _recurrent_grads(rows(dhp), h_prev, dw_hh, db_hh)
@@ -93,7 +93,7 @@ class LSTM:
                                     dc0=(B, H), dh=dhs.shape)
         cs = cache.extra
         lstm_backward_cuda(w_hh, _peep_or_zeros(ws, peep, H, dhs.dtype), peep is not None,
-                           cache.hs, cs, cache.gates, dhs, da, dh0, dc0, dh)
+                           cache.hs, cs, cache.gates, dhs, (da, dh0, dc0, dh))
         da2 = rows(da)
         _recurrent_grads(da2, rows(cache.hs)[: T * B], dw_hh, db_hh)
         if peep is not None:  # i and f look at c_{t-1}, o at c_t

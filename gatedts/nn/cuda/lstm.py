@@ -42,9 +42,11 @@ def _kernels(dtype):
         return zero, zero, zero
 
     @cuda.jit
-    def forward(xp, w_flat, b_hh, peep, peephole, h0, c0, hs, cs, gates, rows, w_in_shared):
+    def forward(xp, w_flat, b_hh, peep, peephole, h0, c0, outputs, rows, w_in_shared):
         """The forward recurrence: ``tests/reference.py::lstm_step`` for every step
-        (as ``reference.forward`` loops it); CPU twin ``gatedts.nn.cpu.lstm.lstm_forward``."""
+        (as ``reference.forward`` loops it); CPU twin ``gatedts.nn.cpu.lstm.lstm_forward``.
+        ``outputs`` = ``(hs, cs, gates)``, the buffers it fills."""
+        hs, cs, gates = outputs
         n_steps, H = xp.shape[0], h0.shape[1]
         GH = 4 * H
         # gate offsets in a row of xp, gates, b_hh and W_hh (E741: I and O name gates i, o)
@@ -84,11 +86,12 @@ def _kernels(dtype):
             cuda.syncthreads()
 
     @cuda.jit
-    def backward(w_flat, peep, peephole, cs, gates, dhs, da, dh0, dc0, dh_total, rows,
-                 w_in_shared):
+    def backward(w_flat, peep, peephole, cs, gates, dhs, grads, rows, w_in_shared):
         """Exact BPTT: ``tests/reference.py::lstm_step_back`` for every step, last first
-        (as ``reference.loss_and_grad`` loops it), ``da`` = (da_i, da_f, da_g, da_o);
-        CPU twin ``gatedts.nn.cpu.lstm.lstm_backward``."""
+        (as ``reference.loss_and_grad`` loops it); CPU twin
+        ``gatedts.nn.cpu.lstm.lstm_backward``. ``grads`` = ``(da, dh0, dc0, dh_total)``,
+        the buffers it fills, ``da`` = (da_i, da_f, da_g, da_o)."""
+        da, dh0, dc0, dh_total = grads
         n_steps, H = dhs.shape[0], dhs.shape[2]
         GH = 4 * H
         # gate offsets in a row of gates, da and d_pre
@@ -143,18 +146,18 @@ def lstm_forward_cuda(xp, w_hh, b_hh, peep, peephole, h0, c0, hs, cs, gates):
     B, H = h0.shape
     launch = cc.recurrence_launch(B, H, 4 * H * H, 2 * H, xp.dtype.itemsize)
     w_flat = launch.weights(w_hh, transposed=True)
-    launch(_kernels(xp.dtype)[0])(xp, w_flat, b_hh, peep, bool(peephole), h0, c0, hs, cs, gates,
-                                  launch.rows, launch.w_in_shared)
+    launch(_kernels(xp.dtype)[0])(xp, w_flat, b_hh, peep, bool(peephole), h0, c0,
+                                  (hs, cs, gates), launch.rows, launch.w_in_shared)
 
 
-def lstm_backward_cuda(w_hh, peep, peephole, hs, cs, gates, dhs, da, dh0, dc0, dh_total):
-    """Exact BPTT on device arrays; fills ``da``, ``dh0``, ``dc0``, ``dh_total`` as
-    ``gatedts.nn.cpu.lstm.lstm_backward`` does. ``hs`` is there for the CPU
+def lstm_backward_cuda(w_hh, peep, peephole, hs, cs, gates, dhs, grads):
+    """Exact BPTT on device arrays; fills ``grads`` = ``(da, dh0, dc0, dh_total)``
+    as ``gatedts.nn.cpu.lstm.lstm_backward`` does. ``hs`` is there for the CPU
     twin's argument order: the CPU kernel also sums the recurrent weight
     gradients from it, while on the device the layer does that in one GEMM
     afterwards (``gatedts.nn.cuda.layers``)."""
-    B, H = dh0.shape
+    B, H = dhs.shape[1:]
     launch = cc.recurrence_launch(B, H, 4 * H * H, 6 * H, dhs.dtype.itemsize)
     w_flat = launch.weights(w_hh, transposed=False)
-    launch(_kernels(dhs.dtype)[1])(w_flat, peep, bool(peephole), cs, gates, dhs, da, dh0, dc0,
-                                   dh_total, launch.rows, launch.w_in_shared)
+    launch(_kernels(dhs.dtype)[1])(w_flat, peep, bool(peephole), cs, gates, dhs, grads,
+                                   launch.rows, launch.w_in_shared)

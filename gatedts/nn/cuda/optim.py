@@ -118,7 +118,9 @@ def sum_cuda(a, out, slot, partials, square=False):
 
 
 @cuda.jit
-def _adam(p, g, m, v, n_decay, weight_decay, c1, beta2, c2, bias_correction2, eps, step_size):
+def _adam(p, g, m, v, n_decay, coefficients):
+    # the step's scalars, rounded to the array dtype on the host (see adam_cuda)
+    weight_decay, c1, beta2, c2, bias_correction2, eps, step_size = coefficients
     i = cuda.grid(1)
     if i >= p.shape[0]:
         return
@@ -131,12 +133,15 @@ def _adam(p, g, m, v, n_decay, weight_decay, c1, beta2, c2, bias_correction2, ep
     p[i] -= m[i] / denom * step_size
 
 
-def adam_cuda(p, g, m, v, n_decay, *, weight_decay, beta1, beta2, eps, lr, n_steps):
-    """One ``optim.Adam`` step over flat device buffers (``n_steps`` counts this one)."""
+def adam_cuda(p, g, m, v, n_decay, adam, lr):
+    """One step of the host ``optim.Adam`` ``adam`` (its hyper-parameters, and its
+    ``n_steps``, which counts this step) at learning rate ``lr``, over flat device buffers."""
     f = p.dtype.type
-    _adam[blocks_for(p.shape[0], THREADS), THREADS](
-        p, g, m, v, n_decay, f(weight_decay), f(1.0 - beta1), f(beta2), f(1.0 - beta2),
-        f(math.sqrt(1.0 - beta2**n_steps)), f(eps), f(lr / (1.0 - beta1**n_steps)))
+    beta1, beta2, n_steps = adam.beta1, adam.beta2, adam.n_steps
+    coefficients = (f(adam.weight_decay), f(1.0 - beta1), f(beta2), f(1.0 - beta2),
+                    f(math.sqrt(1.0 - beta2**n_steps)), f(adam.eps),
+                    f(lr / (1.0 - beta1**n_steps)))
+    _adam[blocks_for(p.shape[0], THREADS), THREADS](p, g, m, v, n_decay, coefficients)
 
 
 @cuda.jit
@@ -153,11 +158,12 @@ def _sgd(p, g, buf, n_decay, weight_decay, momentum, nesterov, lr):
     p[i] -= grad * lr
 
 
-def sgd_cuda(p, g, buf, n_decay, *, weight_decay, momentum, nesterov, lr):
-    """One ``optim.SGD`` step over flat device buffers (``buf`` unused without momentum)."""
+def sgd_cuda(p, g, buf, n_decay, sgd, lr):
+    """One step of the host ``optim.SGD`` ``sgd`` (its hyper-parameters) at learning
+    rate ``lr``, over flat device buffers (``buf`` unused without momentum)."""
     f = p.dtype.type
-    _sgd[blocks_for(p.shape[0], THREADS), THREADS](p, g, buf, n_decay, f(weight_decay),
-                                                   f(momentum), bool(nesterov), f(lr))
+    _sgd[blocks_for(p.shape[0], THREADS), THREADS](p, g, buf, n_decay, f(sgd.weight_decay),
+                                                   f(sgd.momentum), bool(sgd.nesterov), f(lr))
 
 
 # ------------------------------------------------------------------ the host-side drivers
@@ -207,12 +213,10 @@ class DeviceOptimizer:
         n_decay = self.layout.n_decay if opt.weight_decay > 0 else 0
         if isinstance(opt, Adam):
             adam_cuda(dparams.flat, dgrads.flat, self.state["exp_avg"], self.state["exp_avg_sq"],
-                      n_decay, weight_decay=opt.weight_decay, beta1=opt.beta1,
-                      beta2=opt.beta2, eps=opt.eps, lr=lr, n_steps=opt.n_steps)
+                      n_decay, opt, lr)
         else:
             buf = self.state.get("momentum_buffer", dgrads.flat)
-            sgd_cuda(dparams.flat, dgrads.flat, buf, n_decay, weight_decay=opt.weight_decay,
-                     momentum=opt.momentum, nesterov=opt.nesterov, lr=lr)
+            sgd_cuda(dparams.flat, dgrads.flat, buf, n_decay, opt, lr)
 
     def sync(self):
         """Copy the moment buffers back into the host optimizer's state, in place."""
