@@ -135,6 +135,8 @@ def weights(rule: str, errors: np.ndarray) -> np.ndarray:
     return w / w.sum()
 
 
+#: The members Forecaster("auto") has (its linear member scored as sklearn's Ridge here).
+AUTO = ("gru", "lstm", "ridge", "pretrained", "seasonal_naive", "drift")
 RULES = ("equal", "inverse", "inverse_squared", "select", "best_half", "best3")
 SUBSETS = {**{member: (member,) for member in (*MEMBERS, "ridge", "drift")},
            "all": MEMBERS, "networks": ("gru", "lstm", "rnn"),
@@ -248,10 +250,17 @@ def main(argv=None):
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
     table = summarise(frame, reference_rows(args.part, series, meta))
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    ok = frame[(frame["error"] == "") & (frame["member"] != "")]
-    wins = ok.loc[ok.groupby(["series", "origin"])["inner_error"].idxmin(), "member"]
-    print("\ninner-origin winner counts:", wins.value_counts().to_dict())
-    print("mean weight:", ok.groupby("member")["weight"].mean().round(3).to_dict())
+    ok = frame[(frame["error"] == "") & frame["member"].isin(AUTO)]
+    scored = ok.dropna(subset=["inner_error"])  # series-origins without an inner origin
+    wins = scored.loc[scored.groupby(["series", "origin"])["inner_error"].idxmin(), "member"]
+    given = pd.concat([pd.Series(weights("inverse_squared", g["inner_error"].to_numpy(float)),
+                                 index=g["member"])
+                       for _, g in ok.groupby(["series", "origin"], sort=False)])
+    print(f"\nthe members of \"auto\" ({', '.join(AUTO)}; ridge is the linear member):")
+    print("  series-origins where each had the lowest inner error:",
+          wins.value_counts().to_dict())
+    print("  mean weight (inverse squared inner error):",
+          given.groupby(level=0).mean().round(3).to_dict())
     print("failed fits:", int((frame["member"] == "").sum()))
 
 
