@@ -125,7 +125,7 @@ class LinearAutoregression(RegressorMixin, BaseEstimator):
 
     Attributes
     ----------
-    coef_ : ndarray of shape (n_features_in_, n_targets)
+    coef_ : ndarray of shape (n_features, n_targets)
     intercept_ : ndarray of shape (n_targets,)
     n_features_in_ : int
     """
