@@ -35,11 +35,13 @@ from sklearn.base import clone
 from sklearn.linear_model import Ridge
 
 from gatedts import Forecaster
+from gatedts.forecasting.baselines import damped_trend_forecast, theta_forecast
 from gatedts.forecasting.combination import INNER_ORIGINS, drift_forecast
 from gatedts.forecasting.conformal import fit_before
 
 MEMBERS = ("gru", "lstm", "rnn", "pretrained", "seasonal_naive")
 REFERENCES = ("AutoETS", "AutoARIMA", "AutoTheta", "Comb", "SeasonalNaive")
+CANDIDATES = ("ridge", "drift", "theta", "damped_trend")  # scored by --add-candidates
 
 
 def fit_rows(uid, y, h, m, part, origins=accuracy.ORIGINS) -> list[dict]:
@@ -78,17 +80,18 @@ def fit_rows(uid, y, h, m, part, origins=accuracy.ORIGINS) -> list[dict]:
 
 
 def candidate_rows(group: pd.DataFrame, y: pd.Series) -> list[dict]:
-    """Rows of two members "auto" does not have, scored on the same inner origins as its
-    members (``group``: one series-origin's rows): a ridge autoregression through the same
-    pipeline (:func:`gatedts.forecasting.conformal.fit_before` with "auto"'s attempts),
-    and the drift forecast."""
+    """Rows of members "auto" did not have when the fits were cached, scored on the same
+    inner origins as its members (``group``: one series-origin's rows): a ridge
+    autoregression through the same pipeline (:func:`gatedts.forecasting.conformal.fit_before`
+    with "auto"'s attempts), the drift forecast and the Theta method."""
     first = group.iloc[0]
     cut, h, count = int(first["n_train"]), int(first["h"]), int(first["inner_origins"])
+    m = int(first["m"])
     values = y.to_numpy(dtype=np.float64)[:cut]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ridge = Forecaster(Ridge(alpha=1.0), horizon=h).fit(y.iloc[:cut])
-        errors = {"ridge": np.nan, "drift": np.nan}
+        errors = dict.fromkeys(CANDIDATES, np.nan)
         if count:
             resolved = clone(ridge).set_params(
                 seasonal_period=ridge.seasonal_period_, log=ridge.log_,
@@ -104,9 +107,16 @@ def candidate_rows(group: pd.DataFrame, y: pd.Series) -> list[dict]:
                                        for o in origins])
             errors["drift"] = np.mean([np.abs(drift_forecast(values[:o], h)
                                               - values[o: o + h]).mean() for o in origins])
-    forecasts = {"ridge": ridge.predict().to_numpy(), "drift": drift_forecast(values, h)}
+            errors["theta"] = np.mean([np.abs(theta_forecast(values[:o], m, h)
+                                              - values[o: o + h]).mean() for o in origins])
+            errors["damped_trend"] = np.mean([np.abs(damped_trend_forecast(values[:o], m, h)
+                                                     - values[o: o + h]).mean()
+                                              for o in origins])
+    forecasts = {"ridge": ridge.predict().to_numpy(), "drift": drift_forecast(values, h),
+                 "theta": theta_forecast(values, m, h),
+                 "damped_trend": damped_trend_forecast(values, m, h)}
     rows = []
-    for member in ("ridge", "drift"):
+    for member in CANDIDATES:
         rows.append({**first.to_dict(), "member": member, "inner_error": errors[member],
                      "weight": np.nan, "forecast": accuracy._fmt(forecasts[member])})
     return rows
@@ -136,9 +146,9 @@ def weights(rule: str, errors: np.ndarray) -> np.ndarray:
 
 
 #: The members Forecaster("auto") has (its linear member scored as sklearn's Ridge here).
-AUTO = ("gru", "lstm", "ridge", "pretrained", "seasonal_naive", "drift")
+AUTO = ("gru", "lstm", "ridge", "pretrained", "seasonal_naive", "drift", "damped_trend")
 RULES = ("equal", "inverse", "inverse_squared", "select", "best_half", "best3")
-SUBSETS = {**{member: (member,) for member in (*MEMBERS, "ridge", "drift")},
+SUBSETS = {**{member: (member,) for member in (*MEMBERS, *CANDIDATES)},
            "all": MEMBERS, "networks": ("gru", "lstm", "rnn"),
            "no_naive": ("gru", "lstm", "rnn", "pretrained"),
            "gru+pretrained+naive": ("gru", "pretrained", "seasonal_naive"),
@@ -147,7 +157,14 @@ SUBSETS = {**{member: (member,) for member in (*MEMBERS, "ridge", "drift")},
            "gru+lstm+pretrained+naive+ridge": ("gru", "lstm", "pretrained", "seasonal_naive",
                                                "ridge"),
            "gru+lstm+pretrained+naive+ridge+drift": ("gru", "lstm", "pretrained",
-                                                     "seasonal_naive", "ridge", "drift")}
+                                                     "seasonal_naive", "ridge", "drift"),
+           "gru+lstm+pretrained+naive+ridge+drift+theta": (
+               "gru", "lstm", "pretrained", "seasonal_naive", "ridge", "drift", "theta"),
+           "gru+lstm+pretrained+naive+ridge+drift+damped_trend": (
+               "gru", "lstm", "pretrained", "seasonal_naive", "ridge", "drift", "damped_trend"),
+           "gru+lstm+pretrained+naive+ridge+drift+theta+damped_trend": (
+               "gru", "lstm", "pretrained", "seasonal_naive", "ridge", "drift", "theta",
+               "damped_trend")}
 
 
 def summarise(frame: pd.DataFrame, references: pd.DataFrame) -> pd.DataFrame:
@@ -212,8 +229,8 @@ def main(argv=None):
                         help="origins per series, the last first (default %(default)s)")
     parser.add_argument("--summary-only", action="store_true")
     parser.add_argument("--add-candidates", action="store_true",
-                        help="score a ridge autoregression and drift on the same inner origins "
-                             "and add them to the cached rows")
+                        help="score a ridge autoregression, drift and the Theta method on the "
+                             "same inner origins and add them to the cached rows")
     args = parser.parse_args(argv)
     series, meta = accuracy.load_series()
     path = accuracy.RESULTS / f"combination_{args.part}.csv"
@@ -234,7 +251,7 @@ def main(argv=None):
             print(f"{uid}: {len(rows)} rows", flush=True)
     frame = pd.read_csv(path, keep_default_na=False)
     if args.add_candidates:
-        frame = frame[~frame["member"].isin(["ridge", "drift"])]
+        frame = frame[~frame["member"].isin(CANDIDATES)]
         extra = []
         for (uid, _), group in frame[frame["member"] != ""].groupby(["series", "origin"],
                                                                      sort=False):

@@ -7,7 +7,7 @@ from hypothesis.extra.numpy import arrays
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from gatedts.forecasting.baselines import SeasonalNaive
+from gatedts.forecasting.baselines import SeasonalNaive, damped_trend_forecast, theta_forecast
 
 
 def test_naive_repeats_the_last_value():
@@ -86,3 +86,81 @@ def test_forecast_is_periodic_and_continues_the_last_season(y, m, horizon):
     assert forecast.shape == (horizon,)
     for h in range(1, horizon + 1):  # ŷ[T+h] = y[T + h - m*ceil(h/m)]
         assert forecast[h - 1] == y[len(y) - 1 + h - m * -(-h // m)]
+
+
+# ---- the Theta method
+
+
+def test_theta_matches_statsforecasts_standard_theta_on_airline():
+    models = pytest.importorskip("statsforecast.models")
+    from gatedts.datasets import load_airline
+
+    y = load_airline().to_numpy(dtype=float)[:-12]
+    expected = models.Theta(season_length=12).forecast(y, 12)["mean"]
+    # the same method; the two optimisers of alpha stop a little apart
+    np.testing.assert_allclose(theta_forecast(y, 12, 12), expected, rtol=5e-4)
+    walk = np.cumsum(np.random.default_rng(0).normal(size=80)) + 50
+    np.testing.assert_allclose(theta_forecast(walk, 1, 5),
+                               models.Theta().forecast(walk, 5)["mean"], rtol=1e-5)
+
+
+def test_theta_on_a_line_continues_it_at_half_its_slope_from_the_last_level():
+    y = 3.0 + 2.0 * np.arange(50)  # SES trails a line; the drift is half its slope
+    forecast = theta_forecast(y, 1, 4)
+    assert np.all(np.diff(forecast) == pytest.approx(1.0))
+    assert forecast[0] < y[-1] + 2
+
+
+def test_theta_forecasts_a_constant_series_as_itself():
+    np.testing.assert_allclose(theta_forecast(np.full(30, 7.5), 12, 6), 7.5)
+
+
+def test_theta_seasonality_multiplicative_when_positive_additive_otherwise():
+    t = np.arange(96)
+    positive = 100 + t + np.tile([0.0, 5, 10, 5], 24)
+    negative = positive - 300  # the same pattern, partly negative: added, not multiplied
+    for forecast in (theta_forecast(positive, 4, 8), theta_forecast(negative, 4, 8)):
+        assert np.argmax(forecast[:4]) == 2 and np.argmin(forecast[:4]) == 0  # the season
+    # multiplicative: scale-equivariant; additive: shift-equivariant
+    np.testing.assert_allclose(theta_forecast(10 * positive, 4, 8),
+                               10 * theta_forecast(positive, 4, 8), rtol=1e-6)
+    np.testing.assert_allclose(theta_forecast(negative - 100, 4, 8),
+                               theta_forecast(negative, 4, 8) - 100, rtol=1e-6)
+    assert not np.allclose(theta_forecast(positive, 4, 8) - 300, theta_forecast(negative, 4, 8),
+                           rtol=1e-3)
+
+
+def test_theta_errors():
+    with pytest.raises(ValueError, match="at least 2 observations"):
+        theta_forecast([1.0], 1, 3)
+    with pytest.raises(ValueError, match="NaN"):
+        theta_forecast([1.0, np.nan, 2.0], 1, 3)
+    with pytest.raises(ValueError, match="horizon"):
+        theta_forecast([1.0, 2.0, 3.0], 1, 0)
+
+
+# ---- Holt's damped trend
+
+
+def test_damped_trend_continues_a_trend_and_levels_off():
+    y = 3.0 + 2.0 * np.arange(40)
+    forecast = damped_trend_forecast(y, 1, 30)
+    steps = np.diff(np.r_[y[-1], forecast])
+    assert steps[0] == pytest.approx(2.0, rel=0.05)  # the trend goes on
+    assert np.all(steps > 0) and np.all(np.diff(steps) < 0)  # ... and is damped
+
+
+def test_damped_trend_keeps_the_season_and_a_constant():
+    t = np.arange(96)
+    y = 100 + 0.5 * t + np.tile([0.0, 5, 10, 5], 24)
+    forecast = damped_trend_forecast(y, 4, 8)
+    assert np.argmax(forecast[:4]) == 2 and np.argmin(forecast[:4]) == 0
+    np.testing.assert_allclose(damped_trend_forecast(np.full(30, 7.5), 12, 6), 7.5)
+    np.testing.assert_allclose(damped_trend_forecast(10 * y, 4, 8), 10 * forecast, rtol=1e-5)
+
+
+def test_damped_trend_errors():
+    with pytest.raises(ValueError, match="at least 3 observations"):
+        damped_trend_forecast([1.0, 2.0], 1, 3)
+    with pytest.raises(ValueError, match="values contains inf at position 1"):
+        damped_trend_forecast([1.0, np.inf, 2.0, 3.0], 1, 3)
