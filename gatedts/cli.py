@@ -215,10 +215,9 @@ def add_forecast_parser(commands):
     model = p.add_argument_group("model (default: the Forecaster's choices)")
     model.add_argument("--model", choices=[*CELL_NAMES, "auto", "pretrained"], default="gru",
                        help="recurrent cell; auto: a GRU and an LSTM weighted with a linear "
-                       "autoregression, the pretrained network, seasonal naive and drift by "
-                       "their errors on inner origins; pretrained: the zero-shot network, no "
-                       "training "
-                       "(default: gru)")
+                       "autoregression, the pretrained network, seasonal naive, drift and a "
+                       "damped trend by their errors on inner origins; pretrained: the "
+                       "zero-shot network, no training (default: gru)")
     model.add_argument("--hidden-size", type=_positive_int, metavar="N",
                        help="units of each network (default: 32)")
     model.add_argument("--max-iter", type=_positive_int, metavar="E", help="epoch cap of "

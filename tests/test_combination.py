@@ -1,5 +1,5 @@
 """Forecaster("auto"): its members (networks, a linear autoregression, the pretrained network,
-seasonal naive, drift) and their weights, chosen on inner rolling origins
+seasonal naive, drift, damped trend) and their weights, chosen on inner rolling origins
 (gatedts.forecasting.combination)."""
 
 import numpy as np
@@ -7,10 +7,11 @@ import pandas as pd
 import pytest
 
 from gatedts import Forecaster, load, save
-from gatedts.forecasting.combination import INNER_ORIGINS, seasonal_naive_forecast
+from gatedts.forecasting.baselines import damped_trend_forecast
+from gatedts.forecasting.combination import INNER_ORIGINS, Combination, seasonal_naive_forecast
 
 SMALL = {"hidden_size": 4, "max_iter": 3}
-MEMBERS = ["gru", "lstm", "linear", "pretrained", "seasonal_naive", "drift"]
+MEMBERS = ["gru", "lstm", "linear", "pretrained", "seasonal_naive", "drift", "damped_trend"]
 
 
 def _series(n=96, seed=0):
@@ -43,17 +44,26 @@ def test_members_and_weights_from_inner_origins(fitted):
 
 def test_forecast_is_the_weighted_sum_of_the_members(fitted):
     members = fitted.combination_.member_forecasts(fitted, fitted.y_, None, None, 6)
-    assert members.shape == (6, 6)
+    assert members.shape == (7, 6)
     np.testing.assert_allclose(fitted.predict().to_numpy(), fitted.member_weights_ @ members)
     y = _series().to_numpy()
     np.testing.assert_array_equal(members[4], y[-12:-6])  # the last season
     np.testing.assert_allclose(members[5], y[-1] + (y[-1] - y[0]) / 95 * np.arange(1, 7))
+    np.testing.assert_array_equal(members[6], damped_trend_forecast(y, 12, 6))
+
+
+def test_a_model_saved_before_a_rule_member_joined_keeps_its_members(fitted):
+    old = Combination(MEMBERS[:-1], [0.2, 0.2, 0.2, 0.2, 0.1, 0.1], fitted.combination_.linear,
+                      fitted.combination_.pretrained, fitted.member_scores_.iloc[:-1])
+    members = old.member_forecasts(fitted, fitted.y_, None, None, 6)
+    now = fitted.combination_.member_forecasts(fitted, fitted.y_, None, None, 6)
+    np.testing.assert_array_equal(members, now[:-1])
 
 
 def test_fixed_weights_choose_a_member():
     y = _series()
-    f = _auto(member_weights=[0, 0, 0, 0, 2, 0]).fit(y)  # normalised to sum to 1
-    np.testing.assert_array_equal(f.member_weights_, [0, 0, 0, 0, 1, 0])
+    f = _auto(member_weights=[0, 0, 0, 0, 2, 0, 0]).fit(y)  # normalised to sum to 1
+    np.testing.assert_array_equal(f.member_weights_, [0, 0, 0, 0, 1, 0, 0])
     np.testing.assert_array_equal(f.predict().to_numpy(), y.to_numpy()[-12:-6])
     assert f.member_scores_["score"].isna().all()
     # the calibration copy keeps the weights: the interval is seasonal naive's
@@ -62,10 +72,10 @@ def test_fixed_weights_choose_a_member():
     assert (interval["lower"] < interval["forecast"]).all()
 
 
-@pytest.mark.parametrize("weights", [[1, 1], [1, 1, 1, -1, 1, 1], [0, 0, 0, 0, 0, 0],
-                                     [1, 1, 1, np.nan, 1, 1]])
+@pytest.mark.parametrize("weights", [[1, 1], [1, 1, 1, -1, 1, 1, 1], [0, 0, 0, 0, 0, 0, 0],
+                                     [1, 1, 1, np.nan, 1, 1, 1]])
 def test_bad_member_weights_are_refused(weights):
-    with pytest.raises(ValueError, match="member_weights must be 6 non-negative"):
+    with pytest.raises(ValueError, match="member_weights must be 7 non-negative"):
         _auto(member_weights=weights).fit(_series())
 
 
@@ -76,7 +86,7 @@ def test_member_weights_need_auto():
 
 def test_too_short_for_an_inner_origin_gives_equal_weights():
     f = _auto().fit(_series(20))
-    np.testing.assert_allclose(f.member_weights_, np.full(6, 1 / 6))
+    np.testing.assert_allclose(f.member_weights_, np.full(7, 1 / 7))
     assert (f.member_scores_["origins"] == 0).all()
     assert np.isfinite(f.predict()).all()
 

@@ -1,6 +1,6 @@
 """The combination stage of ``Forecaster("auto")``: its members, weighted by evidence.
 
-``Forecaster("auto")`` forecasts with six kinds of member and combines them:
+``Forecaster("auto")`` forecasts with seven kinds of member and combines them:
 
 * the local networks it trains (a GRU and an LSTM at least, see
   :class:`~gatedts.forecasting.ensemble.Members`), each forecasting on its own;
@@ -8,7 +8,9 @@
   (:class:`~gatedts.forecasting.baselines.LinearAutoregression`);
 * the pretrained network of :mod:`gatedts.pretrained`, zero-shot;
 * seasonal naive (the last season repeated; the last value when ``m = 1``);
-* drift (the last value plus the mean change of the history per step).
+* drift (the last value plus the mean change of the history per step);
+* Holt's damped trend on the seasonally adjusted series
+  (:func:`~gatedts.forecasting.baselines.damped_trend_forecast`).
 
 The weights come from inner rolling origins of the training series, the way
 the conformal calibration makes its forecasts
@@ -30,7 +32,7 @@ of the Forecaster reuses, so that the intervals are those of the combination.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -38,13 +40,13 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, clone
 
-from .baselines import LinearAutoregression, SeasonalNaive
+from .baselines import LinearAutoregression, SeasonalNaive, damped_trend_forecast
 from .conformal import fit_before
 from .ensemble import fit_members, model_label
 from .pipeline import FittedStages, PreparedFit, forecast_path
 from .zeroshot import PretrainedNetwork, zero_shot_forecast
 
-__all__ = ["INNER_ORIGINS", "Combination", "drift_forecast", "fit_combination",
+__all__ = ["INNER_ORIGINS", "RULE_MEMBERS", "Combination", "drift_forecast", "fit_combination",
            "seasonal_naive_forecast"]
 
 INNER_ORIGINS = 10
@@ -64,6 +66,22 @@ def drift_forecast(values: np.ndarray, horizon: int) -> np.ndarray:
     return values[-1] + slope * np.arange(1, horizon + 1)
 
 
+def _damped_trend(values, season_length, horizon):
+    if len(values) < 3:  # too short to fit: the last value, like naive
+        return np.full(horizon, values[-1])
+    return damped_trend_forecast(values, season_length, horizon)
+
+
+RULE_MEMBERS: dict[str, Callable[[np.ndarray, int, int], np.ndarray]] = {
+    "seasonal_naive": seasonal_naive_forecast,
+    "drift": lambda values, season_length, horizon: drift_forecast(values, horizon),
+    "damped_trend": _damped_trend,
+}
+"""The members that follow a fixed rule, by name: ``rule(values, season_length, horizon)``
+is the forecast of ``horizon`` steps after ``values``. (A model saved before a rule
+joined "auto" names the members it has, and keeps forecasting with those.)"""
+
+
 class Combination:
     """The members of ``Forecaster("auto")`` beside its networks, and every member's weight.
 
@@ -71,7 +89,8 @@ class Combination:
     ----------
     names : list of str
         One name per member: the networks (``estimators_`` order), then
-        ``"linear"``, ``"pretrained"``, ``"seasonal_naive"`` and ``"drift"``.
+        ``"linear"``, ``"pretrained"`` and the rules of :data:`RULE_MEMBERS`
+        (``"seasonal_naive"``, ``"drift"``, ``"damped_trend"``).
     weights : ndarray of shape (n_members,)
         Non-negative, summing to 1.
     linear : LinearAutoregression
@@ -112,9 +131,10 @@ class Combination:
             forecast_path(forecaster.target_transform_, forecaster.windowing_, [model],
                           values, exog_values, future_rows, horizon) for model in models]
         pretrained = zero_shot_forecast(self.pretrained, values, horizon, None)[0]
-        naive = seasonal_naive_forecast(values, self.pretrained.season_length, horizon)
-        return np.vstack([*through_pipeline, pretrained, naive,
-                          drift_forecast(values, horizon)])
+        season_length = self.pretrained.season_length
+        rules = [RULE_MEMBERS[name](values, season_length, horizon)
+                 for name in self.names if name in RULE_MEMBERS]
+        return np.vstack([*through_pipeline, pretrained, *rules])
 
     def forecast(self, forecaster: FittedStages, values: np.ndarray,
                  exog_values: np.ndarray | None, future_rows: np.ndarray | None,
@@ -127,7 +147,7 @@ class Combination:
 def member_names(networks: Sequence[object]) -> list[str]:
     """The names of the members of an "auto" Forecaster with these networks."""
     return [model_label(network).lower() for network in networks] + [
-        "linear", "pretrained", "seasonal_naive", "drift"]
+        "linear", "pretrained", *RULE_MEMBERS]
 
 
 def check_member_weights(weights: ArrayLike, n_members: int) -> np.ndarray:
@@ -137,7 +157,8 @@ def check_member_weights(weights: ArrayLike, n_members: int) -> np.ndarray:
             or np.any(weights < 0) or weights.sum() <= 0:
         raise ValueError(f"member_weights must be {n_members} non-negative finite numbers, "
                          f"not all 0 (one per member: the networks, then the linear, "
-                         f"pretrained, seasonal naive and drift members), got {weights!r}")
+                         f"pretrained, seasonal naive, drift and damped-trend members), "
+                         f"got {weights!r}")
     return weights / weights.sum()
 
 

@@ -62,8 +62,8 @@ class Forecaster(FittedStages, BaseEstimator):
         A cell name (``None`` means ``"gru"``) trains :func:`default_estimator`
         (with ``network_options`` on top). "auto" trains a GRU and an LSTM (in
         turn, ``n_models``) and combines them with a linear autoregression, the
-        pretrained network, seasonal naive and drift, weighted by their errors on
-        inner rolling origins (:mod:`~gatedts.forecasting.combination`). "pretrained"
+        pretrained network, seasonal naive, drift and a damped trend, weighted by their
+        errors on inner rolling origins (:mod:`~gatedts.forecasting.combination`). "pretrained"
         trains nothing: the network of :mod:`gatedts.pretrained` forecasts zero-shot
         with quantile intervals (:mod:`~gatedts.forecasting.zeroshot`; no exog, and
         the transform, window and network settings do not apply). A regressor is cloned and
