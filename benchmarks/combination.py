@@ -11,6 +11,13 @@ rule (and every subset of members) is scored from the same fits::
     python benchmarks/combination.py --part tuning     # choose a rule: inner origins only
     python benchmarks/combination.py --part test       # the chosen rule on the test windows
 
+``--add-fine-tuned STEPS:LR`` (repeatable) adds the pretrained network
+fine-tuned on the series (``Forecaster("pretrained", network_options={"fine_tune":
+...})``) as a candidate member, scored on the same inner origins, next to the
+shipped network recomputed as ``zeroshot`` (:func:`fine_tuned_rows`)::
+
+    python benchmarks/combination.py --part tuning --add-fine-tuned 50:1e-4
+
 Fits are cached in ``benchmarks/results/combination_<part>.csv`` by series (with
 the hash of the gatedts source that made them; delete the file to rerun). The
 summary compares each rule with the statsforecast references that ``accuracy.py``
@@ -122,6 +129,46 @@ def candidate_rows(group: pd.DataFrame, y: pd.Series) -> list[dict]:
     return rows
 
 
+def fine_tuned_name(setting: str) -> str:
+    """The member name of a ``STEPS:LR`` fine-tuning setting."""
+    steps, learning_rate = setting.split(":")
+    return f"finetuned_{int(steps)}_{float(learning_rate):g}"
+
+
+def fine_tuned_rows(group: pd.DataFrame, y: pd.Series, settings: list[str]) -> list[dict]:
+    """Rows of the shipped pretrained network (``zeroshot``) and of it fine-tuned with
+    each ``STEPS:LR`` setting, scored on the same inner origins as "auto"'s members
+    (``group``: one series-origin's rows). As ``fit_before`` fits the networks once,
+    the network is fine-tuned once on the data before the first inner origin and
+    forecasts every inner origin from there; the window after the origin is
+    forecast by one fine-tuned on all of the data before it."""
+    first = group.iloc[0]
+    cut, h, count = int(first["n_train"]), int(first["h"]), int(first["inner_origins"])
+    values = y.to_numpy(dtype=np.float64)[:cut]
+    members = {"zeroshot": None}
+    for setting in settings:
+        steps, learning_rate = setting.split(":")
+        members[fine_tuned_name(setting)] = {"fine_tune": {"steps": int(steps),
+                                                           "learning_rate": float(learning_rate)}}
+    rows = []
+    for member, options in members.items():
+        if member in set(group["member"]):
+            continue  # cached
+        def fitted(end, options=options):
+            return Forecaster("pretrained", horizon=h, network_options=options,
+                              random_state=0).fit(y.iloc[:end])
+        error = np.nan
+        if count:
+            inner_cut = cut - h + 1 - count
+            model = fitted(inner_cut)
+            error = np.mean([np.abs(model.forecast_from(values[:o], horizon=h).to_numpy()
+                                    - values[o: o + h]).mean()
+                             for o in range(inner_cut, cut - h + 1)])
+        rows.append({**first.to_dict(), "member": member, "inner_error": error,
+                     "weight": np.nan, "forecast": accuracy._fmt(fitted(cut).predict().to_numpy())})
+    return rows
+
+
 def weights(rule: str, errors: np.ndarray) -> np.ndarray:
     """The weights a rule gives members with inner mean absolute errors ``errors``."""
     n = len(errors)
@@ -167,11 +214,26 @@ SUBSETS = {**{member: (member,) for member in (*MEMBERS, *CANDIDATES)},
                "damped_trend")}
 
 
+def fine_tuned_subsets(names) -> dict[str, tuple[str, ...]]:
+    """Subsets of the ``zeroshot`` and fine-tuned candidates: each alone, in place of
+    "auto"'s pretrained member, and the fine-tuned ones added to "auto"."""
+    candidates = [n for n in names if n == "zeroshot" or n.startswith("finetuned_")]
+    subsets = {n: (n,) for n in candidates}
+    for n in candidates:
+        subsets[f"auto, {n} for pretrained"] = tuple(n if m == "pretrained" else m
+                                                     for m in AUTO)
+        if n != "zeroshot" and "zeroshot" in candidates:
+            subsets[f"auto, zeroshot for pretrained, + {n}"] = (
+                *("zeroshot" if m == "pretrained" else m for m in AUTO), n)
+    return subsets
+
+
 def summarise(frame: pd.DataFrame, references: pd.DataFrame) -> pd.DataFrame:
     frame = frame[frame["error"] == ""]
     out = []
     groups = list(frame.groupby(["series", "origin"], sort=False))
-    for subset, members in SUBSETS.items():
+    subsets = {**SUBSETS, **fine_tuned_subsets(frame["member"].unique())}
+    for subset, members in subsets.items():
         if not set(members) <= set(frame["member"]):
             continue  # candidates not scored yet (--add-candidates)
         for rule in RULES:
@@ -179,6 +241,8 @@ def summarise(frame: pd.DataFrame, references: pd.DataFrame) -> pd.DataFrame:
                 continue  # one member, or the networks' equal mean: the old "auto"
             rows = []
             for (uid, origin), group in groups:
+                if not set(members) <= set(group["member"]):
+                    continue  # a candidate not scored on this series-origin
                 g = group.set_index("member").loc[list(members)]
                 w = weights(rule, g["inner_error"].to_numpy(dtype=float))
                 forecast = w @ np.vstack([accuracy._parse(t) for t in g["forecast"]])
@@ -229,8 +293,14 @@ def main(argv=None):
                         help="origins per series, the last first (default %(default)s)")
     parser.add_argument("--summary-only", action="store_true")
     parser.add_argument("--add-candidates", action="store_true",
-                        help="score a ridge autoregression, drift and the Theta method on the "
-                             "same inner origins and add them to the cached rows")
+                        help="score a ridge autoregression, drift, the Theta method and the "
+                             "damped trend on the same inner origins and add them to the cached "
+                             "rows")
+    parser.add_argument("--add-fine-tuned", action="append", default=[], metavar="STEPS:LR",
+                        help="score the pretrained network fine-tuned with these settings "
+                             "(and the shipped one, as zeroshot) and add them to the rows")
+    parser.add_argument("--rules", default=",".join(RULES),
+                        help="weighting rules to report (default: all)")
     args = parser.parse_args(argv)
     series, meta = accuracy.load_series()
     path = accuracy.RESULTS / f"combination_{args.part}.csv"
@@ -263,9 +333,25 @@ def main(argv=None):
         frame.to_csv(tmp, index=False)
         os.replace(tmp, path)
         frame = pd.read_csv(path, keep_default_na=False)
+    if args.add_fine_tuned:
+        for (uid, _), group in frame[frame["member"] != ""].groupby(["series", "origin"],
+                                                                     sort=False):
+            h = int(meta.loc[uid, "h"])
+            y = series[uid] if args.part == "test" else accuracy.training_part(series[uid], h)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                extra = fine_tuned_rows(group, y, args.add_fine_tuned)
+            if extra:
+                frame = pd.concat([frame, pd.DataFrame(extra)], ignore_index=True)
+                tmp = path.with_suffix(".tmp")
+                frame.to_csv(tmp, index=False)
+                os.replace(tmp, path)
+                print(f"{uid}: {', '.join(r['member'] for r in extra)}", flush=True)
+        frame = pd.read_csv(path, keep_default_na=False)
     for column in ("inner_error", "weight", "scale"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
     table = summarise(frame, reference_rows(args.part, series, meta))
+    table = table[table["rule"].isin(args.rules.split(","))]
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     ok = frame[(frame["error"] == "") & frame["member"].isin(AUTO)]
     scored = ok.dropna(subset=["inner_error"])  # series-origins without an inner origin

@@ -161,7 +161,8 @@ _REGISTRY = {
                         ("log_transform_", "differencer_", "n_lost_", "scaler_", "exog_scaler_"),
                         None, None),
     "Windowing": ("gatedts.forecasting.windows", ("level_scale_",), None, None),
-    "PretrainedNetwork": ("gatedts.forecasting.zeroshot", (), None, None),
+    "PretrainedNetwork": ("gatedts.forecasting.zeroshot", ("params_", "fine_tuning_"), None,
+                          None),
     "ConformalCalibration": ("gatedts.forecasting.conformal", ("scores",), None, None),
     "Combination": ("gatedts.forecasting.combination", (), None, None),
     "Forecaster": ("gatedts.forecasting.forecaster", (

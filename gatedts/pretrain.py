@@ -82,20 +82,19 @@ from .pretrained import (
     PretrainedForecaster,
     base_and_scale,
     load_pretrained,
-    network_inputs,
+    prepare_windows,
     season_length_used,
 )
 from .synthetic import DEFAULT_FAMILY_WEIGHTS, simulate
 
 __all__ = ["PretrainConfig", "benchmark_validation_set", "export", "load_checkpoint", "main",
-           "make_batch", "prepare_windows", "pretrain", "save_checkpoint",
+           "make_batch", "pretrain", "save_checkpoint",
            "simulated_validation_set", "validation_score", "write_model_card"]
 
 M4_HORIZONS = {"yearly": 6, "quarterly": 8, "monthly": 18, "weekly": 13, "daily": 14,
                "business_daily": 14, "hourly": 48, "other": 8}
 EXCLUDED_SERIES = ("m_wineind", "m_airline")  # R-derived: never used
 DEFAULT_SERIES = Path(__file__).resolve().parents[1] / "benchmarks" / "data"
-_TARGET_CLIP = 100.0
 _VALIDATION_SEED = 2_000_003  # the training stream draws from (seed, step) keys instead
 
 
@@ -146,37 +145,6 @@ class PretrainConfig:
 def _context_length(rng, config):
     low, high = math.log(config.min_context), math.log(MAX_CONTEXT)
     return round(math.exp(rng.uniform(low, high)))
-
-
-def prepare_windows(contexts: np.ndarray, futures: np.ndarray, season_lengths: np.ndarray
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Network inputs and scaled targets for contexts of one length.
-
-    Parameters
-    ----------
-    contexts : ndarray (batch, L)
-    futures : ndarray (batch, h), h ≤ ``MAX_HORIZON``
-    season_lengths : ndarray (batch,) of int
-
-    Returns
-    -------
-    X : ndarray (batch, L, N_FEATURES) float32
-    targets : ndarray (batch, h), ``(future − base) / scale``, clipped to ±100
-    base : ndarray (batch, MAX_HORIZON)
-    scale : ndarray (batch,)
-    """
-    batch, L = contexts.shape
-    X = np.empty((batch, L, N_FEATURES), dtype=np.float32)
-    base = np.empty((batch, MAX_HORIZON))
-    scale = np.empty(batch)
-    used = np.array([season_length_used(L, int(m)) for m in season_lengths])
-    for m in np.unique(used):
-        rows = np.flatnonzero(used == m)
-        base[rows], scale[rows] = base_and_scale(contexts[rows], int(m))
-        X[rows] = network_inputs(contexts[rows], int(m), scale[rows])
-    h = futures.shape[1]
-    targets = np.clip((futures - base[:, :h]) / scale[:, None], -_TARGET_CLIP, _TARGET_CLIP)
-    return X, targets, base, scale
 
 
 def make_batch(config: PretrainConfig, step: int) -> tuple[np.ndarray, np.ndarray]:

@@ -150,6 +150,17 @@ def test_combination_rules_weigh_by_inner_error():
                                np.full(3, 1 / 3))  # no inner origin: equal weights
 
 
+def test_combination_scores_fine_tuned_candidates_in_place_of_and_next_to_pretrained():
+    module = _module("combination")
+    assert module.fine_tuned_name("50:1e-4") == "finetuned_50_0.0001"
+    subsets = module.fine_tuned_subsets(["gru", "pretrained", "zeroshot", "finetuned_50_0.0001"])
+    assert subsets["finetuned_50_0.0001"] == ("finetuned_50_0.0001",)
+    swapped = subsets["auto, finetuned_50_0.0001 for pretrained"]
+    assert "pretrained" not in swapped and len(swapped) == len(module.AUTO)
+    added = subsets["auto, zeroshot for pretrained, + finetuned_50_0.0001"]
+    assert added[-1] == "finetuned_50_0.0001" and "zeroshot" in added and len(added) == 7
+
+
 def test_default_fit_timing_prints_a_row_per_model(capsys):
     _module("default_fit").main(["--models", "pretrained", "--repeats", "1", "--horizon", "3"])
     out = capsys.readouterr().out

@@ -437,6 +437,90 @@ def test_bad_sample_weights(weights, error, message):
         F.loss_and_grad(cell, params, X, y, sample_weight=weights, **options)
 
 
+def test_per_target_weights_are_a_hand_computation():
+    prediction = np.array([[1.0, 2.0], [4.0, -1.0]])
+    target = np.zeros((2, 2))
+    w = np.array([[1.0, 0.0], [0.5, 2.0]])
+    value, grad = F.loss_value(prediction, target, sample_weight=w)
+    assert value == (1 + 0 + 0.5 * 16 + 2 * 1) / 4
+    np.testing.assert_array_equal(grad, [[0.5, 0.0], [1.0, -1.0]])  # 2 w e / 4
+    # pinball: a target's weight applies to each of its quantiles
+    levels = (0.25, 0.75)
+    prediction = np.array([[1.0, 3.0, 0.0, 0.0]])
+    value, grad = F.loss_value(prediction, np.array([[2.0, 5.0]]), "quantile",
+                               quantiles=levels, sample_weight=[[3.0, 0.0]])
+    assert value == 3 * (0.25 * 1 + 0.25 * 1) / 4
+    np.testing.assert_array_equal(grad, [[-0.75 / 4, 0.75 / 4, 0, 0]])
+
+
+def _masked_case(variant=("gru", True, False)):
+    cell, params, X, y, options = _weighted_case(variant, "quantile")
+    mask = np.array([[1, 1], [1, 0], [0, 0], [1, 0]], dtype=float)
+    return cell, params, X, y, options, mask
+
+
+def test_a_zero_target_weight_is_the_loss_on_the_kept_targets():
+    cell, params, X, y, options, mask = _masked_case()
+    value, grads = F.loss_and_grad(cell, params, X, y, sample_weight=mask, **options)
+    pred = F.predict(cell, params, X, h0=options["h0"], c0=options["c0"])
+    kept = mask.astype(bool)
+    levels = options["quantiles"]
+    u = y[kept][:, None] - pred.reshape(4, 2, len(levels))[kept]
+    on_kept = np.mean(np.maximum(np.multiply(levels, u), (np.subtract(levels, 1)) * u))
+    # the mean runs over all elements, the masked ones counting 0
+    assert value == pytest.approx(on_kept * kept.sum() / kept.size, rel=1e-13)
+    changed = y.copy()
+    changed[~kept] = 1e3  # values behind the mask change neither loss nor gradient
+    c_value, c_grads = F.loss_and_grad(cell, params, X, changed, sample_weight=mask, **options)
+    assert c_value == value
+    for key in params:
+        np.testing.assert_array_equal(c_grads[key], grads[key])
+
+
+def test_masked_gradients_match_central_differences():
+    cell, params, X, y, options, mask = _masked_case(("gru", True, False))
+    _, grads, inputs = F.loss_and_grad(cell, params, X, y, sample_weight=mask,
+                                       return_input_grads=True, **options)
+
+    def masked_loss():
+        return F.loss_and_grad(cell, params, X, y, sample_weight=mask, **options)[0]
+
+    worst = {key: np.max(np.abs(grads[key] - central_difference(masked_loss, params[key], 1e-5)))
+             / np.max(np.abs(grads[key])) for key in params}
+    assert max(worst.values()) < 1e-7, worst
+    assert not inputs["X"][2].any() and inputs["X"][1].any()  # fully masked sample: no gradient
+
+
+def test_unit_per_target_weights_change_no_bit():
+    cell, params, X, y, options = _weighted_case(("gru", True, False), "quantile")
+    value, grads = F.loss_and_grad(cell, params, X, y, **options)
+    w_value, w_grads = F.loss_and_grad(cell, params, X, y, sample_weight=np.ones((4, 2)),
+                                       **options)
+    assert w_value == value
+    for key in params:
+        np.testing.assert_array_equal(w_grads[key], grads[key])
+
+
+@pytest.mark.parametrize(("weights", "message"), [
+    (np.ones((4, 3)), r"sample_weight has shape \(4, 3\), expected \(4,\): one weight per "
+                      r"sample, or \(4, 2\): one per target"),
+    (np.ones((4, 2, 1)), r"sample_weight has shape \(4, 2, 1\)"),
+    ([[1.0, 1.0], [1.0, -2.0], [1, 1], [1, 1]], r"non-negative, got -2.0 at index \(1, 1\)"),
+])
+def test_bad_per_target_weights(weights, message):
+    cell, params, X, y, options = _weighted_case(("gru", True, False), "quantile")
+    with pytest.raises(ValueError, match=message):
+        F.loss_and_grad(cell, params, X, y, sample_weight=weights, **options)
+
+
+def test_per_target_weights_are_refused_with_a_sequence_head():
+    params = random_model("gru", 2, 3, 1)
+    X = np.random.default_rng(0).standard_normal((2, 4, 2))
+    with pytest.raises(ValueError, match=r"a 2-D sample_weight .* needs head='last'"):
+        F.loss_and_grad("gru", params, X, np.zeros((2, 4)), head="sequence",
+                        sample_weight=np.ones((2, 4)))
+
+
 def test_sample_weights_are_refused_off_the_cpu():
     cell, params, X, y, _ = _weighted_case(("rnn", True, False), "mse")
     with pytest.raises(ValueError, match="sample_weight runs on the CPU only"):

@@ -6,15 +6,19 @@ import json
 import numpy as np
 import pytest
 
+from gatedts import functional as F
 from gatedts.pretrained import (
+    FINE_TUNE_MIN_OBSERVATIONS,
     MAX_CONTEXT,
     MAX_HORIZON,
     QUANTILES,
     WEIGHTS_DIR,
     PretrainedForecaster,
     base_and_scale,
+    fine_tuning_windows,
     load_pretrained,
     network_inputs,
+    prepare_windows,
     season_length_used,
 )
 
@@ -121,7 +125,6 @@ def test_bad_input(model, values, horizon, m, match):
 
 
 def test_wrong_network_and_missing_weights(tmp_path):
-    from gatedts.nn import functional as F
     with pytest.raises(ValueError, match="inputs"):
         PretrainedForecaster(F.init_params("gru", 3, 4, 1, 5))
     with pytest.raises(FileNotFoundError):
@@ -150,3 +153,69 @@ def test_the_zero_shot_benchmark_runs(tmp_path):
         result["development"])
     assert 0 <= result["simulated"]["coverage"] <= 100
     assert "| pretrained |" in done.stdout
+
+
+# ------------------------------------------------------------------ fine-tuning
+
+
+def _own_windows_loss(params, values, m):
+    """Mean pinball loss over the observed targets of the series' own windows."""
+    X, targets, observed = fine_tuning_windows(values, m)
+    dtype = params["head.weight"].dtype
+    return F.loss_and_grad("gru", params, X.astype(dtype), targets.astype(dtype),
+                           loss="quantile", quantiles=QUANTILES,
+                           sample_weight=observed / observed.mean())[0]
+
+
+def test_fine_tuning_windows_mask_what_lies_beyond_the_series():
+    y = monthly(40)
+    X, targets, observed = fine_tuning_windows(y, 12)
+    L = X.shape[1]
+    assert L == 20 and len(X) == 40 - L  # max(40 - 24, 40 // 2): every origin L .. n-1
+    np.testing.assert_array_equal(observed.sum(1), np.minimum(MAX_HORIZON, 40 - np.arange(L, 40)))
+    assert not targets[observed == 0].any()
+    first_x, first_targets, _, _ = prepare_windows(y[None, :L], y[None, L:], np.array([12]))
+    np.testing.assert_array_equal(X[0], first_x[0])
+    np.testing.assert_array_equal(targets[0, :40 - L], first_targets[0])
+
+
+def test_fine_tuning_lowers_the_loss_and_leaves_the_shipped_weights(model):
+    y = monthly(60)
+    shipped = {k: v.copy() for k, v in model.params.items()}
+    tuned = model.fine_tune(y, 12, steps=8, learning_rate=1e-3, batch_size=64, random_state=0)
+    assert isinstance(tuned, PretrainedForecaster) and tuned is not model
+    assert _own_windows_loss(tuned.params, y, 12) < _own_windows_loss(model.params, y, 12)
+    for key, value in model.params.items():
+        np.testing.assert_array_equal(value, shipped[key])
+        assert tuned.params[key].dtype == value.dtype
+    assert any(not np.array_equal(tuned.params[k], shipped[k]) for k in shipped)
+    record = tuned.metadata["fine_tuning"]
+    assert record["steps"] == 8 and record["windows"] == 24 and record["context_length"] == 36
+    assert "fine_tuning" not in model.metadata
+    assert tuned.metadata["windows_seen"] == model.metadata["windows_seen"]
+    assert not np.array_equal(tuned.forecast(y, 6, 12).median, model.forecast(y, 6, 12).median)
+
+
+def test_fine_tuning_is_deterministic_under_random_state(model):
+    y = monthly(70, seed=3)  # 35 windows, batches of 8 drawn among them
+    a, b, c = (model.fine_tune(y, 12, steps=2, batch_size=8, random_state=seed)
+               for seed in (1, 1, 2))
+    for key in a.params:
+        np.testing.assert_array_equal(a.params[key], b.params[key])
+    assert any(not np.array_equal(a.params[k], c.params[k]) for k in a.params)
+    zero = model.fine_tune(y, 12, steps=0)
+    for key in zero.params:
+        np.testing.assert_array_equal(zero.params[key], model.params[key])
+
+
+@pytest.mark.parametrize(("values", "options", "match"), [
+    (np.arange(FINE_TUNE_MIN_OBSERVATIONS - 1.0), {}, "has 7 observation.*at least 8"),
+    (np.r_[np.arange(10.0), np.nan], {}, "NaN"),
+    (np.ones((2, 10)), {}, "1-D"),
+    (np.arange(10.0), {"steps": -1}, "steps must be an integer"),
+    (np.arange(10.0), {"batch_size": 0}, "batch_size must be a positive integer"),
+    (np.arange(10.0), {"learning_rate": -1.0}, "learning_rate must be a number"),
+])
+def test_fine_tuning_bad_input(model, values, options, match):
+    with pytest.raises(ValueError, match=match):
+        model.fine_tune(values, 1, **options)

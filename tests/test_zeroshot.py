@@ -107,3 +107,36 @@ def test_too_short_series_says_so():
     # A short series still gets an interval.
     assert Forecaster("pretrained", horizon=2).fit(np.arange(4.0)).predict_interval().notna(
     ).all().all()
+
+
+def test_fine_tuned_forecaster_saves_and_loads_its_weights(tmp_path):
+    y = _monthly()
+    options = {"fine_tune": {"steps": 3, "learning_rate": 1e-3}}
+    f = Forecaster("pretrained", horizon=6, network_options=options, random_state=0).fit(y)
+    zero_shot = Forecaster("pretrained", horizon=6).fit(y)
+    assert not hasattr(zero_shot.estimator_, "params_")
+    assert f.estimator_.fine_tuning_["steps"] == 3 and f.estimator_.fine_tuning_["windows"] == 24
+    assert not np.allclose(f.predict(), zero_shot.predict())
+    again = Forecaster("pretrained", horizon=6, network_options=options, random_state=0).fit(y)
+    pd.testing.assert_series_equal(again.predict(), f.predict(), check_exact=True)
+    loaded = load(save(f, tmp_path / "tuned.gdts"))
+    pd.testing.assert_frame_equal(loaded.predict_interval(0.8), f.predict_interval(0.8),
+                                  check_exact=True)
+    for key, value in f.estimator_.params_.items():
+        np.testing.assert_array_equal(loaded.estimator_.params_[key], value)
+    frame = f.predict_interval(0.9)  # still the network's own quantiles
+    quantiles = f.estimator_.quantiles(y.to_numpy(), 6)
+    np.testing.assert_array_equal(frame["upper"], quantiles[:, QUANTILES.index(0.95)])
+    loaded.estimator_.weights_id = "0" * 16  # fine-tuned from weights this gatedts lacks
+    with pytest.raises(ValueError, match=r"made with the pretrained weights 0+"):
+        loaded.predict()
+
+
+@pytest.mark.parametrize(("options", "match"), [
+    ({"hidden_size": 8}, "network_options of Forecaster.'pretrained'. may hold only 'fine_tune'"),
+    ({"fine_tune": {"epochs": 3}}, "unknown fine-tuning setting.*'epochs'"),
+    ({"fine_tune": {"steps": -2}}, "steps must be"),
+])
+def test_bad_fine_tuning_options_are_named(options, match):
+    with pytest.raises(ValueError, match=match):
+        Forecaster("pretrained", network_options=options).fit(_monthly())

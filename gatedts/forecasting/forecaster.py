@@ -43,7 +43,7 @@ from .ensemble import Members, default_estimator, fit_members, fit_network
 from .pipeline import FittedStages, PreparedFit, forecast_path, inference_window
 from .transforms import TargetTransform, resolve_transforms
 from .windows import Windowing, future_index, resolve_window
-from .zeroshot import PretrainedNetwork, prepare_zero_shot, zero_shot_forecast
+from .zeroshot import PretrainedNetwork, prepare_zero_shot, pretrained_member, zero_shot_forecast
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -63,10 +63,10 @@ class Forecaster(FittedStages, BaseEstimator):
         (with ``network_options`` on top). "auto" trains a GRU and an LSTM (in
         turn, ``n_models``) and combines them with a linear autoregression, the
         pretrained network, seasonal naive, drift and a damped trend, weighted by their
-        errors on inner rolling origins (:mod:`~gatedts.forecasting.combination`). "pretrained"
-        trains nothing: the network of :mod:`gatedts.pretrained` forecasts zero-shot
-        with quantile intervals (:mod:`~gatedts.forecasting.zeroshot`; no exog, and
-        the transform, window and network settings do not apply). A regressor is cloned and
+        errors on inner rolling origins (:mod:`~gatedts.forecasting.combination`). "pretrained":
+        the network of :mod:`gatedts.pretrained` zero-shot, or fine-tuned on the series
+        with ``network_options={"fine_tune": True}`` (:mod:`~gatedts.forecasting.zeroshot`:
+        quantile intervals; no exog, transforms or window). A regressor is cloned and
         used as is: flattened windows without 3-D input (``Ridge()`` is a fine
         baseline), a ``MultiOutputRegressor`` around a single-output one.
     window : int or "auto", default "auto"
@@ -285,7 +285,7 @@ class Forecaster(FittedStages, BaseEstimator):
         if self.member_weights is not None and cell != "auto":
             raise ValueError("member_weights applies to Forecaster('auto') only")
         if members is None and cell == "pretrained":
-            members = [PretrainedNetwork.shipped(prepared.choice.seasonal_period)]
+            members = [pretrained_member(prepared, self.network_options, self._members().seed(0))]
         if members is None:
             members = self._members().build(prepared.windowing.horizon)
             fit_members(members, prepared.X, prepared.Y, prepared.X_future,

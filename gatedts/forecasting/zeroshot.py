@@ -7,6 +7,15 @@ read the raw history (no log, differences, scaler or local level: the network
 normalises its context itself) and the intervals come from the network's
 quantile outputs, not from conformal calibration.
 
+Fine-tuning: ``Forecaster("pretrained", network_options={"fine_tune": True})``
+first adapts the shipped weights to the series
+(:meth:`~gatedts.pretrained.PretrainedForecaster.fine_tune`, seeded by the
+Forecaster's ``random_state``); ``{"fine_tune": {"steps": 50}}`` sets its
+``steps``, ``learning_rate``, ``batch_size`` or ``clip_norm``. The member
+keeps the adapted weights (``estimator_.params_``, saved with the
+Forecaster) and what was done (``estimator_.fine_tuning_``). Everything else
+is as above: still a GRU, still quantile intervals.
+
 Intervals: the central interval of ``coverage`` needs the quantiles at
 ``(1 - coverage) / 2`` and ``(1 + coverage) / 2``. Between the network's
 levels (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95) they are interpolated
@@ -29,6 +38,7 @@ from ..pretrained import (
     QUANTILES,
     WEIGHTS_DIR,
     WEIGHTS_FILE,
+    PretrainedForecaster,
     base_and_scale,
     load_pretrained,
     network_inputs,
@@ -38,11 +48,22 @@ from .pipeline import PreparedFit
 from .transforms import TargetTransform, TransformChoice, resolve_seasonal_period
 from .windows import Windowing
 
-__all__ = ["MIN_HISTORY", "PretrainedNetwork", "prepare_zero_shot", "quantile_interval",
-           "shipped_weights_id", "zero_shot_forecast"]
+__all__ = [
+    "FINE_TUNE_OPTIONS",
+    "MIN_HISTORY",
+    "PretrainedNetwork",
+    "prepare_zero_shot",
+    "pretrained_member",
+    "quantile_interval",
+    "shipped_weights_id",
+    "zero_shot_forecast",
+]
 
 MIN_HISTORY = 3
 """Observations the pretrained network needs to forecast."""
+FINE_TUNE_OPTIONS = ("steps", "learning_rate", "batch_size", "clip_norm")
+"""The settings of :meth:`~gatedts.pretrained.PretrainedForecaster.fine_tune` that
+``network_options={"fine_tune": {...}}`` may hold."""
 
 
 @lru_cache(maxsize=1)
@@ -69,38 +90,100 @@ class PretrainedNetwork:
         shipped ones, whichever they are). A saved Forecaster keeps it, so a
         model loaded by a gatedts that ships other weights refuses to forecast
         with them instead of forecasting differently without a word.
+    fine_tune : dict or None, default None
+        None forecasts zero-shot; a dict of
+        :meth:`~gatedts.pretrained.PretrainedForecaster.fine_tune` settings
+        (:data:`FINE_TUNE_OPTIONS`, ``{}`` for its defaults) makes :meth:`fit`
+        adapt the weights to the series.
+
+    Attributes
+    ----------
+    params_ : dict of str to ndarray
+        After :meth:`fit` with ``fine_tune``: the adapted weights.
+    fine_tuning_ : dict
+        After :meth:`fit` with ``fine_tune``: the metadata record of
+        :meth:`~gatedts.pretrained.PretrainedForecaster.fine_tune`.
     """
 
-    def __init__(self, season_length: int = 1, weights_id: str | None = None):
+    def __init__(self, season_length: int = 1, weights_id: str | None = None,
+                 fine_tune: dict | None = None):
         self.season_length = season_length
         self.weights_id = weights_id
+        self.fine_tune = fine_tune
 
     @classmethod
-    def shipped(cls, season_length: int) -> PretrainedNetwork:
+    def shipped(cls, season_length: int, fine_tune: dict | None = None) -> PretrainedNetwork:
         """The shipped weights, recorded by their :func:`shipped_weights_id`."""
-        return cls(season_length, shipped_weights_id())
+        return cls(season_length, shipped_weights_id(), fine_tune)
 
     def get_params(self, deep: bool = True) -> dict:
         """The constructor's arguments (what a saved file records)."""
-        return {"season_length": self.season_length, "weights_id": self.weights_id}
+        return {"season_length": self.season_length, "weights_id": self.weights_id,
+                "fine_tune": self.fine_tune}
 
-    def quantiles(self, values: np.ndarray, horizon: int) -> np.ndarray:
-        """The network's quantiles ``(horizon, len(QUANTILES))`` after history ``values``."""
+    def fit(self, values: np.ndarray, random_state: int | None = None) -> PretrainedNetwork:
+        """Fine-tune the shipped weights on ``values`` when ``fine_tune`` is set (else
+        nothing: the network forecasts zero-shot)."""
+        if self.fine_tune is not None:
+            tuned = self._base().fine_tune(values, self.season_length,
+                                           **_fine_tune_settings(self.fine_tune),
+                                           random_state=random_state)
+            self.params_, self.fine_tuning_ = tuned.params, tuned.metadata["fine_tuning"]
+        return self
+
+    def _base(self):
         if self.weights_id is not None and self.weights_id != shipped_weights_id():
             raise ValueError(f"this model was made with the pretrained weights "
                              f"{self.weights_id}, but this gatedts ships {shipped_weights_id()}; "
-                             "fit Forecaster('pretrained') again (it trains nothing)")
+                             "fit Forecaster('pretrained') again")
+        return _network()
+
+    def quantiles(self, values: np.ndarray, horizon: int) -> np.ndarray:
+        """The network's quantiles ``(horizon, len(QUANTILES))`` after history ``values``."""
+        network = self._base()
+        if hasattr(self, "params_"):
+            network = PretrainedForecaster(self.params_)
         values = np.asarray(values, dtype=float)
         if len(values) < MIN_HISTORY:
             raise ValueError(f"the history has {len(values)} observation(s); the pretrained "
                              f"network needs at least {MIN_HISTORY}")
-        return _network().forecast_batch(values[None], horizon, self.season_length)[0]
+        return network.forecast_batch(values[None], horizon, self.season_length)[0]
 
     def network_input(self, values: np.ndarray) -> np.ndarray:
         """The exact ``(1, n_steps, n_features)`` array the network reads after ``values``."""
         context = np.asarray(values, dtype=float)[None, -MAX_CONTEXT:]
         m = season_length_used(context.shape[1], self.season_length)
         return network_inputs(context, m, base_and_scale(context, m)[1])
+
+
+def _fine_tune_settings(fine_tune):
+    if not isinstance(fine_tune, dict):
+        raise TypeError(f"fine_tune must be a dict of settings, got {fine_tune!r}")
+    unknown = sorted(set(fine_tune) - set(FINE_TUNE_OPTIONS))
+    if unknown:
+        raise ValueError(f"unknown fine-tuning setting(s) {', '.join(map(repr, unknown))}; "
+                         f"choose among {', '.join(map(repr, FINE_TUNE_OPTIONS))} (the "
+                         "Forecaster's random_state seeds it)")
+    return fine_tune
+
+
+def pretrained_member(prepared: PreparedFit, network_options: dict | None,
+                      random_state: int | None) -> PretrainedNetwork:
+    """The fitted member of ``Forecaster("pretrained", network_options=...)`` on the
+    series of ``prepared`` (:func:`prepare_zero_shot`): zero-shot when
+    ``network_options`` is None (or its ``"fine_tune"`` is False), else fine-tuned
+    with the settings of ``network_options["fine_tune"]`` (True for the defaults)
+    and ``random_state``."""
+    options = {} if network_options is None else network_options
+    if not isinstance(options, dict) or set(options) - {"fine_tune"}:
+        raise ValueError("network_options of Forecaster('pretrained') may hold only "
+                         "'fine_tune' (True, False or a dict of "
+                         f"{', '.join(FINE_TUNE_OPTIONS)}), got {network_options!r}")
+    fine_tune = options.get("fine_tune", False)
+    settings = ({} if fine_tune is True else None if fine_tune is False
+                else dict(_fine_tune_settings(fine_tune)))
+    return PretrainedNetwork.shipped(prepared.choice.seasonal_period, settings).fit(
+        prepared.values, random_state)
 
 
 def quantile_interval(quantiles: np.ndarray, coverage: float) -> tuple[np.ndarray, np.ndarray]:

@@ -127,21 +127,25 @@ def check_y_sequence(y, spec, batch, n_steps, n_quantiles=1):
     return y.astype(spec.dtype, copy=False)
 
 
-def check_sample_weight(sample_weight, batch):
-    """``sample_weight`` as a float64 (batch,) array of finite, non-negative weights."""
+def check_sample_weight(sample_weight, batch, targets=None):
+    """``sample_weight`` as a float64 array of finite, non-negative weights: (batch,), one
+    per sample, or, when ``targets`` is given, also (batch, targets), one per target of
+    each sample."""
     w = np.asarray(sample_weight)
     if w.dtype.kind not in "biuf":
         raise TypeError(f"sample_weight must be a real numeric array, got dtype {w.dtype}")
-    if w.shape != (batch,):
+    if w.shape != (batch,) and (targets is None or w.shape != (batch, targets)):
+        per_target = "" if targets is None else f", or ({batch}, {targets}): one per target"
         raise ValueError(f"sample_weight has shape {w.shape}, expected ({batch},): one weight "
-                         "per sample")
+                         f"per sample{per_target}")
     w = w.astype(np.float64)
     if not np.all(np.isfinite(w)):
         raise ValueError("sample_weight contains NaN or infinity")
     if np.any(w < 0):
-        first = int(np.argmax(w < 0))
+        first = tuple(int(i) for i in np.unravel_index(int(np.argmax(w < 0)), w.shape))
+        index = first[0] if w.ndim == 1 else first
         raise ValueError(f"sample_weight must be non-negative, got {float(w[first])} at "
-                         f"index {first}")
+                         f"index {index}")
     return w
 
 
@@ -268,7 +272,12 @@ def loss_value(prediction: np.ndarray, y: np.ndarray, loss: LossName = "mse",
     With ``sample_weight`` (B,) every element of sample ``i`` counts ``w_i``
     times in that mean, as ``(w[:, None] * loss(..., reduction="none")).mean()``
     in PyTorch: weights of mean 1 keep the scale of the loss, and a weight of
-    0 takes a sample out of the loss and of the gradient.
+    0 takes a sample out of the loss and of the gradient. With ``y`` of shape
+    (B, O), ``sample_weight`` may also be (B, O), one weight per target of each
+    sample: ``w[i, o]`` weights every element of target ``o`` of sample ``i``
+    (for ``"quantile"``, all Q quantiles of that target), and a weight of 0
+    takes that target out (e.g. future values not observed). The mean is still
+    over all elements, masked ones included.
     """
     levels = check_loss(loss, quantiles)
     if loss == "quantile":
@@ -285,8 +294,9 @@ def loss_value(prediction: np.ndarray, y: np.ndarray, loss: LossName = "mse",
             value = np.where(small, 0.5 * e * e, huber_delta * (np.abs(e) - 0.5 * huber_delta))
             grad = (np.where(small, e, huber_delta * np.sign(e)) / n).astype(e.dtype, copy=False)
     if sample_weight is not None:
-        w = check_sample_weight(sample_weight, len(prediction))
-        w = w.reshape(-1, *(1,) * (value.ndim - 1))  # per sample, over its elements
+        targets = y.shape[1] if y.ndim == 2 else None
+        w = check_sample_weight(sample_weight, len(prediction), targets)
+        w = w.reshape(*w.shape, *(1,) * (value.ndim - w.ndim))  # over each one's elements
         value, grad = value * w, grad * w.astype(grad.dtype)
     return float(np.mean(value, dtype=np.float64)), grad.reshape(prediction.shape)
 

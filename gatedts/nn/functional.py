@@ -435,9 +435,15 @@ def loss_and_grad(cell: str | NetworkSpec, params: Mapping[str, np.ndarray], X: 
     huber_delta : float, default 1.0
     quantiles : sequence of float in (0, 1), increasing, optional
         The levels of the pinball loss; only with ``loss="quantile"``.
-    sample_weight : array-like (batch,) of non-negative float, optional
+    sample_weight : array-like (batch,) or (batch, n_targets) of non-negative float, optional
         Weight of each sample in the mean loss (see :func:`loss_value`): a
-        weight of 0 removes the sample. CPU only.
+        weight of 0 removes the sample. Or, with ``y`` of shape (batch,
+        n_targets) and a head "last" or "attention" without a decoder, one
+        weight per target of each sample (for ``loss="quantile"`` it weights
+        all the target's quantiles): a weight of 0 takes that target out of
+        the loss and the gradient, e.g. to mask future values not observed.
+        Per-step weights of ``head="sequence"`` or a decoder are refused: give
+        those one weight per sample. CPU only.
     dropout : float in [0, 1), default 0.0
         Dropout on the inputs of layers above the first (training only), as
         ``nn.GRU(dropout=...)``; masks drawn from ``random_state``.
@@ -485,6 +491,10 @@ def _loss_and_grad(spec, params, X, y, inputs, objective, dropout, return_input_
     """:func:`loss_and_grad` on the CPU; ``dropout`` is ``(rate, random_state)``."""
     if not spec.decoder:
         encdec.check_unused(inputs)
+    if np.ndim(objective.sample_weight) == 2 and (spec.decoder or spec.head == "sequence"):
+        raise ValueError("a 2-D sample_weight (one weight per target) needs head='last' or "
+                         "'attention' without a decoder; with head='sequence' or a decoder "
+                         "give one weight per sample, shape (batch,)")
     params, X, h0, c0 = core.prepare(spec, params, X, inputs, check_input)
     batch, n_steps, _ = X.shape
     masks = core.dropout_masks(spec, batch, n_steps, *dropout)

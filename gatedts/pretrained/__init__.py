@@ -25,6 +25,10 @@ the seasonal-naive forecast. Quantiles are sorted after the network, so they
 never cross. A constant context is forecast as that constant, with every
 quantile equal to it.
 
+:meth:`PretrainedForecaster.fine_tune` adapts the weights to one series: a
+few steps of Adam on the pinball loss of the series' own rolling-origin
+windows (targets beyond the series' end masked), from the pretrained weights.
+
 The weights are a plain npz (``allow_pickle=False``) of the GRU's
 PyTorch-named parameters (see :mod:`gatedts.nn.functional`) and the metadata
 a JSON file next to it.
@@ -41,9 +45,11 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from ..nn import functional as F
+from ..nn.optim import Adam, check_number, clip_grad_norm
 
-__all__ = ["MAX_CONTEXT", "MAX_HORIZON", "N_FEATURES", "QUANTILES", "PretrainedForecast",
-           "PretrainedForecaster", "base_and_scale", "load_pretrained", "network_inputs",
+__all__ = ["FINE_TUNE_MIN_OBSERVATIONS", "MAX_CONTEXT", "MAX_HORIZON", "N_FEATURES",
+           "QUANTILES", "PretrainedForecast", "PretrainedForecaster", "base_and_scale",
+           "fine_tuning_windows", "load_pretrained", "network_inputs", "prepare_windows",
            "season_length_used"]
 
 QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
@@ -59,7 +65,13 @@ WEIGHTS_DIR = Path(__file__).resolve().parent
 WEIGHTS_FILE = "weights.npz"
 METADATA_FILE = "metadata.json"
 
+FINE_TUNE_MIN_OBSERVATIONS = 8
+"""Observations :meth:`PretrainedForecaster.fine_tune` needs (4 windows of 4)."""
+
 _Z_CLIP = 10.0
+_TARGET_CLIP = 100.0
+_FINE_TUNE_ORIGINS = 24  # origins the fine-tuning context leaves when the series is long enough
+_FINE_TUNE_CONTEXT = 128  # longest fine-tuning context: a step's cost grows with it
 _MEDIAN = QUANTILES.index(0.5)
 
 
@@ -121,6 +133,73 @@ def network_inputs(contexts: np.ndarray, m: int, scale: np.ndarray,
     X[..., 5] = np.log(m) / 5
     X[..., 6] = np.log(L) / np.log(MAX_CONTEXT)
     return X
+
+
+def prepare_windows(contexts: np.ndarray, futures: np.ndarray, season_lengths: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Network inputs and scaled targets for contexts of one length.
+
+    Parameters
+    ----------
+    contexts : ndarray (batch, L)
+    futures : ndarray (batch, h), h ≤ ``MAX_HORIZON``
+    season_lengths : ndarray (batch,) of int
+
+    Returns
+    -------
+    X : ndarray (batch, L, N_FEATURES) float32
+    targets : ndarray (batch, h), ``(future − base) / scale``, clipped to ±100
+    base : ndarray (batch, MAX_HORIZON)
+    scale : ndarray (batch,)
+    """
+    batch, L = contexts.shape
+    X = np.empty((batch, L, N_FEATURES), dtype=np.float32)
+    base = np.empty((batch, MAX_HORIZON))
+    scale = np.empty(batch)
+    used = np.array([season_length_used(L, int(m)) for m in season_lengths])
+    for m in np.unique(used):
+        rows = np.flatnonzero(used == m)
+        base[rows], scale[rows] = base_and_scale(contexts[rows], int(m))
+        X[rows] = network_inputs(contexts[rows], int(m), scale[rows])
+    h = futures.shape[1]
+    targets = np.clip((futures - base[:, :h]) / scale[:, None], -_TARGET_CLIP, _TARGET_CLIP)
+    return X, targets, base, scale
+
+
+
+def fine_tuning_windows(values: np.ndarray, season_length: int = 1
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A series' own rolling-origin windows, as :meth:`PretrainedForecaster.fine_tune`
+    trains on them.
+
+    The contexts have one length ``L = min(128, max(n − 24, n // 2))`` (the
+    longest that leaves 24 origins, at least half the series, capped since a
+    step's cost grows with ``L``), and every origin ``t = L … n − 1`` gives one
+    window: ``values[t − L:t]`` and the ``MAX_HORIZON`` values after it, of
+    which only those before the series' end are observed.
+
+    Parameters
+    ----------
+    values : ndarray (n,) of float, finite, ``n ≥ FINE_TUNE_MIN_OBSERVATIONS``
+    season_length : int, default 1
+
+    Returns
+    -------
+    X : ndarray (n − L, L, N_FEATURES) float32
+    targets : ndarray (n − L, MAX_HORIZON)
+        Scaled as :func:`prepare_windows`; 0 where not observed.
+    observed : ndarray (n − L, MAX_HORIZON) of float
+        1 where the target was observed, else 0 (the loss weight).
+    """
+    n = len(values)
+    L = min(_FINE_TUNE_CONTEXT, max(n - _FINE_TUNE_ORIGINS, n // 2))
+    padded = np.concatenate([values, np.full(MAX_HORIZON, np.nan)])
+    origins = np.arange(L, n)
+    contexts = padded[origins[:, None] + np.arange(-L, 0)]
+    futures = padded[origins[:, None] + np.arange(MAX_HORIZON)]
+    X, targets, _, _ = prepare_windows(contexts, futures, np.full(len(origins), season_length))
+    observed = np.isfinite(futures)
+    return X, np.where(observed, targets, 0.0), observed.astype(float)
 
 
 def _to_values(outputs, base, scale):
@@ -228,8 +307,7 @@ class PretrainedForecaster:
         if y.shape[1] < 3:
             raise ValueError(f"the history has {y.shape[1]} observations; the pretrained "
                              "network needs at least 3")
-        if not np.all(np.isfinite(y)):
-            raise ValueError("values contain NaN or infinite observations")
+        _check_finite(y)
         horizon = _positive_int("horizon", horizon)
         season_length = _positive_int("season_length", season_length)
         chunks = []
@@ -242,6 +320,84 @@ class PretrainedForecaster:
                 y = np.concatenate([y, q[:, :, _MEDIAN]], axis=1)
         return np.concatenate(chunks, axis=1)[:, :horizon]
 
+    def fine_tune(self, values: ArrayLike, season_length: int = 1, *, steps: int = 50,
+                  learning_rate: float = 1e-5, batch_size: int = 32, clip_norm: float = 1.0,
+                  random_state: int | np.random.Generator | None = None
+                  ) -> PretrainedForecaster:
+        """A new network: these weights adapted to the series ``values``.
+
+        Adam (``learning_rate``, gradient norm clipped to ``clip_norm``) takes
+        ``steps`` steps on the pinball loss over ``QUANTILES`` of the series' own
+        rolling-origin windows (:func:`fine_tuning_windows`), each step on
+        ``batch_size`` windows drawn from ``random_state`` (all of them when
+        there are no more). A window's targets after the series' end have
+        weight 0 (a per-target ``sample_weight`` of
+        :func:`gatedts.nn.functional.loss_and_grad`): a 54-month series
+        trains every output it can check and no other. This network is left
+        unchanged.
+
+        Parameters
+        ----------
+        values : array-like (n,)
+            The series, finite, at least ``FINE_TUNE_MIN_OBSERVATIONS``.
+        season_length : int, default 1
+            As in :meth:`forecast`.
+        steps : int, default 50
+            Optimizer steps (0 copies the weights).
+        learning_rate : float, default 1e-5
+            The defaults were chosen on the training parts of the development
+            benchmark (``benchmarks/combination.py --add-fine-tuned``): 1e-4
+            and 1e-3 made the forecasts worse than zero-shot. Adam moves every
+            weight by about the learning rate per step, which adds up across
+            a layer of 128 units.
+        batch_size : int, default 32
+        clip_norm : float, default 1.0
+        random_state : int, Generator or None, default None
+            Draws the batches: the same seed gives the same weights.
+
+        Returns
+        -------
+        PretrainedForecaster
+            With the adapted parameters (this network's dtype) and this
+            network's metadata plus ``"fine_tuning"``: the settings, the
+            ``windows`` and their ``context_length``, and the ``observations``.
+        """
+        y = np.asarray(values, dtype=float)
+        if y.ndim != 1:
+            raise ValueError(f"values must be 1-D, got shape {y.shape}")
+        if len(y) < FINE_TUNE_MIN_OBSERVATIONS:
+            raise ValueError(f"the series has {len(y)} observation(s); fine-tuning needs at "
+                             f"least {FINE_TUNE_MIN_OBSERVATIONS}")
+        _check_finite(y)
+        season_length = _positive_int("season_length", season_length)
+        steps = int(check_number("steps", steps, 0, integer=True))
+        batch_size = _positive_int("batch_size", batch_size)
+        learning_rate = check_number("learning_rate", learning_rate, 0.0)
+        clip_norm = check_number("clip_norm", clip_norm, 0.0)
+        X, targets, observed = fine_tuning_windows(y, season_length)
+        params = {key: value.copy() for key, value in self.params.items()}
+        dtype = params["head.weight"].dtype
+        X, targets = X.astype(dtype, copy=False), targets.astype(dtype)
+        optimizer = Adam(params, lr=learning_rate)
+        rng = np.random.default_rng(random_state)
+        everything = np.arange(len(X))
+        for _ in range(steps):
+            rows = (everything if len(X) <= batch_size
+                    else np.sort(rng.choice(len(X), batch_size, replace=False)))
+            weight = observed[rows] / observed[rows].mean()  # the mean over observed targets
+            loss, grads = F.loss_and_grad(CELL, params, X[rows], targets[rows], loss="quantile",
+                                          quantiles=QUANTILES, sample_weight=weight,
+                                          check_input=False)
+            if not np.isfinite(loss):
+                raise FloatingPointError("the fine-tuning loss overflowed; try a smaller "
+                                         "learning_rate")
+            clip_grad_norm(grads, clip_norm)
+            optimizer.step(params, grads)
+        record = {"steps": steps, "learning_rate": learning_rate, "batch_size": batch_size,
+                  "clip_norm": clip_norm, "windows": len(X), "context_length": X.shape[1],
+                  "observations": len(y), "season_length": season_length}
+        return PretrainedForecaster(params, {**self.metadata, "fine_tuning": record})
+
     def _predict(self, contexts, season_length):
         m = season_length_used(contexts.shape[1], season_length)
         base, scale = base_and_scale(contexts, m)
@@ -251,6 +407,11 @@ class PretrainedForecaster:
         constant = np.ptp(contexts, axis=1) == 0  # nothing to learn from: the value itself
         quantiles[constant] = contexts[constant, -1:, None]
         return quantiles
+
+
+def _check_finite(values):
+    if not np.all(np.isfinite(values)):
+        raise ValueError("values contain NaN or infinite observations")
 
 
 def _positive_int(name, value):
