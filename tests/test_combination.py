@@ -125,3 +125,21 @@ def test_seasonal_naive_forecast():
     np.testing.assert_array_equal(seasonal_naive_forecast(values, 4, 6), [6, 7, 8, 9, 6, 7])
     np.testing.assert_array_equal(seasonal_naive_forecast(values, 1, 3), [9, 9, 9])
     np.testing.assert_array_equal(seasonal_naive_forecast(values, 12, 2), [9, 9])  # too short
+
+
+def test_interval_is_the_union_of_the_conformal_one_and_the_pretrained_spread(fitted):
+    from gatedts.forecasting.conformal import pretrained_spread
+
+    interval = fitted.predict_interval(coverage=0.8)
+    point = interval["forecast"].to_numpy()
+    transform = fitted.target_transform_
+    half = fitted.calibration_.half_widths(fitted, 6, 0.8)
+    conformal = (transform.from_score_scale(transform.to_score_scale(point) - half),
+                 transform.from_score_scale(transform.to_score_scale(point) + half))
+    spread = pretrained_spread(fitted, fitted.y_, point, 0.8)
+    np.testing.assert_array_equal(interval["lower"], np.minimum(conformal[0], spread[0]))
+    np.testing.assert_array_equal(interval["upper"], np.maximum(conformal[1], spread[1]))
+    # above 90% (the network's widest quantiles) the 90% spread: never narrower
+    wider = fitted.predict_interval(coverage=0.95)
+    assert (wider["lower"] <= interval["lower"]).all()
+    assert (wider["upper"] >= interval["upper"]).all()

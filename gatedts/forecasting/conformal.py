@@ -18,6 +18,13 @@ series too short for even one origin gets the spread of the pretrained
 network's quantiles (:mod:`gatedts.pretrained`) around the forecast instead,
 with a warning (:func:`prior_interval`), for coverages up to 90%.
 
+``Forecaster("auto")``, which has the pretrained network among its members,
+takes the union of the conformal interval and that spread around its forecast
+(:func:`pretrained_spread`; for a coverage above 90%, the 90% spread): on the
+training parts of the development benchmark this moved the 90% intervals'
+coverage from 86.3% to 91.7% and lowered their interval score (MSIS) from
+9.08 to 8.90 (``benchmarks/README.md``).
+
 A series is not exchangeable, and one block of consecutive origins may have
 been calm: with ``calibration_folds=2`` (the default) a second block of
 origins, just before the first and forecast by its own model, is scored the
@@ -38,7 +45,8 @@ from ._series import check_coverage
 from ._validation import check_positive_int
 from .zeroshot import PretrainedNetwork, quantile_interval
 
-__all__ = ["ConformalCalibration", "fit_before", "origins_needed", "prior_interval"]
+__all__ = ["ConformalCalibration", "fit_before", "origins_needed", "pretrained_spread",
+           "prior_interval"]
 
 
 class ConformalCalibration:
@@ -74,8 +82,13 @@ class ConformalCalibration:
         half = self.half_widths(forecaster, len(point), coverage, stacklevel=5)
         transform = forecaster.target_transform_
         centre = transform.to_score_scale(point)
-        return (transform.from_score_scale(centre - half),
-                transform.from_score_scale(centre + half))
+        lower, upper = (transform.from_score_scale(centre - half),
+                        transform.from_score_scale(centre + half))
+        if forecaster.combination_ is None:
+            return lower, upper
+        spread_lower, spread_upper = pretrained_spread(
+            forecaster, values, point, min(coverage, QUANTILES[-1] - QUANTILES[0]))
+        return np.minimum(lower, spread_lower), np.maximum(upper, spread_upper)
 
     def half_widths(self, forecaster: BaseEstimator, horizon: int, coverage: float, *,
                     stacklevel: int = 2) -> np.ndarray:
@@ -174,15 +187,24 @@ def prior_interval(forecaster: BaseEstimator, values: np.ndarray, point: np.ndar
     below and above its median. It warns, naming ``reason``; a coverage wider than the
     network's quantiles raises a ValueError naming both."""
     try:
-        quantiles = PretrainedNetwork(forecaster.seasonal_period_).quantiles(values, len(point))
-        lower, upper = quantile_interval(quantiles, coverage)
+        bounds = pretrained_spread(forecaster, values, point, coverage)
     except ValueError as exc:
         raise ValueError(f"{reason}; nor can the pretrained network's quantiles stand in "
                          f"({exc})") from None
-    median = quantiles[:, QUANTILES.index(0.5)]
     warnings.warn(f"{reason}: the {coverage:.0%} interval is the pretrained network's "
                   f"quantile spread around the forecast, not calibrated on this series",
                   UserWarning, stacklevel=5)
+    return bounds
+
+
+def pretrained_spread(forecaster: BaseEstimator, values: np.ndarray, point: np.ndarray,
+                      coverage: float) -> tuple[np.ndarray, np.ndarray]:
+    """``point`` minus and plus the distances from the pretrained network's median to the
+    bounds of its central interval of ``coverage`` (at most 90%) after ``values``, with the
+    forecaster's season length."""
+    quantiles = PretrainedNetwork(forecaster.seasonal_period_).quantiles(values, len(point))
+    lower, upper = quantile_interval(quantiles, coverage)
+    median = quantiles[:, QUANTILES.index(0.5)]
     return point - (median - lower), point + (upper - median)
 
 

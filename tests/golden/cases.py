@@ -1,5 +1,5 @@
 """The forecasts pinned by the golden tests: three bundled series, one with exogenous
-columns, and "auto": every cell, the pretrained network and seasonal naive, combined."""
+columns, and "auto": its seven members combined."""
 
 from gatedts import Forecaster
 from gatedts.datasets import load_airline, load_seattle_weather, load_sunspots
@@ -23,7 +23,7 @@ def _weather():  # exogenous columns, one of them known in advance
     return forecaster, fit_args, {"exog_future": exog.iloc[-7:][["wind"]]}, 0.9
 
 
-def _auto():  # a GRU, an LSTM, an RNN, the pretrained network and seasonal naive, weighted
+def _auto():  # a GRU, an LSTM and five other members, weighted
     y = load_airline().iloc[:-24]
     return Forecaster("auto", horizon=12, random_state=0), (y,), {}, 0.9
 
