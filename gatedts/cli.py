@@ -378,10 +378,13 @@ def _backtest(forecaster, y, exog, n_origins, horizon, args, status):
 
 
 def _interval_kind(forecaster):
-    """"quantile" for the pretrained network's intervals, "conformal" for the others."""
+    """"quantile" for the pretrained network's intervals, "conformal" for a trained
+    model's, "conformal-or-quantile" for "auto"'s (the union of the two)."""
     from .forecasting.zeroshot import PretrainedNetwork
 
-    return "quantile" if isinstance(forecaster.estimator_, PretrainedNetwork) else "conformal"
+    if isinstance(forecaster.estimator_, PretrainedNetwork):
+        return "quantile"
+    return "conformal" if forecaster.combination_ is None else "conformal-or-quantile"
 
 
 def _backtest_origins(requested, n_obs, horizon, forecaster):

@@ -182,6 +182,7 @@ def test_network_size_flags_apply_to_every_cell_of_auto(capsys):
                           "--horizon", 3, "--backtest", 1, "-q"], capsys)
     assert code == 0, err
     assert "AUTO (3 units)" in out
+    assert "90% conformal-or-quantile prediction intervals" in out  # the union of the two
     f = build_forecaster(parse("--model", "auto", "--hidden-size", 3, "--max-iter", 2), 3)
     f.fit(pd.Series(np.sin(np.arange(60.0)) + 5))
     assert {(type(m).__name__, m.hidden_size, m.max_iter) for m in f.estimators_} == {
