@@ -223,6 +223,9 @@ def add_forecast_parser(commands):
     model.add_argument("--max-iter", type=_positive_int, metavar="E", help="epoch cap of "
                        "each network (default: 100,000 window passes, between 5 and 300 "
                        "epochs)")
+    model.add_argument("--fine-tune", action="store_true",
+                       help="with --model pretrained: first adapt the network to the series "
+                       "(Adam on the pinball loss of its own windows)")
     model.add_argument("--n-models", type=_positive_int, default=1, metavar="K",
                        help="networks with different seeds, combined by the median "
                        "(default: 1; at least 2 with --model auto)")
@@ -323,13 +326,22 @@ def build_forecaster(args, horizon, future=None):
     """The Forecaster the options describe; "auto" for every choice left out.
 
     ``--hidden-size`` and ``--max-iter`` become its ``network_options``: they
-    apply to every network it trains, of any cell (``--model auto`` too).
+    apply to every network it trains, of any cell (``--model auto`` too);
+    ``--fine-tune`` to the pretrained network, which trains nothing without it.
     """
     from .forecasting import Forecaster
 
     options = {name: value for name, value in (("hidden_size", args.hidden_size),
                                                ("max_iter", args.max_iter))
                if value is not None}
+    if args.model == "pretrained":
+        if options:
+            raise ValueError("--hidden-size and --max-iter set the networks a model trains; "
+                             "--model pretrained trains none (--fine-tune adapts it)")
+        options = {"fine_tune": True} if args.fine_tune else {}
+    elif args.fine_tune:
+        raise ValueError(f"--fine-tune adapts the pretrained network: it applies to --model "
+                         f"pretrained, not --model {args.model}")
     return Forecaster(
         args.model, horizon=horizon, window=args.window or "auto",
         log=_auto(args.log), seasonal_difference=_auto(args.seasonal_difference),

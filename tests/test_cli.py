@@ -198,6 +198,18 @@ def test_pretrained_model_forecasts_zero_shot_with_quantile_intervals(capsys):
     assert "backtest: 2 rolling origin(s)" in out and "PRETRAINED" in out
 
 
+def test_fine_tune_flag_adapts_the_pretrained_network(capsys):
+    f = build_forecaster(parse("--model", "pretrained", "--fine-tune"), 6)
+    assert f.network_options == {"fine_tune": True}
+    f.fit(pd.Series(np.sin(np.arange(40.0)) + 5))
+    assert f.estimator_.fine_tuning_["steps"] > 0
+    assert build_forecaster(parse("--model", "pretrained"), 6).network_options is None
+    for flags, message in [(("--model", "gru", "--fine-tune"), "applies to --model pretrained"),
+                           (("--model", "pretrained", "--hidden-size", 4), "trains none")]:
+        code, _, err = run(["--dataset", "airline", "--horizon", 3, *flags], capsys)
+        assert code != 0 and message in err and "Traceback" not in err
+
+
 def test_flags_change_the_fit(capsys):
     code, _, err = run(["--window", 14, "--no-log", "--difference", 1, "--no-seasonal-difference",
                         "--horizon", 3, "--backtest", 0, "--model", "auto"], capsys)
