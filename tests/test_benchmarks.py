@@ -158,7 +158,8 @@ def test_combination_scores_fine_tuned_candidates_in_place_of_and_next_to_pretra
     swapped = subsets["auto, finetuned_50_0.0001 for pretrained"]
     assert "pretrained" not in swapped and len(swapped) == len(module.AUTO)
     added = subsets["auto, zeroshot for pretrained, + finetuned_50_0.0001"]
-    assert added[-1] == "finetuned_50_0.0001" and "zeroshot" in added and len(added) == 7
+    assert added[-1] == "finetuned_50_0.0001" and "zeroshot" in added
+    assert len(added) == len(module.AUTO) + 1
 
 
 def test_default_fit_timing_prints_a_row_per_model(capsys):
